@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, builds, runs every `fast` test (unit, spec vectors,
+# differential against npm oracles, fuzz-corpus replays, layer check). Ends with CTest's summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+./scripts/npm-oracles.sh
+./scripts/build.sh
+ctest --preset ci
