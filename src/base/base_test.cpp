@@ -66,3 +66,28 @@ TEST(ManualClock, AdvancesOnlyWhenTold) {
 
 }  // namespace
 }  // namespace phx
+
+#include "base/base64.hpp"
+
+namespace phx {
+namespace {
+
+TEST(Base64, MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64_encode(as_bytes("")), "");
+  EXPECT_EQ(base64_encode(as_bytes("f")), "Zg==");
+  EXPECT_EQ(base64_encode(as_bytes("fo")), "Zm8=");
+  EXPECT_EQ(base64_encode(as_bytes("foobar")), "Zm9vYmFy");
+  EXPECT_EQ(*base64_decode("Zm8="), Bytes({'f', 'o'}));
+  EXPECT_EQ(base64url_encode(Bytes{0xfb, 0xff}), "-_8");
+  EXPECT_EQ(*base64url_decode("-_8"), Bytes({0xfb, 0xff}));
+}
+
+TEST(Base64, RejectsMalformedText) {
+  EXPECT_EQ(base64_decode("Zm8").error(), make_error_code(Base64Error::kBadPadding));
+  EXPECT_EQ(base64url_decode("Z").error(), make_error_code(Base64Error::kBadLength));
+  EXPECT_EQ(base64url_decode("Zm!").error(), make_error_code(Base64Error::kBadCharacter));
+  EXPECT_EQ(base64url_decode("Zh").error(), make_error_code(Base64Error::kBadPadding));  // trailing bits set
+}
+
+}  // namespace
+}  // namespace phx

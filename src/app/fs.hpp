@@ -1,0 +1,24 @@
+#pragma once
+/// File helpers for the composition root and the CLI: atomic writes with explicit modes, bounded reads.
+#include <filesystem>
+#include <string>
+
+#include "base/bytes.hpp"
+
+namespace phx::app {
+
+enum class FsError { kOk = 0, kExists, kWriteFailed, kReadFailed, kTooLarge, kNotFound };
+const char* to_string(FsError e);
+PHX_ERROR_ENUM(FsError, "fs")
+
+/// Writes `data` to `path` atomically (temp file in the same folder, fsync, rename) with permission `mode`
+/// (e.g. 0600 for secrets). Refuses to replace an existing file unless `overwrite`. Creates parent folders
+/// (0700).
+Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data, unsigned mode, bool overwrite);
+
+/// Reads a whole file of at most `max_size` bytes.
+Result<Bytes> read_file(const std::filesystem::path& path, std::size_t max_size = 16u << 20);
+
+}  // namespace phx::app
+
+PHX_ERROR_ENUM_TRAIT(phx::app::FsError)

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "app/fs.hpp"
+
+namespace phx::app {
+namespace {
+
+std::filesystem::path temp_dir() {
+  auto d = std::filesystem::temp_directory_path() / ("phx-fs-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+TEST(Fs, WritesAtomicallyWithTheRequestedModeAndRefusesToOverwrite) {
+  auto dir = temp_dir();
+  auto p = dir / "sub" / "secret";
+  ASSERT_TRUE(write_file_atomic(p, as_bytes("abc"), 0600, false));
+  struct stat st {};
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(*read_file(p), Bytes({'a', 'b', 'c'}));
+  auto again = write_file_atomic(p, as_bytes("xyz"), 0600, false);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), make_error_code(FsError::kExists));
+  EXPECT_EQ(*read_file(p), Bytes({'a', 'b', 'c'}));  // nothing lost
+  ASSERT_TRUE(write_file_atomic(p, as_bytes("xyz"), 0400, true));
+  EXPECT_EQ(*read_file(p), Bytes({'x', 'y', 'z'}));
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+  size_t entries = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir / "sub")) ++entries;
+  EXPECT_EQ(entries, 1u);  // no temp files left behind
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Fs, ReadReportsMissingAndOversizedFiles) {
+  auto dir = temp_dir();
+  EXPECT_EQ(read_file(dir / "none").error(), make_error_code(FsError::kNotFound));
+  ASSERT_TRUE(write_file_atomic(dir / "big", Bytes(100, 1), 0644, false));
+  EXPECT_EQ(read_file(dir / "big", 99).error(), make_error_code(FsError::kTooLarge));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace phx::app

@@ -1,0 +1,183 @@
+// Two-chunk SHA-256 (see sha256_pair.hpp). The SHA-NI path follows the instruction set's documented use
+// (Intel SHA extensions reference): state held as ABEF/CDGH, four rounds per sha256rnds2 pair.
+#include "crypto/hash/sha256_pair.hpp"
+
+#include <array>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define PHX_SHA_X86 1
+#endif
+
+namespace phx::crypto::hash {
+namespace {
+
+constexpr std::array<std::uint32_t, 64> kK = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+constexpr std::array<std::uint32_t, 8> kIv = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+constexpr std::uint32_t sig0(std::uint32_t x) { return rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3); }
+constexpr std::uint32_t sig1(std::uint32_t x) { return rotr(x, 17) ^ rotr(x, 19) ^ (x >> 10); }
+
+// W[t] + K[t] of the padding block that follows a 64-byte message: 0x80, zeros, bit length 512.
+constexpr std::array<std::uint32_t, 64> make_pad_wk() {
+  std::array<std::uint32_t, 64> w{};
+  w[0] = 0x80000000u;
+  w[15] = 512;
+  for (int t = 16; t < 64; ++t) w[t] = sig1(w[t - 2]) + w[t - 7] + sig0(w[t - 15]) + w[t - 16];
+  for (int t = 0; t < 64; ++t) w[t] += kK[t];
+  return w;
+}
+alignas(16) constexpr std::array<std::uint32_t, 64> kPadWk = make_pad_wk();
+
+// One compression with the schedule given as W[t]+K[t].
+inline void compress_wk(std::uint32_t s[8], const std::uint32_t wk[64]) {
+  std::uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  for (int t = 0; t < 64; ++t) {
+    const std::uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+    const std::uint32_t ch = (e & f) ^ (~e & g);
+    const std::uint32_t t1 = h + s1 + ch + wk[t];
+    const std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+    const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + s0 + maj;
+  }
+  s[0] += a;
+  s[1] += b;
+  s[2] += c;
+  s[3] += d;
+  s[4] += e;
+  s[5] += f;
+  s[6] += g;
+  s[7] += h;
+}
+
+void portable_one(const std::uint8_t* in, std::uint8_t* out) {
+  std::uint32_t w[64];
+  for (int t = 0; t < 16; ++t) w[t] = get_be32(in + 4 * t);
+  for (int t = 16; t < 64; ++t) w[t] = sig1(w[t - 2]) + w[t - 7] + sig0(w[t - 15]) + w[t - 16];
+  for (int t = 0; t < 64; ++t) w[t] += kK[t];
+  std::uint32_t s[8];
+  for (int i = 0; i < 8; ++i) s[i] = kIv[i];
+  compress_wk(s, w);
+  compress_wk(s, kPadWk.data());
+  for (int i = 0; i < 8; ++i) put_be32(out + 4 * i, s[i]);
+}
+
+#ifdef PHX_SHA_X86
+alignas(16) constexpr std::array<std::uint32_t, 64> kKAligned = kK;
+
+// Four rounds with message+constant vector `wk`.
+#define PHX_SHA_ROUNDS4(wk)                                 \
+  do {                                                      \
+    __m128i m_ = (wk);                                      \
+    state1 = _mm_sha256rnds2_epu32(state1, state0, m_);     \
+    m_ = _mm_shuffle_epi32(m_, 0x0E);                       \
+    state0 = _mm_sha256rnds2_epu32(state0, state1, m_);     \
+  } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3"))) void shani_many(const std::uint8_t* in, std::uint8_t* out,
+                                                              std::size_t n) {
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  // Initial state as ABEF / CDGH.
+  const __m128i iv_abef = _mm_set_epi32(static_cast<int>(kIv[0]), static_cast<int>(kIv[1]),
+                                        static_cast<int>(kIv[4]), static_cast<int>(kIv[5]));
+  const __m128i iv_cdgh = _mm_set_epi32(static_cast<int>(kIv[2]), static_cast<int>(kIv[3]),
+                                        static_cast<int>(kIv[6]), static_cast<int>(kIv[7]));
+  const auto* kv = reinterpret_cast<const __m128i*>(kKAligned.data());
+  const auto* pv = reinterpret_cast<const __m128i*>(kPadWk.data());
+  for (std::size_t blk = 0; blk < n; ++blk) {
+    const std::uint8_t* p = in + 64 * blk;
+    __m128i w[4];
+    w[0] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bswap);
+    w[1] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), bswap);
+    w[2] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32)), bswap);
+    w[3] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48)), bswap);
+    __m128i state0 = iv_abef;
+    __m128i state1 = iv_cdgh;
+    PHX_SHA_ROUNDS4(_mm_add_epi32(w[0], _mm_load_si128(kv + 0)));
+    PHX_SHA_ROUNDS4(_mm_add_epi32(w[1], _mm_load_si128(kv + 1)));
+    PHX_SHA_ROUNDS4(_mm_add_epi32(w[2], _mm_load_si128(kv + 2)));
+    PHX_SHA_ROUNDS4(_mm_add_epi32(w[3], _mm_load_si128(kv + 3)));
+    for (int j = 4; j < 16; ++j) {
+      // W[4j..4j+3] from the previous sixteen words; w[j % 4] holds W[4(j-4)..].
+      __m128i x = _mm_sha256msg1_epu32(w[j & 3], w[(j + 1) & 3]);
+      x = _mm_add_epi32(x, _mm_alignr_epi8(w[(j + 3) & 3], w[(j + 2) & 3], 4));
+      x = _mm_sha256msg2_epu32(x, w[(j + 3) & 3]);
+      w[j & 3] = x;
+      PHX_SHA_ROUNDS4(_mm_add_epi32(x, _mm_load_si128(kv + j)));
+    }
+    state0 = _mm_add_epi32(state0, iv_abef);
+    state1 = _mm_add_epi32(state1, iv_cdgh);
+    const __m128i mid0 = state0;
+    const __m128i mid1 = state1;
+    for (int j = 0; j < 16; ++j) PHX_SHA_ROUNDS4(_mm_load_si128(pv + j));
+    state0 = _mm_add_epi32(state0, mid0);
+    state1 = _mm_add_epi32(state1, mid1);
+    // ABEF/CDGH back to ABCD/EFGH (lane 0 = A), then big-endian bytes.
+    const __m128i feba = _mm_shuffle_epi32(state0, 0x1B);
+    const __m128i dchg = _mm_shuffle_epi32(state1, 0xB1);
+    const __m128i dcba = _mm_blend_epi16(feba, dchg, 0xF0);
+    const __m128i hgfe = _mm_alignr_epi8(dchg, feba, 8);
+    std::uint8_t* o = out + 32 * blk;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(dcba, bswap));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), _mm_shuffle_epi8(hgfe, bswap));
+  }
+}
+#undef PHX_SHA_ROUNDS4
+
+bool detect_shani() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool ssse3 = (c & (1u << 9)) != 0;
+  const bool sse41 = (c & (1u << 19)) != 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = (b & (1u << 29)) != 0;
+  return ssse3 && sse41 && sha;
+}
+const bool kHasShani = detect_shani();
+#endif
+
+}  // namespace
+
+void sha256_64_many_portable(const std::uint8_t* in, std::uint8_t* out, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) portable_one(in + 64 * i, out + 32 * i);
+}
+
+bool sha256_uses_shani() noexcept {
+#ifdef PHX_SHA_X86
+  return kHasShani;
+#else
+  return false;
+#endif
+}
+
+void sha256_64_many(const std::uint8_t* in, std::uint8_t* out, std::size_t n) noexcept {
+#ifdef PHX_SHA_X86
+  if (kHasShani) {
+    shani_many(in, out, n);
+    return;
+  }
+#endif
+  sha256_64_many_portable(in, out, n);
+}
+
+}  // namespace phx::crypto::hash

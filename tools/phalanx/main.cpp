@@ -1,0 +1,20 @@
+// phalanx: the distributed validator node's command-line entry point.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Phalanx: a distributed validator node for Ethereum"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "phalanx 0.1.0");
+  auto* create = app.add_subcommand("create", "Create cluster artifacts (ENR keys, clusters)");
+  create->require_subcommand(1);
+  phx::tools::add_enr_commands(app, *create);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}
