@@ -6,6 +6,7 @@ namespace phx {
 
 void secure_zero(void* p, std::size_t n) noexcept { explicit_bzero(p, n); }
 
+
 bool ct_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
   if (a.size() != b.size()) return false;
   std::uint8_t acc = 0;

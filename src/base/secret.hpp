@@ -7,6 +7,11 @@
 #include <utility>
 #include <vector>
 
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define PHX_HAVE_VALGRIND 1
+#endif
+
 namespace phx {
 
 /// Overwrites `n` bytes at `p` with zeros in a way the compiler may not elide.
@@ -70,6 +75,21 @@ class SecretBytes {
   }
   std::vector<std::uint8_t> data_;
 };
+
+/// Marks `n` bytes at `p` as public: a verdict computed in constant time from secrets that is meant to be revealed
+/// (a secret key's validity, a zero check, a share-consistency verdict). Under valgrind it tells memcheck the
+/// bytes are defined, so the constant-time test (tests/crypto_diff/ctime) does not report branches on them;
+/// outside valgrind the client request is a few no-op instructions.
+inline void declassify([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
+#ifdef PHX_HAVE_VALGRIND
+  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+}
+/// Declassifies a verdict and returns it: `if (declassify(x.is_zero())) …`.
+inline bool declassify(bool v) noexcept {
+  declassify(&v, sizeof v);
+  return v;
+}
 
 /// Constant-time equality of two equal-length byte spans (false if lengths differ).
 bool ct_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept;

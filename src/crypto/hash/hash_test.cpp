@@ -35,3 +35,21 @@ TEST(Hkdf, MatchesRfc5869Case1) {
 
 }  // namespace
 }  // namespace phx::crypto::hash
+
+#include "crypto/hash/random.hpp"
+
+namespace phx::crypto::hash {
+namespace {
+
+TEST(Random, UuidV4HasVersionAndVariantBits) {
+  auto u = uuid_v4();
+  ASSERT_EQ(u.size(), 36u);
+  EXPECT_EQ(u[14], '4');
+  EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');
+  EXPECT_NE(uuid_v4(), uuid_v4());
+  auto up = uuid_v4(true);
+  EXPECT_EQ(up.find_first_of("abcdef"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace phx::crypto::hash
