@@ -1,0 +1,155 @@
+// Google Benchmark suite for the BLS12-381 core (single thread).
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "crypto/bls/bls.hpp"
+#include "crypto/bls/pairing.hpp"
+
+using namespace phx;
+using namespace phx::crypto::bls;
+
+namespace {
+
+SecretKey bench_key(std::uint8_t seed) { return *SecretKey::keygen(Bytes(32, seed)); }
+
+void BM_FpMul(benchmark::State& state) {
+  Fp a = Fp::from_u64(7).inverse(), b = Fp::from_u64(11).inverse();
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_FpMul);
+
+void BM_FpMulPortable(benchmark::State& state) {
+  auto a = Fp::from_u64(7).inverse().mont();
+  const auto b = Fp::from_u64(11).inverse().mont();
+  for (auto _ : state) {
+    a = detail::mont_mul_portable(a, b, detail::FpParams::kModulus);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_FpMulPortable);
+
+void BM_FpInverse(benchmark::State& state) {
+  Fp a = Fp::from_u64(7).inverse();
+  for (auto _ : state) {
+    a = a.inverse();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_FpInverse);
+
+void BM_Fp2Mul(benchmark::State& state) {
+  Fp2 a{Fp::from_u64(7).inverse(), Fp::from_u64(3).inverse()}, b{Fp::from_u64(11).inverse(), Fp::from_u64(5)};
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp2Mul);
+
+void BM_G1Mul(benchmark::State& state) {
+  const G1 g = G1::generator();
+  const Fr k = Fr::random();
+  for (auto _ : state) benchmark::DoNotOptimize(g.mul(k));
+}
+BENCHMARK(BM_G1Mul)->Unit(benchmark::kMicrosecond);
+
+void BM_G2Mul(benchmark::State& state) {
+  const G2 g = G2::generator();
+  const Fr k = Fr::random();
+  for (auto _ : state) benchmark::DoNotOptimize(g.mul(k));
+}
+BENCHMARK(BM_G2Mul)->Unit(benchmark::kMicrosecond);
+
+void BM_HashToG2(benchmark::State& state) {
+  Bytes msg(32, 0xab);
+  for (auto _ : state) {
+    msg[0]++;
+    benchmark::DoNotOptimize(hash_to_g2(msg));
+  }
+}
+BENCHMARK(BM_HashToG2)->Unit(benchmark::kMicrosecond);
+
+void BM_Sign(benchmark::State& state) {
+  const SecretKey sk = bench_key(1);
+  Bytes msg(32, 0x11);
+  for (auto _ : state) {
+    msg[0]++;
+    benchmark::DoNotOptimize(sk.sign(msg));
+  }
+}
+BENCHMARK(BM_Sign)->Unit(benchmark::kMicrosecond);
+
+void BM_Verify(benchmark::State& state) {
+  const SecretKey sk = bench_key(2);
+  const PublicKey pk = sk.public_key();
+  const Bytes msg(32, 0x22);
+  const Signature sig = sk.sign(msg);
+  for (auto _ : state) {
+    const bool ok = verify(pk, msg, sig);
+    if (!ok) state.SkipWithError("verify failed");
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_Verify)->Unit(benchmark::kMicrosecond);
+
+void BM_MillerLoop(benchmark::State& state) {
+  const G1 p[1] = {G1::generator().mul(Fr::random())};
+  const G2 q[1] = {G2::generator().mul(Fr::random())};
+  for (auto _ : state) benchmark::DoNotOptimize(miller_loop(p, q));
+}
+BENCHMARK(BM_MillerLoop)->Unit(benchmark::kMicrosecond);
+
+void BM_FinalExp(benchmark::State& state) {
+  const G1 p[1] = {G1::generator()};
+  const G2 q[1] = {G2::generator()};
+  const Fp12 f = miller_loop(p, q);
+  for (auto _ : state) benchmark::DoNotOptimize(final_exponentiation(f));
+}
+BENCHMARK(BM_FinalExp)->Unit(benchmark::kMicrosecond);
+
+void BM_Pairing(benchmark::State& state) {
+  const G1 p = G1::generator().mul(Fr::random());
+  const G2 q = G2::generator().mul(Fr::random());
+  for (auto _ : state) benchmark::DoNotOptimize(pairing(p, q));
+}
+BENCHMARK(BM_Pairing)->Unit(benchmark::kMicrosecond);
+
+void BM_BatchVerify(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<SignatureSet> sets;
+  for (std::size_t i = 0; i < n; ++i) {
+    const SecretKey sk = bench_key(static_cast<std::uint8_t>(i));
+    Bytes m(32, static_cast<std::uint8_t>(i));
+    m[1] = static_cast<std::uint8_t>(i >> 8);
+    sets.push_back(SignatureSet{sk.public_key(), m, sk.sign(m)});
+  }
+  for (auto _ : state) {
+    const bool ok = batch_verify(sets);
+    if (!ok) state.SkipWithError("batch verify failed");
+    benchmark::DoNotOptimize(ok);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  state.counters["per_sig_us"] = benchmark::Counter(static_cast<double>(state.iterations() * n) / 1e6,
+                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_BatchVerify)->Arg(64)->Unit(benchmark::kMillisecond);
+
+void BM_G2DeserializeCompressed(benchmark::State& state) {
+  const auto enc = G2::generator().mul(Fr::random()).to_compressed();
+  for (auto _ : state) benchmark::DoNotOptimize(G2::from_compressed(enc));
+}
+BENCHMARK(BM_G2DeserializeCompressed)->Unit(benchmark::kMicrosecond);
+
+void BM_G1DeserializeCompressed(benchmark::State& state) {
+  const auto enc = G1::generator().mul(Fr::random()).to_compressed();
+  for (auto _ : state) benchmark::DoNotOptimize(G1::from_compressed(enc));
+}
+BENCHMARK(BM_G1DeserializeCompressed)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

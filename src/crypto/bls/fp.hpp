@@ -1,0 +1,104 @@
+#pragma once
+/// The BLS12-381 base field Fp (381-bit prime, 6×64-bit limbs, Montgomery form) and its quadratic
+/// extension Fp2 = Fp[u]/(u² + 1). Everything here is constant time unless its name ends in _vartime.
+#include <cstdint>
+
+#include "base/bytes.hpp"
+#include "crypto/bls/mont.hpp"
+
+namespace phx::crypto::bls {
+
+namespace detail {
+struct FpParams {
+  static constexpr std::size_t kN = 6;
+  static constexpr Modulus<6> kModulus = make_modulus<6>(
+      "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab");
+};
+}  // namespace detail
+
+/// An element of Fp, p = 0x1a0111ea…aaab (draft-irtf-cfrg-pairing-friendly-curves, BLS12-381).
+class Fp : public detail::Field<Fp, detail::FpParams> {
+ public:
+  using Field::Field;
+  /// p as little-endian limbs.
+  static constexpr const detail::Limbs<6>& modulus() { return detail::FpParams::kModulus.m; }
+
+  /// a^((p+1)/4): a square root of a when a is a square (p ≡ 3 mod 4). Constant time.
+  Fp sqrt_candidate() const;
+  /// Square root; returns false (out unspecified) when a is not a square. Constant time.
+  bool sqrt(Fp& out) const;
+  /// Legendre test (0 counts as square). Constant time.
+  bool is_square() const;
+  /// RFC 9380 sgn0 for Fp: the parity of the canonical value.
+  bool sgn0() const { return (to_canonical()[0] & 1) != 0; }
+  /// True iff the canonical value is > (p-1)/2 (ZCash "larger y" flag). Variable time (public data only).
+  bool lexicographically_largest_vartime() const;
+  /// 48-byte big-endian encoding of the canonical value.
+  ByteArray<48> to_bytes_be() const {
+    ByteArray<48> out{};
+    to_be_bytes(out.data());
+    return out;
+  }
+};
+
+/// An element c0 + c1·u of Fp2 = Fp[u]/(u² + 1).
+struct Fp2 {
+  Fp c0, c1;
+
+  /// Additive identity.
+  static constexpr Fp2 zero() { return {}; }
+  /// Multiplicative identity.
+  static constexpr Fp2 one() { return {Fp::one(), Fp::zero()}; }
+
+  /// Component-wise sum / difference. Constant time.
+  friend constexpr Fp2 operator+(const Fp2& a, const Fp2& b) { return {a.c0 + b.c0, a.c1 + b.c1}; }
+  friend constexpr Fp2 operator-(const Fp2& a, const Fp2& b) { return {a.c0 - b.c0, a.c1 - b.c1}; }
+  /// Karatsuba: 3 Fp multiplications.
+  friend constexpr Fp2 operator*(const Fp2& a, const Fp2& b) {
+    const Fp t0 = a.c0 * b.c0;
+    const Fp t1 = a.c1 * b.c1;
+    return {t0 - t1, Fp::add_unreduced(a.c0, a.c1) * Fp::add_unreduced(b.c0, b.c1) - t0 - t1};
+  }
+  /// Compound assignment forms of +, −, ×.
+  constexpr Fp2& operator+=(const Fp2& b) { return *this = *this + b; }
+  constexpr Fp2& operator-=(const Fp2& b) { return *this = *this - b; }
+  constexpr Fp2& operator*=(const Fp2& b) { return *this = *this * b; }
+  /// (a0 + a1)(a0 − a1) + 2·a0·a1·u: 2 Fp multiplications.
+  constexpr Fp2 sqr() const { return {Fp::add_unreduced(c0, c1) * (c0 - c1), (c0 * c1).dbl()}; }
+  /// 2a.
+  constexpr Fp2 dbl() const { return {c0.dbl(), c1.dbl()}; }
+  /// −a.
+  constexpr Fp2 neg() const { return {c0.neg(), c1.neg()}; }
+  /// Conjugation c0 − c1·u (the p-power Frobenius on Fp2).
+  constexpr Fp2 conj() const { return {c0, c1.neg()}; }
+  /// Multiplication by the sextic non-residue ξ = 1 + u.
+  constexpr Fp2 mul_by_xi() const { return {c0 - c1, c0 + c1}; }
+  /// Multiplication by an Fp scalar.
+  constexpr Fp2 mul_fp(const Fp& s) const { return {c0 * s, c1 * s}; }
+  /// Inverse via the norm (one Fp inversion); 0 maps to 0. Constant time.
+  Fp2 inverse() const;
+  /// Square root (constant time): returns false when none exists. Uses the norm method for p ≡ 3 mod 4
+  /// (two Fp exponentiations), valid for all inputs including 0 and elements of Fp.
+  bool sqrt(Fp2& out) const;
+  /// The same square root given s with s² = c0² + c1² (lets callers share the norm's root). Constant time.
+  bool sqrt_with_norm_root(const Fp& s, Fp2& out) const;
+  /// The norm c0² + c1² (in Fp).
+  constexpr Fp norm() const { return c0.sqr() + c1.sqr(); }
+  /// Square test via the norm's Legendre symbol. Constant time.
+  bool is_square() const;
+  /// RFC 9380 §4.1 sgn0 for m = 2.
+  bool sgn0() const;
+  /// ZCash ordering: compare c1 first, then c0. Variable time (public data only).
+  bool lexicographically_largest_vartime() const;
+  /// Constant-time zero test and equality.
+  constexpr bool is_zero() const { return detail::ct_and(c0.is_zero(), c1.is_zero()); }
+  friend constexpr bool operator==(const Fp2& a, const Fp2& b) { return detail::ct_and(a.c0 == b.c0, a.c1 == b.c1); }
+  /// Constant-time c ? b : a.
+  static constexpr Fp2 select(const Fp2& a, const Fp2& b, bool c) {
+    return {Fp::select(a.c0, b.c0, c), Fp::select(a.c1, b.c1, c)};
+  }
+  /// a^e for a public exponent (square and multiply, time depends on e only).
+  Fp2 pow_vartime_exp(const detail::Limbs<6>& e) const;
+};
+
+}  // namespace phx::crypto::bls
