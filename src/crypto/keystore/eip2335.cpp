@@ -1,0 +1,256 @@
+#include "crypto/keystore/eip2335.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/hash/random.hpp"
+#include "crypto/hash/sha256.hpp"
+
+namespace phx::crypto::keystore {
+
+const char* to_string(Eip2335Error e) {
+  switch (e) {
+    case Eip2335Error::kOk: return "ok";
+    case Eip2335Error::kBadJson: return "malformed keystore JSON";
+    case Eip2335Error::kUnsupported: return "unsupported keystore function or version";
+    case Eip2335Error::kBadParams: return "keystore KDF parameters out of bounds";
+    case Eip2335Error::kWrongPassword: return "wrong keystore password (checksum mismatch)";
+    case Eip2335Error::kBadPassword: return "keystore password is not valid UTF-8";
+    case Eip2335Error::kBadSecret: return "keystore secret is not a valid BLS secret key";
+    case Eip2335Error::kPubkeyMismatch: return "keystore pubkey does not match its secret";
+    case Eip2335Error::kCryptoFailure: return "cryptographic library failure";
+  }
+  return "unknown keystore error";
+}
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Bounds on untrusted KDF parameters: scrypt N·r·128 bytes of memory, PBKDF2 iterations.
+constexpr std::uint64_t kMaxScryptN = 1u << 20;
+constexpr std::uint64_t kMaxScryptR = 16;
+constexpr std::uint64_t kMaxScryptNR = 1u << 21;  // 128·N·r bytes ≤ 256 MiB (EIP-2335's default N=2^18, r=8)
+constexpr std::uint64_t kMaxScryptP = 16;
+constexpr std::uint64_t kMaxPbkdf2C = 1u << 24;
+
+bool is_control(UChar32 c) { return c <= 0x1f || (c >= 0x7f && c <= 0x9f); }
+
+Result<SecretArray<32>> derive_key(Kdf kdf, ByteSpan password, ByteSpan salt, std::uint64_t n_or_c,
+                                   std::uint64_t r, std::uint64_t p) {
+  SecretArray<32> dk;
+  int ok = 0;
+  if (kdf == Kdf::kScrypt) {
+    std::uint64_t maxmem = 128 * r * n_or_c + 128 * r * p + (1u << 20);
+    ok = EVP_PBE_scrypt(reinterpret_cast<const char*>(password.data()), password.size(), salt.data(), salt.size(),
+                        n_or_c, r, p, maxmem, dk.mut_view().data(), 32);
+  } else {
+    ok = PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()),
+                           salt.data(), static_cast<int>(salt.size()), static_cast<int>(n_or_c), EVP_sha256(), 32,
+                           dk.mut_view().data());
+  }
+  if (ok != 1) return fail(Eip2335Error::kCryptoFailure);
+  return dk;
+}
+
+/// AES-128-CTR (encryption and decryption are the same operation).
+Result<void> aes128_ctr(ByteSpan key16, ByteSpan iv16, ByteSpan in, MutByteSpan out) {
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (!ctx) return fail(Eip2335Error::kCryptoFailure);
+  int len = 0, fin = 0;
+  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), nullptr, key16.data(), iv16.data()) == 1 &&
+            EVP_EncryptUpdate(ctx, out.data(), &len, in.data(), static_cast<int>(in.size())) == 1 &&
+            EVP_EncryptFinal_ex(ctx, out.data() + len, &fin) == 1;
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return fail(Eip2335Error::kCryptoFailure);
+  return {};
+}
+
+hash::Digest checksum(std::span<const std::uint8_t, 32> dk, ByteSpan cipher_message) {
+  return hash::sha256(dk.subspan(16, 16), cipher_message);
+}
+
+template <class T>
+bool get_to(const Json& j, const char* key, T& out) {
+  if (!j.is_object() || !j.contains(key)) return false;
+  const auto& v = j[key];
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) return false;
+  } else {
+    if (!v.is_number_unsigned()) return false;
+  }
+  out = v.get<T>();
+  return true;
+}
+
+}  // namespace
+
+Result<SecretBytes> process_password(std::string_view password) {
+  // Validate UTF-8 first: ICU would silently substitute U+FFFD.
+  {
+    std::int32_t i = 0;
+    const auto len = static_cast<std::int32_t>(password.size());
+    const auto* s = reinterpret_cast<const std::uint8_t*>(password.data());
+    while (i < len) {
+      UChar32 c;
+      U8_NEXT(s, i, len, c);
+      if (c < 0) return fail(Eip2335Error::kBadPassword);
+    }
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
+  if (U_FAILURE(status)) return fail(Eip2335Error::kCryptoFailure);
+  icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(password.data(), static_cast<std::int32_t>(password.size())));
+  icu::UnicodeString norm = nfkd->normalize(in, status);
+  in.remove();
+  if (U_FAILURE(status)) return fail(Eip2335Error::kBadPassword);
+  icu::UnicodeString kept;
+  for (std::int32_t i = 0; i < norm.length();) {
+    UChar32 c = norm.char32At(i);
+    if (!is_control(c)) kept.append(c);
+    i += U16_LENGTH(c);
+  }
+  std::string utf8;
+  kept.toUTF8String(utf8);
+  SecretBytes out(as_bytes(utf8));
+  secure_zero(utf8.data(), utf8.size());
+  // ICU's internal buffers of `norm`/`kept` are freed without wiping; passwords are short-lived in them.
+  norm.remove();
+  kept.remove();
+  return out;
+}
+
+Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password, const EncryptOptions& o) {
+  auto pw = process_password(password);
+  if (!pw) return std::unexpected(pw.error());
+  ByteArray<32> salt{};
+  ByteArray<16> iv{};
+  if (RAND_bytes(salt.data(), 32) != 1 || RAND_bytes(iv.data(), 16) != 1) return fail(Eip2335Error::kCryptoFailure);
+  auto dk = derive_key(o.kdf, pw->view(), salt, o.cost, 8, 1);
+  if (!dk) return std::unexpected(dk.error());
+  auto secret = sk.to_bytes();
+  ByteArray<32> ct{};
+  if (auto r = aes128_ctr(dk->view().subspan(0, 16), iv, secret.view(), ct); !r) return std::unexpected(r.error());
+  Json kdf;
+  if (o.kdf == Kdf::kScrypt) {
+    kdf = Json{{"function", "scrypt"},
+               {"params", Json{{"dklen", 32}, {"n", o.cost}, {"p", 1}, {"r", 8}, {"salt", to_hex(salt, false)}}},
+               {"message", ""}};
+  } else {
+    kdf = Json{{"function", "pbkdf2"},
+               {"params", Json{{"dklen", 32}, {"c", o.cost}, {"prf", "hmac-sha256"}, {"salt", to_hex(salt, false)}}},
+               {"message", ""}};
+  }
+  Json j{{"crypto",
+          Json{{"kdf", kdf},
+               {"checksum", Json{{"function", "sha256"}, {"params", Json::object()},
+                                 {"message", to_hex(checksum(dk->view(), ct), false)}}},
+               {"cipher", Json{{"function", "aes-128-ctr"}, {"params", Json{{"iv", to_hex(iv, false)}}},
+                               {"message", to_hex(ct, false)}}}}},
+         {"description", o.description},
+         {"pubkey", to_hex(sk.public_key().to_bytes(), false)},
+         {"path", o.path},
+         {"uuid", hash::uuid_v4()},
+         {"version", 4}};
+  return j.dump(2);
+}
+
+Result<ByteArray<48>> keystore_pubkey(std::string_view keystore_json) {
+  Json j = Json::parse(keystore_json, nullptr, false);
+  std::string pk;
+  if (j.is_discarded() || !get_to(j, "pubkey", pk)) return fail(Eip2335Error::kBadJson);
+  auto b = from_hex_fixed<48>(pk);
+  if (!b) return fail(Eip2335Error::kBadJson);
+  return *b;
+}
+
+Result<KdfInfo> kdf_info(std::string_view keystore_json) {
+  Json j = Json::parse(keystore_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("crypto") || !j["crypto"].is_object() ||
+      !j["crypto"].contains("kdf") || !j["crypto"]["kdf"].is_object() || !j["crypto"]["kdf"].contains("params"))
+    return fail(Eip2335Error::kBadJson);
+  const Json& kdf = j["crypto"]["kdf"];
+  std::string fn;
+  KdfInfo info;
+  if (!get_to(kdf, "function", fn)) return fail(Eip2335Error::kBadJson);
+  if (fn == "scrypt") {
+    info.kdf = Kdf::kScrypt;
+    if (!get_to(kdf["params"], "n", info.cost)) return fail(Eip2335Error::kBadJson);
+  } else if (fn == "pbkdf2") {
+    info.kdf = Kdf::kPbkdf2;
+    if (!get_to(kdf["params"], "c", info.cost)) return fail(Eip2335Error::kBadJson);
+  } else {
+    return fail(Eip2335Error::kUnsupported);
+  }
+  return info;
+}
+
+Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password) {
+  Json j = Json::parse(keystore_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(Eip2335Error::kBadJson);
+  std::uint64_t version = 0;
+  if (!get_to(j, "version", version)) return fail(Eip2335Error::kBadJson);
+  if (version != 4) return fail(Eip2335Error::kUnsupported);
+  if (!j.contains("crypto") || !j["crypto"].is_object()) return fail(Eip2335Error::kBadJson);
+  const Json& c = j["crypto"];
+  for (const char* part : {"kdf", "checksum", "cipher"})
+    if (!c.contains(part) || !c[part].is_object() || !c[part].contains("params") || !c[part]["params"].is_object())
+      return fail(Eip2335Error::kBadJson);
+  std::string kdf_fn, ck_fn, ck_msg, ci_fn, ci_msg, iv_hex, salt_hex;
+  if (!get_to(c["kdf"], "function", kdf_fn) || !get_to(c["checksum"], "function", ck_fn) ||
+      !get_to(c["checksum"], "message", ck_msg) || !get_to(c["cipher"], "function", ci_fn) ||
+      !get_to(c["cipher"], "message", ci_msg) || !get_to(c["cipher"]["params"], "iv", iv_hex) ||
+      !get_to(c["kdf"]["params"], "salt", salt_hex))
+    return fail(Eip2335Error::kBadJson);
+  if (ck_fn != "sha256" || ci_fn != "aes-128-ctr") return fail(Eip2335Error::kUnsupported);
+  const Json& kp = c["kdf"]["params"];
+  std::uint64_t dklen = 0;
+  if (!get_to(kp, "dklen", dklen)) return fail(Eip2335Error::kBadJson);
+  if (dklen != 32) return fail(Eip2335Error::kUnsupported);
+  Kdf kdf;
+  std::uint64_t cost = 0, r = 8, p = 1;
+  if (kdf_fn == "scrypt") {
+    kdf = Kdf::kScrypt;
+    if (!get_to(kp, "n", cost) || !get_to(kp, "r", r) || !get_to(kp, "p", p)) return fail(Eip2335Error::kBadJson);
+    if (cost < 2 || (cost & (cost - 1)) != 0 || cost > kMaxScryptN || r == 0 || r > kMaxScryptR || p == 0 ||
+        p > kMaxScryptP || cost * r > kMaxScryptNR)
+      return fail(Eip2335Error::kBadParams);
+  } else if (kdf_fn == "pbkdf2") {
+    kdf = Kdf::kPbkdf2;
+    std::string prf;
+    if (!get_to(kp, "c", cost) || !get_to(kp, "prf", prf)) return fail(Eip2335Error::kBadJson);
+    if (prf != "hmac-sha256") return fail(Eip2335Error::kUnsupported);
+    if (cost == 0 || cost > kMaxPbkdf2C) return fail(Eip2335Error::kBadParams);
+  } else {
+    return fail(Eip2335Error::kUnsupported);
+  }
+  auto salt = from_hex(salt_hex);
+  auto iv = from_hex(iv_hex);
+  auto ct = from_hex(ci_msg);
+  auto ck = from_hex(ck_msg);
+  if (!salt || !iv || !ct || !ck || iv->size() != 16 || ct->size() != 32 || ck->size() != 32)
+    return fail(Eip2335Error::kBadJson);
+  auto pw = process_password(password);
+  if (!pw) return std::unexpected(pw.error());
+  auto dk = derive_key(kdf, pw->view(), *salt, cost, r, p);
+  if (!dk) return std::unexpected(dk.error());
+  if (!ct_equal(checksum(dk->view(), *ct), *ck)) return fail(Eip2335Error::kWrongPassword);
+  SecretArray<32> secret;
+  if (auto a = aes128_ctr(dk->view().subspan(0, 16), *iv, *ct, secret.mut_view()); !a) return std::unexpected(a.error());
+  auto sk = bls::SecretKey::from_bytes(secret.view());
+  if (!sk) return fail(Eip2335Error::kBadSecret);
+  std::string pk_hex;
+  if (get_to(j, "pubkey", pk_hex) && !pk_hex.empty()) {
+    auto pk = from_hex_fixed<48>(pk_hex);
+    if (!pk || *pk != sk->public_key().to_bytes()) return fail(Eip2335Error::kPubkeyMismatch);
+  }
+  return sk;
+}
+
+}  // namespace phx::crypto::keystore

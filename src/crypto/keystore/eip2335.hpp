@@ -1,0 +1,63 @@
+#pragma once
+/// EIP-2335 BLS12-381 keystores: scrypt or PBKDF2-HMAC-SHA256 key derivation (OpenSSL), AES-128-CTR, SHA-256
+/// checksum, NFKD password processing with control characters stripped (ICU). Version 4 JSON.
+/// Secrets (password, derived key, secret key) live in zeroized buffers and are never logged.
+#include <string>
+#include <string_view>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/secret.hpp"
+#include "crypto/bls/bls.hpp"
+
+namespace phx::crypto::keystore {
+
+enum class Eip2335Error {
+  kOk = 0,
+  kBadJson,          ///< malformed keystore JSON or a missing/ill-typed field
+  kUnsupported,      ///< a kdf, cipher, checksum function or version this implementation does not support
+  kBadParams,        ///< kdf parameters out of the accepted bounds (protects against resource exhaustion)
+  kWrongPassword,    ///< the checksum does not match: wrong password or corrupted file
+  kBadPassword,      ///< the password is not valid UTF-8
+  kBadSecret,        ///< the decrypted secret is not a valid BLS secret key
+  kPubkeyMismatch,   ///< the stored pubkey does not belong to the decrypted secret
+  kCryptoFailure,    ///< OpenSSL failed
+};
+const char* to_string(Eip2335Error e);
+PHX_ERROR_ENUM(Eip2335Error, "eip2335")
+
+enum class Kdf { kScrypt, kPbkdf2 };
+
+struct EncryptOptions {
+  Kdf kdf = Kdf::kScrypt;
+  /// scrypt N (power of two) or PBKDF2 iteration count c. EIP-2335's defaults: 2^18 and 2^18. Lower values
+  /// (`--insecure-keys`) are for test clusters only.
+  std::uint64_t cost = 262144;
+  std::string path;         ///< EIP-2334 path, may be empty
+  std::string description;
+};
+
+/// NFKD-normalizes `password` and strips C0, C1 and DEL control code points (EIP-2335 "Password
+/// requirements"). Error if not valid UTF-8.
+Result<SecretBytes> process_password(std::string_view password);
+
+/// Encrypts `sk` into a version-4 keystore JSON string.
+Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password, const EncryptOptions& opts = {});
+
+/// Decrypts a keystore JSON string. Checks the checksum (wrong password → kWrongPassword) and that the stored
+/// pubkey, when present, matches the secret.
+Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password);
+
+/// The KDF of a keystore and its cost parameter (scrypt N or PBKDF2 c), without deriving anything.
+struct KdfInfo {
+  Kdf kdf = Kdf::kScrypt;
+  std::uint64_t cost = 0;
+};
+Result<KdfInfo> kdf_info(std::string_view keystore_json);
+
+/// The `pubkey` field of a keystore (without decrypting), for matching keystores to lock shares.
+Result<ByteArray<48>> keystore_pubkey(std::string_view keystore_json);
+
+}  // namespace phx::crypto::keystore
+
+PHX_ERROR_ENUM_TRAIT(phx::crypto::keystore::Eip2335Error)

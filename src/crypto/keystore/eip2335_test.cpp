@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "crypto/keystore/eip2335.hpp"
+
+namespace phx::crypto::keystore {
+namespace {
+
+std::string read(const std::string& name) {
+  std::ifstream in(std::string(PHX_EIP2335_VECTORS) + "/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Eip2335, DecryptsEveryEipVector) {
+  auto cases = nlohmann::json::parse(read("test_vectors.json"))["cases"];
+  int consumed = 0;
+  for (const auto& c : cases) {
+    std::string ks = read(c["keystore_file"].get<std::string>());
+    ASSERT_FALSE(ks.empty()) << c["keystore_file"];
+    auto processed = process_password(c["password"].get<std::string>());
+    ASSERT_TRUE(processed);
+    EXPECT_EQ(to_hex(processed->view()), c["encoded_password_hex"].get<std::string>());
+    auto sk = decrypt(ks, c["password"].get<std::string>());
+    ASSERT_TRUE(sk) << c["name"] << ": " << sk.error().message();
+    EXPECT_EQ(to_hex(sk->to_bytes().view()), c["secret"].get<std::string>());
+    EXPECT_EQ(to_hex(sk->public_key().to_bytes(), false), c["pubkey"].get<std::string>());
+    EXPECT_EQ(decrypt(ks, "testpassword").error(), make_error_code(Eip2335Error::kWrongPassword));
+    ++consumed;
+  }
+  EXPECT_EQ(consumed, 2);
+}
+
+TEST(Eip2335, PasswordProcessingStripsControlCodesAndRejectsBadUtf8) {
+  EXPECT_EQ(to_hex(process_password("a\x01" "b\x7f" "c")->view(), false), "616263");
+  EXPECT_EQ(to_hex(process_password("\xc2\x85x")->view(), false), "78");  // U+0085 (C1) stripped
+  EXPECT_EQ(process_password("\xff\xfe").error(), make_error_code(Eip2335Error::kBadPassword));
+}
+
+TEST(Eip2335, RoundTripsWithBothKdfs) {
+  auto sk = bls::SecretKey::from_scalar(bls::Fr::random());
+  for (Kdf kdf : {Kdf::kScrypt, Kdf::kPbkdf2}) {
+    EncryptOptions o;
+    o.kdf = kdf;
+    o.cost = 16;
+    o.path = "m/12381/3600/0/0/0";
+    auto ks = encrypt(sk, "correct horse", o);
+    ASSERT_TRUE(ks);
+    auto back = decrypt(*ks, "correct horse");
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->public_key() == sk.public_key());
+    EXPECT_EQ(*keystore_pubkey(*ks), sk.public_key().to_bytes());
+    EXPECT_EQ(kdf_info(*ks)->cost, 16u);
+    EXPECT_EQ(decrypt(*ks, "wrong horse").error(), make_error_code(Eip2335Error::kWrongPassword));
+    EXPECT_EQ(nlohmann::json::parse(*ks)["version"], 4);
+  }
+}
+
+TEST(Eip2335, RejectsHostileOrMalformedKeystores) {
+  auto sk = bls::SecretKey::from_scalar(bls::Fr::random());
+  EncryptOptions o;
+  o.cost = 16;
+  auto j = nlohmann::json::parse(*encrypt(sk, "pw", o));
+  auto huge = j;
+  huge["crypto"]["kdf"]["params"]["n"] = 1u << 30;
+  EXPECT_EQ(decrypt(huge.dump(), "pw").error(), make_error_code(Eip2335Error::kBadParams));
+  auto notpow2 = j;
+  notpow2["crypto"]["kdf"]["params"]["n"] = 17;
+  EXPECT_EQ(decrypt(notpow2.dump(), "pw").error(), make_error_code(Eip2335Error::kBadParams));
+  auto cipher = j;
+  cipher["crypto"]["cipher"]["function"] = "aes-256-gcm";
+  EXPECT_EQ(decrypt(cipher.dump(), "pw").error(), make_error_code(Eip2335Error::kUnsupported));
+  auto badiv = j;
+  badiv["crypto"]["cipher"]["params"]["iv"] = "00";
+  EXPECT_EQ(decrypt(badiv.dump(), "pw").error(), make_error_code(Eip2335Error::kBadJson));
+  auto pk = j;
+  pk["pubkey"] = to_hex(bls::SecretKey::from_scalar(bls::Fr::random()).public_key().to_bytes(), false);
+  EXPECT_EQ(decrypt(pk.dump(), "pw").error(), make_error_code(Eip2335Error::kPubkeyMismatch));
+  auto v3 = j;
+  v3["version"] = 3;
+  EXPECT_EQ(decrypt(v3.dump(), "pw").error(), make_error_code(Eip2335Error::kUnsupported));
+  EXPECT_EQ(decrypt("{", "pw").error(), make_error_code(Eip2335Error::kBadJson));
+  EXPECT_EQ(decrypt("[]", "pw").error(), make_error_code(Eip2335Error::kBadJson));
+}
+
+}  // namespace
+}  // namespace phx::crypto::keystore
