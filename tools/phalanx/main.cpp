@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   auto* create = app.add_subcommand("create", "Create cluster artifacts (ENR keys, clusters)");
   create->require_subcommand(1);
   phx::tools::add_enr_commands(app, *create);
+  phx::tools::add_cluster_commands(app, *create);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,54 @@
+#pragma once
+/// Trusted-dealer cluster creation (`phalanx create cluster`): validator keys (fresh or given), Shamir shares,
+/// operator identities, a signed v1.10.0 lock, deposit data and builder registrations. Pure: no file I/O.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cluster/definition.hpp"
+#include "crypto/bls/bls.hpp"
+#include "crypto/k1/k1.hpp"
+#include "crypto/threshold/threshold.hpp"
+
+namespace phx::cluster {
+
+struct CreateParams {
+  std::string name = "phalanx cluster";
+  std::uint32_t nodes = 4;
+  std::uint32_t threshold = 0;  ///< 0: ⌈2·nodes/3⌉
+  std::uint32_t num_validators = 1;
+  std::string network = "mainnet";
+  std::vector<std::string> withdrawal_addresses;     ///< one for all validators, or one each
+  std::vector<std::string> fee_recipient_addresses;  ///< one for all validators, or one each
+  std::vector<std::uint64_t> deposit_amounts_gwei;   ///< empty: one 32 ETH deposit
+  bool compounding = false;                          ///< 0x02 withdrawal credentials
+  std::uint64_t target_gas_limit = 36'000'000;
+  std::string timestamp;                             ///< RFC 3339; empty: now
+  /// Keys to split instead of fresh ones (`--split-existing-keys`); their count sets num_validators.
+  std::vector<crypto::bls::SecretKey> existing_keys;
+};
+
+/// ⌈2n/3⌉, the default threshold.
+std::uint32_t default_threshold(std::uint32_t nodes);
+
+/// What one operator's node folder receives.
+struct NodeArtifacts {
+  crypto::k1::SecretKey enr_key;
+  std::vector<crypto::threshold::KeyShare> shares;  ///< one per validator, in lock order
+};
+
+struct CreatedCluster {
+  Lock lock;
+  std::vector<NodeArtifacts> nodes;
+  /// Deposit data per amount (gwei), one entry per validator, in lock order.
+  std::map<std::uint64_t, std::vector<DepositData>> deposits;
+};
+
+/// Validates the parameters (clear errors, nothing produced on error) and creates the cluster.
+LockResult<CreatedCluster> create_cluster(CreateParams params);
+
+/// Parses a comma-separated list of ETH amounts ("31,1" → gwei), each a whole number of ETH ≥ 1.
+LockResult<std::vector<std::uint64_t>> parse_eth_amounts(std::string_view list);
+
+}  // namespace phx::cluster
