@@ -2,7 +2,9 @@
 #   Builds the static library phx_<name> from src/, and one GoogleTest binary <name>_test from TESTS,
 #   registered with CTest under the label `fast`.
 # phx_fuzz(NAME target SOURCES ... DEPS ...)
-#   With PHX_FUZZ (clang): a libFuzzer binary. Otherwise: the same entry point linked to a replay driver that
+#   With PHX_FUZZ (clang): a libFuzzer binary; every target of the build is compiled with coverage
+#   instrumentation and ASan/UBSan (see the top-level CMakeLists), so the libraries a target links are fuzzed
+#   too. Otherwise: the same entry point linked to a replay driver that
 #   runs the seed corpus fuzz/corpus/<target>/ plus pseudo-random inputs, registered as a `fast` test, so every
 #   decoder's fuzz entry point is exercised in every CI run.
 # phx_bench(NAME name SOURCES ... DEPS ...)
@@ -51,8 +53,7 @@ function(phx_fuzz)
   phx_target_defaults(${F_NAME})
   target_link_libraries(${F_NAME} PRIVATE ${F_DEPS})
   if(PHX_FUZZ)
-    target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
   else()
     target_link_libraries(${F_NAME} PRIVATE phx_fuzz_replay)
     add_test(NAME ${F_NAME}_replay

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config python3 git ca-certificates
-  libssl-dev libsecp256k1-dev libsqlite3-dev
+  libssl-dev libsecp256k1-dev libsqlite3-dev libicu-dev
   libboost1.81-dev libboost-json1.81-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
