@@ -23,6 +23,7 @@ ROWS=(
   "verify|^BM_Verify$|verify_us|1"
   "hash-to-G2|^BM_HashToG2$|hash_to_g2_us|1"
   "batch verify, 64 distinct (per signature)|^BM_BatchVerify/64$|batch_verify_64_per_sig_us|64"
+  "batch verify, 64 distinct, 2 threads like blst (per signature)|^BM_BatchVerifyTwoThreads/64/real_time$|batch_verify_64_per_sig_us|64"
   "same-message check of 3 partials, from bytes|^BM_SameMessageVerifyFromBytes/3$|same_message_verify_3_us|1"
   "same-message check of 11 partials, from bytes|^BM_SameMessageVerifyFromBytes/11$|same_message_verify_11_us|1"
   "same-message check of 3 partials, decoded points|^BM_SameMessageVerify/3$|-|1"

@@ -108,4 +108,8 @@ struct SignatureSet {
 /// Π e(c_i·pk_i, H(m_i)) · e(−g1, Σ c_i·σ_i) = 1 as one multi-pairing. False on an empty input.
 bool batch_verify(std::span<const SignatureSet> sets);
 
+/// The same check with the hashing, scaling and Miller loops split over `threads` threads (the calling thread
+/// included) and one shared final exponentiation. `threads` is clamped to [1, sets.size()].
+bool batch_verify(std::span<const SignatureSet> sets, unsigned threads);
+
 }  // namespace phx::crypto::bls

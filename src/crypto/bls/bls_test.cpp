@@ -133,6 +133,13 @@ TEST(BlsSignature, BatchVerify) {
   auto bad = sets;
   bad[4].message = Bytes{9};
   EXPECT_FALSE(batch_verify(bad));
+  // The threaded variant agrees for every split, including more threads than sets.
+  for (unsigned threads : {1u, 2u, 3u, 5u, 8u}) {
+    EXPECT_TRUE(batch_verify(sets, threads)) << threads;
+    EXPECT_FALSE(batch_verify(forged, threads)) << threads;
+    EXPECT_FALSE(batch_verify(bad, threads)) << threads;
+  }
+  EXPECT_FALSE(batch_verify({}, 2));
 }
 
 }  // namespace
