@@ -450,7 +450,13 @@ struct Node::Impl {
 
   Task<void> serve_request(ConnPtr c, RequestHandler handler, ProtocolId proto, std::uint64_t req,
                            Bytes body) {
-    auto r = co_await handler(c->peer, std::move(body));
+    // A throwing handler must neither leak the in-flight slot nor leave the peer waiting for its timeout.
+    Result<Bytes> r = fail(P2PError::kHandlerFailed);
+    try {
+      r = co_await handler(c->peer, std::move(body));
+    } catch (const std::exception& e) {
+      log::warn("p2p: request handler for protocol {} threw: {}", static_cast<unsigned>(proto), e.what());
+    }
     --c->inflight;
     if (r && r->size() > limits.get(proto).value_or(0)) r = fail(P2PError::kFrameTooLarge);
     if (!c->closed) respond(c->peer, proto, req, r);

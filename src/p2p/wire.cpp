@@ -48,6 +48,8 @@ const char* to_string(P2PError e) {
       return "closed";
     case P2PError::kRemoteError:
       return "remote error";
+    case P2PError::kHandlerFailed:
+      return "request handler failed";
     case P2PError::kNoHandler:
       return "no handler";
     case P2PError::kDuplicateProtocol:

@@ -39,6 +39,7 @@ enum class P2PError {
   kNoHandler,             ///< protocol has no request handler
   kDuplicateProtocol,     ///< registering the same protocol id twice
   kBadPeer,               ///< operator index out of range
+  kHandlerFailed,         ///< the local request handler threw; the peer gets an error response
   kCount_                 ///< number of reasons (not an error)
 };
 const char* to_string(P2PError e);

@@ -1,4 +1,5 @@
 // Integration tests of the p2p node over loopback: several nodes on one io_context (one network thread).
+#include <stdexcept>
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,9 @@ constexpr ProtocolId kTestProto = 20;
 constexpr ProtocolId kEchoProto = 21;
 constexpr ProtocolId kHighProto = 22;
 constexpr std::uint32_t kTestMax = 64 * 1024;
+
+/// A request body of this single byte makes the echo handler throw (a buggy handler).
+constexpr std::uint8_t kThrowByte = 0xEE;
 
 NodeOptions fast_options() {
   NodeOptions o;
@@ -79,6 +83,8 @@ struct Cluster {
                                              {},
                                              [](OperatorIdx from, Bytes b) -> runtime::Task<Result<Bytes>> {
                                                if (b.empty()) co_return fail(P2PError::kRemoteError);
+                                               if (b.size() == 1 && b[0] == kThrowByte)
+                                                 throw std::runtime_error("handler bug (test)");
                                                b.push_back(static_cast<std::uint8_t>(from.value));
                                                co_return b;
                                              }})
@@ -272,6 +278,32 @@ TEST(P2PNode, HandshakeSucceedsAndAllProtocolsWork) {
       EXPECT_EQ(failures, 0u);
     }
     EXPECT_EQ(c.nodes[1]->metrics().peers[0].bytes_in > 1024, true);
+    co_await c.stop_all();
+  });
+}
+
+TEST(P2PNode, ThrowingHandlerAnswersWithAnErrorAndFreesItsSlot) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 2);
+    auto o = fast_options();
+    o.max_inflight_requests = 2;
+    c.make(0, o);
+    c.make(1);
+    c.wire();
+    {
+      bool awaited_ = co_await c.all_connected(5s);
+      EXPECT_TRUE(awaited_);
+    }
+    // More throwing requests than in-flight slots: each gets an error response at once (not a timeout), and
+    // the slots come back, so a normal request afterwards still succeeds.
+    Bytes boom(1, kThrowByte);
+    for (int i = 0; i < 5; ++i) {
+      auto r = co_await c.nodes[1]->request(OperatorIdx{0}, kEchoProto, boom, 2s);
+      EXPECT_EQ(r.error(), make_error_code(P2PError::kRemoteError)) << i;
+    }
+    Bytes fine(1, 7);
+    auto ok = co_await c.nodes[1]->request(OperatorIdx{0}, kEchoProto, fine, 2s);
+    EXPECT_TRUE(ok.has_value());
     co_await c.stop_all();
   });
 }
