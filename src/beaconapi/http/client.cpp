@@ -1,0 +1,391 @@
+#include "beaconapi/http/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "base/assert.hpp"
+
+namespace phx::beaconapi::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+Result<Endpoint> Endpoint::parse(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) return fail(HttpError::kMalformed);
+  url.remove_prefix(kScheme.size());
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  auto colon = url.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return fail(HttpError::kMalformed);
+  auto port = parse_u64(url.substr(colon + 1));
+  if (!port || *port == 0 || *port > 65535) return fail(HttpError::kMalformed);
+  Endpoint ep;
+  ep.host = std::string(url.substr(0, colon));
+  ep.port = static_cast<std::uint16_t>(*port);
+  return ep;
+}
+
+std::string Endpoint::to_string() const {
+  return host + ":" + std::to_string(port);
+}
+
+namespace {
+
+runtime::Task<Result<ClientResponse>> exchange(Endpoint ep, ClientRequest req, std::size_t body_limit) {
+  boost::system::error_code ec;
+  // (No conditional expression with class temporaries here: GCC 12 coroutines mishandle them.)
+  std::string host = ep.host;
+  if (host == "localhost") host = "127.0.0.1";
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) co_return fail(HttpError::kConnect);
+  auto ex = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(ex);
+  tcp::endpoint target_ep(addr, ep.port);
+  auto cres = co_await stream.async_connect(target_ep, asio::as_tuple(asio::use_awaitable));
+  if (std::get<0>(cres)) co_return fail(HttpError::kConnect);
+
+  bhttp::request<bhttp::string_body> msg;
+  msg.version(11);
+  msg.method(req.method == Method::kGet ? bhttp::verb::get : bhttp::verb::post);
+  msg.target(req.target);
+  msg.set(bhttp::field::host, ep.to_string());
+  msg.set(bhttp::field::accept, req.accept);
+  if (req.method == Method::kPost) msg.set(bhttp::field::content_type, req.content_type);
+  if (!req.consensus_version.empty()) msg.set("Eth-Consensus-Version", req.consensus_version);
+  msg.keep_alive(false);
+  msg.body() = std::move(req.body);
+  msg.prepare_payload();
+  auto wres = co_await bhttp::async_write(stream, msg, asio::as_tuple(asio::use_awaitable));
+  if (std::get<0>(wres)) co_return fail(HttpError::kIo);
+
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(body_limit);
+  auto rres = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  auto rec = std::get<0>(rres);
+  if (rec == bhttp::error::body_limit || rec == bhttp::error::header_limit)
+    co_return fail(HttpError::kTooLarge);
+  if (rec) co_return fail(HttpError::kIo);
+  auto res = parser.release();
+  ClientResponse out;
+  out.status = res.result_int();
+  if (auto it = res.find(bhttp::field::content_type); it != res.end()) {
+    std::string_view ct(it->value().data(), it->value().size());
+    out.content_type = std::string(ct.substr(0, ct.find(';')));
+  }
+  if (auto it = res.find("Eth-Consensus-Version"); it != res.end()) {
+    out.consensus_version = std::string(it->value().data(), it->value().size());
+  }
+  out.body = std::move(res.body());
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  co_return out;
+}
+
+ClientError client_error(std::error_code code, unsigned status, std::string message) {
+  return ClientError{code, status, std::move(message)};
+}
+
+ClientError json_error(const ssz::JsonError& e) {
+  return client_error(make_error_code(HttpError::kBadBody), 200, e.message());
+}
+
+std::string u64(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+ClientRequest get_req(std::string target) {
+  ClientRequest r;
+  r.target = std::move(target);
+  return r;
+}
+
+ClientRequest post_req(std::string target, std::string body) {
+  ClientRequest r;
+  r.method = Method::kPost;
+  r.target = std::move(target);
+  r.body = std::move(body);
+  return r;
+}
+
+template <class T>
+Result<std::vector<T>, ssz::JsonError> decode_array(const ssz::Json& j, const std::string& path) {
+  if (!j.is_array()) return std::unexpected(ssz::JsonError{path, "expected an array"});
+  std::vector<T> out;
+  out.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    auto v = ssz::from_json<T>(j[i], path + "[" + std::to_string(i) + "]");
+    if (!v) return std::unexpected(v.error());
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Result<Root, ssz::JsonError> dependent_root(const ssz::Json& body) {
+  auto it = body.find("dependent_root");
+  if (it == body.end()) return std::unexpected(ssz::JsonError{"dependent_root", "missing field"});
+  return ssz::from_json<Root>(*it, "dependent_root");
+}
+
+}  // namespace
+
+runtime::Task<Result<ClientResponse>> send_request(Endpoint ep, ClientRequest req, Duration timeout,
+                                                   std::size_t body_limit) {
+  auto r = co_await runtime::with_timeout(exchange(std::move(ep), std::move(req), body_limit), timeout);
+  if (!r) co_return fail(HttpError::kTimeout);
+  co_return std::move(*r);
+}
+
+BeaconNodeClient::BeaconNodeClient(std::vector<Endpoint> endpoints, BnClientOptions options)
+    : options_(options) {
+  PHX_ASSERT(!endpoints.empty());
+  for (auto& e : endpoints) endpoints_.push_back(State{std::move(e), {}});
+}
+
+bool BeaconNodeClient::healthy(std::size_t i) const {
+  return endpoints_.at(i).unhealthy_until <= std::chrono::steady_clock::now();
+}
+
+runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(ClientRequest req) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    if (healthy(i)) order.push_back(i);
+  }
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    if (!healthy(i)) order.push_back(i);  // unhealthy ones last: still better than giving up
+  }
+  ClientError last{make_error_code(HttpError::kNoEndpoint), 0, "no endpoint"};
+  for (auto i : order) {
+    auto& st = endpoints_[i];
+    auto r = co_await send_request(st.ep, req, options_.timeout);
+    if (r && r->status < 500) {
+      st.unhealthy_until = {};
+      last_used_ = i;
+      if (r->status >= 200 && r->status < 300) co_return std::move(*r);
+      std::string message = r->body;
+      if (auto j = ssz::parse_json(r->body); j && j->is_object()) {
+        if (auto m = j->find("message"); m != j->end() && m->is_string()) message = m->get<std::string>();
+      }
+      co_return std::unexpected(client_error(make_error_code(HttpError::kStatus), r->status, message));
+    }
+    st.unhealthy_until =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.recheck_after);
+    if (r) {
+      last = client_error(make_error_code(HttpError::kStatus), r->status, st.ep.to_string() + ": " + r->body);
+    } else {
+      last = client_error(r.error(), 0, st.ep.to_string() + ": " + r.error().message());
+    }
+  }
+  last.code = make_error_code(HttpError::kNoEndpoint);
+  co_return std::unexpected(last);
+}
+
+runtime::Task<void> BeaconNodeClient::check_health() {
+  for (auto& st : endpoints_) {
+    ClientRequest req;
+    req.target = "/eth/v1/node/syncing";
+    auto r = co_await send_request(st.ep, req, options_.timeout);
+    if (r && r->status == 200) {
+      st.unhealthy_until = {};
+    } else {
+      st.unhealthy_until =
+          std::chrono::steady_clock::now() +
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.recheck_after);
+    }
+  }
+}
+
+runtime::Task<Result<ssz::Json, ClientError>> BeaconNodeClient::get_json(ClientRequest req) {
+  auto r = co_await call(std::move(req));
+  if (!r) co_return std::unexpected(r.error());
+  auto j = ssz::parse_json(r->body);
+  if (!j) co_return std::unexpected(json_error(j.error()));
+  if (!j->is_object()) co_return std::unexpected(json_error(ssz::JsonError{"", "expected an object"}));
+  if (j->find("data") == j->end()) co_return std::unexpected(json_error({"data", "missing field"}));
+  co_return std::move(*j);
+}
+
+runtime::Task<Result<Genesis, ClientError>> BeaconNodeClient::genesis() {
+  auto j = co_await get_json(get_req("/eth/v1/beacon/genesis"));
+  if (!j) co_return std::unexpected(j.error());
+  auto g = parse_genesis(*j);
+  if (!g) co_return std::unexpected(json_error(g.error()));
+  co_return *g;
+}
+
+runtime::Task<Result<ssz::Json, ClientError>> BeaconNodeClient::spec() {
+  auto j = co_await get_json(get_req("/eth/v1/config/spec"));
+  if (!j) co_return std::unexpected(j.error());
+  if (!(*j)["data"].is_object()) co_return std::unexpected(json_error({"data", "expected an object"}));
+  co_return std::move((*j)["data"]);
+}
+
+runtime::Task<Result<std::vector<eth::phase0::Fork>, ClientError>> BeaconNodeClient::fork_schedule() {
+  auto j = co_await get_json(get_req("/eth/v1/config/fork_schedule"));
+  if (!j) co_return std::unexpected(j.error());
+  auto f = parse_fork_schedule(*j);
+  if (!f) co_return std::unexpected(json_error(f.error()));
+  co_return std::move(*f);
+}
+
+runtime::Task<Result<eth::ChainConfig, ClientError>> BeaconNodeClient::chain_config() {
+  auto g = co_await genesis();
+  if (!g) co_return std::unexpected(g.error());
+  auto s = co_await get_json(get_req("/eth/v1/config/spec"));
+  if (!s) co_return std::unexpected(s.error());
+  auto c = parse_spec(*s, *g);
+  if (!c) co_return std::unexpected(json_error(c.error()));
+  auto f = co_await fork_schedule();
+  if (!f) co_return std::unexpected(f.error());
+  if (auto chk = check_fork_schedule(*c, *f); !chk) co_return std::unexpected(json_error(chk.error()));
+  co_return std::move(*c);
+}
+
+runtime::Task<Result<std::string, ClientError>> BeaconNodeClient::node_version() {
+  auto j = co_await get_json(get_req("/eth/v1/node/version"));
+  if (!j) co_return std::unexpected(j.error());
+  const auto& d = (*j)["data"];
+  if (!d.is_object() || d.find("version") == d.end() || !d["version"].is_string()) {
+    co_return std::unexpected(json_error(ssz::JsonError{"data.version", "expected a string"}));
+  }
+  co_return d["version"].get<std::string>();
+}
+
+runtime::Task<void> BeaconNodeClient::run_health_checks(Duration interval) {
+  for (;;) {
+    co_await check_health();
+    co_await runtime::sleep_for(interval);
+  }
+}
+
+runtime::Task<Result<SyncStatus, ClientError>> BeaconNodeClient::syncing() {
+  auto j = co_await get_json(get_req("/eth/v1/node/syncing"));
+  if (!j) co_return std::unexpected(j.error());
+  auto d = (*j)["data"];
+  // el_offline is optional in older nodes.
+  if (d.is_object() && d.find("el_offline") == d.end()) d["el_offline"] = false;
+  auto s = ssz::from_json<SyncStatus>(d, "data");
+  if (!s) co_return std::unexpected(json_error(s.error()));
+  co_return *s;
+}
+
+runtime::Task<Result<std::vector<ValidatorInfo>, ClientError>> BeaconNodeClient::validators_by_pubkey(
+    std::string state_id, std::vector<eth::BLSPubkey> pubkeys) {
+  ssz::Json body = ssz::Json::object();
+  body["ids"] = ssz::Json::array();
+  for (const auto& pk : pubkeys) body["ids"].push_back(to_hex(pk));
+  ClientRequest req = post_req("/eth/v1/beacon/states/" + state_id + "/validators", body.dump());
+  auto j = co_await get_json(std::move(req));
+  if (!j) co_return std::unexpected(j.error());
+  const auto& d = (*j)["data"];
+  if (!d.is_array()) co_return std::unexpected(json_error({"data", "expected an array"}));
+  std::vector<ValidatorInfo> out;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    auto v = validator_info_from_json(d[i], "data[" + std::to_string(i) + "]");
+    if (!v) co_return std::unexpected(json_error(v.error()));
+    out.push_back(std::move(*v));
+  }
+  co_return out;
+}
+
+runtime::Task<Result<AttesterDuties, ClientError>> BeaconNodeClient::attester_duties(
+    Epoch epoch, std::vector<ValidatorIndex> indices) {
+  ssz::Json body = ssz::Json::array();
+  for (auto i : indices) body.push_back(u64(i.value));
+  ClientRequest req = post_req("/eth/v1/validator/duties/attester/" + u64(epoch.value), body.dump());
+  auto j = co_await get_json(std::move(req));
+  if (!j) co_return std::unexpected(j.error());
+  auto root = dependent_root(*j);
+  if (!root) co_return std::unexpected(json_error(root.error()));
+  auto duties = decode_array<AttesterDuty>((*j)["data"], "data");
+  if (!duties) co_return std::unexpected(json_error(duties.error()));
+  AttesterDuties out{*root, std::move(*duties)};
+  co_return out;
+}
+
+runtime::Task<Result<ProposerDuties, ClientError>> BeaconNodeClient::proposer_duties(Epoch epoch) {
+  auto j = co_await get_json(get_req("/eth/v1/validator/duties/proposer/" + u64(epoch.value)));
+  if (!j) co_return std::unexpected(j.error());
+  auto root = dependent_root(*j);
+  if (!root) co_return std::unexpected(json_error(root.error()));
+  auto duties = decode_array<ProposerDuty>((*j)["data"], "data");
+  if (!duties) co_return std::unexpected(json_error(duties.error()));
+  ProposerDuties out{*root, std::move(*duties)};
+  co_return out;
+}
+
+runtime::Task<Result<eth::phase0::AttestationData, ClientError>> BeaconNodeClient::attestation_data(
+    Slot slot, std::uint64_t committee_index) {
+  auto j = co_await get_json(get_req("/eth/v1/validator/attestation_data?slot=" + u64(slot.value) +
+                                     "&committee_index=" + u64(committee_index)));
+  if (!j) co_return std::unexpected(j.error());
+  auto d = ssz::from_json<eth::phase0::AttestationData>((*j)["data"], "data");
+  if (!d) co_return std::unexpected(json_error(d.error()));
+  co_return *d;
+}
+
+namespace {
+template <class T>
+ClientRequest submission(eth::Fork fork, const std::vector<T>& atts) {
+  ssz::Json body = ssz::Json::array();
+  for (const auto& a : atts) body.push_back(ssz::to_json(a));
+  auto req = post_req("/eth/v2/beacon/pool/attestations", body.dump());
+  req.consensus_version = std::string(eth::fork_name(fork));
+  return req;
+}
+}  // namespace
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_attestations(
+    eth::Fork fork, std::vector<eth::phase0::Attestation> atts) {
+  auto r = co_await call(submission(fork, atts));
+  if (!r) co_return std::unexpected(r.error());
+  co_return Result<void, ClientError>{};
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_single_attestations(
+    eth::Fork fork, std::vector<eth::electra::SingleAttestation> atts) {
+  auto r = co_await call(submission(fork, atts));
+  if (!r) co_return std::unexpected(r.error());
+  co_return Result<void, ClientError>{};
+}
+
+ssz::Json validator_info_to_json(const ValidatorInfo& v) {
+  ssz::Json j = ssz::Json::object();
+  j["index"] = u64(v.index.value);
+  j["balance"] = u64(v.balance);
+  j["status"] = v.status;
+  j["validator"] = ssz::to_json(v.validator);
+  return j;
+}
+
+Result<ValidatorInfo, ssz::JsonError> validator_info_from_json(const ssz::Json& j, const std::string& path) {
+  if (!j.is_object()) return std::unexpected(ssz::JsonError{path, "expected an object"});
+  ValidatorInfo out;
+  for (const char* key : {"index", "balance", "status", "validator"}) {
+    if (j.find(key) == j.end()) return std::unexpected(ssz::JsonError{path + "." + key, "missing field"});
+  }
+  auto idx = ssz::from_json<ValidatorIndex>(j["index"], path + ".index");
+  if (!idx) return std::unexpected(idx.error());
+  auto bal = ssz::from_json<std::uint64_t>(j["balance"], path + ".balance");
+  if (!bal) return std::unexpected(bal.error());
+  if (!j["status"].is_string()) return std::unexpected(ssz::JsonError{path + ".status", "expected a string"});
+  auto rec = ssz::from_json<ValidatorRecord>(j["validator"], path + ".validator");
+  if (!rec) return std::unexpected(rec.error());
+  out.index = *idx;
+  out.balance = *bal;
+  out.status = j["status"].get<std::string>();
+  out.validator = *rec;
+  return out;
+}
+
+}  // namespace phx::beaconapi::http
