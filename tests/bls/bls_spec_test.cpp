@@ -14,6 +14,7 @@
 #include "base/bytes.hpp"
 #include "crypto/bls/bls.hpp"
 #include "crypto/bls/hash_to_curve.hpp"
+#include "vector_util.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -144,33 +145,16 @@ bool run_deser_g2(const json& t) {
   return p.has_value() == expect;
 }
 
-Fp2 fp2_of(const std::string& s) {
-  const auto comma = s.find(',');
-  if (comma == std::string::npos) throw std::runtime_error("bad Fp2: " + s);
-  auto c0 = from_hex_fixed<48>(s.substr(0, comma));
-  auto c1 = from_hex_fixed<48>(s.substr(comma + 1));
-  if (!c0 || !c1) throw std::runtime_error("bad Fp2 hex: " + s);
-  auto a = Fp::from_be_bytes(c0->data());
-  auto b = Fp::from_be_bytes(c1->data());
-  if (!a || !b) throw std::runtime_error("Fp2 out of range: " + s);
-  return {*a, *b};
-}
-
 bool run_hash_to_g2(const json& t) {
   const std::string msg = t["input"]["msg"].get<std::string>();
   const G2 p = hash_to_g2(as_bytes(msg), "QUUX-V01-CS02-with-BLS12381G2_XMD:SHA-256_SSWU_RO_");
-  Fp2 x, y;
-  p.to_affine(x, y);
-  return x == fp2_of(t["output"]["x"].get<std::string>()) && y == fp2_of(t["output"]["y"].get<std::string>());
+  return vectors::point_is(p, t["output"]);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string dir;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--vectors") dir = argv[i + 1];
-  }
+  const std::string dir = vectors::vectors_dir(argc, argv);
   if (dir.empty()) {
     std::fprintf(stderr, "usage: bls_spec_test --vectors DIR\n");
     return 2;

@@ -9,6 +9,7 @@
 
 #include "base/bytes.hpp"
 #include "crypto/bls/hash_to_curve.hpp"
+#include "vector_util.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -17,31 +18,10 @@ using namespace phx::crypto::bls;
 
 namespace {
 
-Fp2 fp2_of(const std::string& s) {
-  const auto comma = s.find(',');
-  if (comma == std::string::npos) throw std::runtime_error("bad Fp2: " + s);
-  auto c0 = from_hex_fixed<48>(s.substr(0, comma));
-  auto c1 = from_hex_fixed<48>(s.substr(comma + 1));
-  if (!c0 || !c1) throw std::runtime_error("bad Fp2 hex: " + s);
-  auto a = Fp::from_be_bytes(c0->data());
-  auto b = Fp::from_be_bytes(c1->data());
-  if (!a || !b) throw std::runtime_error("Fp2 out of range: " + s);
-  return {*a, *b};
-}
-
-bool point_is(const G2& p, const json& j) {
-  Fp2 x, y;
-  p.to_affine(x, y);
-  return x == fp2_of(j["x"].get<std::string>()) && y == fp2_of(j["y"].get<std::string>());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string dir;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--vectors") dir = argv[i + 1];
-  }
+  const std::string dir = vectors::vectors_dir(argc, argv);
   if (dir.empty()) {
     std::fprintf(stderr, "usage: bls_h2c_test --vectors DIR\n");
     return 2;
@@ -69,9 +49,11 @@ int main(int argc, char** argv) {
         const std::string msg = v["msg"].get<std::string>();
         Fp2 u[2];
         hash_to_field_fp2(as_bytes(msg), dst, u);
-        const bool ok = u[0] == fp2_of(v["u"][0].get<std::string>()) && u[1] == fp2_of(v["u"][1].get<std::string>()) &&
-                        point_is(map_to_curve_g2(u[0]), v["Q0"]) && point_is(map_to_curve_g2(u[1]), v["Q1"]) &&
-                        point_is(hash_to_g2(as_bytes(msg), dst), v["P"]);
+        const bool ok = u[0] == vectors::fp2_of(v["u"][0].get<std::string>()) &&
+                        u[1] == vectors::fp2_of(v["u"][1].get<std::string>()) &&
+                        vectors::point_is(map_to_curve_g2(u[0]), v["Q0"]) &&
+                        vectors::point_is(map_to_curve_g2(u[1]), v["Q1"]) &&
+                        vectors::point_is(hash_to_g2(as_bytes(msg), dst), v["P"]);
         if (ok) {
           ++passed;
         } else {
