@@ -147,10 +147,20 @@ TEST(CoreTypes, UnsignedDataGivesTheRootTheValidatorSigns) {
   auto r = signing_root(cfg, Duty{slot, DutyType::kAttester}, UnsignedData{AttesterData{d, 5}});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r, signing_root(cfg, SignedMessage{d}));
-  ProposalData p{};
-  p.block.slot = slot;
+  eth::electra::BlockContents contents{};
+  contents.block.slot = slot;
+  const ProposalData p{beaconapi::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
   EXPECT_EQ(*signing_root(cfg, Duty{slot, DutyType::kProposer}, UnsignedData{p}),
-            eth::block_signing_root(cfg, p.block));
+            eth::block_signing_root(cfg, contents.block));
+  EXPECT_EQ(hash_tree_root(UnsignedData{p}), ssz::hash_tree_root(contents.block));
+  EXPECT_EQ(block_of(p.block), beaconapi::VersionedBeaconBlock::make<eth::Fork::kElectra>(contents.block));
+  EXPECT_EQ(signing_root(cfg, SignedMessage{block_of(p.block)}), eth::block_signing_root(cfg, contents.block));
+  EXPECT_EQ(slot_of(p.block), slot);
+  eth::altair::BeaconBlock altair_block{};
+  altair_block.slot = slot;
+  const ProposalData pa{beaconapi::VersionedProducedBlock::make<eth::Fork::kAltair>(altair_block)};
+  EXPECT_EQ(*signing_root(cfg, Duty{slot, DutyType::kProposer}, UnsignedData{pa}),
+            eth::block_signing_root(cfg, altair_block));
   SyncBlockRootData sr{};
   sr.beacon_block_root[3] = 1;
   EXPECT_EQ(*signing_root(cfg, Duty{slot, DutyType::kSyncMessage}, UnsignedData{sr}),
@@ -293,18 +303,25 @@ TEST_F(CoreFixture, DutyDbAnswersQueriesAndRefusesConflictingDecision) {
 TEST_F(CoreFixture, DutyDbServesBlocksAggregatesAndContributions) {
   DutyDB db(deadliner_);
   const PubKey pk = cluster_->validators[0].pubkey;
-  ProposalData prop{};
-  prop.block.slot = kSlot;
-  prop.block.proposer_index = ValidatorIndex{42};
+  eth::electra::BlockContents contents{};
+  contents.block.slot = kSlot;
+  contents.block.proposer_index = ValidatorIndex{42};
+  const ProposalData prop{beaconapi::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
   ASSERT_TRUE(db.store({kSlot, DutyType::kProposer}, {{pk, prop}}).has_value());
   ASSERT_TRUE(db.block(kSlot).has_value());
-  EXPECT_EQ(db.block(kSlot)->proposer_index, ValidatorIndex{42});
+  EXPECT_EQ(std::get<static_cast<std::size_t>(eth::Fork::kElectra)>(db.block(kSlot)->value).block.proposer_index,
+            ValidatorIndex{42});
   EXPECT_EQ(db.blinded_block(kSlot).error(), CoreError::kNotFound);
 
-  AggregatedAttestationData agg{};
-  agg.attestation.data = att_data(kSlot, 9);
+  eth::electra::Attestation att{};
+  att.data = att_data(kSlot, 9);
+  att.committee_bits.set(3, true);
+  const AggregatedAttestationData agg{beaconapi::VersionedAttestation::make<eth::Fork::kElectra>(att)};
   ASSERT_TRUE(db.store({kSlot, DutyType::kAggregator}, {{pk, agg}}).has_value());
   EXPECT_TRUE(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 9))).has_value());
+  EXPECT_TRUE(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 9)), 3).has_value());
+  EXPECT_EQ(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 9)), 2).error(),
+            CoreError::kNotFound);
   EXPECT_EQ(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 8))).error(),
             CoreError::kNotFound);
 
@@ -680,17 +697,18 @@ TEST_F(CoreFixture, PartialsFlowThroughParSigDbSigAggAndAggSigDbWithBlame) {
 
 // ---------------------------------------------------------------- ports with test doubles
 
-/// Test double: a beacon node that proposes one AttestationData per slot and records submissions.
-class FakeBeaconNode final : public BeaconNode {
+/// Test double: a beacon node that proposes one AttestationData per slot and records submissions (a plain
+/// synchronous double; the async BeaconNode port is exercised by workflow_test).
+class FakeBeaconNode {
  public:
   explicit FakeBeaconNode(std::uint64_t salt) : salt_(salt) {}
-  Result<UnsignedDataSet> fetch(const Duty& duty, std::span<const DutyDefinition> defs) override {
+  Result<UnsignedDataSet> fetch(const Duty& duty, std::span<const DutyDefinition> defs) {
     UnsignedDataSet set;
     for (const auto& d : defs)
       set.emplace(d.pubkey, AttesterData{att_data(duty.slot, salt_), d.committee_index});
     return set;
   }
-  Result<void> submit(const Duty& duty, const PubKey& pubkey, const SignedData& aggregate) override {
+  Result<void> submit(const Duty& duty, const PubKey& pubkey, const SignedData& aggregate) {
     submitted.push_back({duty, pubkey, aggregate.signature});
     return {};
   }
@@ -860,7 +878,7 @@ TEST_F(CoreFixture, FourNodesThroughThePortsSubmitVerifiedAggregatesDespiteAByza
   ASSERT_TRUE(deadliner_.add(duty));
   std::vector<DutyDefinition> defs;
   for (std::size_t v = 0; v < cluster_->validators.size(); ++v)
-    defs.push_back(DutyDefinition{cluster_->validators[v].pubkey, ValidatorIndex{v}, v % 2, 8, v});
+    defs.push_back(DutyDefinition{cluster_->validators[v].pubkey, ValidatorIndex{v}, v % 2, 8, 1, v, {}});
   // Every node fetches (different BN answers) and proposes; the first proposal is decided.
   for (auto& n : nodes) {
     auto fetched = n->bn.fetch(duty, defs);

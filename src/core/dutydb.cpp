@@ -48,25 +48,33 @@ Result<eth::phase0::AttestationData> DutyDB::attestation_data(Slot slot,
   return it->second;
 }
 
-Result<eth::electra::BeaconBlock> DutyDB::block(Slot slot) const {
+Result<beaconapi::VersionedProducedBlock> DutyDB::block(Slot slot) const {
   auto it = data_.find(Duty{slot, DutyType::kProposer});
   if (it == data_.end() || it->second.empty()) return fail(CoreError::kNotFound);
   return std::get<ProposalData>(it->second.begin()->second).block;
 }
 
-Result<eth::electra::BlindedBeaconBlock> DutyDB::blinded_block(Slot slot) const {
+Result<beaconapi::VersionedBlindedBeaconBlock> DutyDB::blinded_block(Slot slot) const {
   auto it = data_.find(Duty{slot, DutyType::kBuilderProposer});
   if (it == data_.end() || it->second.empty()) return fail(CoreError::kNotFound);
   return std::get<BlindedProposalData>(it->second.begin()->second).block;
 }
 
-Result<eth::electra::Attestation> DutyDB::aggregate_attestation(Slot slot,
-                                                                const Root& attestation_data_root) const {
+Result<beaconapi::VersionedAttestation> DutyDB::aggregate_attestation(
+    Slot slot, const Root& attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) const {
   auto it = data_.find(Duty{slot, DutyType::kAggregator});
   if (it == data_.end()) return fail(CoreError::kNotFound);
   for (const auto& [pk, u] : it->second) {
     const auto& agg = std::get<AggregatedAttestationData>(u).attestation;
-    if (ssz::hash_tree_root(agg.data) == attestation_data_root) return agg;
+    if (ssz::hash_tree_root(data_of(agg)) != attestation_data_root) continue;
+    if (committee_index) {
+      const auto* el = std::get_if<static_cast<std::size_t>(eth::Fork::kElectra)>(&agg.value);
+      const auto* fu = std::get_if<static_cast<std::size_t>(eth::Fork::kFulu)>(&agg.value);
+      const eth::electra::Attestation* e = el != nullptr ? el : fu;
+      if (e != nullptr && (*committee_index >= e->committee_bits.size() || !e->committee_bits.get(*committee_index)))
+        continue;
+    }
+    return agg;
   }
   return fail(CoreError::kNotFound);
 }

@@ -4,6 +4,7 @@
 /// the same (duty, pubkey) is refused, because serving it would let the VC sign slashable data.
 /// Bounded: everything of a duty goes when the deadliner expires it.
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -29,13 +30,16 @@ class DutyDB {
   /// The AttestationData decided for `committee_index` at `slot` (validator API
   /// GET /eth/v1/validator/attestation_data). Errors: kNotFound.
   Result<eth::phase0::AttestationData> attestation_data(Slot slot, eth::CommitteeIndex committee_index) const;
-  /// The full block decided for the proposer duty of `slot`. Errors: kNotFound.
-  Result<eth::electra::BeaconBlock> block(Slot slot) const;
+  /// The full block (contents) decided for the proposer duty of `slot`. Errors: kNotFound.
+  Result<beaconapi::VersionedProducedBlock> block(Slot slot) const;
   /// The blinded block decided for the builder proposer duty of `slot`. Errors: kNotFound.
-  Result<eth::electra::BlindedBeaconBlock> blinded_block(Slot slot) const;
-  /// The aggregate attestation decided at `slot` whose data has hash_tree_root `attestation_data_root`
+  Result<beaconapi::VersionedBlindedBeaconBlock> blinded_block(Slot slot) const;
+  /// The aggregate attestation decided at `slot` whose data has hash_tree_root `attestation_data_root` and,
+  /// when given (electra on: data.index is 0), whose committee_bits name `committee_index`
   /// (GET /eth/v2/validator/aggregate_attestation). Errors: kNotFound.
-  Result<eth::electra::Attestation> aggregate_attestation(Slot slot, const Root& attestation_data_root) const;
+  Result<beaconapi::VersionedAttestation> aggregate_attestation(
+      Slot slot, const Root& attestation_data_root,
+      std::optional<eth::CommitteeIndex> committee_index = std::nullopt) const;
   /// The sync contribution decided at `slot` for (subcommittee_index, beacon_block_root)
   /// (GET /eth/v1/validator/sync_committee_contribution). Errors: kNotFound.
   Result<eth::altair::SyncCommitteeContribution> sync_contribution(Slot slot,

@@ -1,39 +1,106 @@
 #pragma once
 /// The ports of the duty workflow (GUIDE §2): `core` talks to these abstract classes only; `app` wires the
-/// real adapters (BN client, QBFT driver over p2p, parsig exchange, slashing DB), tests wire doubles.
-/// Calls are synchronous and return Result; an adapter that does I/O completes it on its own executor and
-/// calls back through the subscription functions on the core thread (no Asio types appear here).
+/// real adapters (BN client, QBFT driver over p2p, parsig exchange, slashing DB, share signer), tests wire
+/// doubles. Threading: everything runs on the node's one io thread. Calls that do I/O towards the beacon node
+/// are coroutines (runtime::Task); consensus and the partial-signature exchange are fire-and-forget sends
+/// whose results come back through the subscription functions, on the same thread.
 #include <functional>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "base/clock.hpp"
 #include "core/types.hpp"
+#include "runtime/runtime.hpp"
 
 namespace phx::core {
 
-/// A validator of one duty as the beacon node reports it (duty definition).
+using runtime::Task;
+
+/// A validator of one duty as the beacon node reports it (duty definition). Fields not used by a duty type
+/// stay zero / empty.
 struct DutyDefinition {
   PubKey pubkey{};                              ///< the DV key
   ValidatorIndex validator_index{};             ///< beacon chain index
-  eth::CommitteeIndex committee_index = 0;      ///< attester: committee; sync: subcommittee
-  std::uint64_t committee_length = 0;           ///< attester: committee size
+  eth::CommitteeIndex committee_index = 0;      ///< attester/aggregator: committee
+  std::uint64_t committee_length = 0;           ///< attester/aggregator: committee size
+  std::uint64_t committees_at_slot = 0;         ///< attester/aggregator: committees in the slot
   std::uint64_t validator_committee_index = 0;  ///< attester: position in the committee
+  std::vector<std::uint64_t> sync_committee_indices;  ///< sync duties: positions in the sync committee
+  bool operator==(const DutyDefinition&) const = default;
 };
 
-/// The beacon node (or a fallback group of them).
+/// A cluster validator known to the beacon node.
+struct ValidatorRef {
+  PubKey pubkey{};                  ///< the DV key
+  ValidatorIndex index{};           ///< beacon chain index
+  bool active = false;              ///< status is active_* (may attest and propose)
+};
+
+/// An attester duty of one validator (getAttesterDuties).
+struct AttesterDutyDef {
+  Slot slot{};
+  DutyDefinition def;
+};
+/// A proposer duty (getProposerDuties).
+struct ProposerDutyDef {
+  Slot slot{};
+  PubKey pubkey{};
+  ValidatorIndex validator_index{};
+};
+/// A sync-committee membership for a whole epoch (getSyncCommitteeDuties).
+struct SyncDutyDef {
+  DutyDefinition def;  ///< pubkey, validator_index, sync_committee_indices
+};
+
+/// One aggregate to hand to the beacon node, with the duty definition it was made for (attestations need the
+/// committee position and the validator index to build the submitted container).
+struct Submission {
+  PubKey pubkey{};     ///< the DV key
+  DutyDefinition def;  ///< the validator's duty definition (empty for duties that need none)
+  SignedData data;     ///< the aggregate
+};
+
+/// The beacon node (or a fallback group of them). Errors are the adapter's (timeout, HTTP status, bad body)
+/// as std::error_code; a coroutine never throws for a bad answer.
 class BeaconNode {
  public:
   virtual ~BeaconNode() = default;
-  /// The unsigned data for `duty` and each validator of `defs` (attestation data, block, aggregate…).
-  /// Errors: the adapter's (timeout, bad response) as std::error_code.
-  virtual Result<UnsignedDataSet> fetch(const Duty& duty, std::span<const DutyDefinition> defs) = 0;
-  /// Submits the aggregated signed data of `duty` for `pubkey`.
-  virtual Result<void> submit(const Duty& duty, const PubKey& pubkey, const SignedData& aggregate) = 0;
+  /// The chain's configuration (genesis, spec, fork schedule), read once at start.
+  virtual Task<Result<eth::ChainConfig>> chain_config() = 0;
+  /// The cluster validators the BN knows (unknown keys are left out).
+  virtual Task<Result<std::vector<ValidatorRef>>> validators(std::vector<PubKey> pubkeys) = 0;
+  /// Attester duties of `epoch` for `indices`.
+  virtual Task<Result<std::vector<AttesterDutyDef>>> attester_duties(Epoch epoch,
+                                                                     std::vector<ValidatorIndex> indices) = 0;
+  /// Proposer duties of `epoch` (every proposer of the epoch; the caller filters its own).
+  virtual Task<Result<std::vector<ProposerDutyDef>>> proposer_duties(Epoch epoch) = 0;
+  /// Sync-committee duties of `epoch` for `indices` (empty before altair).
+  virtual Task<Result<std::vector<SyncDutyDef>>> sync_duties(Epoch epoch, std::vector<ValidatorIndex> indices) = 0;
+
+  /// produceAttestationData.
+  virtual Task<Result<eth::phase0::AttestationData>> attestation_data(Slot slot,
+                                                                      eth::CommitteeIndex committee_index) = 0;
+  /// produceBlockV3 with the cluster's full RANDAO reveal: ProposalData, or BlindedProposalData when the BN
+  /// returns a builder block (only when `builder` is true).
+  virtual Task<Result<UnsignedData>> produce_block(Slot slot, eth::BLSSignature randao_reveal, Root graffiti,
+                                                   bool builder) = 0;
+  /// getAggregatedAttestation for the attestation data root (and committee, from electra on).
+  virtual Task<Result<AggregatedAttestationData>> aggregate_attestation(Slot slot, Root attestation_data_root,
+                                                                        eth::CommitteeIndex committee_index) = 0;
+  /// The head block root that sync-committee members sign at `slot` (getBlockRoot "head").
+  virtual Task<Result<Root>> head_block_root(Slot slot) = 0;
+  /// produceSyncCommitteeContribution.
+  virtual Task<Result<eth::altair::SyncCommitteeContribution>> sync_contribution(Slot slot,
+                                                                                std::uint64_t subcommittee_index,
+                                                                                Root beacon_block_root) = 0;
+  /// Submits the aggregates of `duty` (one call per duty type: attestations, block, aggregates, sync
+  /// messages, contributions, registrations, exits). RANDAO reveals and selection proofs are never submitted.
+  virtual Task<Result<void>> submit(Duty duty, std::vector<Submission> aggregates) = 0;
 };
 
-/// Cluster consensus over one value per duty (driven by a QBFT instance per duty in the adapter).
+/// Cluster consensus over one value per duty (a QBFT instance per duty in the adapter). Runs on the io thread.
 class Consensus {
  public:
   /// Called once per decided duty with the agreed set.

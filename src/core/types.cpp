@@ -144,7 +144,57 @@ Result<KeyBook::ShareRef> KeyBook::by_pubshare(const PubKey& pubshare) const {
 namespace {
 template <class>
 inline constexpr bool kAlwaysFalse = false;
+
+template <class T>
+inline constexpr bool kIsMonostate = std::is_same_v<std::remove_cvref_t<T>, std::monostate>;
+
+/// The block inside produced contents (deneb on) or the block itself.
+template <class F>
+auto with_inner_block(const beaconapi::VersionedProducedBlock& produced, F&& f) {
+  return std::visit(
+      [&](const auto& x) {
+        if constexpr (requires { x.block.slot; }) return f(x.block);
+        else return f(x);
+      },
+      produced.value);
+}
+
+/// Signing root of any versioned block family (monostate: zero root, which never verifies).
+template <class V>
+Root versioned_block_signing_root(const eth::ChainConfig& config, const V& v) {
+  return std::visit(
+      [&](const auto& b) -> Root {
+        if constexpr (kIsMonostate<decltype(b)>) return Root{};
+        else return eth::block_signing_root(config, b);
+      },
+      v.value);
+}
 }  // namespace
+
+namespace {
+template <std::size_t I = 0>
+beaconapi::VersionedBeaconBlock block_of_at(const beaconapi::VersionedProducedBlock& p) {
+  using Out = beaconapi::VersionedBeaconBlock;
+  if constexpr (I == eth::kForkCount) {
+    return Out{};
+  } else {
+    if (p.value.index() != I) return block_of_at<I + 1>(p);
+    const auto& x = std::get<I>(p.value);
+    if constexpr (requires { x.block.slot; })
+      return Out{typename Out::Variant(std::in_place_index<I>, x.block)};
+    else
+      return Out{typename Out::Variant(std::in_place_index<I>, x)};
+  }
+}
+}  // namespace
+
+beaconapi::VersionedBeaconBlock block_of(const beaconapi::VersionedProducedBlock& produced) {
+  return block_of_at(produced);
+}
+
+const eth::phase0::AttestationData& data_of(const beaconapi::VersionedAttestation& att) {
+  return std::visit([](const auto& a) -> const eth::phase0::AttestationData& { return a.data; }, att.value);
+}
 
 DutyType duty_type_of(const UnsignedData& u) {
   return std::visit(
@@ -174,10 +224,12 @@ Root hash_tree_root(const UnsignedData& u) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, AttesterData>)
           return ssz::hash_tree_root(v.data);
-        else if constexpr (std::is_same_v<T, ProposalData> || std::is_same_v<T, BlindedProposalData>)
-          return ssz::hash_tree_root(v.block);
+        else if constexpr (std::is_same_v<T, ProposalData>)
+          return with_inner_block(v.block, [](const auto& b) { return ssz::hash_tree_root(b); });
+        else if constexpr (std::is_same_v<T, BlindedProposalData>)
+          return beaconapi::versioned_hash_tree_root(v.block);
         else if constexpr (std::is_same_v<T, AggregatedAttestationData>)
-          return ssz::hash_tree_root(v.attestation);
+          return beaconapi::versioned_hash_tree_root(v.attestation);
         else if constexpr (std::is_same_v<T, SyncBlockRootData>)
           return v.beacon_block_root;
         else if constexpr (std::is_same_v<T, SyncContributionData>)
@@ -191,8 +243,9 @@ Root hash_tree_root(const UnsignedData& u) {
 Result<Root> signing_root(const eth::ChainConfig& config, const Duty& duty, const UnsignedData& u) {
   if (duty_type_of(u) != duty.type) return fail(CoreError::kWrongDataType);
   if (const auto* a = std::get_if<AttesterData>(&u)) return eth::attestation_signing_root(config, a->data);
-  if (const auto* p = std::get_if<ProposalData>(&u)) return eth::block_signing_root(config, p->block);
-  if (const auto* b = std::get_if<BlindedProposalData>(&u)) return eth::block_signing_root(config, b->block);
+  if (const auto* p = std::get_if<ProposalData>(&u))
+    return with_inner_block(p->block, [&](const auto& b) { return eth::block_signing_root(config, b); });
+  if (const auto* b = std::get_if<BlindedProposalData>(&u)) return versioned_block_signing_root(config, b->block);
   if (const auto* r = std::get_if<SyncBlockRootData>(&u))
     return eth::sync_committee_message_signing_root(config, duty.slot, r->beacon_block_root);
   return fail(CoreError::kNotDirectlySigned);
@@ -222,15 +275,15 @@ DutyType duty_type_of(const SignedMessage& m) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, eth::phase0::AttestationData>)
           return DutyType::kAttester;
-        else if constexpr (std::is_same_v<T, eth::electra::BeaconBlock>)
+        else if constexpr (std::is_same_v<T, beaconapi::VersionedBeaconBlock>)
           return DutyType::kProposer;
-        else if constexpr (std::is_same_v<T, eth::electra::BlindedBeaconBlock>)
+        else if constexpr (std::is_same_v<T, beaconapi::VersionedBlindedBeaconBlock>)
           return DutyType::kBuilderProposer;
         else if constexpr (std::is_same_v<T, RandaoMessage>)
           return DutyType::kRandao;
         else if constexpr (std::is_same_v<T, SelectionProofMessage>)
           return DutyType::kPrepareAggregator;
-        else if constexpr (std::is_same_v<T, eth::electra::AggregateAndProof>)
+        else if constexpr (std::is_same_v<T, beaconapi::VersionedAggregateAndProof>)
           return DutyType::kAggregator;
         else if constexpr (std::is_same_v<T, SyncMessage>)
           return DutyType::kSyncMessage;
@@ -254,15 +307,16 @@ Root signing_root(const eth::ChainConfig& config, const SignedMessage& m) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, eth::phase0::AttestationData>)
           return eth::attestation_signing_root(config, v);
-        else if constexpr (std::is_same_v<T, eth::electra::BeaconBlock> ||
-                           std::is_same_v<T, eth::electra::BlindedBeaconBlock>)
-          return eth::block_signing_root(config, v);
+        else if constexpr (std::is_same_v<T, beaconapi::VersionedBeaconBlock> ||
+                           std::is_same_v<T, beaconapi::VersionedBlindedBeaconBlock>)
+          return versioned_block_signing_root(config, v);
         else if constexpr (std::is_same_v<T, RandaoMessage>)
           return eth::randao_signing_root(config, v.epoch);
         else if constexpr (std::is_same_v<T, SelectionProofMessage>)
           return eth::selection_proof_signing_root(config, v.slot);
-        else if constexpr (std::is_same_v<T, eth::electra::AggregateAndProof>)
-          return eth::aggregate_and_proof_signing_root(config, v);
+        else if constexpr (std::is_same_v<T, beaconapi::VersionedAggregateAndProof>)
+          return std::visit([&](const auto& a) { return eth::aggregate_and_proof_signing_root(config, a); },
+                            v.value);
         else if constexpr (std::is_same_v<T, SyncMessage>)
           return eth::sync_committee_message_signing_root(config, v.slot, v.beacon_block_root);
         else if constexpr (std::is_same_v<T, eth::altair::SyncAggregatorSelectionData>)
@@ -291,6 +345,8 @@ Root hash_tree_root(const SignedMessage& m) {
           return v.beacon_block_root;
         else if constexpr (std::is_same_v<T, ExitMessage>)
           return ssz::hash_tree_root(v.exit);
+        else if constexpr (requires { v.value.index(); })
+          return beaconapi::versioned_hash_tree_root(v);
         else
           return ssz::hash_tree_root(v);
       },

@@ -16,6 +16,7 @@
 #include "base/bytes.hpp"
 #include "base/ids.hpp"
 #include "base/result.hpp"
+#include "beaconapi/versioned.hpp"
 #include "crypto/bls/bls.hpp"
 #include "eth/duty_signing.hpp"
 
@@ -139,19 +140,20 @@ struct AttesterData {
   eth::CommitteeIndex committee_index = 0;  ///< the validator's committee
   bool operator==(const AttesterData&) const = default;
 };
-/// Proposer duty data: a full (electra/fulu layout) block.
+/// Proposer duty data: a full block of any fork (produceBlockV3's BlockContents from deneb on: block, KZG
+/// proofs and blobs; only the block is signed). Mainnet preset.
 struct ProposalData {
-  eth::electra::BeaconBlock block{};  ///< unsigned block
+  beaconapi::VersionedProducedBlock block;  ///< unsigned block (contents)
   bool operator==(const ProposalData&) const = default;
 };
-/// Builder proposer duty data: a blinded (electra/fulu layout) block.
+/// Builder proposer duty data: a blinded block (bellatrix on).
 struct BlindedProposalData {
-  eth::electra::BlindedBeaconBlock block{};  ///< unsigned blinded block
+  beaconapi::VersionedBlindedBeaconBlock block;  ///< unsigned blinded block
   bool operator==(const BlindedProposalData&) const = default;
 };
-/// Aggregator duty data: the aggregate attestation chosen for the slot (electra layout).
+/// Aggregator duty data: the aggregate attestation chosen for the slot (phase0 layout before electra).
 struct AggregatedAttestationData {
-  eth::electra::Attestation attestation{};  ///< the best aggregate the BN returned
+  beaconapi::VersionedAttestation attestation;  ///< the best aggregate the BN returned
   bool operator==(const AggregatedAttestationData&) const = default;
 };
 /// Sync message duty data: the head block root to sign.
@@ -179,6 +181,21 @@ Root hash_tree_root(const UnsignedData& u);
 /// aggregates and sync contributions (signed inside AggregateAndProof / ContributionAndProof, which add the
 /// aggregator index and selection proof), kWrongDataType when `u` is not of duty.type.
 Result<Root> signing_root(const eth::ChainConfig& config, const Duty& duty, const UnsignedData& u);
+/// The unsigned block inside produced contents (BlockContents.block from deneb on).
+beaconapi::VersionedBeaconBlock block_of(const beaconapi::VersionedProducedBlock& produced);
+/// The slot of a versioned block (any family; monostate → 0).
+template <class V>
+Slot slot_of(const V& versioned) {
+  return std::visit(
+      [](const auto& b) -> Slot {
+        if constexpr (requires { b.slot; }) return b.slot;
+        else if constexpr (requires { b.block.slot; }) return b.block.slot;
+        else return Slot{};
+      },
+      versioned.value);
+}
+/// The AttestationData of a versioned attestation.
+const eth::phase0::AttestationData& data_of(const beaconapi::VersionedAttestation& att);
 /// (duty, pubkey) → unsigned data: one consensus value for one duty.
 using UnsignedDataSet = std::map<PubKey, UnsignedData>;
 /// Digest of a whole set: sha256 over, in pubkey order, pubkey ‖ [committee_index as uint64 LE, attester
@@ -212,8 +229,8 @@ struct ExitMessage {
 
 /// Every message a validator signs in the duty workflow.
 using SignedMessage =
-    std::variant<eth::phase0::AttestationData, eth::electra::BeaconBlock, eth::electra::BlindedBeaconBlock,
-                 RandaoMessage, SelectionProofMessage, eth::electra::AggregateAndProof, SyncMessage,
+    std::variant<eth::phase0::AttestationData, beaconapi::VersionedBeaconBlock, beaconapi::VersionedBlindedBeaconBlock,
+                 RandaoMessage, SelectionProofMessage, beaconapi::VersionedAggregateAndProof, SyncMessage,
                  eth::altair::SyncAggregatorSelectionData, eth::altair::ContributionAndProof,
                  eth::phase0::ValidatorRegistrationV1, ExitMessage>;
 
