@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The README's main command. Until the devnet exists: a self-check that runs the BLS12-381 spec vectors and
-# prints our benchmark figures next to blst's (@chainsafe/blst) measured in the same run.
+# The README's main command: installs, builds and runs `phalanx devnet` — a 3-of-4 distributed-validator
+# cluster (trusted-dealer keys) against the beacon-node simulator, every node a real `phalanx run` process
+# talking QBFT and exchanging partial signatures over loopback. Extra arguments go to `phalanx devnet`
+# (e.g. `--mode vc`, `--fault crash-one`, `--report /tmp/devnet.json`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/npm-oracles.sh
 ./scripts/build.sh
-./build/ci/tests/bls/bls_spec_test --vectors tests/vectors/bls
-./bench/compare_blst.sh
+if [ "$#" -eq 0 ]; then set -- --mode embedded; fi
+exec ./build/ci/bin/phalanx devnet "$@"

@@ -1,24 +1,45 @@
 #pragma once
-/// Beacon-node simulator: serves the Beacon API a validator client and a DV node need (genesis, spec,
-/// fork_schedule, node/syncing, node/version, validators, attester and proposer duties, attestation_data) for
-/// a configurable validator set and chain, and VERIFIES every submitted attestation against the validator's
-/// full public key with DOMAIN_BEACON_ATTESTER of the attestation's target epoch, counting accepted and
-/// rejected submissions. Duties are assigned deterministically from a seed; each duty type is one small
-/// handler. Not a consensus client: no state transition, block roots and checkpoints are derived from the
-/// seed. Spec: ethereum/beacon-APIs; consensus-specs phase0/validator.md (attesting), electra/validator.md
-/// (SingleAttestation).
+/// Beacon-node simulator: serves the Beacon API a validator client and a DV node need, for every duty and
+/// every fork phase0 … fulu of the configured ChainConfig (mainnet preset), and VERIFIES every submitted
+/// signature against the validator's full public key with the domain consensus-specs prescribes, counting
+/// accepted and rejected submissions per duty kind and reason:
+///   attestations (DOMAIN_BEACON_ATTESTER; phase0 Attestation before electra, SingleAttestation from electra),
+///   blocks full and blinded (scheduled proposer, RANDAO reveal with DOMAIN_RANDAO, block signature with
+///   DOMAIN_BEACON_PROPOSER, a second different block for a slot counts as equivocation),
+///   aggregate_and_proofs (selection proof with DOMAIN_SELECTION_PROOF, is_aggregator, aggregator in the
+///   committee, the inner aggregate's data and its aggregate signature against the attesting members' keys,
+///   the outer signature with DOMAIN_AGGREGATE_AND_PROOF),
+///   sync committee messages (member of the period's sync committee, DOMAIN_SYNC_COMMITTEE, a known block
+///   root), contributions (selection proof with DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
+///   is_sync_committee_aggregator, aggregator in the subcommittee, contribution signature against the members'
+///   keys, outer signature with DOMAIN_CONTRIBUTION_AND_PROOF), builder registrations
+///   (DOMAIN_APPLICATION_BUILDER, genesis fork version), voluntary exits (EIP-7044 from deneb),
+///   prepare_beacon_proposer (known validator, counted).
+/// Duties are assigned deterministically from a seed; each endpoint is one small handler. Not a consensus
+/// client: no state transition; block roots and checkpoints are derived from the seed, produced blocks carry
+/// the slot, scheduled proposer, derived parent root, the given RANDAO reveal and a deterministic execution
+/// payload (or its header when blinded), empty operations.
+/// Spec: ethereum/beacon-APIs; consensus-specs phase0/validator.md, altair/validator.md, electra/validator.md,
+/// deneb/beacon-chain.md (EIP-7044); builder-specs.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "base/clock.hpp"
 #include "beaconapi/http/router.hpp"
 #include "beaconapi/http/types.hpp"
+#include "beaconapi/versioned.hpp"
 #include "crypto/bls/bls.hpp"
 #include "eth/fork.hpp"
 #include "eth/types.hpp"
+#include "ssz/json.hpp"
 
 namespace phx::sim {
 
@@ -35,27 +56,75 @@ struct BeaconSimConfig {
   eth::ChainConfig chain;                ///< fork schedule, genesis time and root, slot timing
   std::vector<SimValidator> validators;  ///< indices must be distinct
   std::uint64_t seed = 1;                ///< drives duties, block roots and checkpoints
-  std::uint64_t committees_per_slot = 2;
-  std::string node_version = "Phalanx-BeaconSim/0.1";
+  std::uint64_t committees_per_slot = 2;  ///< attestation committees per slot (validators spread over them)
+  std::string node_version = "Phalanx-BeaconSim/0.1";  ///< getNodeVersion answer
+  /// produceBlockV3 answers with a blinded block (builder payload) from bellatrix on, unless the request's
+  /// builder_boost_factor is 0.
+  bool builder_blocks = false;
+  /// EPOCHS_PER_SYNC_COMMITTEE_PERIOD (mainnet 256; tests use less to cross periods quickly).
+  std::uint64_t epochs_per_sync_committee_period = 256;
+  /// At most this many distinct validators fill a period's sync committee (0: every validator is eligible).
+  /// The committee always has SYNC_COMMITTEE_SIZE positions, drawn with repetition as on a small chain.
+  std::size_t sync_committee_validators = 0;
 };
 
-/// Why a submitted attestation was rejected (counted per reason).
-enum class AttestationReject : std::uint8_t {
-  kWrongFormat,         ///< phase0 Attestation after electra or SingleAttestation before, or header mismatch
-  kUnknownValidator,    ///< attester_index not in the validator set
-  kNoDuty,              ///< the validator has no attester duty at that slot/committee
-  kBadAggregationBits,  ///< not exactly one bit, or bitlist length != committee length
-  kWrongData,           ///< AttestationData differs from what the simulator served
-  kBadSignature,        ///< signature does not decode or does not verify
+/// The duty kinds the simulator verifies and counts.
+enum class SimDuty : std::uint8_t {
+  kAttestation,
+  kProposal,         ///< full block (publishBlockV2)
+  kBlindedProposal,  ///< blinded block (publishBlindedBlockV2)
+  kAggregate,        ///< SignedAggregateAndProof
+  kSyncMessage,
+  kSyncContribution,  ///< SignedContributionAndProof
+  kBuilderRegistration,
+  kVoluntaryExit,
+  kPrepareProposer,
 };
-/// Short name of a reject reason.
-const char* to_string(AttestationReject r);
+inline constexpr std::size_t kSimDutyCount = 9;
+/// snake_case name of a duty kind ("attestation", "proposal", "blinded_proposal", "aggregate", "sync_message",
+/// "sync_contribution", "builder_registration", "voluntary_exit", "prepare_proposer").
+const char* to_string(SimDuty d);
 
-/// Submission counters.
+/// Why a submission was rejected (counted per duty kind and reason).
+enum class Reject : std::uint8_t {
+  kWrongFormat,         ///< container of the wrong fork for the slot (or header mismatch)
+  kUnknownValidator,    ///< validator index / pubkey not in the validator set
+  kNoDuty,              ///< the validator has no such duty there (committee, sync committee, subcommittee)
+  kBadAggregationBits,  ///< bits do not fit the committee (or not exactly one bit for a single attestation)
+  kWrongData,           ///< data differs from what the simulator served (block fields, roots, exit epoch)
+  kBadSignature,        ///< the message signature does not decode or does not verify
+  kWrongProposer,       ///< block proposer is not the scheduled one
+  kBadRandao,           ///< randao_reveal does not verify for the proposer and epoch
+  kEquivocation,        ///< a second, different block for a slot
+  kBadSelectionProof,   ///< selection proof does not decode or verify
+  kNotAggregator,       ///< selection proof valid but is_aggregator / is_sync_committee_aggregator is false
+  kBadAggregateSignature,  ///< inner aggregate / contribution signature does not verify against the members
+  kMalformed,              ///< the submitted item did not decode
+};
+/// Kept for existing callers: attestations use the same reasons.
+using AttestationReject = Reject;
+/// Human-readable reason (used in Beacon API failure messages).
+const char* to_string(Reject r);
+/// snake_case key of a reason (stats_json).
+const char* reason_key(Reject r);
+
+/// Submission counters of one duty kind.
 struct SubmissionStats {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
-  std::map<AttestationReject, std::uint64_t> by_reason;
+  std::map<Reject, std::uint64_t> by_reason;
+};
+
+/// What a cluster running every validator of the simulator should do over a slot range (see
+/// BeaconSim::expected_duties for what is exact and what is a bound).
+struct ExpectedDuties {
+  std::uint64_t attestations = 0;            ///< exact: one per validator per epoch, at its attester slot
+  std::uint64_t proposals = 0;               ///< exact: one per slot, slot 0 (genesis) excluded
+  std::uint64_t aggregation_committees = 0;  ///< exact: (slot, committee) pairs with at least one validator
+  std::uint64_t aggregations_min = 0;  ///< lower bound: members of committees where is_aggregator always holds
+  std::uint64_t aggregations_max = 0;  ///< upper bound: every attester (is_aggregator needs the signatures)
+  std::uint64_t sync_messages = 0;     ///< exact: distinct sync-committee members × slots (altair and later)
+  std::uint64_t contributions_max = 0;  ///< upper bound: (member, subcommittee) pairs × slots
 };
 
 /// The simulator. Threading: used from the server's executor only.
@@ -69,8 +138,14 @@ class BeaconSim {
   const http::Router& router() const { return router_; }
   /// The configuration.
   const BeaconSimConfig& config() const { return config_; }
-  /// Counters of attestation submissions so far.
-  const SubmissionStats& attestation_stats() const { return stats_; }
+  /// Counters of attestation submissions so far (= stats(SimDuty::kAttestation)).
+  const SubmissionStats& attestation_stats() const { return stats_[0]; }
+  /// Counters of one duty kind.
+  const SubmissionStats& stats(SimDuty d) const { return stats_[static_cast<std::size_t>(d)]; }
+  /// Counters of every duty kind, by kind.
+  std::map<SimDuty, SubmissionStats> stats() const;
+  /// `{"<kind>": {"accepted": n, "rejected": n, "by_reason": {"<reason_key>": n}}, …}` for every kind.
+  ssz::Json stats_json() const;
 
   /// The current slot from the injected clock (0 before genesis).
   Slot current_slot() const;
@@ -83,11 +158,68 @@ class BeaconSim {
   eth::phase0::AttestationData attestation_data(Slot slot, std::uint64_t committee_index) const;
   /// Dependent root of an epoch's duties.
   Root dependent_root(Epoch epoch) const;
+  /// Root of the simulated block at `slot` (what attestation data, sync messages and parent_root use).
+  Root block_root(Slot slot) const;
+
+  /// The sync committee (SYNC_COMMITTEE_SIZE validator indices, by position) of `epoch`'s sync-committee
+  /// period; empty before altair. Deterministic in the seed. Simplification: a message or contribution of
+  /// slot s is checked against the committee of epoch(s), also at a period's last slot (where consensus-specs
+  /// would use the next period's committee); its beacon_block_root must be the simulated root of s or of one
+  /// of the 64 slots before.
+  std::vector<ValidatorIndex> sync_committee(Epoch epoch) const;
+  /// Sync committee duties of `indices` in `epoch` (members only; unknown indices skipped).
+  std::vector<http::SyncCommitteeDuty> sync_committee_duties(Epoch epoch,
+                                                             const std::vector<ValidatorIndex>& indices) const;
+  /// What a cluster running all configured validators should do in slots [from, to). attestations,
+  /// proposals, aggregation_committees and sync_messages are exact; aggregations_min/max and
+  /// contributions_max bound the aggregator duties whose selection depends on signatures (with committees
+  /// shorter than 2 × TARGET_AGGREGATORS_PER_COMMITTEE every member is an aggregator, so min = max there).
+  ExpectedDuties expected_duties(Slot from, Slot to) const;
+
+  /// produceBlockV3: checks the RANDAO reveal of the slot's proposer, then builds the slot's block (blinded
+  /// when builder_blocks, fork ≥ bellatrix and builder_boost_factor != 0). Errors: a message for a 400.
+  Result<beaconapi::ProduceBlockV3Response, std::string> produce_block(
+      Slot slot, const eth::BLSSignature& randao_reveal, const Root& graffiti,
+      std::optional<std::uint64_t> builder_boost_factor = std::nullopt) const;
+  /// The aggregate of the accepted attestations for (slot, data root, committee); nullopt when none.
+  std::optional<beaconapi::VersionedAttestation> aggregate_attestation(Slot slot, const Root& data_root,
+                                                                       std::uint64_t committee_index) const;
+  /// The contribution aggregating accepted sync messages for (slot, subcommittee, root); nullopt when none.
+  std::optional<eth::altair::SyncCommitteeContribution> sync_committee_contribution(
+      Slot slot, std::uint64_t subcommittee_index, const Root& beacon_block_root) const;
+
+  /// Verifies a full block (publishBlockV2). Counts under kProposal.
+  Result<void, Reject> submit_block(const beaconapi::VersionedSignedProducedBlock& block);
+  /// Verifies a blinded block (publishBlindedBlockV2). Counts under kBlindedProposal.
+  Result<void, Reject> submit_blinded_block(const beaconapi::VersionedSignedBlindedBeaconBlock& block);
+  /// Verifies a SignedAggregateAndProof. Counts under kAggregate.
+  Result<void, Reject> submit_aggregate(const beaconapi::VersionedSignedAggregateAndProof& item);
+  /// Verifies a SyncCommitteeMessage (and pools it for contributions). Counts under kSyncMessage.
+  Result<void, Reject> submit_sync_message(const eth::altair::SyncCommitteeMessage& msg);
+  /// Verifies a batch of sync committee messages: the messages of one (slot, root) share a signing root and
+  /// are checked with one randomised same-message check (crypto::threshold::find_invalid_partials, which
+  /// bisects to the bad ones). One result per message, in order; each counted under kSyncMessage.
+  std::vector<Result<void, Reject>> submit_sync_messages(std::span<const eth::altair::SyncCommitteeMessage> msgs);
+  /// Verifies a SignedContributionAndProof. Counts under kSyncContribution.
+  Result<void, Reject> submit_contribution(const eth::altair::SignedContributionAndProof& item);
+  /// Verifies a builder registration. Counts under kBuilderRegistration.
+  Result<void, Reject> submit_registration(const eth::phase0::SignedValidatorRegistrationV1& reg);
+  /// Verifies a voluntary exit at the clock's current epoch. Counts under kVoluntaryExit.
+  Result<void, Reject> submit_exit(const eth::phase0::SignedVoluntaryExit& exit);
+  /// Accepts a proposer preparation of a known validator. Counts under kPrepareProposer.
+  Result<void, Reject> submit_preparation(const http::ProposerPreparation& prep);
+  /// Counts a submission that did not decode (kMalformed) under `kind`.
+  void count_malformed(SimDuty kind);
 
   /// Verifies a pre-electra attestation (exactly one aggregation bit). Counts the outcome.
   Result<void, AttestationReject> submit(const eth::phase0::Attestation& att);
   /// Verifies an electra SingleAttestation. Counts the outcome.
   Result<void, AttestationReject> submit(const eth::electra::SingleAttestation& att);
+  /// Verifies a batch (one pool submission): attestations over the same AttestationData are checked with one
+  /// randomised same-message check (find_invalid_partials bisects to the bad ones). One result per item.
+  std::vector<Result<void, Reject>> submit_attestations(std::span<const eth::phase0::Attestation> atts);
+  /// The electra SingleAttestation batch.
+  std::vector<Result<void, Reject>> submit_attestations(std::span<const eth::electra::SingleAttestation> atts);
 
  private:
   struct Assignment {
@@ -96,20 +228,71 @@ class BeaconSim {
     std::uint64_t committee_length = 0;
     std::uint64_t position = 0;
   };
+  struct EpochAssignments {
+    std::map<ValidatorIndex, Assignment> by_validator;
+    /// (slot, committee_index) → members by position.
+    std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<ValidatorIndex>> committees;
+  };
+  /// Accepted single attestations of one (slot, committee, data root), by committee position.
+  struct PoolEntry {
+    eth::phase0::AttestationData data{};
+    std::uint64_t committee_length = 0;
+    std::map<std::uint64_t, crypto::bls::Signature> by_position;
+  };
   /// Every validator's assignment in `epoch` (cached per epoch).
-  const std::map<ValidatorIndex, Assignment>& assignments(Epoch epoch) const;
+  const EpochAssignments& epoch_assignments(Epoch epoch) const;
+  const std::map<ValidatorIndex, Assignment>& assignments(Epoch epoch) const {
+    return epoch_assignments(epoch).by_validator;
+  }
   Root derive(std::string_view label, std::uint64_t a, std::uint64_t b = 0) const;
-  Result<void, AttestationReject> check(ValidatorIndex v, const eth::phase0::AttestationData& data,
-                                        const eth::BLSSignature& sig, std::uint64_t committee_index);
-  Result<void, AttestationReject> count(Result<void, AttestationReject> r);
+  const crypto::bls::PublicKey* key_of(ValidatorIndex v) const;
+  Epoch current_epoch() const { return config_.chain.epoch_at(current_slot()); }
+  /// An attestation that passed every check but the signature.
+  struct PendingAttestation {
+    ValidatorIndex validator{};
+    eth::phase0::AttestationData data{};
+    std::uint64_t committee_index = 0;
+    std::uint64_t committee_length = 0;
+    std::uint64_t position = 0;
+    crypto::bls::Signature sig;
+  };
+  Result<PendingAttestation, Reject> precheck(ValidatorIndex v, const eth::phase0::AttestationData& data,
+                                              const eth::BLSSignature& sig, std::uint64_t committee_index) const;
+  Result<PendingAttestation, Reject> precheck(const eth::phase0::Attestation& att) const;
+  Result<PendingAttestation, Reject> precheck(const eth::electra::SingleAttestation& att) const;
+  /// Batch signature check of prechecked attestations, pooling and counting.
+  std::vector<Result<void, Reject>> verify_attestations(std::vector<Result<PendingAttestation, Reject>> pending);
+  Result<void, Reject> count(SimDuty kind, Result<void, Reject> r);
+  Result<void, Reject> count(Result<void, Reject> r) { return count(SimDuty::kAttestation, r); }
+  /// Shared checks of a (blinded or full) signed block: fork, proposer, fields, RANDAO, signature,
+  /// equivocation.
+  template <class SignedBlock>
+  Result<void, Reject> check_block(eth::Fork fork, const SignedBlock& signed_block);
+  template <class AggregateAndProofT>
+  Result<void, Reject> check_aggregate(eth::Fork fork, const eth::Signed<AggregateAndProofT>& item);
+  void pool_attestation(const eth::phase0::AttestationData& data, std::uint64_t committee_index,
+                        std::uint64_t committee_length, std::uint64_t position, const crypto::bls::Signature& sig);
+  /// Whether `root` is the simulated block root of `slot` or of one of the kKeepSlots slots before it.
+  bool known_block_root(Slot slot, const Root& root) const;
   void add_routes();
+  void add_duty_routes();
 
   BeaconSimConfig config_;
   const Clock& clock_;
   std::map<ValidatorIndex, std::size_t> by_index_;
+  std::map<eth::BLSPubkey, ValidatorIndex> by_pubkey_;
   std::vector<crypto::bls::PublicKey> keys_;
-  mutable std::map<Epoch, std::map<ValidatorIndex, Assignment>> assignment_cache_;
-  SubmissionStats stats_;
+  mutable std::map<Epoch, EpochAssignments> assignment_cache_;
+  mutable std::map<std::uint64_t, std::vector<ValidatorIndex>> sync_committee_cache_;  ///< by period
+  std::array<SubmissionStats, kSimDutyCount> stats_{};
+  /// (slot, committee_index, data root) → accepted attestations (pruned to the last two epochs).
+  std::map<std::tuple<std::uint64_t, std::uint64_t, Root>, PoolEntry> attestation_pool_;
+  /// (slot, beacon_block_root) → accepted sync messages by validator (pruned to the last two epochs).
+  std::map<std::pair<std::uint64_t, Root>, std::map<ValidatorIndex, crypto::bls::Signature>> sync_pool_;
+  /// slot → root of the first accepted block (equivocation check; pruned).
+  std::map<std::uint64_t, Root> published_blocks_;
+  /// Fee recipients from prepare_beacon_proposer (used in produced execution payloads).
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_;
   http::Router router_;
 };
 

@@ -10,4 +10,13 @@ void add_enr_commands(CLI::App& root, CLI::App& create);
 /// `phalanx create cluster`, `phalanx combine`, `phalanx lock verify`.
 void add_cluster_commands(CLI::App& root, CLI::App& create);
 
+/// `phalanx run` (the node; flags parsed by app/config).
+void add_run_command(CLI::App& root);
+
+/// `phalanx vc-sim` (the validator-client simulator).
+void add_vc_sim_command(CLI::App& root);
+
+/// `phalanx devnet` (a whole cluster on this machine).
+void add_devnet_command(CLI::App& root);
+
 }  // namespace phx::tools

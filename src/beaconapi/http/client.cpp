@@ -1,5 +1,10 @@
 #include "beaconapi/http/client.hpp"
 
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -130,6 +135,27 @@ Result<std::vector<T>, ssz::JsonError> decode_array(const ssz::Json& j, const st
   return out;
 }
 
+/// An older beacon node without this endpoint (Lodestar answers 404 to unknown routes).
+bool missing_endpoint(const ClientError& e) {
+  return e.status == 404 || e.status == 405;
+}
+
+/// The family V holding `value` as fork `fork`'s alternative; nullopt when that alternative is not T.
+template <class V, class T>
+std::optional<V> versioned_as(eth::Fork fork, T value) {
+  std::optional<V> out;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if constexpr (std::is_same_v<std::variant_alternative_t<I, typename V::Variant>, T>) {
+            if (static_cast<std::size_t>(fork) == I) out.emplace(V{typename V::Variant(std::in_place_index<I>, value)});
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<eth::kForkCount>{});
+  return out;
+}
+
 Result<Root, ssz::JsonError> dependent_root(const ssz::Json& body) {
   auto it = body.find("dependent_root");
   if (it == body.end()) return std::unexpected(ssz::JsonError{"dependent_root", "missing field"});
@@ -248,6 +274,7 @@ runtime::Task<Result<eth::ChainConfig, ClientError>> BeaconNodeClient::chain_con
   auto f = co_await fork_schedule();
   if (!f) co_return std::unexpected(f.error());
   if (auto chk = check_fork_schedule(*c, *f); !chk) co_return std::unexpected(json_error(chk.error()));
+  chain_ = *c;
   co_return std::move(*c);
 }
 
@@ -286,6 +313,24 @@ runtime::Task<Result<std::vector<ValidatorInfo>, ClientError>> BeaconNodeClient:
   for (const auto& pk : pubkeys) body["ids"].push_back(to_hex(pk));
   ClientRequest req = post_req("/eth/v1/beacon/states/" + state_id + "/validators", body.dump());
   auto j = co_await get_json(std::move(req));
+  if (!j && missing_endpoint(j.error())) {
+    // GET with `id` repeated (a comma list is silently ignored by some nodes), a few keys per request so the
+    // target stays well under header limits; the answers' `data` arrays are concatenated.
+    constexpr std::size_t kPerRequest = 16;
+    ssz::Json all = ssz::Json::object();
+    all["data"] = ssz::Json::array();
+    for (std::size_t first = 0; first < pubkeys.size(); first += kPerRequest) {
+      std::string target = "/eth/v1/beacon/states/" + state_id + "/validators";
+      for (std::size_t i = first; i < std::min(pubkeys.size(), first + kPerRequest); ++i) {
+        target += (i == first ? "?id=" : "&id=") + to_hex(pubkeys[i]);
+      }
+      auto part = co_await get_json(get_req(std::move(target)));
+      if (!part) co_return std::unexpected(part.error());
+      if (!(*part)["data"].is_array()) co_return std::unexpected(json_error({"data", "expected an array"}));
+      for (auto& v : (*part)["data"]) all["data"].push_back(std::move(v));
+    }
+    j = std::move(all);
+  }
   if (!j) co_return std::unexpected(j.error());
   const auto& d = (*j)["data"];
   if (!d.is_array()) co_return std::unexpected(json_error({"data", "expected an array"}));
@@ -347,7 +392,13 @@ ClientRequest submission(eth::Fork fork, const std::vector<T>& atts) {
 
 runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_attestations(
     eth::Fork fork, std::vector<eth::phase0::Attestation> atts) {
-  auto r = co_await call(submission(fork, atts));
+  auto req = submission(fork, atts);
+  auto r = co_await call(req);
+  if (!r && missing_endpoint(r.error())) {
+    req.target = "/eth/v1/beacon/pool/attestations";
+    req.consensus_version.clear();
+    r = co_await call(req);
+  }
   if (!r) co_return std::unexpected(r.error());
   co_return Result<void, ClientError>{};
 }
@@ -357,6 +408,197 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_single_attesta
   auto r = co_await call(submission(fork, atts));
   if (!r) co_return std::unexpected(r.error());
   co_return Result<void, ClientError>{};
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::post_only(ClientRequest req) {
+  auto r = co_await call(std::move(req));
+  if (!r) co_return std::unexpected(r.error());
+  co_return Result<void, ClientError>{};
+}
+
+namespace {
+
+template <class T>
+std::string json_array_of(const std::vector<T>& items) {
+  ssz::Json body = ssz::Json::array();
+  for (const auto& x : items) body.push_back(ssz::to_json(x));
+  return body.dump();
+}
+
+/// `{"version": …, "data": …}` of a versioned value: only `data` goes into request bodies.
+template <class V>
+ssz::Json versioned_data(const V& v) {
+  return encode_versioned_json(v)["data"];
+}
+
+}  // namespace
+
+runtime::Task<Result<std::vector<SyncCommitteeDuty>, ClientError>> BeaconNodeClient::sync_committee_duties(
+    Epoch epoch, std::vector<ValidatorIndex> indices) {
+  ssz::Json body = ssz::Json::array();
+  for (auto i : indices) body.push_back(u64(i.value));
+  ClientRequest req = post_req("/eth/v1/validator/duties/sync/" + u64(epoch.value), body.dump());
+  auto j = co_await get_json(std::move(req));
+  if (!j) co_return std::unexpected(j.error());
+  auto duties = decode_array<SyncCommitteeDuty>((*j)["data"], "data");
+  if (!duties) co_return std::unexpected(json_error(duties.error()));
+  co_return std::move(*duties);
+}
+
+runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::produce_block_v3(
+    Slot slot, eth::BLSSignature randao_reveal, Root graffiti, std::optional<std::uint64_t> builder_boost_factor) {
+  std::string target = "/eth/v3/validator/blocks/" + u64(slot.value) + "?randao_reveal=" + to_hex(randao_reveal) +
+                       "&graffiti=" + to_hex(graffiti);
+  if (builder_boost_factor) target += "&builder_boost_factor=" + u64(*builder_boost_factor);
+  auto r = co_await call(get_req(std::move(target)));
+  if (!r && missing_endpoint(r.error())) {
+    // produceBlockV2: a full block, no values. Zero graffiti is omitted (some nodes read the text literally).
+    std::string v2 = "/eth/v2/validator/blocks/" + u64(slot.value) + "?randao_reveal=" + to_hex(randao_reveal);
+    if (graffiti != Root{}) v2 += "&graffiti=" + to_hex(graffiti);
+    auto r2 = co_await call(get_req(std::move(v2)));
+    if (!r2) co_return std::unexpected(r2.error());
+    auto f = parse_versioned_json<VersionedProducedBlock>(r2->body);
+    if (!f) co_return std::unexpected(json_error(f.error()));
+    ProduceBlockV3Response out;
+    out.block.emplace<0>(std::move(*f));
+    co_return out;
+  }
+  if (!r) co_return std::unexpected(r.error());
+  auto j = ssz::parse_json(r->body);
+  if (!j) co_return std::unexpected(json_error(j.error()));
+  auto b = decode_produce_block_v3<VersionedProducedBlock, VersionedBlindedBeaconBlock>(*j);
+  if (!b) co_return std::unexpected(json_error(b.error()));
+  if (!r->consensus_version.empty() && r->consensus_version != eth::fork_name(b->fork())) {
+    co_return std::unexpected(json_error(ssz::JsonError{"version", "differs from the Eth-Consensus-Version header"}));
+  }
+  co_return std::move(*b);
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::publish_block(VersionedSignedProducedBlock block) {
+  ClientRequest req = post_req("/eth/v2/beacon/blocks", versioned_data(block).dump());
+  req.consensus_version = std::string(eth::fork_name(block.fork()));
+  auto r = co_await post_only(req);
+  if (!r && missing_endpoint(r.error())) {
+    req.target = "/eth/v1/beacon/blocks";  // fork from the slot
+    r = co_await post_only(req);
+  }
+  co_return r;
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::publish_blinded_block(
+    VersionedSignedBlindedBeaconBlock block) {
+  if (block.fork() < eth::Fork::kBellatrix) {
+    co_return std::unexpected(json_error(ssz::JsonError{"version", "no blinded blocks before bellatrix"}));
+  }
+  ClientRequest req = post_req("/eth/v2/beacon/blinded_blocks", versioned_data(block).dump());
+  req.consensus_version = std::string(eth::fork_name(block.fork()));
+  auto r = co_await post_only(req);
+  if (!r && missing_endpoint(r.error())) {
+    req.target = "/eth/v1/beacon/blinded_blocks";
+    r = co_await post_only(req);
+  }
+  co_return r;
+}
+
+runtime::Task<Result<VersionedAttestation, ClientError>> BeaconNodeClient::aggregate_attestation(
+    Slot slot, Root attestation_data_root, eth::CommitteeIndex committee_index) {
+  auto r = co_await call(get_req("/eth/v2/validator/aggregate_attestation?attestation_data_root=" +
+                                 to_hex(attestation_data_root) + "&slot=" + u64(slot.value) +
+                                 "&committee_index=" + u64(committee_index)));
+  if (!r && missing_endpoint(r.error())) {
+    // v1: a phase0 Attestation without version; the fork comes from the header or the chain config.
+    auto r1 = co_await call(get_req("/eth/v1/validator/aggregate_attestation?attestation_data_root=" +
+                                    to_hex(attestation_data_root) + "&slot=" + u64(slot.value)));
+    if (!r1) co_return std::unexpected(r1.error());
+    auto j = ssz::parse_json(r1->body);
+    if (!j) co_return std::unexpected(json_error(j.error()));
+    if (!j->is_object() || !j->contains("data")) co_return std::unexpected(json_error({"data", "missing field"}));
+    auto att = ssz::from_json<eth::phase0::Attestation>((*j)["data"], "data");
+    if (!att) co_return std::unexpected(json_error(att.error()));
+    std::optional<eth::Fork> fork = eth::fork_from_name(r1->consensus_version);
+    if (!fork) {
+      if (!chain_) {
+        auto c = co_await chain_config();
+        if (!c) co_return std::unexpected(c.error());
+      }
+      fork = chain_->fork_at(chain_->epoch_at(slot));
+    }
+    auto v = versioned_as<VersionedAttestation>(*fork, std::move(*att));
+    if (!v) co_return std::unexpected(json_error({"data", "a phase0 attestation in an electra or later slot"}));
+    co_return std::move(*v);
+  }
+  if (!r) co_return std::unexpected(r.error());
+  auto a = parse_versioned_json<VersionedAttestation>(r->body);
+  if (!a) co_return std::unexpected(json_error(a.error()));
+  co_return std::move(*a);
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_aggregate_and_proofs(
+    eth::Fork fork, std::vector<VersionedSignedAggregateAndProof> items) {
+  ssz::Json body = ssz::Json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].fork() != fork) {
+      co_return std::unexpected(
+          json_error(ssz::JsonError{"[" + std::to_string(i) + "]", "item fork differs from the request fork"}));
+    }
+    body.push_back(versioned_data(items[i]));
+  }
+  ClientRequest req = post_req("/eth/v2/validator/aggregate_and_proofs", body.dump());
+  req.consensus_version = std::string(eth::fork_name(fork));
+  auto r = co_await post_only(req);
+  if (!r && missing_endpoint(r.error()) && fork < eth::Fork::kElectra) {
+    req.target = "/eth/v1/validator/aggregate_and_proofs";
+    r = co_await post_only(req);
+  }
+  co_return r;
+}
+
+runtime::Task<Result<Root, ClientError>> BeaconNodeClient::block_root(std::string block_id) {
+  auto j = co_await get_json(get_req("/eth/v1/beacon/blocks/" + block_id + "/root"));
+  if (!j) co_return std::unexpected(j.error());
+  const auto& d = (*j)["data"];
+  if (!d.is_object() || d.find("root") == d.end()) {
+    co_return std::unexpected(json_error(ssz::JsonError{"data.root", "missing field"}));
+  }
+  auto root = ssz::from_json<Root>(d["root"], "data.root");
+  if (!root) co_return std::unexpected(json_error(root.error()));
+  co_return *root;
+}
+
+runtime::Task<Result<eth::altair::SyncCommitteeContribution, ClientError>>
+BeaconNodeClient::sync_committee_contribution(Slot slot, std::uint64_t subcommittee_index, Root beacon_block_root) {
+  auto j = co_await get_json(get_req("/eth/v1/validator/sync_committee_contribution?slot=" + u64(slot.value) +
+                                     "&subcommittee_index=" + u64(subcommittee_index) +
+                                     "&beacon_block_root=" + to_hex(beacon_block_root)));
+  if (!j) co_return std::unexpected(j.error());
+  auto c = ssz::from_json<eth::altair::SyncCommitteeContribution>((*j)["data"], "data");
+  if (!c) co_return std::unexpected(json_error(c.error()));
+  co_return std::move(*c);
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_sync_committee_messages(
+    std::vector<eth::altair::SyncCommitteeMessage> messages) {
+  co_return co_await post_only(post_req("/eth/v1/beacon/pool/sync_committees", json_array_of(messages)));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_contribution_and_proofs(
+    std::vector<eth::altair::SignedContributionAndProof> items) {
+  co_return co_await post_only(post_req("/eth/v1/validator/contribution_and_proofs", json_array_of(items)));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::register_validators(
+    std::vector<eth::phase0::SignedValidatorRegistrationV1> registrations) {
+  co_return co_await post_only(post_req("/eth/v1/validator/register_validator", json_array_of(registrations)));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_voluntary_exit(
+    eth::phase0::SignedVoluntaryExit exit) {
+  co_return co_await post_only(post_req("/eth/v1/beacon/pool/voluntary_exits", ssz::to_json(exit).dump()));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::prepare_beacon_proposer(
+    std::vector<ProposerPreparation> entries) {
+  co_return co_await post_only(post_req("/eth/v1/validator/prepare_beacon_proposer", json_array_of(entries)));
 }
 
 ssz::Json validator_info_to_json(const ValidatorInfo& v) {

@@ -5,12 +5,14 @@
 /// with the strict codecs of beaconapi (errors name the field). Spec: ethereum/beacon-APIs.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "beaconapi/config.hpp"
 #include "beaconapi/http/router.hpp"
 #include "beaconapi/http/types.hpp"
+#include "beaconapi/versioned.hpp"
 #include "eth/types.hpp"
 #include "runtime/runtime.hpp"
 
@@ -65,6 +67,12 @@ struct BnClientOptions {
 };
 
 /// A client over several beacon nodes. Threading: one executor, like everything in runtime.
+/// Older beacon nodes (e.g. Lodestar 1.5.1) lack some current endpoints: when a node answers 404/405 to
+/// POST validators, pool attestations v2, produceBlockV3, publishBlock(Blinded)V2, aggregate attestation v2
+/// or aggregate_and_proofs v2, the call is retried once on the older form (GET validators with repeated `id`,
+/// v1 pool attestations, produceBlockV2 (full block; values 0), v1 publish, v1 aggregate (fork from the
+/// Eth-Consensus-Version header or the chain config), v1 aggregate_and_proofs). Electra-only formats have no
+/// older form and fail with the 404.
 class BeaconNodeClient {
  public:
   /// `endpoints` in preference order; precondition: non-empty.
@@ -114,7 +122,55 @@ class BeaconNodeClient {
   runtime::Task<Result<void, ClientError>> submit_single_attestations(
       eth::Fork fork, std::vector<eth::electra::SingleAttestation> atts);
 
+  // ---- every other duty (mainnet-preset families of beaconapi/versioned.hpp; JSON bodies) ----
+
+  /// getSyncCommitteeDuties (POST /eth/v1/validator/duties/sync/{epoch} with the indices). Altair and later.
+  runtime::Task<Result<std::vector<SyncCommitteeDuty>, ClientError>> sync_committee_duties(
+      Epoch epoch, std::vector<ValidatorIndex> indices);
+  /// produceBlockV3 (GET /eth/v3/validator/blocks/{slot}?randao_reveal&graffiti[&builder_boost_factor]): a
+  /// full block (BlockContents from deneb) or, when the node answers with execution_payload_blinded=true, a
+  /// blinded block. Errors: transport/status as call(); kBadBody when the body does not decode strictly or
+  /// its `version` disagrees with the Eth-Consensus-Version header.
+  runtime::Task<Result<ProduceBlockV3Response, ClientError>> produce_block_v3(
+      Slot slot, eth::BLSSignature randao_reveal, Root graffiti,
+      std::optional<std::uint64_t> builder_boost_factor = std::nullopt);
+  /// publishBlockV2 (POST /eth/v2/beacon/blocks, Eth-Consensus-Version = the block's fork): a signed block
+  /// before deneb, SignedBlockContents from deneb on.
+  runtime::Task<Result<void, ClientError>> publish_block(VersionedSignedProducedBlock block);
+  /// publishBlindedBlockV2 (POST /eth/v2/beacon/blinded_blocks, Eth-Consensus-Version). Bellatrix and later.
+  runtime::Task<Result<void, ClientError>> publish_blinded_block(VersionedSignedBlindedBeaconBlock block);
+  /// getAggregatedAttestationV2 (GET /eth/v2/validator/aggregate_attestation?attestation_data_root&slot&
+  /// committee_index): phase0 Attestation before electra, electra Attestation from electra on.
+  runtime::Task<Result<VersionedAttestation, ClientError>> aggregate_attestation(
+      Slot slot, Root attestation_data_root, eth::CommitteeIndex committee_index);
+  /// publishAggregateAndProofsV2 (POST /eth/v2/validator/aggregate_and_proofs, Eth-Consensus-Version =
+  /// `fork`). An item whose fork differs from `fork` fails with kBadBody before sending.
+  runtime::Task<Result<void, ClientError>> submit_aggregate_and_proofs(
+      eth::Fork fork, std::vector<VersionedSignedAggregateAndProof> items);
+  /// getBlockRoot (GET /eth/v1/beacon/blocks/{block_id}/root), block_id "head", "genesis", "finalized", a
+  /// slot or a 0x root.
+  runtime::Task<Result<Root, ClientError>> block_root(std::string block_id);
+  /// produceSyncCommitteeContribution (GET /eth/v1/validator/sync_committee_contribution?slot&
+  /// subcommittee_index&beacon_block_root).
+  runtime::Task<Result<eth::altair::SyncCommitteeContribution, ClientError>> sync_committee_contribution(
+      Slot slot, std::uint64_t subcommittee_index, Root beacon_block_root);
+  /// submitPoolSyncCommitteeSignatures (POST /eth/v1/beacon/pool/sync_committees).
+  runtime::Task<Result<void, ClientError>> submit_sync_committee_messages(
+      std::vector<eth::altair::SyncCommitteeMessage> messages);
+  /// publishContributionAndProofs (POST /eth/v1/validator/contribution_and_proofs).
+  runtime::Task<Result<void, ClientError>> submit_contribution_and_proofs(
+      std::vector<eth::altair::SignedContributionAndProof> items);
+  /// registerValidator (POST /eth/v1/validator/register_validator): builder registrations.
+  runtime::Task<Result<void, ClientError>> register_validators(
+      std::vector<eth::phase0::SignedValidatorRegistrationV1> registrations);
+  /// submitPoolVoluntaryExit (POST /eth/v1/beacon/pool/voluntary_exits).
+  runtime::Task<Result<void, ClientError>> submit_voluntary_exit(eth::phase0::SignedVoluntaryExit exit);
+  /// prepareBeaconProposer (POST /eth/v1/validator/prepare_beacon_proposer).
+  runtime::Task<Result<void, ClientError>> prepare_beacon_proposer(std::vector<ProposerPreparation> entries);
+
  private:
+  /// call() for a submission whose answer body is ignored.
+  runtime::Task<Result<void, ClientError>> post_only(ClientRequest req);
   /// call() + JSON parse + `data` extraction.
   runtime::Task<Result<ssz::Json, ClientError>> get_json(ClientRequest req);
 
@@ -124,6 +180,7 @@ class BeaconNodeClient {
   };
   std::vector<State> endpoints_;
   BnClientOptions options_;
+  std::optional<eth::ChainConfig> chain_;  ///< from the last successful chain_config() (v1 fallbacks)
   std::size_t last_used_ = 0;
 };
 

@@ -131,7 +131,8 @@ bool Request::wants_ssz() const {
 Response Response::json(const ssz::Json& j, unsigned status) {
   Response r;
   r.status = status;
-  r.body = j.dump();
+  // Invalid UTF-8 in a string (e.g. an error message quoting a raw request path) is replaced, never thrown.
+  r.body = j.dump(-1, ' ', false, ssz::Json::error_handler_t::replace);
   return r;
 }
 

@@ -2,7 +2,8 @@
 /// Beacon API response types of the validator flow that are not consensus containers: duties, validator
 /// entries, sync status. Duties declare their fields like SSZ containers so the strict JSON codec of ssz/json
 /// (decimal strings, 0x hex) reads and writes them. Spec: ethereum/beacon-APIs (getAttesterDuties,
-/// getProposerDuties, postStateValidators, getSyncingStatus).
+/// getProposerDuties, getSyncCommitteeDuties,
+/// prepareBeaconProposer, postStateValidators, getSyncingStatus).
 #include <string>
 #include <vector>
 
@@ -30,6 +31,23 @@ struct ProposerDuty {
   ValidatorIndex validator_index{};
   Slot slot{};
   PHX_SSZ_FIELDS(ProposerDuty, pubkey, validator_index, slot)
+};
+
+/// One sync committee duty (getSyncCommitteeDuties `data[i]`): the validator's positions in the sync
+/// committee of the epoch's sync-committee period (subcommittee = position / (SYNC_COMMITTEE_SIZE /
+/// SYNC_COMMITTEE_SUBNET_COUNT)). Spec: beacon-APIs getSyncCommitteeDuties, consensus-specs altair/validator.md.
+struct SyncCommitteeDuty {
+  eth::BLSPubkey pubkey{};
+  ValidatorIndex validator_index{};
+  ssz::List<std::uint64_t, eth::preset::kSyncCommitteeSize> validator_sync_committee_indices;
+  PHX_SSZ_FIELDS(SyncCommitteeDuty, pubkey, validator_index, validator_sync_committee_indices)
+};
+
+/// One prepareBeaconProposer entry: the fee recipient a validator wants in its execution payloads.
+struct ProposerPreparation {
+  ValidatorIndex validator_index{};
+  eth::ExecutionAddress fee_recipient{};
+  PHX_SSZ_FIELDS(ProposerPreparation, validator_index, fee_recipient)
 };
 
 /// Duties with the dependent root that invalidates them on a reorg.

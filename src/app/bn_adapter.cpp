@@ -1,0 +1,299 @@
+#include "app/bn_adapter.hpp"
+
+#include "base/log.hpp"
+
+namespace phx::app {
+
+namespace http = beaconapi::http;
+using core::DutyType;
+
+const char* to_string(BeaconError e) {
+  switch (e) {
+    case BeaconError::kOk:
+      return "ok";
+    case BeaconError::kCall:
+      return "beacon node call failed";
+    case BeaconError::kNotBuilder:
+      return "beacon node returned a blinded block though none was requested";
+    case BeaconError::kNoContents:
+      return "signed block's contents (blobs) unknown";
+  }
+  return "unknown beacon node error";
+}
+
+namespace {
+
+/// Logs a failed call and turns it into an error code.
+std::error_code failed(std::string_view what, const http::ClientError& e) {
+  log::warn("beacon node: {} failed: {} (status {}) {}", what, e.code.message(), e.status, e.message);
+  return e.code ? e.code : std::error_code(BeaconError::kCall);
+}
+
+/// Builds Signed<T> (or SignedBlockContents from unsigned BlockContents) for the alternative held by `v`, at
+/// the same index of the signed family. Alternative I of both families belongs to the same fork.
+template <class SignedFamily, class Family, std::size_t I = 0>
+SignedFamily sign_at(const Family& v, const eth::BLSSignature& sig) {
+  if constexpr (I == eth::kForkCount) {
+    return SignedFamily{};
+  } else {
+    if (v.value.index() != I) return sign_at<SignedFamily, Family, I + 1>(v, sig);
+    using T = std::variant_alternative_t<I, typename Family::Variant>;
+    using S = std::variant_alternative_t<I, typename SignedFamily::Variant>;
+    SignedFamily out{};
+    if constexpr (!std::is_same_v<T, std::monostate>) {
+      const T& x = std::get<I>(v.value);
+      S s{};
+      if constexpr (requires { s.signed_block; x.block; }) {
+        s.signed_block.message = x.block;
+        s.signed_block.signature = sig;
+        s.kzg_proofs = x.kzg_proofs;
+        s.blobs = x.blobs;
+      } else {
+        s.message = x;
+        s.signature = sig;
+      }
+      out.value.template emplace<I>(std::move(s));
+    }
+    return out;
+  }
+}
+
+template <class SignedFamily, class Family>
+SignedFamily sign_versioned(const Family& v, const eth::BLSSignature& sig) {
+  return sign_at<SignedFamily, Family>(v, sig);
+}
+
+}  // namespace
+
+Task<Result<eth::ChainConfig>> BeaconNodeAdapter::chain_config() {
+  auto r = co_await client_.chain_config();
+  if (!r) co_return std::unexpected(failed("chain config", r.error()));
+  config_ = *r;
+  co_return *r;
+}
+
+Task<Result<std::vector<core::ValidatorRef>>> BeaconNodeAdapter::validators(std::vector<core::PubKey> pubkeys) {
+  std::vector<eth::BLSPubkey> keys(pubkeys.begin(), pubkeys.end());
+  auto r = co_await client_.validators_by_pubkey("head", std::move(keys));
+  if (!r) co_return std::unexpected(failed("validators", r.error()));
+  std::vector<core::ValidatorRef> out;
+  for (const auto& v : *r)
+    out.push_back(core::ValidatorRef{v.validator.pubkey, v.index, v.status.starts_with("active")});
+  co_return out;
+}
+
+Task<Result<std::vector<core::AttesterDutyDef>>> BeaconNodeAdapter::attester_duties(
+    Epoch epoch, std::vector<ValidatorIndex> indices) {
+  auto r = co_await client_.attester_duties(epoch, std::move(indices));
+  if (!r) co_return std::unexpected(failed("attester duties", r.error()));
+  std::vector<core::AttesterDutyDef> out;
+  for (const auto& d : r->duties) {
+    core::DutyDefinition def;
+    def.pubkey = d.pubkey;
+    def.validator_index = d.validator_index;
+    def.committee_index = d.committee_index;
+    def.committee_length = d.committee_length;
+    def.committees_at_slot = d.committees_at_slot;
+    def.validator_committee_index = d.validator_committee_index;
+    out.push_back(core::AttesterDutyDef{d.slot, std::move(def)});
+  }
+  co_return out;
+}
+
+Task<Result<std::vector<core::ProposerDutyDef>>> BeaconNodeAdapter::proposer_duties(Epoch epoch) {
+  auto r = co_await client_.proposer_duties(epoch);
+  if (!r) co_return std::unexpected(failed("proposer duties", r.error()));
+  std::vector<core::ProposerDutyDef> out;
+  for (const auto& d : r->duties) out.push_back(core::ProposerDutyDef{d.slot, d.pubkey, d.validator_index});
+  co_return out;
+}
+
+Task<Result<std::vector<core::SyncDutyDef>>> BeaconNodeAdapter::sync_duties(Epoch epoch,
+                                                                           std::vector<ValidatorIndex> indices) {
+  if (config_ && config_->fork_at(epoch) < eth::Fork::kAltair) co_return std::vector<core::SyncDutyDef>{};
+  auto r = co_await client_.sync_committee_duties(epoch, std::move(indices));
+  if (!r) co_return std::unexpected(failed("sync committee duties", r.error()));
+  std::vector<core::SyncDutyDef> out;
+  for (const auto& d : *r) {
+    core::DutyDefinition def;
+    def.pubkey = d.pubkey;
+    def.validator_index = d.validator_index;
+    def.sync_committee_indices.assign(d.validator_sync_committee_indices.begin(),
+                                      d.validator_sync_committee_indices.end());
+    out.push_back(core::SyncDutyDef{std::move(def)});
+  }
+  co_return out;
+}
+
+Task<Result<eth::phase0::AttestationData>> BeaconNodeAdapter::attestation_data(Slot slot,
+                                                                             eth::CommitteeIndex committee_index) {
+  auto r = co_await client_.attestation_data(slot, committee_index);
+  if (!r) co_return std::unexpected(failed("attestation data", r.error()));
+  co_return *r;
+}
+
+Task<Result<core::UnsignedData>> BeaconNodeAdapter::produce_block(Slot slot, eth::BLSSignature randao_reveal,
+                                                                  Root graffiti, bool builder) {
+  // builder_boost_factor 0 asks for the local (full) block; absent lets the BN pick (builder blocks allowed).
+  std::optional<std::uint64_t> boost;
+  if (!builder) boost = 0;
+  auto r = co_await client_.produce_block_v3(slot, randao_reveal, graffiti, boost);
+  if (!r) co_return std::unexpected(failed("produce block", r.error()));
+  if (r->blinded()) {
+    if (!builder) co_return fail(BeaconError::kNotBuilder);
+    co_return core::UnsignedData{core::BlindedProposalData{std::get<1>(r->block)}};
+  }
+  co_return core::UnsignedData{core::ProposalData{std::get<0>(r->block)}};
+}
+
+Task<Result<core::AggregatedAttestationData>> BeaconNodeAdapter::aggregate_attestation(
+    Slot slot, Root attestation_data_root, eth::CommitteeIndex committee_index) {
+  auto r = co_await client_.aggregate_attestation(slot, attestation_data_root, committee_index);
+  if (!r) co_return std::unexpected(failed("aggregate attestation", r.error()));
+  co_return core::AggregatedAttestationData{*r};
+}
+
+Task<Result<Root>> BeaconNodeAdapter::head_block_root(Slot slot) {
+  (void)slot;
+  auto r = co_await client_.block_root("head");
+  if (!r) co_return std::unexpected(failed("head block root", r.error()));
+  co_return *r;
+}
+
+Task<Result<eth::altair::SyncCommitteeContribution>> BeaconNodeAdapter::sync_contribution(
+    Slot slot, std::uint64_t subcommittee_index, Root beacon_block_root) {
+  auto r = co_await client_.sync_committee_contribution(slot, subcommittee_index, beacon_block_root);
+  if (!r) co_return std::unexpected(failed("sync committee contribution", r.error()));
+  co_return *r;
+}
+
+void BeaconNodeAdapter::on_decided(const core::Duty& duty, const core::UnsignedDataSet& set) {
+  if (duty.type != DutyType::kProposer) return;
+  for (const auto& [pk, u] : set)
+    if (const auto* p = std::get_if<core::ProposalData>(&u)) decided_blocks_.insert_or_assign(duty.slot, p->block);
+  while (decided_blocks_.size() > 64) decided_blocks_.erase(decided_blocks_.begin());
+}
+
+Task<Result<void>> BeaconNodeAdapter::submit(core::Duty duty, std::vector<core::Submission> aggregates) {
+  if (aggregates.empty()) co_return Result<void>{};
+  if (!config_) {
+    auto c = co_await chain_config();
+    if (!c) co_return std::unexpected(c.error());
+  }
+  const eth::Fork fork = config_->fork_at(config_->epoch_at(duty.slot));
+  Result<void, http::ClientError> r{};
+  std::string_view what = core::to_string(duty.type);
+  switch (duty.type) {
+    case DutyType::kAttester: {
+      if (fork >= eth::Fork::kElectra) {
+        std::vector<eth::electra::SingleAttestation> atts;
+        for (const auto& s : aggregates) {
+          eth::electra::SingleAttestation a{};
+          a.committee_index = s.def.committee_index;
+          a.attester_index = s.def.validator_index;
+          a.data = std::get<eth::phase0::AttestationData>(s.data.message);
+          a.signature = s.data.signature.to_bytes();
+          atts.push_back(a);
+        }
+        r = co_await client_.submit_single_attestations(fork, std::move(atts));
+      } else {
+        std::vector<eth::phase0::Attestation> atts;
+        for (const auto& s : aggregates) {
+          eth::phase0::Attestation a{};
+          a.aggregation_bits = decltype(a.aggregation_bits)(s.def.committee_length);
+          if (s.def.validator_committee_index < s.def.committee_length)
+            a.aggregation_bits.set(s.def.validator_committee_index, true);
+          a.data = std::get<eth::phase0::AttestationData>(s.data.message);
+          a.signature = s.data.signature.to_bytes();
+          atts.push_back(std::move(a));
+        }
+        r = co_await client_.submit_attestations(fork, std::move(atts));
+      }
+      break;
+    }
+    case DutyType::kProposer: {
+      for (const auto& s : aggregates) {
+        const auto& block = std::get<beaconapi::VersionedBeaconBlock>(s.data.message);
+        auto it = decided_blocks_.find(duty.slot);
+        if (it == decided_blocks_.end() || !(core::block_of(it->second) == block))
+          co_return fail(BeaconError::kNoContents);
+        auto signed_block = sign_versioned<beaconapi::VersionedSignedProducedBlock>(it->second, s.data.signature.to_bytes());
+        r = co_await client_.publish_block(std::move(signed_block));
+        if (!r) break;
+      }
+      break;
+    }
+    case DutyType::kBuilderProposer: {
+      for (const auto& s : aggregates) {
+        const auto& block = std::get<beaconapi::VersionedBlindedBeaconBlock>(s.data.message);
+        auto signed_block =
+            sign_versioned<beaconapi::VersionedSignedBlindedBeaconBlock>(block, s.data.signature.to_bytes());
+        r = co_await client_.publish_blinded_block(std::move(signed_block));
+        if (!r) break;
+      }
+      break;
+    }
+    case DutyType::kAggregator: {
+      std::vector<beaconapi::VersionedSignedAggregateAndProof> items;
+      for (const auto& s : aggregates)
+        items.push_back(sign_versioned<beaconapi::VersionedSignedAggregateAndProof>(
+            std::get<beaconapi::VersionedAggregateAndProof>(s.data.message), s.data.signature.to_bytes()));
+      r = co_await client_.submit_aggregate_and_proofs(fork, std::move(items));
+      break;
+    }
+    case DutyType::kSyncMessage: {
+      std::vector<eth::altair::SyncCommitteeMessage> msgs;
+      for (const auto& s : aggregates) {
+        const auto& m = std::get<core::SyncMessage>(s.data.message);
+        eth::altair::SyncCommitteeMessage out{};
+        out.slot = m.slot;
+        out.beacon_block_root = m.beacon_block_root;
+        out.validator_index = s.def.validator_index;
+        out.signature = s.data.signature.to_bytes();
+        msgs.push_back(out);
+      }
+      r = co_await client_.submit_sync_committee_messages(std::move(msgs));
+      break;
+    }
+    case DutyType::kSyncContribution: {
+      std::vector<eth::altair::SignedContributionAndProof> items;
+      for (const auto& s : aggregates) {
+        eth::altair::SignedContributionAndProof out{};
+        out.message = std::get<eth::altair::ContributionAndProof>(s.data.message);
+        out.signature = s.data.signature.to_bytes();
+        items.push_back(out);
+      }
+      r = co_await client_.submit_contribution_and_proofs(std::move(items));
+      break;
+    }
+    case DutyType::kBuilderRegistration: {
+      std::vector<eth::phase0::SignedValidatorRegistrationV1> regs;
+      for (const auto& s : aggregates) {
+        eth::phase0::SignedValidatorRegistrationV1 out{};
+        out.message = std::get<eth::phase0::ValidatorRegistrationV1>(s.data.message);
+        out.signature = s.data.signature.to_bytes();
+        regs.push_back(out);
+      }
+      r = co_await client_.register_validators(std::move(regs));
+      break;
+    }
+    case DutyType::kExit: {
+      for (const auto& s : aggregates) {
+        eth::phase0::SignedVoluntaryExit out{};
+        out.message = std::get<core::ExitMessage>(s.data.message).exit;
+        out.signature = s.data.signature.to_bytes();
+        r = co_await client_.submit_voluntary_exit(out);
+        if (!r) break;
+      }
+      break;
+    }
+    case DutyType::kRandao:
+    case DutyType::kPrepareAggregator:
+    case DutyType::kPrepareSyncContribution:
+      break;  // signatures used inside other duties, never submitted
+  }
+  if (!r) co_return std::unexpected(failed(what, r.error()));
+  co_return Result<void>{};
+}
+
+}  // namespace phx::app

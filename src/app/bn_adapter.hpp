@@ -1,0 +1,62 @@
+#pragma once
+/// core::BeaconNode over the Beacon API client (BeaconNodeClient: several BNs with fallback). Translates the
+/// port's calls to typed Beacon API calls and builds the submitted containers from the aggregates: phase0
+/// Attestation (one aggregation bit at the validator's committee position) before electra, SingleAttestation
+/// from electra on; signed blocks (SignedBlockContents with the decided KZG proofs and blobs from deneb on),
+/// signed blinded blocks, aggregates, sync messages, contributions, registrations and exits.
+#include <map>
+#include <optional>
+
+#include "beaconapi/http/client.hpp"
+#include "core/interfaces.hpp"
+
+namespace phx::app {
+
+/// Error of a BN call as a std::error_code (HTTP status and message are logged by the adapter).
+enum class BeaconError {
+  kOk = 0,
+  kCall = 1,         ///< the call failed (transport, status, body); see the log for the BN's message
+  kNotBuilder = 2,   ///< the BN returned a blinded block though builder blocks were not requested
+  kNoContents = 3,   ///< a signed full block of deneb or later whose contents (blobs) were not decided here
+};
+const char* to_string(BeaconError e);
+PHX_ERROR_ENUM(BeaconError, "beacon-node")
+
+/// The adapter. Threading: the client's executor (io thread).
+using runtime::Task;
+
+class BeaconNodeAdapter final : public core::BeaconNode {
+ public:
+  /// `client` is not owned. chain_config() must succeed once before submit() (it learns the fork schedule).
+  explicit BeaconNodeAdapter(beaconapi::http::BeaconNodeClient& client) : client_(client) {}
+
+  Task<Result<eth::ChainConfig>> chain_config() override;
+  Task<Result<std::vector<core::ValidatorRef>>> validators(std::vector<core::PubKey> pubkeys) override;
+  Task<Result<std::vector<core::AttesterDutyDef>>> attester_duties(Epoch epoch,
+                                                                   std::vector<ValidatorIndex> indices) override;
+  Task<Result<std::vector<core::ProposerDutyDef>>> proposer_duties(Epoch epoch) override;
+  Task<Result<std::vector<core::SyncDutyDef>>> sync_duties(Epoch epoch, std::vector<ValidatorIndex> indices) override;
+  Task<Result<eth::phase0::AttestationData>> attestation_data(Slot slot,
+                                                              eth::CommitteeIndex committee_index) override;
+  Task<Result<core::UnsignedData>> produce_block(Slot slot, eth::BLSSignature randao_reveal, Root graffiti,
+                                                 bool builder) override;
+  Task<Result<core::AggregatedAttestationData>> aggregate_attestation(Slot slot, Root attestation_data_root,
+                                                                      eth::CommitteeIndex committee_index) override;
+  Task<Result<Root>> head_block_root(Slot slot) override;
+  Task<Result<eth::altair::SyncCommitteeContribution>> sync_contribution(Slot slot, std::uint64_t subcommittee_index,
+                                                                        Root beacon_block_root) override;
+  Task<Result<void>> submit(core::Duty duty, std::vector<core::Submission> aggregates) override;
+
+  /// Remembers decided full blocks (their blobs and KZG proofs are needed to publish the signed block).
+  /// Wire it to Consensus::subscribe_decided. Keeps the last 64 slots.
+  void on_decided(const core::Duty& duty, const core::UnsignedDataSet& set);
+
+ private:
+  std::optional<eth::ChainConfig> config_;  // set by chain_config()
+  beaconapi::http::BeaconNodeClient& client_;
+  std::map<Slot, beaconapi::VersionedProducedBlock> decided_blocks_;
+};
+
+}  // namespace phx::app
+
+PHX_ERROR_ENUM_TRAIT(phx::app::BeaconError)

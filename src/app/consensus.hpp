@@ -1,0 +1,49 @@
+#pragma once
+/// core::Consensus over the QBFT driver (dv/qbft_driver.hpp): one QBFT instance per duty, instance id =
+/// core::encode_duty(duty), value = core::encode_unsigned_set(set), round timers counted from the duty's slot
+/// start (the same on every node). The external validity predicate accepts a value only if it decodes for the
+/// duty's type, names only cluster validators and every entry belongs to the duty's slot. Old instances are
+/// expired as newer duties start (bounded memory).
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "core/interfaces.hpp"
+#include "dv/qbft_driver.hpp"
+
+namespace phx::app {
+
+/// Consensus counters (the app exports them).
+struct ConsensusMetrics {
+  std::uint64_t proposed = 0;
+  std::uint64_t decided = 0;
+  std::uint64_t invalid_values = 0;  ///< values refused by the validity predicate
+  std::uint64_t bad_decisions = 0;   ///< decided bytes that did not decode (never expected)
+  std::uint64_t rounds_sum = 0;      ///< Σ deciding round (1-based)
+  Duration duration_sum{0};          ///< Σ start → decided
+};
+
+/// The adapter. Threading: the driver's executor (io thread).
+class ConsensusAdapter final : public core::Consensus {
+ public:
+  /// None owned; all outlive the adapter. Registers the driver's callbacks.
+  ConsensusAdapter(dv::QbftDriver& driver, const eth::ChainConfig& config, const core::KeyBook& keys);
+  Result<void> propose(const core::Duty& duty, const core::UnsignedDataSet& value) override;
+  void subscribe_decided(DecidedFn fn) override { subs_.push_back(std::move(fn)); }
+  /// Counters.
+  const ConsensusMetrics& metrics() const { return metrics_; }
+  /// The validity predicate (public for tests).
+  bool valid(ByteSpan instance_id, ByteSpan value) const;
+
+ private:
+  void expire_old(Slot now);
+
+  dv::QbftDriver& driver_;
+  const eth::ChainConfig& config_;
+  const core::KeyBook& keys_;
+  std::vector<DecidedFn> subs_;
+  std::map<core::Duty, bool> live_;  // started duties (value unused)
+  ConsensusMetrics metrics_;
+};
+
+}  // namespace phx::app

@@ -1,0 +1,956 @@
+// `phalanx devnet`: options, duty-report parsing, the report, child processes, and the orchestration
+// (run_devnet) at the end of the file.
+#include "app/devnet.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "app/config.hpp"
+#include "app/fs.hpp"
+#include "beaconapi/http/server.hpp"
+#include "cluster/create.hpp"
+#include "cluster/definition.hpp"
+#include "crypto/hash/random.hpp"
+#include "crypto/hash/sha256.hpp"
+#include "crypto/keystore/eip2335.hpp"
+#include "runtime/runtime.hpp"
+#include "sim/beacon_sim.hpp"
+
+namespace phx::app {
+
+std::string_view to_string(DevnetMode m) { return m == DevnetMode::kEmbedded ? "embedded" : "vc"; }
+
+std::string_view to_string(DevnetFault f) {
+  switch (f) {
+    case DevnetFault::kCrashOne:
+      return "crash-one";
+    case DevnetFault::kByzantineOne:
+      return "byzantine-one";
+    case DevnetFault::kNone:
+      break;
+  }
+  return "none";
+}
+
+Result<void, std::string> validate(const DevnetOptions& o) {
+  if (o.nodes < 1 || o.nodes > 64) return std::unexpected("--nodes must be between 1 and 64");
+  if (o.threshold < 1 || o.threshold > o.nodes)
+    return std::unexpected("--threshold " + std::to_string(o.threshold) + " must be between 1 and --nodes (" +
+                           std::to_string(o.nodes) + ")");
+  if (2 * o.threshold <= o.nodes)
+    return std::unexpected("--threshold " + std::to_string(o.threshold) + " is not a majority of " +
+                           std::to_string(o.nodes) + " nodes");
+  if (o.validators < 1 || o.validators > 100'000) return std::unexpected("--validators must be between 1 and 100000");
+  if (o.slots < 1 || o.slots > 100'000) return std::unexpected("--slots must be between 1 and 100000");
+  if (o.slot_duration < std::chrono::milliseconds(500))
+    return std::unexpected("--slot-duration must be at least 500ms");
+  if (o.slot_duration % std::chrono::milliseconds(1000) != std::chrono::milliseconds(0))
+    return std::unexpected("--slot-duration must be a whole number of seconds (SECONDS_PER_SLOT)");
+  if (o.fault != DevnetFault::kNone && o.nodes - 1 < o.threshold)
+    return std::unexpected("--fault " + std::string(to_string(o.fault)) + " leaves " + std::to_string(o.nodes - 1) +
+                           " honest nodes, fewer than --threshold " + std::to_string(o.threshold));
+  if (o.builder && o.fork < eth::Fork::kBellatrix)
+    return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Duty reports.
+
+Result<DutyLine, std::string> parse_duty_line(std::string_view line) {
+  auto j = ssz::parse_json(line);
+  if (!j) return std::unexpected("not JSON: " + j.error().message());
+  if (!j->is_object()) return std::unexpected("not a JSON object");
+  DutyLine d;
+  auto slot = j->find("slot");
+  if (slot == j->end()) return std::unexpected("missing slot");
+  if (slot->is_number_unsigned()) {
+    d.slot = slot->get<std::uint64_t>();
+  } else if (slot->is_string()) {
+    auto v = ssz::dec_to_u64(slot->get_ref<const std::string&>());
+    if (!v) return std::unexpected("slot: " + v.error());
+    d.slot = *v;
+  } else {
+    return std::unexpected("slot: expected a number or decimal string");
+  }
+  auto duty = j->find("duty");
+  if (duty == j->end() || !duty->is_string() || duty->get_ref<const std::string&>().empty())
+    return std::unexpected("duty: expected a non-empty string");
+  d.duty = duty->get<std::string>();
+  auto ok = j->find("success");
+  if (ok == j->end() || !ok->is_boolean()) return std::unexpected("success: expected true or false");
+  d.success = ok->get<bool>();
+  if (auto v = j->find("validators"); v != j->end() && v->is_number_unsigned())
+    d.validators = v->get<std::uint64_t>();
+  if (auto r = j->find("reason"); r != j->end() && r->is_string()) d.reason = r->get<std::string>();
+  if (auto b = j->find("blamed"); b != j->end() && b->is_array()) {
+    for (const auto& x : *b)
+      if (x.is_number_unsigned() && x.get<std::uint64_t>() <= UINT32_MAX)
+        d.blamed.push_back(static_cast<std::uint32_t>(x.get<std::uint64_t>()));
+  }
+  auto latency = [&](const char* key) -> std::optional<double> {
+    auto it = j->find(key);
+    if (it == j->end() || !it->is_number()) return std::nullopt;
+    double v = it->get<double>();
+    if (!std::isfinite(v) || v < 0) return std::nullopt;
+    return v;
+  };
+  d.consensus_ms = latency("consensus_ms");
+  d.e2e_ms = latency("e2e_ms");
+  return d;
+}
+
+std::vector<DutyLine> parse_duty_lines(std::string_view text, std::size_t* bad_lines) {
+  std::vector<DutyLine> out;
+  std::size_t bad = 0, pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    auto line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto d = parse_duty_line(line);
+    if (d)
+      out.push_back(std::move(*d));
+    else
+      ++bad;
+  }
+  if (bad_lines != nullptr) *bad_lines = bad;
+  return out;
+}
+
+Percentiles percentiles(std::vector<double> values) {
+  Percentiles p;
+  p.count = values.size();
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  auto rank = [&](double q) {
+    // Nearest rank: the smallest value with at least q of the sample at or below it.
+    auto n = static_cast<double>(values.size());
+    auto k = static_cast<std::size_t>(std::ceil(q * n));
+    return values[std::clamp<std::size_t>(k, 1, values.size()) - 1];
+  };
+  p.p50 = rank(0.50);
+  p.p90 = rank(0.90);
+  p.p99 = rank(0.99);
+  p.max = values.back();
+  return p;
+}
+
+std::string_view sim_kind_of_duty(std::string_view d) {
+  if (d == "attester") return "attestation";
+  if (d == "proposer" || d == "builder_proposer") return "proposal";
+  if (d == "aggregator") return "aggregation";
+  if (d == "sync_message") return "sync_message";
+  if (d == "sync_contribution") return "sync_contribution";
+  if (d == "builder_registration") return "registration";
+  if (d == "exit") return "exit";
+  return "";
+}
+
+DevnetReport build_report(const ReportInputs& in) {
+  DevnetReport r;
+  auto faulty = [&](std::size_t node) { return node < in.node_faulty.size() && in.node_faulty[node]; };
+  // Failure reasons per kind from honest nodes, de-duplicated per (slot, duty, reason). A duty that one
+  // honest node failed (e.g. its own broadcast) but another completed is a warning, not a failure.
+  std::map<std::string, std::set<std::string>> reasons;
+  std::set<std::string> warnings;
+  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> done;  ///< (slot, duty) → validators
+  std::set<std::pair<std::uint64_t, std::string>> succeeded;            ///< every successful (slot, duty)
+  std::vector<double> consensus, e2e;
+  for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
+    if (faulty(n)) continue;
+    for (const auto& l : in.node_lines[n]) {
+      if (!l.success) continue;
+      succeeded.insert({l.slot, l.duty});
+      if (sim_kind_of_duty(l.duty).empty()) continue;
+      auto& v = done[{l.slot, l.duty}];
+      v = std::max(v, l.validators);
+      if (l.consensus_ms) consensus.push_back(*l.consensus_ms);
+      if (l.e2e_ms) e2e.push_back(*l.e2e_ms);
+    }
+  }
+  for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
+    if (faulty(n)) continue;
+    for (const auto& l : in.node_lines[n]) {
+      if (l.success) continue;
+      std::string text = "slot " + std::to_string(l.slot) + " " + l.duty + ": " +
+                         (l.reason.empty() ? "failed" : l.reason);
+      if (succeeded.contains({l.slot, l.duty})) {
+        warnings.insert("node " + std::to_string(n) + ": " + text + " (another node completed it)");
+        continue;
+      }
+      std::string kind(sim_kind_of_duty(l.duty));
+      if (kind.empty()) kind = l.duty;  // an internal step failing is reported under its own name
+      reasons[kind].insert(std::move(text));
+    }
+  }
+  r.warnings.assign(warnings.begin(), warnings.end());
+  r.consensus_ms = percentiles(std::move(consensus));
+  r.e2e_ms = percentiles(std::move(e2e));
+  auto get = [](const std::map<std::string, std::uint64_t>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::uint64_t{0} : it->second;
+  };
+  std::map<std::string, std::uint64_t> completed;
+  for (const auto& [key, v] : done) completed[std::string(sim_kind_of_duty(key.second))] += v;
+  for (const auto& [kind, exp] : in.expected) {
+    DutyRow row;
+    row.duty = kind;
+    row.expected = exp.first;
+    row.exact = exp.second;
+    row.completed = get(completed, kind);
+    row.sim_accepted = get(in.accepted, kind);
+    row.rejected = get(in.rejected, kind);
+    row.failed = row.exact && row.expected > row.completed ? row.expected - row.completed : 0;
+    if (auto it = reasons.find(kind); it != reasons.end()) {
+      row.reasons.assign(it->second.begin(), it->second.end());
+      reasons.erase(it);
+    }
+    std::string first_reason = row.reasons.empty() ? "" : " (" + row.reasons.front() + ")";
+    if (row.failed > 0)
+      r.problems.push_back(kind + ": " + std::to_string(row.failed) + " of " + std::to_string(row.expected) +
+                           " not completed" + first_reason);
+    if (row.exact && row.completed > row.expected)
+      r.problems.push_back(kind + ": the nodes report " + std::to_string(row.completed) + " done but only " +
+                           std::to_string(row.expected) + " were expected");
+    if (row.exact && row.sim_accepted < row.completed)
+      r.problems.push_back(kind + ": the nodes report " + std::to_string(row.completed) +
+                           " done but the beacon simulator accepted only " + std::to_string(row.sim_accepted));
+    if (row.rejected > 0)
+      r.problems.push_back(kind + ": " + std::to_string(row.rejected) + " submissions rejected by the beacon simulator");
+    if (row.failed == 0 && !row.reasons.empty())
+      r.problems.push_back(kind + ": an honest node reported " + std::to_string(row.reasons.size()) +
+                           " failed duties" + first_reason);
+    r.rows.push_back(std::move(row));
+  }
+  for (const auto& [kind, set] : reasons)
+    r.problems.push_back(kind + ": an honest node reported " + std::to_string(set.size()) + " failed duties (" +
+                         *set.begin() + ")");
+  r.ok = r.problems.empty();
+  return r;
+}
+
+std::string render_table(const DevnetReport& report) {
+  std::ostringstream o;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-18s | %9s | %9s | %12s | %8s | %6s\n", "duty", "expected", "completed",
+                "sim accepted", "rejected", "failed");
+  o << buf << std::string(79, '-') << "\n";
+  for (const auto& row : report.rows) {
+    std::string expected = (row.exact ? "" : "<=") + std::to_string(row.expected);
+    std::snprintf(buf, sizeof buf, "%-18s | %9s | %9llu | %12llu | %8llu | %6llu\n", row.duty.c_str(),
+                  expected.c_str(), static_cast<unsigned long long>(row.completed),
+                  static_cast<unsigned long long>(row.sim_accepted), static_cast<unsigned long long>(row.rejected),
+                  static_cast<unsigned long long>(row.failed));
+    o << buf;
+  }
+  auto line = [&](const char* name, const Percentiles& p) {
+    std::snprintf(buf, sizeof buf, "%-18s   p50 %8.1f ms   p90 %8.1f ms   p99 %8.1f ms   (n=%zu)\n", name, p.p50,
+                  p.p90, p.p99, p.count);
+    o << buf;
+  };
+  o << "\n";
+  line("consensus", report.consensus_ms);
+  line("end-to-end", report.e2e_ms);
+  o << "\n" << (report.ok ? "OK: every duty that should have succeeded did" : "FAILED:") << "\n";
+  for (const auto& p : report.problems) o << "  - " << p << "\n";
+  if (!report.warnings.empty()) {
+    o << "warnings (" << report.warnings.size() << "):\n";
+    std::size_t shown = 0;
+    for (const auto& w : report.warnings) {
+      if (++shown > 5) {
+        o << "  … " << report.warnings.size() - 5 << " more in the JSON report\n";
+        break;
+      }
+      o << "  - " << w << "\n";
+    }
+  }
+  return o.str();
+}
+
+ssz::Json report_to_json(const DevnetReport& report) {
+  ssz::Json j = ssz::Json::object();
+  j["ok"] = report.ok;
+  ssz::Json rows = ssz::Json::array();
+  for (const auto& row : report.rows) {
+    ssz::Json x = ssz::Json::object();
+    x["duty"] = row.duty;
+    x["expected"] = row.expected;
+    x["expected_is_upper_bound"] = !row.exact;
+    x["completed"] = row.completed;
+    x["sim_accepted"] = row.sim_accepted;
+    x["rejected"] = row.rejected;
+    x["failed"] = row.failed;
+    x["reasons"] = row.reasons;
+    rows.push_back(std::move(x));
+  }
+  j["duties"] = std::move(rows);
+  auto pj = [](const Percentiles& p) {
+    ssz::Json x = ssz::Json::object();
+    x["count"] = p.count;
+    x["p50"] = p.p50;
+    x["p90"] = p.p90;
+    x["p99"] = p.p99;
+    x["max"] = p.max;
+    return x;
+  };
+  j["latency_ms"] = {{"consensus", pj(report.consensus_ms)}, {"end_to_end", pj(report.e2e_ms)}};
+  j["problems"] = report.problems;
+  j["warnings"] = report.warnings;
+  for (auto it = report.extra.begin(); it != report.extra.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes.
+
+Result<ChildProcess, std::string> ChildProcess::spawn(std::span<const std::string> argv,
+                                                      const std::filesystem::path& log_file,
+                                                      std::span<const std::string> env) {
+  if (argv.empty()) return std::unexpected(std::string("empty command line"));
+  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) return std::unexpected(log_file.string() + ": " + std::strerror(errno));
+  // Everything the child needs is prepared before fork (no allocation after fork).
+  std::vector<std::string> env_storage(env.begin(), env.end());
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::set<std::string> overridden;
+  for (const auto& e : env_storage) overridden.insert(e.substr(0, e.find('=')));
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (!overridden.contains(std::string(kv.substr(0, kv.find('='))))) cenv.push_back(*e);
+  }
+  for (auto& e : env_storage) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(log_fd);
+    return std::unexpected(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid == 0) {
+    // Child: own process group (so a signal reaches its helpers too), die with the parent.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    const char msg[] = "exec failed\n";
+    [[maybe_unused]] auto w = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also from the parent: no race with the first signal
+  ::close(log_fd);
+  return ChildProcess(pid);
+}
+
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(std::exchange(o.pid_, 0)), status_(o.status_) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
+  if (this != &o) {
+    if (pid_ != 0 && !status_) stop(std::chrono::milliseconds(0));
+    pid_ = std::exchange(o.pid_, 0);
+    status_ = o.status_;
+  }
+  return *this;
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ != 0 && !status_) stop(std::chrono::milliseconds(0));
+}
+
+bool ChildProcess::running() {
+  if (pid_ == 0 || status_) return false;
+  int st = 0;
+  pid_t r = ::waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    status_ = st;
+    return false;
+  }
+  if (r < 0 && errno == ECHILD) {
+    status_ = 0;
+    return false;
+  }
+  return true;
+}
+
+void ChildProcess::signal(int sig) {
+  if (pid_ == 0 || status_) return;
+  if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
+}
+
+int ChildProcess::stop(std::chrono::milliseconds grace) {
+  if (pid_ == 0) return 0;
+  if (status_) return *status_;
+  if (grace.count() > 0) {
+    signal(SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (status_) return *status_;
+  }
+  signal(SIGKILL);
+  int st = 0;
+  while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+  }
+  status_ = st;
+  return st;
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    const char* name = sigabbrev_np(sig);
+    return std::string("killed by ") + (name != nullptr ? std::string("SIG") + name : std::to_string(sig));
+  }
+  return "status " + std::to_string(status);
+}
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Orchestration.
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using runtime::Task;
+
+/// A free TCP port on 127.0.0.1 (bound and released; the small race with other processes is acceptable for a
+/// local devnet).
+Result<std::uint16_t, std::string> free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io);
+  boost::system::error_code ec;
+  a.open(asio::ip::tcp::v4(), ec);
+  if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0), ec);
+  if (ec) return std::unexpected("cannot find a free port: " + ec.message());
+  return a.local_endpoint().port();
+}
+
+std::string read_text(const fs::path& p) {
+  auto b = read_file(p, 256u << 20);
+  if (!b) return {};
+  return std::string(b->begin(), b->end());
+}
+
+/// Writes one node folder as `phalanx create cluster` does (insecure fast keystores: a devnet).
+Result<void, std::string> write_node_folder(const fs::path& dir, const cluster::NodeArtifacts& node,
+                                            const std::string& lock_json) {
+  std::string key_hex = to_hex(node.enr_key.bytes(), false);
+  auto r = write_file_atomic(dir / "charon-enr-private-key", as_bytes(key_hex), 0600, true);
+  secure_zero(key_hex.data(), key_hex.size());
+  if (r) r = write_file_atomic(dir / "cluster-lock.json", as_bytes(lock_json), 0644, true);
+  for (std::size_t v = 0; r && v < node.shares.size(); ++v) {
+    ByteArray<16> pw_bytes{};
+    crypto::hash::random_bytes(pw_bytes);
+    std::string pw = to_hex(pw_bytes, false);
+    crypto::keystore::EncryptOptions opts;
+    opts.cost = 16;  // scrypt N=16: devnet keys only
+    auto json = crypto::keystore::encrypt(node.shares[v].secret, pw, opts);
+    if (!json) return std::unexpected(dir.string() + ": keystore: " + json.error().message());
+    auto base = dir / "validator_keys" / ("keystore-" + std::to_string(v));
+    r = write_file_atomic(fs::path(base.string() + ".json"), as_bytes(*json), 0600, true);
+    if (r) r = write_file_atomic(fs::path(base.string() + ".txt"), as_bytes(pw), 0400, true);
+    secure_zero(pw.data(), pw.size());
+  }
+  if (!r) return std::unexpected(dir.string() + ": " + r.error().message());
+  return {};
+}
+
+std::string kind_of(sim::SimDuty d) {
+  switch (d) {
+    case sim::SimDuty::kAttestation:
+      return "attestation";
+    case sim::SimDuty::kProposal:
+    case sim::SimDuty::kBlindedProposal:
+      return "proposal";
+    case sim::SimDuty::kAggregate:
+      return "aggregation";
+    case sim::SimDuty::kSyncMessage:
+      return "sync_message";
+    case sim::SimDuty::kSyncContribution:
+      return "sync_contribution";
+    case sim::SimDuty::kBuilderRegistration:
+      return "registration";
+    case sim::SimDuty::kVoluntaryExit:
+      return "exit";
+    case sim::SimDuty::kPrepareProposer:
+      return "prepare_proposer";
+  }
+  return "unknown";
+}
+
+struct Child {
+  std::string name;  ///< "node 2", "vc 2"
+  std::size_t node = 0;
+  fs::path log;
+  ChildProcess process;
+  bool expected_dead = false;  ///< killed on purpose (crash-one)
+  std::optional<std::string> died;  ///< unexpected exit, with when
+};
+
+class Devnet {
+ public:
+  explicit Devnet(const DevnetOptions& o) : o_(o) {}
+
+  int run() {
+    if (auto v = validate(o_); !v) {
+      std::fprintf(stderr, "error: %s\n", v.error().c_str());
+      return 2;
+    }
+    if (auto s = setup(); !s) {
+      std::fprintf(stderr, "error: %s\n", s.error().c_str());
+      cleanup(false);
+      return 2;
+    }
+    asio::io_context io;
+    sim::BeaconSim sim(sim_config_, clock_);
+    beaconapi::http::Server server(io.get_executor(), sim.router(), beaconapi::http::ServerOptions{});
+    if (auto s = server.start(); !s) {
+      std::fprintf(stderr, "error: beacon simulator: %s\n", s.error().message().c_str());
+      cleanup(false);
+      return 2;
+    }
+    sim_ = &sim;
+    if (auto s = spawn_children(server.port()); !s) {
+      std::fprintf(stderr, "error: %s\n", s.error().c_str());
+      stop_children_now();
+      cleanup(false);
+      return 2;
+    }
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (!ec) {
+        interrupted_ = true;
+        std::printf("devnet: signal %d, stopping\n", sig);
+      }
+    });
+    asio::co_spawn(
+        io,
+        [&]() -> Task<void> {
+          co_await drive();
+          co_await stop_children();
+          signals.cancel();
+          co_await server.stop();
+        },
+        asio::detached);
+    io.run();
+    sim_ = nullptr;
+    auto report = make_report(sim);
+    std::fputs(render_table(report).c_str(), stdout);
+    if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
+    for (const auto& [name, u] : usage_)
+      std::printf("%-8s cpu %7.2f s   peak RSS %7.1f MB\n", name.c_str(), u.first, u.second);
+    if (o_.report_file) {
+      std::string text = report_to_json(report).dump(2) + "\n";
+      if (auto w = write_file_atomic(*o_.report_file, as_bytes(text), 0644, true); !w)
+        std::fprintf(stderr, "error: --report %s: %s\n", o_.report_file->c_str(), w.error().message().c_str());
+      else
+        std::printf("report written to %s\n", o_.report_file->c_str());
+    }
+    cleanup(report.ok);
+    return report.ok ? 0 : 1;
+  }
+
+ private:
+  TimePoint slot_time(std::uint64_t slot) const {
+    auto ms = static_cast<std::int64_t>(chain_.genesis_time * 1000 + slot * chain_.seconds_per_slot * 1000);
+    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+  }
+
+  Result<void, std::string> setup() {
+    // Working folder.
+    std::error_code ec;
+    if (o_.dir) {
+      dir_ = *o_.dir;
+      fs::create_directories(dir_, ec);
+      if (ec) return std::unexpected("--dir " + dir_.string() + ": " + ec.message());
+      if (!fs::is_empty(dir_, ec)) return std::unexpected("--dir " + dir_.string() + " is not empty");
+    } else {
+      std::string tmpl = (fs::temp_directory_path() / "phalanx-devnet-XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) return std::unexpected(std::string("mkdtemp: ") + std::strerror(errno));
+      dir_ = tmpl;
+      created_dir_ = true;
+    }
+    std::error_code ec2;
+    binary_ = fs::read_symlink(o_.phalanx_binary, ec2);
+    if (ec2) binary_ = o_.phalanx_binary;
+    if (!fs::exists(binary_)) return std::unexpected("phalanx binary " + binary_.string() + " not found");
+    // Cluster (trusted dealer). The lock names mainnet, whose genesis fork version the devnet chain reuses.
+    cluster::CreateParams p;
+    p.name = "phalanx devnet";
+    p.nodes = o_.nodes;
+    p.threshold = o_.threshold;
+    p.num_validators = o_.validators;
+    p.network = "mainnet";
+    p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
+    p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
+    std::printf("devnet: creating a %u-of-%u cluster with %u validators in %s\n", o_.threshold, o_.nodes,
+                o_.validators, dir_.c_str());
+    std::fflush(stdout);
+    auto c = cluster::create_cluster(std::move(p));
+    if (!c) return std::unexpected("create cluster: " + c.error().message());
+    std::string lock_json = cluster::write_lock(c->lock);
+    for (std::size_t i = 0; i < c->nodes.size(); ++i) {
+      if (auto w = write_node_folder(dir_ / ("node" + std::to_string(i)), c->nodes[i], lock_json); !w)
+        return std::unexpected(w.error());
+    }
+    // Chain: every fork up to --fork at genesis, genesis a few seconds ahead.
+    auto now_s = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
+    Root gvr = crypto::hash::sha256(c->lock.lock_hash);
+    chain_ = eth::devnet_config(o_.fork, now_s + static_cast<std::uint64_t>(o_.genesis_delay.count()), gvr, 0x00);
+    chain_.seconds_per_slot = static_cast<std::uint64_t>(o_.slot_duration.count() / 1000);
+    sim_config_.chain = chain_;
+    sim_config_.builder_blocks = o_.builder;
+    sim_config_.seed = get_le64(gvr.data());
+    for (std::size_t v = 0; v < c->lock.validators.size(); ++v)
+      sim_config_.validators.push_back({c->lock.validators[v].distributed_public_key, ValidatorIndex{v}});
+    return {};
+  }
+
+  Result<void, std::string> spawn_children(std::uint16_t bn_port) {
+    const std::size_t n = o_.nodes;
+    std::vector<std::uint16_t> p2p(n), vapi(n), mon(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (auto* v : {&p2p[i], &vapi[i], &mon[i]}) {
+        if (o_.base_port != 0) {
+          *v = static_cast<std::uint16_t>(o_.base_port + (v == &p2p[i] ? 0 : v == &vapi[i] ? 1 : 2) * 100 + i);
+        } else {
+          auto port = free_port();
+          if (!port) return std::unexpected(port.error());
+          *v = *port;
+        }
+      }
+    }
+    std::vector<std::string> peers;
+    for (std::size_t i = 0; i < n; ++i) peers.push_back("127.0.0.1:" + std::to_string(p2p[i]));
+    for (std::size_t i = 0; i < n; ++i) {
+      fs::path nd = dir_ / ("node" + std::to_string(i));
+      NodeConfig nc;
+      nc.lock_file = nd / "cluster-lock.json";
+      nc.private_key_file = nd / "charon-enr-private-key";
+      nc.data_dir = nd / "data";
+      nc.beacon_node_endpoints = {"http://127.0.0.1:" + std::to_string(bn_port)};
+      nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
+      nc.p2p_tcp_address = peers[i];
+      nc.p2p_peers = peers;
+      nc.monitoring_address = "127.0.0.1:" + std::to_string(mon[i]);
+      nc.signer = o_.mode == DevnetMode::kEmbedded ? SignerMode::kEmbedded : SignerMode::kVc;
+      nc.keystores_dir = nd / "validator_keys";
+      nc.builder_api = o_.builder;
+      nc.graffiti = "phalanx devnet";
+      nc.duty_report_file = nd / "duties.jsonl";
+      if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kBadPartials;
+      duty_files_.push_back(*nc.duty_report_file);
+      std::vector<std::string> argv = {binary_.string(), "run"};
+      for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
+      auto child = ChildProcess::spawn(argv, nd / "node.log");
+      if (!child) return std::unexpected("node " + std::to_string(i) + ": " + child.error());
+      children_.push_back(Child{"node " + std::to_string(i), i, nd / "node.log", std::move(*child), false, std::nullopt});
+    }
+    if (o_.mode == DevnetMode::kVc) {
+      for (std::size_t i = 0; i < n; ++i) {
+        fs::path nd = dir_ / ("node" + std::to_string(i));
+        std::vector<std::string> argv = {binary_.string(),
+                                         "vc-sim",
+                                         "--beacon-node-endpoint",
+                                         "http://127.0.0.1:" + std::to_string(vapi[i]),
+                                         "--keystores-dir",
+                                         (nd / "validator_keys").string(),
+                                         "--lock-file",
+                                         (nd / "cluster-lock.json").string(),
+                                         "--last-slot",
+                                         std::to_string(o_.slots - 1),
+                                         "--stats-file",
+                                         (nd / "vc-stats.json").string(),
+                                         "--timeout",
+                                         format_duration(std::max(o_.slot_duration, std::chrono::milliseconds(2000))),
+                                         "--fee-recipient",
+                                         "0x1111111111111111111111111111111111111111"};
+        if (o_.builder) argv.push_back("--builder-registration");
+        auto child = ChildProcess::spawn(argv, nd / "vc.log");
+        if (!child) return std::unexpected("vc " + std::to_string(i) + ": " + child.error());
+        children_.push_back(Child{"vc " + std::to_string(i), i, nd / "vc.log", std::move(*child), false, std::nullopt});
+      }
+    }
+    std::printf("devnet: beacon simulator on 127.0.0.1:%u, %zu nodes (%s signer)%s, fork %s, %llu slots of %s, "
+                "genesis in %llds\n",
+                bn_port, n, std::string(to_string(o_.mode)).c_str(),
+                o_.fault == DevnetFault::kNone ? "" : (", fault " + std::string(to_string(o_.fault))).c_str(),
+                std::string(eth::fork_name(o_.fork)).c_str(), static_cast<unsigned long long>(o_.slots),
+                format_duration(o_.slot_duration).c_str(), static_cast<long long>(o_.genesis_delay.count()));
+    std::fflush(stdout);
+    return {};
+  }
+
+  bool faulty(std::size_t node) const { return o_.fault != DevnetFault::kNone && node + 1 == o_.nodes; }
+
+  /// Notes children that exited unexpectedly.
+  void check_children(std::uint64_t slot) {
+    for (auto& c : children_) {
+      if (c.expected_dead || c.died || c.process.running()) continue;
+      c.died = describe_status(c.process.exit_status().value_or(0)) + " during slot " + std::to_string(slot);
+      bool vc_done = c.name.rfind("vc", 0) == 0 && c.process.exit_status() && WIFEXITED(*c.process.exit_status()) &&
+                     WEXITSTATUS(*c.process.exit_status()) == 0;
+      if (vc_done) continue;  // a VC finishes after --last-slot
+      std::printf("devnet: %s %s (log %s)\n", c.name.c_str(), c.died->c_str(), c.log.c_str());
+    }
+  }
+
+  /// Successful duties so far per kind (distinct (slot, duty) over honest nodes), for the progress line.
+  std::map<std::string, std::size_t> done_so_far() const {
+    std::map<std::string, std::set<std::pair<std::uint64_t, std::string>>> seen;
+    for (std::size_t i = 0; i < duty_files_.size(); ++i) {
+      if (faulty(i)) continue;
+      for (const auto& l : parse_duty_lines(read_text(duty_files_[i]))) {
+        auto kind = sim_kind_of_duty(l.duty);
+        if (l.success && !kind.empty()) seen[std::string(kind)].insert({l.slot, l.duty});
+      }
+    }
+    std::map<std::string, std::size_t> out;
+    for (const auto& [k, s] : seen) out[k] = s.size();
+    return out;
+  }
+
+  void progress(std::uint64_t slot) {
+    std::uint64_t acc = 0, rej = 0;
+    for (const auto& [d, s] : sim_->stats()) {
+      acc += s.accepted;
+      rej += s.rejected;
+    }
+    std::string duties;
+    for (const auto& [k, n] : done_so_far()) duties += " " + k + "=" + std::to_string(n);
+    std::printf("slot %3llu/%llu | duties done:%s | sim accepted %llu rejected %llu\n",
+                static_cast<unsigned long long>(slot), static_cast<unsigned long long>(o_.slots),
+                duties.empty() ? " none" : duties.c_str(), static_cast<unsigned long long>(acc),
+                static_cast<unsigned long long>(rej));
+    std::fflush(stdout);
+  }
+
+  Task<bool> sleep_until(TimePoint t) {
+    while (!interrupted_) {
+      auto left = t - clock_.now();
+      if (left <= Duration::zero()) co_return true;
+      co_await runtime::sleep_for(std::min<Duration>(left, std::chrono::milliseconds(100)));
+    }
+    co_return false;
+  }
+
+  /// Slot by slot until the last slot is over; takes the simulator's counts at that instant.
+  Task<void> drive() {
+    if (!co_await sleep_until(slot_time(0))) co_return;
+    std::printf("devnet: genesis\n");
+    for (std::uint64_t s = 1; s <= o_.slots; ++s) {
+      if (!co_await sleep_until(slot_time(s))) break;
+      if (s == o_.slots) snapshot_ = sim_->stats();  // duties of slots [0, slots) only
+      check_children(s);
+      progress(s);  // slot s-1 is over: s slots done
+      if (o_.fault == DevnetFault::kCrashOne && s == 2) {
+        for (auto& c : children_) {
+          if (c.node + 1 != o_.nodes) continue;
+          c.expected_dead = true;
+          c.process.signal(SIGKILL);
+          std::printf("devnet: fault crash-one: killed %s (SIGKILL)\n", c.name.c_str());
+        }
+      }
+    }
+    if (!snapshot_) snapshot_ = sim_->stats();
+    // Let the nodes finish and report the last slot's duties.
+    if (!interrupted_) co_await sleep_until(clock_.now() + std::chrono::milliseconds(o_.slot_duration));
+  }
+
+  /// CPU seconds (user + system) and peak RSS of a running process, from /proc.
+  static std::string read_proc(const std::string& path) {
+    std::ifstream f(path);  // /proc files report size 0: read as a stream
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+
+  static std::optional<std::pair<double, double>> usage(pid_t pid) {
+    std::string stat = read_proc("/proc/" + std::to_string(pid) + "/stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream in(stat.substr(close + 2));
+    std::string field;
+    std::uint64_t utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    double cpu = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::string status = read_proc("/proc/" + std::to_string(pid) + "/status");
+    double rss_mb = 0;
+    if (auto pos = status.find("VmHWM:"); pos != std::string::npos)
+      rss_mb = static_cast<double>(std::strtoull(status.c_str() + pos + 6, nullptr, 10)) / 1024.0;
+    return std::pair<double, double>{cpu, rss_mb};
+  }
+
+  /// SIGTERM everything, give it a grace period, then SIGKILL (without blocking the simulator's thread).
+  Task<void> stop_children() {
+    for (auto& c : children_) {
+      if (!c.process.running()) continue;
+      if (auto u = usage(c.process.pid())) usage_[c.name] = *u;
+    }
+    for (auto& c : children_) c.process.signal(SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool any = false;
+      for (auto& c : children_) any = c.process.running() || any;
+      if (!any) break;
+      co_await runtime::sleep_for(std::chrono::milliseconds(50));
+    }
+    stop_children_now();
+  }
+
+  void stop_children_now() {
+    for (auto& c : children_) {
+      int st = c.process.stop(std::chrono::milliseconds(0));
+      exit_status_[c.name] = describe_status(st);
+    }
+  }
+
+  DevnetReport make_report(const sim::BeaconSim& sim) {
+    ReportInputs in;
+    auto e = sim.expected_duties(Slot{0}, Slot{o_.slots});
+    in.expected["attestation"] = {e.attestations, true};
+    // The simulator schedules (and accepts) a proposer for slot 0 too, which expected_duties leaves out.
+    std::uint64_t proposals = e.proposals;
+    for (const auto& d : sim.proposer_duties(Epoch{0}))
+      if (d.slot.value == 0) ++proposals;
+    in.expected["proposal"] = {proposals, true};
+    in.expected["aggregation"] = {e.aggregations_max, e.aggregations_min == e.aggregations_max};
+    if (o_.fork >= eth::Fork::kAltair) {
+      in.expected["sync_message"] = {e.sync_messages, true};
+      in.expected["sync_contribution"] = {e.contributions_max, false};
+    }
+    if (o_.builder) in.expected["registration"] = {o_.validators, false};
+    auto stats = snapshot_ ? *snapshot_ : sim.stats();
+    for (const auto& [d, s] : stats) {
+      in.accepted[kind_of(d)] += s.accepted;
+      in.rejected[kind_of(d)] += s.rejected;
+    }
+    for (std::size_t i = 0; i < duty_files_.size(); ++i) {
+      std::vector<DutyLine> lines;
+      for (auto& l : parse_duty_lines(read_text(duty_files_[i])))
+        if (l.slot < o_.slots) lines.push_back(std::move(l));
+      in.node_lines.push_back(std::move(lines));
+      in.node_faulty.push_back(faulty(i));
+    }
+    auto r = build_report(in);
+    for (const auto& c : children_) {
+      if (!c.died || faulty(c.node)) continue;
+      bool vc_done = c.name.rfind("vc", 0) == 0 && c.died->rfind("exited 0", 0) == 0;
+      if (!vc_done) r.problems.push_back(c.name + " " + *c.died + " (log " + c.log.string() + ")");
+    }
+    // Blame: which share indices the honest nodes blamed (bad partial signatures, equivocation).
+    std::map<std::uint32_t, std::uint64_t> blamed;
+    for (std::size_t i = 0; i < in.node_lines.size(); ++i)
+      if (!faulty(i))
+        for (const auto& l : in.node_lines[i])
+          for (auto b : l.blamed) ++blamed[b];
+    ssz::Json bj = ssz::Json::object();
+    for (const auto& [share, count] : blamed) bj[std::to_string(share)] = count;
+    r.extra["blamed_shares"] = std::move(bj);
+    if (!blamed.empty()) {
+      std::string line = "blamed share indices (count over honest nodes' duty reports):";
+      for (const auto& [share, count] : blamed) line += " " + std::to_string(share) + "x" + std::to_string(count);
+      blame_line_ = line;
+    }
+    if (o_.fault == DevnetFault::kByzantineOne && !blamed.contains(o_.nodes))
+      r.problems.push_back("the byzantine node (share " + std::to_string(o_.nodes) + ") was never blamed");
+    if (interrupted_) r.problems.push_back("interrupted before the last slot");
+    r.ok = r.problems.empty();
+    ssz::Json opts = ssz::Json::object();
+    opts["nodes"] = o_.nodes;
+    opts["threshold"] = o_.threshold;
+    opts["validators"] = o_.validators;
+    opts["slots"] = o_.slots;
+    opts["slot_duration_ms"] = o_.slot_duration.count();
+    opts["mode"] = std::string(to_string(o_.mode));
+    opts["fault"] = std::string(to_string(o_.fault));
+    opts["fork"] = std::string(eth::fork_name(o_.fork));
+    opts["builder"] = o_.builder;
+    r.extra["options"] = std::move(opts);
+    r.extra["dir"] = dir_.string();
+    r.extra["simulator"] = sim.stats_json();
+    ssz::Json vcs = ssz::Json::array();
+    for (std::size_t i = 0; o_.mode == DevnetMode::kVc && i < o_.nodes; ++i) {
+      auto j = ssz::parse_json(read_text(dir_ / ("node" + std::to_string(i)) / "vc-stats.json"));
+      vcs.push_back(j ? *j : ssz::Json());
+    }
+    r.extra["vc_stats"] = std::move(vcs);
+    ssz::Json exits = ssz::Json::object();
+    for (const auto& [name, st] : exit_status_) exits[name] = st;
+    r.extra["exit_status"] = std::move(exits);
+    ssz::Json res = ssz::Json::object();
+    for (const auto& [name, u] : usage_) res[name] = {{"cpu_s", u.first}, {"peak_rss_mb", u.second}};
+    r.extra["resources"] = std::move(res);
+    return r;
+  }
+
+  void cleanup(bool ok) {
+    if (dir_.empty()) return;
+    if (o_.keep || !ok) {
+      std::printf("devnet: files, logs and duty reports kept in %s\n", dir_.c_str());
+      return;
+    }
+    std::error_code ec;
+    if (created_dir_)
+      fs::remove_all(dir_, ec);
+    else
+      for (const auto& e : fs::directory_iterator(dir_, ec)) fs::remove_all(e.path(), ec);
+  }
+
+  const DevnetOptions& o_;
+  SystemClock clock_;
+  fs::path dir_;
+  bool created_dir_ = false;
+  fs::path binary_;
+  eth::ChainConfig chain_;
+  sim::BeaconSimConfig sim_config_;
+  sim::BeaconSim* sim_ = nullptr;
+  std::vector<Child> children_;
+  std::vector<fs::path> duty_files_;
+  std::optional<std::map<sim::SimDuty, sim::SubmissionStats>> snapshot_;
+  std::map<std::string, std::string> exit_status_;
+  std::map<std::string, std::pair<double, double>> usage_;  ///< name → (CPU s, peak RSS MB) at the end
+  std::string blame_line_;
+  bool interrupted_ = false;
+};
+
+}  // namespace
+
+int run_devnet(const DevnetOptions& options) {
+  Devnet d(options);
+  return d.run();
+}
+
+}  // namespace phx::app

@@ -1,0 +1,190 @@
+#pragma once
+/// `phalanx devnet`: a whole distributed-validator cluster on this machine. Creates a cluster with the trusted
+/// dealer (insecure fast keystores) for a devnet chain (eth::devnet_config, genesis a few seconds ahead), runs
+/// the beacon-node simulator in-process on 127.0.0.1, spawns N `phalanx run` processes (p2p over loopback) and,
+/// in vc mode, N `phalanx vc-sim` processes against their node's validator API; prints one progress line per
+/// slot, then stops everything and reports per duty type expected / completed / failed with the consensus and
+/// end-to-end latency percentiles from the nodes' duty-report files. The parts (options, duty-report parsing,
+/// report building and rendering, process supervision) are separate and tested on their own.
+/// Docs: docs/devnet.md.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/node.hpp"
+#include "base/result.hpp"
+#include "eth/fork.hpp"
+#include "ssz/json.hpp"
+
+namespace phx::app {
+
+/// Who signs in the devnet.
+enum class DevnetMode : std::uint8_t { kVc, kEmbedded };
+/// The fault injected into the last node (N-1).
+enum class DevnetFault : std::uint8_t {
+  kNone,
+  kCrashOne,      ///< node N-1 is killed (SIGKILL) at slot 2
+  kByzantineOne,  ///< node N-1 runs with --test-fault bad-partials
+};
+/// "vc" / "embedded".
+std::string_view to_string(DevnetMode m);
+/// "none" / "crash-one" / "byzantine-one".
+std::string_view to_string(DevnetFault f);
+
+/// `phalanx devnet` flags.
+struct DevnetOptions {
+  std::uint32_t nodes = 4;
+  std::uint32_t threshold = 3;
+  std::uint32_t validators = 16;
+  std::uint64_t slots = 32;  ///< slots to run after genesis
+  std::chrono::milliseconds slot_duration{2000};
+  DevnetMode mode = DevnetMode::kVc;
+  DevnetFault fault = DevnetFault::kNone;
+  std::optional<std::filesystem::path> report_file;  ///< JSON report
+  eth::Fork fork = eth::Fork::kFulu;                 ///< last fork, all forks active at genesis
+  bool builder = false;                              ///< builder API: blinded blocks + registrations
+  std::optional<std::filesystem::path> dir;          ///< working folder; default: a fresh temp folder
+  bool keep = false;                                 ///< keep the working folder afterwards
+  std::chrono::seconds genesis_delay{8};             ///< genesis this long after the cluster is created
+  std::uint16_t base_port = 0;                       ///< 0: pick free loopback ports
+  std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
+};
+
+/// Checks option combinations. Errors (message naming the flag): nodes < 1 or > 64, threshold outside
+/// [1, nodes] or below a majority (2t ≤ n), validators < 1, slots < 1, slot duration < 500 ms, a fault that
+/// leaves fewer than `threshold` honest nodes.
+Result<void, std::string> validate(const DevnetOptions& options);
+
+/// One line of a node's duty-report file (NodeConfig::duty_report_file), JSON:
+/// `{"slot":N,"duty":"attester","success":true,"last_step":"broadcast","failed_step":"…","reason":"…",
+///   "missing":[share_idx…],"blamed":[share_idx…],"validators":N,"consensus_ms":F,"e2e_ms":F}` — slot may be
+/// a decimal string; validators and latencies are optional; unknown keys are ignored.
+struct DutyLine {
+  std::uint64_t slot = 0;
+  std::string duty;  ///< core::DutyType name ("attester", "proposer", "aggregator", …)
+  bool success = false;
+  std::uint64_t validators = 1;  ///< validators the duty covered ("validators"; 1 when absent)
+  std::string reason;
+  std::vector<std::uint32_t> blamed;
+  std::optional<double> consensus_ms;
+  std::optional<double> e2e_ms;
+};
+/// Parses one duty-report line. Errors: not JSON, missing/mistyped slot, duty or success.
+Result<DutyLine, std::string> parse_duty_line(std::string_view line);
+/// Parses a whole duty-report file's text; malformed lines are skipped and counted in `bad_lines`.
+std::vector<DutyLine> parse_duty_lines(std::string_view text, std::size_t* bad_lines = nullptr);
+
+/// Percentiles of a sample (nearest-rank). All zero with count 0.
+struct Percentiles {
+  std::size_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+/// Nearest-rank p50/p90/p99 and the maximum of `values`.
+Percentiles percentiles(std::vector<double> values);
+
+/// One row of the final table.
+struct DutyRow {
+  std::string duty;            ///< "attestation", "proposal", … (sim kind names)
+  std::uint64_t expected = 0;  ///< what should have been done (see DevnetReport::rows)
+  /// Validator duties the honest nodes report as broadcast: over distinct (slot, duty type), the largest
+  /// "validators" count any honest node reported.
+  std::uint64_t completed = 0;
+  /// Submissions the beacon simulator accepted after verifying them (every node broadcasts the aggregate
+  /// signature, so this counts a duty once per broadcasting node; it must be ≥ completed).
+  std::uint64_t sim_accepted = 0;
+  std::uint64_t rejected = 0;   ///< submissions the simulator rejected (bad signatures, wrong data…)
+  std::uint64_t failed = 0;     ///< expected − completed (0 when the expectation is an upper bound)
+  bool exact = true;            ///< expected is exact (else an upper bound: aggregations, contributions)
+  std::vector<std::string> reasons;  ///< distinct failure reasons from the duty reports ("slot 5: expired")
+};
+
+/// Inputs of the report: what the simulator expected and accepted, and the nodes' duty lines.
+struct ReportInputs {
+  /// Per sim duty kind: expected count and whether exact (upper bound otherwise).
+  std::map<std::string, std::pair<std::uint64_t, bool>> expected;
+  std::map<std::string, std::uint64_t> accepted;  ///< per sim duty kind
+  std::map<std::string, std::uint64_t> rejected;  ///< per sim duty kind
+  std::vector<std::vector<DutyLine>> node_lines;  ///< per node (index = operator)
+  std::vector<bool> node_faulty;                  ///< per node: crashed or Byzantine on purpose
+};
+
+/// The devnet's verdict.
+struct DevnetReport {
+  std::vector<DutyRow> rows;
+  Percentiles consensus_ms;  ///< over the honest nodes' successful duties
+  Percentiles e2e_ms;
+  std::vector<std::string> problems;  ///< why ok is false (one line each)
+  /// Honest-node failures of duties that another honest node completed (e.g. one node's broadcast refused):
+  /// listed, but they do not make the report fail.
+  std::vector<std::string> warnings;
+  bool ok = false;  ///< every exact row completed in full, nothing was rejected, honest nodes' duties succeeded
+  ssz::Json extra = ssz::Json::object();  ///< free-form details (sim stats, options) copied into the JSON
+};
+/// Builds the report. Rows: one per kind of `expected`; completed and failed duties' reasons come from the
+/// honest nodes' lines, mapped to the sim kind of their core duty type. ok is false when an exact row has
+/// failed > 0, completed > expected or sim_accepted < completed (a node claims a duty the simulator never
+/// accepted), any row has rejected > 0, or an honest node reported a failed duty that no honest node completed
+/// (those that another node completed become warnings). (For bounded rows the nodes' "validators" count may
+/// include validators that were not selected, so it is not compared.)
+DevnetReport build_report(const ReportInputs& in);
+/// The table printed at the end: `duty | expected | completed | sim accepted | rejected | failed`, then the
+/// percentiles and the problems.
+std::string render_table(const DevnetReport& report);
+/// The same as JSON: {"ok":…,"duties":[{…}],"latency_ms":{"consensus":{…},"end_to_end":{…}},"problems":[…],…}.
+ssz::Json report_to_json(const DevnetReport& report);
+/// The sim duty kind a core::DutyType name belongs to ("attester" → "attestation", "proposer" and
+/// "builder_proposer" → "proposal", "aggregator" → "aggregation", …); empty for internal steps (randao,
+/// prepare_*), which are not counted on their own.
+std::string_view sim_kind_of_duty(std::string_view core_duty_name);
+
+/// A child process with its own process group, killed when the parent dies (PR_SET_PDEATHSIG) and by the
+/// destructor if still running. stdout and stderr go to `log_file` (appended).
+class ChildProcess {
+ public:
+  /// Forks and execs `argv` (argv[0] is the program path). `env` entries "NAME=value" are added to the
+  /// inherited environment. Errors: fork/exec/log-file failures (exec failure is reported by the child's
+  /// exit status 127 and the log).
+  static Result<ChildProcess, std::string> spawn(std::span<const std::string> argv,
+                                                 const std::filesystem::path& log_file,
+                                                 std::span<const std::string> env = {});
+  ChildProcess(ChildProcess&& o) noexcept;
+  ChildProcess& operator=(ChildProcess&& o) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  /// SIGKILLs and reaps a process still running.
+  ~ChildProcess();
+
+  /// The process id (0 after it was reaped and moved-from).
+  pid_t pid() const { return pid_; }
+  /// Non-blocking: true while the process has not exited (reaps it when it has).
+  bool running();
+  /// Sends `sig` to the process group.
+  void signal(int sig);
+  /// SIGTERM, wait up to `grace`, then SIGKILL; returns the exit status (waitpid status), reaping it.
+  int stop(std::chrono::milliseconds grace);
+  /// The waitpid status once exited (nullopt while running).
+  std::optional<int> exit_status() const { return status_; }
+
+ private:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_ = 0;
+  std::optional<int> status_;
+};
+
+/// "exited 0", "exited 3", "killed by SIGKILL" for a waitpid status.
+std::string describe_status(int status);
+
+/// Runs the whole devnet (see the file comment) and prints progress and the final table on stdout. Returns 0
+/// when the report is ok, 1 when a duty that should have succeeded did not, 2 on a setup error (message on
+/// stderr). Every child process is stopped on every exit path, including SIGINT/SIGTERM of the devnet.
+int run_devnet(const DevnetOptions& options);
+
+}  // namespace phx::app

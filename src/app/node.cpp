@@ -1,0 +1,542 @@
+// `phalanx run`: the wiring of one DV node (Charon's app.Wire), in one place. Order of start:
+// lock + keys → beacon node (chain config, retried until reachable) → slashing DB → p2p node with the QBFT
+// driver and the partial-signature transport → workflow (core) with its adapters → validator API (vc mode)
+// → monitoring endpoint → scheduler. Stop is the reverse. Everything runs on one io thread.
+#include "app/node.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "app/bn_adapter.hpp"
+#include "app/consensus.hpp"
+#include "app/fs.hpp"
+#include "app/parsigex.hpp"
+#include "app/signer.hpp"
+#include "app/vapi_backend.hpp"
+#include "base/bytes.hpp"
+#include "base/log.hpp"
+#include "beaconapi/http/monitoring.hpp"
+#include "beaconapi/vapi/validator_api.hpp"
+#include "cluster/definition.hpp"
+#include "cluster/enr.hpp"
+#include "cluster/lock_verify.hpp"
+#include "consensus/qbft/signer.hpp"
+#include "core/workflow.hpp"
+#include "dv/parsig_transport.hpp"
+#include "dv/qbft_driver.hpp"
+#include "metrics/registry.hpp"
+#include "p2p/node.hpp"
+#include "slashing/store.hpp"
+
+namespace phx::app {
+
+namespace asio = boost::asio;
+namespace http = beaconapi::http;
+namespace k1 = crypto::k1;
+using runtime::Task;
+
+namespace {
+
+/// "host:port" → (host, port). Errors: a message naming `flag`.
+Result<std::pair<std::string, std::uint16_t>, std::string> split_address(std::string_view text,
+                                                                           std::string_view flag) {
+  auto ep = p2p::Endpoint::parse(text);
+  if (!ep) return std::unexpected("--" + std::string(flag) + ": expected host:port, got \"" + std::string(text) + "\"");
+  return std::pair{ep->host, ep->port};
+}
+
+/// The secp256k1 operator key (Charon's charon-enr-private-key: 64 hex digits).
+Result<k1::SecretKey, std::string> load_operator_key(const std::filesystem::path& path) {
+  auto raw = read_file(path, 1024);
+  if (!raw) return std::unexpected("--private-key-file: cannot read " + path.string() + ": " + raw.error().message());
+  std::string text(raw->begin(), raw->end());
+  secure_zero(raw->data(), raw->size());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  auto bytes = from_hex(text);
+  secure_zero(text.data(), text.size());
+  if (!bytes) return std::unexpected("--private-key-file: " + path.string() + " is not 64 hex digits");
+  auto sk = k1::SecretKey::from_bytes(*bytes);
+  secure_zero(bytes->data(), bytes->size());
+  if (!sk) return std::unexpected("--private-key-file: " + path.string() + " is not a valid secp256k1 key");
+  return std::move(*sk);
+}
+
+/// Everything read from the lock and the key file.
+struct ClusterSetup {
+  cluster::Lock lock;
+  core::KeyBook book;
+  OperatorIdx self{};
+  std::vector<k1::PublicKey> operators;
+  std::vector<std::optional<p2p::Endpoint>> addresses;
+};
+
+Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::SecretKey& key) {
+  auto raw = read_file(cfg.lock_file, 64u << 20);
+  if (!raw) return std::unexpected("--lock-file: cannot read " + cfg.lock_file.string() + ": " + raw.error().message());
+  auto lock = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
+  if (!lock) return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + lock.error().message());
+  if (auto ok = cluster::verify_lock(*lock); !ok)
+    return std::unexpected("--lock-file: " + cfg.lock_file.string() + " does not verify: " + ok.error().message());
+  ClusterSetup out{std::move(*lock), {}, {}, {}, {}};
+  const auto& ops = out.lock.definition.operators;
+  const k1::PublicKey mine = key.public_key();
+  std::optional<std::size_t> self;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto enr = cluster::Enr::parse(ops[i].enr);
+    if (!enr) return std::unexpected("--lock-file: operator " + std::to_string(i) + " has a bad ENR");
+    out.operators.push_back(enr->public_key());
+    if (enr->public_key() == mine) self = i;
+    std::optional<p2p::Endpoint> ep;
+    if (enr->ip() && enr->tcp()) {
+      const auto ip = *enr->ip();
+      ep = p2p::Endpoint{std::to_string(ip[0]) + "." + std::to_string(ip[1]) + "." + std::to_string(ip[2]) + "." +
+                             std::to_string(ip[3]),
+                         *enr->tcp()};
+    }
+    out.addresses.push_back(ep);
+  }
+  if (!self)
+    return std::unexpected("--private-key-file: this key is not one of the lock's operators (" +
+                           cfg.private_key_file.string() + ")");
+  out.self = OperatorIdx{static_cast<std::uint32_t>(*self)};
+  if (!cfg.p2p_peers.empty()) {
+    if (cfg.p2p_peers.size() != ops.size())
+      return std::unexpected("--p2p-peers: expected " + std::to_string(ops.size()) +
+                             " host:port entries (one per operator, in lock order)");
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto ep = p2p::Endpoint::parse(cfg.p2p_peers[i]);
+      if (!ep) return std::unexpected("--p2p-peers: bad entry \"" + cfg.p2p_peers[i] + "\"");
+      out.addresses[i] = *ep;
+    }
+  }
+  out.addresses[*self] = std::nullopt;
+  std::vector<core::LockValidator> vals;
+  for (const auto& v : out.lock.validators) {
+    core::LockValidator lv;
+    lv.distributed_public_key.assign(v.distributed_public_key.begin(), v.distributed_public_key.end());
+    for (const auto& s : v.public_shares) lv.public_shares.emplace_back(s.begin(), s.end());
+    vals.push_back(std::move(lv));
+  }
+  auto book = core::KeyBook::from_lock(vals, static_cast<std::uint32_t>(out.lock.definition.threshold));
+  if (!book) return std::unexpected("--lock-file: validator keys are inconsistent: " + book.error().message());
+  out.book = std::move(*book);
+  return out;
+}
+
+/// JSON string escaping for the duty-report lines (reasons are plain text from our own errors).
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string duty_line(const core::DutyResult& r) {
+  auto list = [](const std::vector<ShareIdx>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i != 0) s.push_back(',');
+      s.append(std::to_string(v[i].value));
+    }
+    s.push_back(']');
+    return s;
+  };
+  const auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::string s = "{\"slot\":" + std::to_string(r.report.duty.slot.value) + ",\"duty\":\"" +
+                  core::to_string(r.report.duty.type) + "\",\"success\":" + (r.report.success ? "true" : "false") +
+                  ",\"last_step\":\"" + core::to_string(r.report.last_step) + "\"";
+  if (r.report.failed_step) s += ",\"failed_step\":\"" + std::string(core::to_string(*r.report.failed_step)) + "\"";
+  s += ",\"reason\":\"" + json_escape(r.report.reason) + "\",\"missing\":" + list(r.report.missing) +
+       ",\"blamed\":" + list(r.report.blamed) + ",\"validators\":" + std::to_string(r.validators);
+  if (r.consensus) s += ",\"consensus_ms\":" + std::to_string(ms(*r.consensus));
+  if (r.partial_to_submit) s += ",\"e2e_ms\":" + std::to_string(ms(*r.partial_to_submit));
+  return s + "}\n";
+}
+
+/// The running node: owns every component; lives in the io thread's main coroutine.
+class DvNode {
+ public:
+  DvNode(asio::io_context& io, const NodeConfig& cfg, k1::SecretKey key, ClusterSetup setup)
+      : io_(io), cfg_(cfg), key_(std::move(key)), setup_(std::move(setup)) {}
+
+  /// Runs until `stop` is signalled. Returns the exit code.
+  Task<int> run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> stop_flag);
+
+ private:
+  Task<Result<void, std::string>> start();
+  Task<void> shutdown();
+  void register_metrics();
+  http::ReadyState readiness() const;
+
+  asio::io_context& io_;
+  const NodeConfig& cfg_;
+  k1::SecretKey key_;
+  ClusterSetup setup_;
+  eth::ChainConfig chain_;
+  std::unique_ptr<http::BeaconNodeClient> bn_client_;
+  std::unique_ptr<BeaconNodeAdapter> bn_;
+  std::optional<slashing::SlashingDb> slashing_db_;
+  std::unique_ptr<SlashingDbGuard> guard_;
+  std::unique_ptr<ShareSigner> signer_;
+  std::unique_ptr<p2p::Node> p2p_;
+  std::unique_ptr<dv::QbftDriver> qbft_;
+  std::unique_ptr<dv::ParSigTransport> parsig_transport_;
+  std::unique_ptr<ConsensusAdapter> consensus_;
+  std::unique_ptr<ParSigExAdapter> parsigex_;
+  std::unique_ptr<core::Workflow> workflow_;
+  std::unique_ptr<WorkflowBackend> backend_;
+  std::unique_ptr<beaconapi::vapi::ValidatorApi> vapi_;
+  metrics::Registry registry_;
+  std::unique_ptr<http::Router> monitoring_router_;
+  std::unique_ptr<http::Server> monitoring_;
+  std::unique_ptr<runtime::TaskGroup> background_;
+  std::unique_ptr<std::ofstream> report_;
+  SystemClock clock_;
+  bool bn_synced_ = false;
+};
+
+Task<Result<void, std::string>> DvNode::start() {
+  const auto ex = io_.get_executor();
+  background_ = std::make_unique<runtime::TaskGroup>(ex);
+
+  // Beacon node(s).
+  std::vector<http::Endpoint> endpoints;
+  for (const auto& url : cfg_.beacon_node_endpoints) {
+    auto ep = http::Endpoint::parse(url);
+    if (!ep) co_return std::unexpected("--beacon-node-endpoints: bad URL \"" + url + "\"");
+    endpoints.push_back(*ep);
+  }
+  http::BnClientOptions bn_opts;
+  bn_opts.timeout = cfg_.beacon_node_timeout;
+  bn_client_ = std::make_unique<http::BeaconNodeClient>(endpoints, bn_opts);
+  bn_ = std::make_unique<BeaconNodeAdapter>(*bn_client_);
+  for (int attempt = 0;; ++attempt) {
+    auto c = co_await bn_->chain_config();
+    if (c) {
+      chain_ = *c;
+      break;
+    }
+    if (attempt % 10 == 0) log::warn("beacon node not reachable yet ({}); retrying", c.error().message());
+    co_await runtime::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (chain_.forks[0].version != setup_.lock.definition.fork_version)
+    co_return std::unexpected("the beacon node's genesis fork version " + to_hex(chain_.forks[0].version) +
+                              " is not the lock's " + to_hex(setup_.lock.definition.fork_version) +
+                              " (wrong network?)");
+  log::info("chain: genesis {}, {} s slots, fork at genesis epoch: {}", chain_.genesis_time, chain_.seconds_per_slot,
+            eth::fork_name(chain_.fork_at(Epoch{0})));
+
+  // Slashing protection.
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.data_dir, ec);
+  if (ec) co_return std::unexpected("--data-dir: cannot create " + cfg_.data_dir.string() + ": " + ec.message());
+  ::chmod(cfg_.data_dir.c_str(), 0700);
+  auto db = slashing::SlashingDb::open(cfg_.data_dir / "slashing.sqlite", chain_.genesis_validators_root);
+  if (!db) co_return std::unexpected("slashing database: " + db.error().message());
+  slashing_db_.emplace(std::move(*db));
+  guard_ = std::make_unique<SlashingDbGuard>(*slashing_db_, chain_);
+
+  const ShareIdx share_idx{setup_.self.value + 1};
+  if (cfg_.signer == SignerMode::kEmbedded) {
+    auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx);
+    if (!keys) co_return std::unexpected("--keystores-dir: " + keys.error());
+    signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx, *guard_,
+                                            cfg_.test_fault == TestFault::kBadPartials);
+  }
+
+  // p2p with the QBFT driver and the partial-signature transport.
+  auto listen = p2p::Endpoint::parse(cfg_.p2p_tcp_address);
+  if (!listen) co_return std::unexpected("--p2p-tcp-address: expected host:port");
+  p2p::PeerSetConfig peers;
+  peers.lock_hash = setup_.lock.lock_hash;
+  peers.operators = setup_.operators;
+  peers.self = setup_.self;
+  peers.addresses = setup_.addresses;
+  p2p::NodeOptions p2p_opts;
+  p2p_opts.listen = *listen;
+  auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
+  if (!node) co_return std::unexpected("p2p: " + node.error().message());
+  p2p_ = std::move(*node);
+  const auto n = static_cast<std::uint32_t>(setup_.operators.size());
+  dv::QbftDriverOptions qopts;
+  qopts.registry = &registry_;
+  qopts.clock = &clock_;
+  auto signer = std::make_shared<consensus::qbft::K1Signer>(k1::SecretKey::from_bytes(key_.bytes()).value());
+  auto verifier = std::make_shared<consensus::qbft::K1Verifier>(setup_.operators);
+  auto qbft = dv::QbftDriver::create(ex, *p2p_, setup_.self, n, signer, verifier, qopts);
+  if (!qbft) co_return std::unexpected("qbft: " + qbft.error().message());
+  qbft_ = std::move(*qbft);
+  dv::ParSigTransportOptions popts;
+  popts.registry = &registry_;
+  auto transport = dv::ParSigTransport::create(*p2p_, setup_.self, n, popts);
+  if (!transport) co_return std::unexpected("parsigex: " + transport.error().message());
+  parsig_transport_ = std::move(*transport);
+  if (auto ok = p2p_->start(); !ok)
+    co_return std::unexpected("--p2p-tcp-address: cannot listen on " + cfg_.p2p_tcp_address + ": " + ok.error().message());
+  consensus_ = std::make_unique<ConsensusAdapter>(*qbft_, chain_, setup_.book);
+  consensus_->subscribe_decided(
+      [this](const core::Duty& duty, const core::UnsignedDataSet& set) { bn_->on_decided(duty, set); });
+  parsigex_ = std::make_unique<ParSigExAdapter>(*parsig_transport_);
+
+  // The duty workflow.
+  core::WorkflowOptions wopts;
+  wopts.mode = cfg_.signer == SignerMode::kEmbedded ? core::SigningMode::kEmbedded : core::SigningMode::kValidatorClient;
+  wopts.share_idx = share_idx;
+  wopts.builder = cfg_.builder_api;
+  std::copy_n(cfg_.graffiti.begin(), std::min<std::size_t>(cfg_.graffiti.size(), 32), wopts.graffiti.begin());
+  if (!setup_.lock.definition.validators.empty()) {
+    auto fee = from_hex(setup_.lock.definition.validators[0].fee_recipient_address);
+    if (fee && fee->size() == wopts.fee_recipient.size()) std::copy(fee->begin(), fee->end(), wopts.fee_recipient.begin());
+  }
+  if (setup_.lock.definition.target_gas_limit != 0) wopts.gas_limit = setup_.lock.definition.target_gas_limit;
+  core::WorkflowPorts ports{*bn_, *consensus_, *parsigex_, *guard_, signer_.get(), clock_};
+  workflow_ = std::make_unique<core::Workflow>(ex, chain_, setup_.book, ports, wopts);
+  if (cfg_.duty_report_file) {
+    report_ = std::make_unique<std::ofstream>(*cfg_.duty_report_file, std::ios::app);
+    if (!*report_) co_return std::unexpected("--duty-report-file: cannot open " + cfg_.duty_report_file->string());
+  }
+  workflow_->subscribe_results([this](const core::DutyResult& r) {
+    if (r.report.success)
+      log::info("duty {} done ({} validators)", core::to_string(r.report.duty), r.validators);
+    else
+      log::warn("duty {} failed at {}: {}", core::to_string(r.report.duty),
+                r.report.failed_step ? core::to_string(*r.report.failed_step) : "?", r.report.reason);
+    if (report_) {
+      *report_ << duty_line(r);
+      report_->flush();
+    }
+  });
+
+  // Validator API for the VC.
+  if (cfg_.signer == SignerMode::kVc) {
+    backend_ = std::make_unique<WorkflowBackend>(*workflow_, setup_.book, share_idx, clock_);
+    auto addr = split_address(cfg_.validator_api_address, "validator-api-address");
+    if (!addr) co_return std::unexpected(addr.error());
+    beaconapi::vapi::Options vopts;
+    vopts.server.address = addr->first;
+    vopts.server.port = addr->second;
+    vopts.beacon_nodes = endpoints;
+    vopts.backend_timeout = std::chrono::seconds(chain_.seconds_per_slot * 2);
+    vapi_ = std::make_unique<beaconapi::vapi::ValidatorApi>(ex, *backend_, vopts, clock_);
+    if (auto ok = vapi_->start(); !ok)
+      co_return std::unexpected("--validator-api-address: cannot listen on " + cfg_.validator_api_address + ": " +
+                                ok.error().message());
+    log::info("validator API on {}:{}", addr->first, vapi_->port());
+  }
+
+  // Monitoring.
+  register_metrics();
+  auto maddr = split_address(cfg_.monitoring_address, "monitoring-address");
+  if (!maddr) co_return std::unexpected(maddr.error());
+  monitoring_router_ = std::make_unique<http::Router>(
+      http::make_monitoring_router(registry_, [] { return true; }, [this] { return readiness(); }));
+  http::ServerOptions mopts;
+  mopts.address = maddr->first;
+  mopts.port = maddr->second;
+  monitoring_ = std::make_unique<http::Server>(ex, *monitoring_router_, mopts);
+  if (auto ok = monitoring_->start(); !ok)
+    co_return std::unexpected("--monitoring-address: cannot listen on " + cfg_.monitoring_address + ": " +
+                              ok.error().message());
+  background_->spawn([](DvNode* self) -> Task<void> {
+    for (;;) {
+      auto s = co_await self->bn_client_->syncing();
+      self->bn_synced_ = s && !s->is_syncing;
+      co_await runtime::sleep_for(std::chrono::seconds(2));
+    }
+  }(this));
+
+  workflow_->start();
+  log::info("phalanx node {} of {} running: {} validators, threshold {}, signer {}", setup_.self.value, n,
+            setup_.book.size(), setup_.book.threshold(), cfg_.signer == SignerMode::kEmbedded ? "embedded" : "vc");
+  co_return Result<void, std::string>{};
+}
+
+http::ReadyState DvNode::readiness() const {
+  if (!bn_synced_) return http::ReadyState::not_ready("beacon node not synced or unreachable");
+  std::size_t connected = 1;  // this node
+  for (std::uint32_t i = 0; i < setup_.operators.size(); ++i)
+    if (i != setup_.self.value && p2p_ && p2p_->connected(OperatorIdx{i})) ++connected;
+  if (connected == 1 && setup_.operators.size() > 1) return http::ReadyState::not_ready("no peers");
+  if (connected < setup_.book.threshold()) return http::ReadyState::not_ready("insufficient peers for quorum");
+  return http::ReadyState::ok();
+}
+
+void DvNode::register_metrics() {
+  using metrics::MetricType;
+  using metrics::Sample;
+  registry_.collect("phalanx_duties_total", "Finished duties by type and outcome", MetricType::kCounter,
+                    {"duty", "outcome"}, [this] {
+                      std::vector<Sample> out;
+                      if (!workflow_) return out;
+                      const auto& m = workflow_->metrics();
+                      for (std::uint8_t t = 1; t <= core::kDutyTypeCount; ++t) {
+                        const char* name = core::to_string(static_cast<core::DutyType>(t));
+                        out.push_back({{name, "success"}, static_cast<double>(m.duties_succeeded[t])});
+                        out.push_back({{name, "failure"}, static_cast<double>(m.duties_failed[t])});
+                      }
+                      return out;
+                    });
+  auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {
+    registry_.collect(name, help, type, {}, [this, get] {
+      std::vector<Sample> out;
+      if (workflow_) out.push_back({{}, static_cast<double>(get(workflow_->metrics()))});
+      return out;
+    });
+  };
+  using M = core::WorkflowMetrics;
+  plain("phalanx_consensus_decided_total", "Duties decided by consensus", MetricType::kCounter,
+        [](const M& m) { return m.consensus_count; });
+  plain("phalanx_consensus_duration_seconds_sum", "Sum of consensus durations (propose to decided)",
+        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.consensus_duration_sum).count(); });
+  plain("phalanx_partial_latency_seconds_sum", "Sum of first own partial to submission latencies",
+        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.partial_latency_sum).count(); });
+  plain("phalanx_partial_latency_count", "Duties timed from first own partial to submission", MetricType::kCounter,
+        [](const M& m) { return m.partial_latency_count; });
+  plain("phalanx_partials_received_total", "Peers' partial signatures accepted", MetricType::kCounter,
+        [](const M& m) { return m.partials_received; });
+  plain("phalanx_partials_rejected_total", "Peers' partial signatures refused", MetricType::kCounter,
+        [](const M& m) { return m.partials_rejected; });
+  plain("phalanx_partials_blamed_total", "Partial signatures found invalid by aggregation", MetricType::kCounter,
+        [](const M& m) { return m.blamed_partials; });
+  plain("phalanx_slashing_refusals_total", "Own partials refused by slashing protection", MetricType::kCounter,
+        [](const M& m) { return m.slashing_refusals; });
+  plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
+        [](const M& m) { return m.beacon_errors; });
+  registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
+    std::vector<Sample> out;
+    double c = 0;
+    for (std::uint32_t i = 0; p2p_ && i < setup_.operators.size(); ++i)
+      if (i != setup_.self.value && p2p_->connected(OperatorIdx{i})) c += 1;
+    out.push_back({{}, c});
+    return out;
+  });
+}
+
+Task<void> DvNode::shutdown() {
+  if (background_) {
+    background_->stop();
+    co_await background_->join();
+  }
+  if (workflow_) co_await workflow_->stop();
+  if (vapi_) co_await vapi_->stop();
+  if (monitoring_) co_await monitoring_->stop();
+  if (qbft_) qbft_->stop();
+  if (parsig_transport_) parsig_transport_->stop();
+  if (p2p_) co_await p2p_->stop();
+}
+
+Task<int> DvNode::run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> stop_flag) {
+  auto started = co_await start();
+  int code = 0;
+  if (!started) {
+    log::error("{}", started.error());
+    std::fprintf(stderr, "phalanx run: %s\n", started.error().c_str());
+    code = 1;
+  } else {
+    while (!*stop_flag) co_await stop->wait();
+    log::info("stopping");
+  }
+  co_await shutdown();
+  co_return code;
+}
+
+}  // namespace
+
+Result<void, std::string> validate(const NodeConfig& c) {
+  if (c.beacon_node_endpoints.empty()) return std::unexpected("--beacon-node-endpoints: at least one URL is required");
+  for (const auto& url : c.beacon_node_endpoints)
+    if (!http::Endpoint::parse(url)) return std::unexpected("--beacon-node-endpoints: bad URL \"" + url + "\"");
+  if (!std::filesystem::exists(c.lock_file)) return std::unexpected("--lock-file: " + c.lock_file.string() + " not found");
+  if (!std::filesystem::exists(c.private_key_file))
+    return std::unexpected("--private-key-file: " + c.private_key_file.string() + " not found");
+  for (const auto& [addr, flag] : {std::pair{c.validator_api_address, "validator-api-address"},
+                                   std::pair{c.p2p_tcp_address, "p2p-tcp-address"},
+                                   std::pair{c.monitoring_address, "monitoring-address"}})
+    if (auto ok = split_address(addr, flag); !ok) return std::unexpected(ok.error());
+  if (c.signer == SignerMode::kEmbedded && !std::filesystem::is_directory(c.keystores_dir))
+    return std::unexpected("--keystores-dir: " + c.keystores_dir.string() + " is not a folder");
+  if (c.graffiti.size() > 32) return std::unexpected("--graffiti: at most 32 bytes");
+  if (c.beacon_node_timeout.count() <= 0) return std::unexpected("--beacon-node-timeout: must be positive");
+  return {};
+}
+
+int run_node(const NodeConfig& config, std::function<bool()> stop_requested) {
+  if (!log::set_level(config.log_level)) {
+    std::fprintf(stderr, "phalanx run: --log-level: unknown level \"%s\"\n", config.log_level.c_str());
+    return 2;
+  }
+  if (auto ok = validate(config); !ok) {
+    std::fprintf(stderr, "phalanx run: %s\n", ok.error().c_str());
+    return 2;
+  }
+  auto key = load_operator_key(config.private_key_file);
+  if (!key) {
+    std::fprintf(stderr, "phalanx run: %s\n", key.error().c_str());
+    return 2;
+  }
+  auto setup = load_cluster(config, *key);
+  if (!setup) {
+    std::fprintf(stderr, "phalanx run: %s\n", setup.error().c_str());
+    return 2;
+  }
+  asio::io_context io;
+  auto stop = std::make_shared<runtime::Event>(io.get_executor());
+  auto stop_flag = std::make_shared<bool>(false);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([stop, stop_flag](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    *stop_flag = true;
+    stop->notify_all();
+  });
+  // An external stop request (tests, devnet in-process) is polled.
+  asio::steady_timer poll(io);
+  std::function<void()> arm;
+  if (stop_requested) {
+    arm = [&] {
+      poll.expires_after(std::chrono::milliseconds(50));
+      poll.async_wait([&, stop, stop_flag](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (stop_requested()) {
+          *stop_flag = true;
+          stop->notify_all();
+          return;
+        }
+        arm();
+      });
+    };
+    arm();
+  }
+  DvNode node(io, config, std::move(*key), std::move(*setup));
+  int code = 1;
+  asio::co_spawn(io, node.run(stop, stop_flag), [&](std::exception_ptr e, int c) {
+    code = c;
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "phalanx run: internal error: %s\n", ex.what());
+      }
+      code = 1;
+    }
+    signals.cancel();
+    poll.cancel();
+  });
+  io.run();
+  return code;
+}
+
+}  // namespace phx::app

@@ -1,0 +1,59 @@
+#pragma once
+/// The embedded signer (`--signer embedded`) and the slashing guard over the SQLite slashing database.
+/// ShareSigner holds this node's key shares (move-only, zeroized secret keys, never logged), consults the
+/// guard before every signature and signs in constant time (crypto/bls). SlashingDbGuard records blocks and
+/// attestations per DV key (EIP-3076 rules), failing closed.
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "core/interfaces.hpp"
+#include "crypto/bls/bls.hpp"
+#include "slashing/store.hpp"
+
+namespace phx::app {
+
+/// SlashingGuard over a SlashingDb (one DB per node, keyed by the DV public key).
+class SlashingDbGuard final : public core::SlashingGuard {
+ public:
+  /// `db` and `config` are not owned and must outlive the guard.
+  SlashingDbGuard(slashing::SlashingDb& db, const eth::ChainConfig& config) : db_(db), config_(config) {}
+  /// Blocks (full and blinded) and attestations are checked and recorded; other kinds pass.
+  Result<void> check_and_record(const core::PubKey& pubkey, const core::SignedMessage& message) override;
+
+ private:
+  slashing::SlashingDb& db_;
+  const eth::ChainConfig& config_;
+};
+
+/// This node's share keys, by DV public key.
+using ShareKeys = std::map<core::PubKey, crypto::bls::SecretKey>;
+
+/// Reads every keystore-*.json in `dir` with its password file keystore-*.txt, decrypts it (EIP-2335) and
+/// maps it to its DV key through the key book; each share must belong to this node (`share_idx`) and each
+/// cluster validator must have exactly one. Errors: a message naming the file at fault (never the password or
+/// the key).
+Result<ShareKeys, std::string> load_share_keys(const std::filesystem::path& dir, const core::KeyBook& book,
+                                               ShareIdx share_idx);
+
+/// Signs with this node's shares after the slashing guard agreed.
+class ShareSigner final : public core::Signer {
+ public:
+  /// `config`, `guard` not owned. `corrupt_for_test` makes every partial sign a different root (a Byzantine
+  /// node for `phalanx devnet --fault byzantine-one`; never set in production).
+  ShareSigner(const eth::ChainConfig& config, ShareKeys keys, ShareIdx share_idx, core::SlashingGuard& guard,
+              bool corrupt_for_test = false)
+      : config_(config), keys_(std::move(keys)), share_idx_(share_idx), guard_(guard), corrupt_(corrupt_for_test) {}
+  /// Errors: CoreError::kUnknownPubkey (no share for it), or the guard's refusal.
+  Result<core::ParSignedData> sign(const core::Duty& duty, const core::PubKey& pubkey,
+                                   const core::SignedMessage& message) override;
+
+ private:
+  const eth::ChainConfig& config_;
+  ShareKeys keys_;
+  ShareIdx share_idx_;
+  core::SlashingGuard& guard_;
+  bool corrupt_;
+};
+
+}  // namespace phx::app

@@ -1,0 +1,872 @@
+// g++ 12 at -O1/-O2 (RelWithDebInfo, sanitizer builds) reports a false -Wmismatched-new-delete on the frame
+// deallocation of asio::awaitable coroutines (operator new/delete of awaitable_frame_base are a matching pair).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+#include "core/workflow.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/assert.hpp"
+#include "base/log.hpp"
+#include "ssz/merkle.hpp"
+
+namespace phx::core {
+
+namespace asio = boost::asio;
+
+namespace {
+
+/// True for duties whose unsigned data is agreed by consensus first.
+bool needs_consensus(DutyType t) {
+  switch (t) {
+    case DutyType::kAttester:
+    case DutyType::kProposer:
+    case DutyType::kBuilderProposer:
+    case DutyType::kAggregator:
+    case DutyType::kSyncMessage:
+    case DutyType::kSyncContribution:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// True for duties whose aggregates go to the beacon node (the others are only inputs of later duties).
+bool submitted(DutyType t) {
+  switch (t) {
+    case DutyType::kRandao:
+    case DutyType::kPrepareAggregator:
+    case DutyType::kPrepareSyncContribution:
+      return false;
+    default:
+      return true;
+  }
+}
+
+DeadlinePolicy policy_of(const eth::ChainConfig& config, const WorkflowOptions& o) {
+  DeadlinePolicy p;
+  p.margin = o.deadline_margin > Duration{0} ? o.deadline_margin
+                                             : Duration(std::chrono::seconds(config.seconds_per_slot)) / 3;
+  return p;
+}
+
+/// Waits (on `ev`) until `query` stops answering kNotFound, `duty` expires, or the workflow stops.
+template <class T>
+Task<Result<T>> wait_until(runtime::Event& ev, const Deadliner& deadliner, const bool& stopping, Duty duty,
+                           std::function<Result<T>()> query) {
+  for (;;) {
+    auto r = query();
+    if (r || r.error() != make_error_code(CoreError::kNotFound)) co_return r;
+    if (deadliner.expired(duty)) co_return fail(CoreError::kExpired);
+    if (stopping) co_return fail(runtime::RuntimeError::kClosed);
+    co_await ev.wait();
+  }
+}
+
+/// AggregateAndProof of the same fork layout as `att`.
+template <std::size_t I = 0>
+beaconapi::VersionedAggregateAndProof make_aggregate_and_proof(const beaconapi::VersionedAttestation& att,
+                                                               ValidatorIndex index,
+                                                               const eth::BLSSignature& proof) {
+  if constexpr (I == eth::kForkCount) {
+    PHX_ASSERT(false);
+    return {};
+  } else {
+    if (att.value.index() != I) return make_aggregate_and_proof<I + 1>(att, index, proof);
+    using T = std::variant_alternative_t<I, beaconapi::VersionedAggregateAndProof::Variant>;
+    T out{};
+    out.aggregator_index = index;
+    out.aggregate = std::get<I>(att.value);
+    out.selection_proof = proof;
+    return beaconapi::VersionedAggregateAndProof{
+        beaconapi::VersionedAggregateAndProof::Variant(std::in_place_index<I>, std::move(out))};
+  }
+}
+
+std::string error_text(const std::error_code& ec) {
+  return ec.category().name() + std::string(": ") + ec.message();
+}
+
+}  // namespace
+
+std::string to_json_line(const DutyResult& result) {
+  const DutyReport& r = result.report;
+  std::string out = "{\"duty\":\"";
+  out += to_string(r.duty.type);
+  out += "\",\"slot\":" + std::to_string(r.duty.slot.value);
+  out += ",\"success\":";
+  out += r.success ? "true" : "false";
+  out += ",\"last_step\":\"";
+  out += to_string(r.last_step);
+  out += "\",\"failed_step\":";
+  out += r.failed_step ? "\"" + std::string(to_string(*r.failed_step)) + "\"" : std::string("null");
+  out += ",\"reason\":\"";
+  for (const char c : r.reason) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += "\"";
+  auto list = [&](const char* name, const std::vector<ShareIdx>& v) {
+    out += ",\"";
+    out += name;
+    out += "\":[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i != 0) out += ',';
+      out += std::to_string(v[i].value);
+    }
+    out += ']';
+  };
+  list("missing", r.missing);
+  list("blamed", r.blamed);
+  out += ",\"validators\":" + std::to_string(result.validators);
+  auto ms = [&](const char* name, const std::optional<Duration>& d) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    if (!d) {
+      out += "null";
+      return;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double, std::milli>(*d).count());
+    out += buf;
+  };
+  ms("consensus_ms", result.consensus);
+  ms("partial_to_submit_ms", result.partial_to_submit);
+  out += '}';
+  return out;
+}
+
+/// Per-duty bookkeeping of the workflow.
+struct Workflow::DutyState {
+  Duty duty;
+  bool tracked = false;    // a duty of this node: reported when it completes, fails or expires
+  bool reported = false;   // the report went out
+  bool triggered = false;  // the scheduler (or the VC) started it
+  bool decided = false;    // consensus decided (and DutyDB stored) it
+  std::map<PubKey, DutyDefinition> defs;  // duty definitions (scheduler)
+  std::set<PubKey> expected;              // validators whose aggregate completes the duty
+  std::set<PubKey> done;                  // validators aggregated (and submitted, where submitted)
+  std::set<PubKey> aggregated;            // validators with an aggregate stored
+  std::map<PubKey, Root> own_roots;       // what this node signed / accepted from its VC, per validator
+  std::map<PubKey, ThresholdSet> pending; // threshold sets waiting for aggregation
+  bool aggregation_posted = false;
+  std::optional<Root> sync_root;          // decided head root (sync message duties)
+  std::optional<TimePoint> proposed_at;
+  std::optional<Duration> consensus;
+  std::optional<TimePoint> first_own_partial;
+};
+
+Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const KeyBook& keys, WorkflowPorts ports,
+                   WorkflowOptions options)
+    : ex_(ex),
+      config_(config),
+      keys_(keys),
+      ports_(ports),
+      options_(std::move(options)),
+      deadliner_(config_, ports_.clock, policy_of(config_, options_)),
+      scheduler_(config_, keys_, ports_.beacon_node,
+                 SchedulerOptions{options_.mode == SigningMode::kEmbedded && options_.builder, options_.builder}),
+      fetcher_(config_, ports_.beacon_node,
+               FetcherWaits{
+                   [this](Duty d, PubKey p) { return await_aggregate_signature(d, p); },
+                   [this](Duty d, PubKey p) { return aggsigdb_.get(d, p); },
+                   [this](Slot s, eth::CommitteeIndex c) { return await_attestation_data(s, c); },
+                   [this](Slot s) { return await_sync_block_root(s); },
+               },
+               FetcherOptions{options_.graffiti, options_.builder}),
+      dutydb_(deadliner_),
+      parsigdb_(config_, keys_, deadliner_),
+      sigagg_(keys_, crypto::threshold::default_lagrange_cache(), std::max(1u, options_.sigagg_threads)),
+      aggsigdb_(deadliner_),
+      tracker_(keys_.share_count()),
+      changed_(ex),
+      tasks_(ex),
+      alive_(std::make_shared<bool>(true)) {
+  PHX_ASSERT(options_.share_idx.value >= 1 && options_.share_idx.value <= keys_.share_count());
+  PHX_ASSERT(options_.mode != SigningMode::kEmbedded || ports_.signer != nullptr);
+  std::weak_ptr<bool> alive = alive_;
+  ports_.consensus.subscribe_decided([this, alive](const Duty& duty, const UnsignedDataSet& set) {
+    if (alive.expired()) return;
+    // Decisions may arrive from inside propose(): handle them on a fresh stack.
+    asio::post(ex_, [this, alive, duty, set] {
+      if (!alive.expired()) on_decided(duty, set);
+    });
+  });
+  ports_.parsigex.subscribe_received([this, alive](const Duty& duty, const PubKey& pubkey, const ParSignedData& p) {
+    if (!alive.expired()) on_received(duty, pubkey, p);
+  });
+}
+
+Workflow::~Workflow() {
+  alive_.reset();
+  tasks_.stop();
+}
+
+void Workflow::start() {
+  if (started_) return;
+  started_ = true;
+  tasks_.spawn(run_scheduler());
+}
+
+Task<void> Workflow::stop() {
+  stopping_ = true;
+  tasks_.stop();
+  changed_.notify_all();
+  co_await tasks_.join();
+  if (pool_) pool_->join();
+}
+
+void Workflow::subscribe_results(ResultFn fn) {
+  subscribers_.push_back(std::move(fn));
+}
+
+// ------------------------------------------------------------------------------------------------ timing
+
+Task<void> Workflow::sleep_until(TimePoint t) {
+  if (options_.sleep_until) {
+    co_await options_.sleep_until(t);
+    co_return;
+  }
+  asio::steady_timer timer(ex_);
+  for (;;) {
+    const TimePoint now = ports_.clock.now();
+    if (now >= t) co_return;
+    timer.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(t - now));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+Task<void> Workflow::resolve_epoch_task(Epoch epoch) {
+  auto r = co_await scheduler_.resolve_epoch(epoch);
+  resolving_.erase(epoch);
+  if (!r) {
+    ++metrics_.beacon_errors;
+    log::warn("workflow: duties of epoch {} not resolved: {}", epoch.value, error_text(r.error()));
+  }
+}
+
+Task<void> Workflow::run_scheduler() {
+  const SlotClock& sc = scheduler_.clock();
+  auto [slot, tick] = sc.next_tick(ports_.clock.now());
+  for (;;) {
+    co_await sleep_until(sc.tick_time(slot, tick));
+    if (ports_.clock.now() - sc.tick_time(slot, tick) > sc.slot_duration()) {
+      // Far behind (suspended process, clock jump): skip to the present; those duties have expired anyway.
+      std::tie(slot, tick) = sc.next_tick(ports_.clock.now());
+      // Never spin without yielding (a clock that keeps jumping must not starve the io thread).
+      co_await asio::post(ex_, asio::use_awaitable);
+      continue;
+    }
+    const Epoch epoch = sc.epoch_of(slot);
+    if (!scheduler_.resolved(epoch) && !resolving_.contains(epoch)) {
+      resolving_.insert(epoch);
+      co_await resolve_epoch_task(epoch);
+    }
+    const Epoch next{epoch.value + 1};
+    if (scheduler_.resolved(epoch) && !scheduler_.resolved(next) && !resolving_.contains(next)) {
+      resolving_.insert(next);
+      tasks_.spawn(resolve_epoch_task(next));
+    }
+    if (tick == SlotTick::kStart && epoch.value > 1) scheduler_.forget_before(Epoch{epoch.value - 1});
+    expire_duties();
+    changed_.notify_all();  // waiters re-check their deadline at least once per tick
+    for (const Duty& d : scheduler_.duties_at(slot, tick))
+      if (!options_.skip_duties.contains(d.type)) trigger(d);
+    if (tick == SlotTick::kTwoThirds) {
+      slot = Slot{slot.value + 1};
+      tick = SlotTick::kStart;
+    } else {
+      tick = static_cast<SlotTick>(static_cast<std::uint8_t>(tick) + 1);
+    }
+  }
+}
+
+void Workflow::expire_duties() {
+  const auto expired = deadliner_.on_tick();
+  for (const Duty& d : expired) {
+    auto it = duties_.find(d);
+    DutyReport report = tracker_.on_expired(d);  // also drops what the tracker held for untracked duties
+    if (it != duties_.end()) {
+      DutyState& st = *it->second;
+      if (st.tracked && !st.reported) finish(st, std::move(report));
+      duties_.erase(it);
+    }
+    dutydb_.evict(d);
+    parsigdb_.evict(d);
+    aggsigdb_.evict(d);
+  }
+  if (!expired.empty()) changed_.notify_all();
+}
+
+Workflow::DutyState* Workflow::state(const Duty& duty) {
+  auto it = duties_.find(duty);
+  if (it != duties_.end()) return it->second.get();
+  if (!deadliner_.add(duty)) return nullptr;
+  auto st = std::make_unique<DutyState>();
+  st->duty = duty;
+  return duties_.emplace(duty, std::move(st)).first->second.get();
+}
+
+void Workflow::track(const Duty& duty, Step step) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end() || !it->second->tracked || it->second->reported) return;
+  tracker_.on_step(duty, step);
+}
+
+void Workflow::fail_duty(const Duty& duty, std::string reason) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end() || !it->second->tracked || it->second->reported) return;
+  log::warn("workflow: {} failed: {}", to_string(duty), reason);
+  finish(*it->second, tracker_.on_failure(duty, std::move(reason)));
+}
+
+void Workflow::finish(DutyState& st, DutyReport report) {
+  st.reported = true;
+  DutyResult res;
+  res.report = std::move(report);
+  res.validators = std::max(st.expected.size(), st.defs.size());
+  res.consensus = st.consensus;
+  const auto type = static_cast<std::size_t>(st.duty.type);
+  if (res.report.success) {
+    ++metrics_.duties_succeeded[type];
+    if (st.first_own_partial) {
+      res.partial_to_submit = ports_.clock.now() - *st.first_own_partial;
+      ++metrics_.partial_latency_count;
+      metrics_.partial_latency_sum += *res.partial_to_submit;
+    }
+  } else {
+    ++metrics_.duties_failed[type];
+  }
+  for (const auto& fn : subscribers_) fn(res);
+}
+
+// ------------------------------------------------------------------------------------------------ duties
+
+void Workflow::trigger(const Duty& duty) {
+  // Aggregation duties need the selection proofs of their slot: when this node started after that point
+  // (late start), the duty is not this node's to track.
+  if (duty.type == DutyType::kAggregator || duty.type == DutyType::kSyncContribution) {
+    const Duty prep{duty.slot, duty.type == DutyType::kAggregator ? DutyType::kPrepareAggregator
+                                                                  : DutyType::kPrepareSyncContribution};
+    auto it = duties_.find(prep);
+    if (it == duties_.end() || !it->second->triggered) return;
+  }
+  DutyState* st = state(duty);
+  if (st == nullptr || st->triggered) return;
+  st->triggered = true;
+  st->defs = scheduler_.definitions(duty);
+  if (st->defs.empty()) return;
+  st->tracked = true;
+  track(duty, Step::kScheduled);
+  if (needs_consensus(duty.type)) {
+    tasks_.spawn(run_fetch(duty, st->defs));
+    return;
+  }
+  // Signed without consensus: the scheduled set is what completes the duty.
+  for (const auto& [pk, def] : st->defs) {
+    if (duty.type == DutyType::kPrepareSyncContribution && !sync_subcommittee_for(def)) continue;
+    st->expected.insert(pk);
+  }
+  track(duty, Step::kDecided);
+  if (options_.mode == SigningMode::kEmbedded) sign_without_consensus(duty);
+  check_complete(duty);
+}
+
+Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs) {
+  auto set = co_await fetcher_.fetch(duty, defs);
+  if (!set) {
+    if (!deadliner_.expired(duty)) ++metrics_.beacon_errors;
+    fail_duty(duty, "fetch: " + error_text(set.error()));
+    co_return;
+  }
+  auto it = duties_.find(duty);
+  if (set->empty()) {
+    // Nothing to do this slot (e.g. no aggregator): not a duty of this node after all.
+    if (it != duties_.end() && !it->second->reported) it->second->tracked = false;
+    co_return;
+  }
+  Duty actual = duty;
+  const DutyType type = duty_type_of(set->begin()->second);
+  if (type != duty.type) {
+    // The BN answered a builder request with a full block (or the reverse): the proposal is of that type.
+    for (const auto& [pk, u] : *set) {
+      if (duty_type_of(u) != type) {
+        fail_duty(duty, "fetch: beacon node returned blocks of both kinds");
+        co_return;
+      }
+    }
+    if (it != duties_.end() && !it->second->reported) it->second->tracked = false;
+    actual = Duty{duty.slot, type};
+    DutyState* other = state(actual);
+    if (other == nullptr) co_return;
+    other->triggered = true;
+    other->tracked = true;
+    other->defs = defs;
+    track(actual, Step::kScheduled);
+  }
+  DutyState* st = state(actual);
+  if (st == nullptr) co_return;
+  track(actual, Step::kFetched);
+  st->proposed_at = ports_.clock.now();
+  auto r = ports_.consensus.propose(actual, *set);
+  if (!r) fail_duty(actual, "consensus: " + error_text(r.error()));
+}
+
+void Workflow::sign_without_consensus(const Duty& duty) {
+  DutyState* st = state(duty);
+  if (st == nullptr) return;
+  std::vector<std::pair<PubKey, ParSignedData>> partials;
+  for (const auto& pk : st->expected) {
+    if (st->own_roots.contains(pk)) continue;
+    const DutyDefinition& def = st->defs[pk];
+    SignedMessage msg;
+    switch (duty.type) {
+      case DutyType::kRandao:
+        msg = RandaoMessage{config_.epoch_at(duty.slot)};
+        break;
+      case DutyType::kPrepareAggregator:
+        msg = SelectionProofMessage{duty.slot};
+        break;
+      case DutyType::kPrepareSyncContribution:
+        msg = eth::altair::SyncAggregatorSelectionData{duty.slot, *sync_subcommittee_for(def)};
+        break;
+      case DutyType::kBuilderRegistration: {
+        eth::phase0::ValidatorRegistrationV1 reg{};
+        reg.fee_recipient = options_.fee_recipient;
+        reg.gas_limit = options_.gas_limit;
+        reg.timestamp = config_.genesis_time;  // fixed, so that every operator signs the same message
+        reg.pubkey = pk;
+        msg = reg;
+        break;
+      }
+      default:
+        return;
+    }
+    auto p = ports_.signer->sign(duty, pk, msg);
+    if (!p) {
+      ++metrics_.signer_errors;
+      fail_duty(duty, "signer: " + error_text(p.error()));
+      continue;
+    }
+    partials.emplace_back(pk, std::move(*p));
+  }
+  if (!partials.empty()) (void)own_partials(duty, partials);
+}
+
+void Workflow::on_decided(const Duty& duty, const UnsignedDataSet& set) {
+  DutyState* st = state(duty);
+  if (st == nullptr || st->decided || set.empty()) return;
+  auto r = dutydb_.store(duty, set);
+  if (!r) {
+    st->tracked = true;
+    fail_duty(duty, "dutydb: " + error_text(r.error()));
+    return;
+  }
+  st->decided = true;
+  st->tracked = true;
+  st->triggered = true;
+  if (st->defs.empty()) st->defs = scheduler_.definitions(duty);
+  for (const auto& [pk, u] : set) st->expected.insert(pk);
+  if (duty.type == DutyType::kSyncMessage) {
+    if (const auto* s = std::get_if<SyncBlockRootData>(&set.begin()->second)) st->sync_root = s->beacon_block_root;
+  }
+  if (st->proposed_at) {
+    st->consensus = ports_.clock.now() - *st->proposed_at;
+    ++metrics_.consensus_count;
+    metrics_.consensus_duration_sum += *st->consensus;
+  }
+  track(duty, Step::kDecided);
+  changed_.notify_all();
+  if (options_.mode == SigningMode::kEmbedded) sign_decided(duty, set);
+  check_complete(duty);
+}
+
+void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
+  DutyState* st = state(duty);
+  if (st == nullptr) return;
+  std::vector<std::pair<PubKey, ParSignedData>> partials;
+  for (const auto& [pk, u] : set) {
+    if (st->own_roots.contains(pk)) continue;
+    const ValidatorRef* v = scheduler_.validator(pk);
+    SignedMessage msg;
+    std::string missing;
+    std::visit(
+        [&](const auto& d) {
+          using T = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<T, AttesterData>) {
+            msg = d.data;
+          } else if constexpr (std::is_same_v<T, ProposalData>) {
+            msg = block_of(d.block);
+          } else if constexpr (std::is_same_v<T, BlindedProposalData>) {
+            msg = d.block;
+          } else if constexpr (std::is_same_v<T, SyncBlockRootData>) {
+            msg = SyncMessage{duty.slot, d.beacon_block_root};
+          } else if constexpr (std::is_same_v<T, AggregatedAttestationData>) {
+            auto proof = aggsigdb_.get(Duty{duty.slot, DutyType::kPrepareAggregator}, pk);
+            if (!proof || v == nullptr) {
+              missing = "no aggregated selection proof or validator index";
+              return;
+            }
+            msg = make_aggregate_and_proof(d.attestation, v->index, proof->signature.to_bytes());
+          } else if constexpr (std::is_same_v<T, SyncContributionData>) {
+            auto proof = aggsigdb_.get(Duty{duty.slot, DutyType::kPrepareSyncContribution}, pk);
+            if (!proof || v == nullptr) {
+              missing = "no aggregated sync selection proof or validator index";
+              return;
+            }
+            eth::altair::ContributionAndProof cap{};
+            cap.aggregator_index = v->index;
+            cap.contribution = d.contribution;
+            cap.selection_proof = proof->signature.to_bytes();
+            msg = cap;
+          }
+        },
+        u);
+    if (!missing.empty()) {
+      ++metrics_.signer_errors;
+      fail_duty(duty, "sign: " + missing);
+      continue;
+    }
+    auto p = ports_.signer->sign(duty, pk, msg);
+    if (!p) {
+      ++metrics_.signer_errors;
+      fail_duty(duty, "signer: " + error_text(p.error()));
+      continue;
+    }
+    partials.emplace_back(pk, std::move(*p));
+  }
+  if (!partials.empty()) (void)own_partials(duty, partials);
+}
+
+Result<void> Workflow::own_partials(const Duty& duty, const std::vector<std::pair<PubKey, ParSignedData>>& partials) {
+  DutyState* st = state(duty);
+  if (st == nullptr) return fail(CoreError::kExpired);
+  Result<void> first_error{};
+  auto note = [&](std::error_code ec) {
+    if (first_error) first_error = std::unexpected(ec);
+  };
+  std::vector<std::pair<PubKey, ParSignedData>> accepted;
+  for (const auto& [pk, p] : partials) {
+    if (keys_.find(pk) == nullptr) {
+      note(make_error_code(CoreError::kUnknownPubkey));
+      continue;
+    }
+    if (duty_type_of(p.data.message) != duty.type) {
+      note(make_error_code(CoreError::kWrongDataType));
+      continue;
+    }
+    if (p.share_idx != options_.share_idx) {
+      note(make_error_code(CoreError::kUnknownShare));
+      continue;
+    }
+    const Root root = signing_root(config_, p.data.message);
+    auto own = st->own_roots.find(pk);
+    if (own != st->own_roots.end()) {
+      if (own->second != root) note(make_error_code(CoreError::kConflict));
+      continue;  // identical: already handled
+    }
+    auto guard = ports_.guard.check_and_record(pk, p.data.message);
+    if (!guard) {
+      ++metrics_.slashing_refusals;
+      note(guard.error());
+      st->tracked = true;
+      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
+      continue;
+    }
+    st->own_roots[pk] = root;
+    if (duty.type == DutyType::kExit || duty.type == DutyType::kBuilderRegistration) {
+      // Not scheduled from duties: the validators this node signs for complete the duty.
+      st->tracked = true;
+      st->triggered = true;
+      if (!st->expected.contains(pk)) {
+        st->expected.insert(pk);
+        track(duty, Step::kDecided);
+      }
+    }
+    auto stored = parsigdb_.store(duty, pk, p);
+    if (!stored) {
+      note(stored.error());
+      log::warn("workflow: own partial of {} refused by ParSigDB: {}", to_string(duty), error_text(stored.error()));
+      continue;
+    }
+    tracker_.on_partial(duty, options_.share_idx);
+    if (stored->ready) queue_threshold(std::move(*stored->ready));
+    accepted.emplace_back(pk, p);
+  }
+  if (!accepted.empty()) {
+    if (!st->first_own_partial) st->first_own_partial = ports_.clock.now();
+    metrics_.own_partials += accepted.size();
+    auto r = ports_.parsigex.broadcast(duty, accepted);
+    if (!r) log::warn("workflow: broadcast of {} partials failed: {}", to_string(duty), error_text(r.error()));
+  }
+  return first_error;
+}
+
+void Workflow::on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial) {
+  // Bound what a peer can make this node hold: no own share index, nothing more than an epoch ahead.
+  const Slot now = scheduler_.clock().slot_at(ports_.clock.now());
+  if (partial.share_idx == options_.share_idx || duty.slot.value > now.value + config_.slots_per_epoch) {
+    ++metrics_.partials_rejected;
+    return;
+  }
+  auto stored = parsigdb_.store(duty, pubkey, partial);
+  if (!stored) {
+    if (stored.error() == make_error_code(CoreError::kEquivocation)) {
+      ++metrics_.equivocations;
+      tracker_.on_blame(duty, partial.share_idx);
+    } else {
+      ++metrics_.partials_rejected;
+    }
+    log::debug("workflow: partial of {} from share {} refused: {}", to_string(duty), partial.share_idx.value,
+               error_text(stored.error()));
+    return;
+  }
+  if (state(duty) == nullptr) return;  // expired meanwhile (cannot happen after a successful store)
+  ++metrics_.partials_received;
+  tracker_.on_partial(duty, partial.share_idx);
+  if (stored->ready) queue_threshold(std::move(*stored->ready));
+}
+
+void Workflow::queue_threshold(ThresholdSet set) {
+  DutyState* st = state(set.duty);
+  if (st == nullptr) return;
+  const Duty duty = set.duty;
+  st->pending.insert_or_assign(set.pubkey, std::move(set));
+  if (st->aggregation_posted) return;
+  st->aggregation_posted = true;
+  // Batch every set that becomes ready in this turn of the io loop (typically a whole duty).
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(ex_, [this, alive, duty] {
+    if (!alive.expired()) aggregate_pending(duty);
+  });
+}
+
+void Workflow::aggregate_pending(const Duty& duty) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end()) return;
+  DutyState& st = *it->second;
+  st.aggregation_posted = false;
+  std::vector<ThresholdSet> sets;
+  sets.reserve(st.pending.size());
+  for (auto& [pk, s] : st.pending) sets.push_back(std::move(s));
+  st.pending.clear();
+  if (sets.empty()) return;
+  track(duty, Step::kPartialsIn);
+  if (options_.aggregate_off_thread) {
+    tasks_.spawn(aggregate_off_thread(duty, std::move(sets)));
+    return;
+  }
+  on_aggregated(duty, sigagg_.aggregate(sets));
+}
+
+Task<std::vector<AggregateOutcome>> Workflow::run_sigagg(std::vector<ThresholdSet> sets) {
+  co_return sigagg_.aggregate(sets);  // on the worker thread: touches only sigagg_ (one worker: serialised)
+}
+
+Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets) {
+  struct InFlight {
+    std::size_t& n;
+    explicit InFlight(std::size_t& c) : n(c) { ++n; }
+    ~InFlight() { --n; }
+  } in_flight(in_flight_);
+  if (!pool_) pool_ = std::make_unique<asio::thread_pool>(1);
+  auto work = run_sigagg(std::move(sets));
+  auto outcomes = co_await asio::co_spawn(pool_->get_executor(), std::move(work), asio::use_awaitable);
+  on_aggregated(duty, outcomes);
+}
+
+void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcome>& outcomes) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end()) return;  // expired while aggregating
+  DutyState& st = *it->second;
+  std::vector<Submission> subs;
+  std::vector<PubKey> stored_now;
+  for (const auto& out : outcomes) {
+    for (const ShareIdx s : out.blamed) {
+      parsigdb_.exclude(duty, out.pubkey, s);
+      tracker_.on_blame(duty, s);
+      ++metrics_.blamed_partials;
+    }
+    if (!out.aggregate) continue;  // not enough good partials yet: ParSigDB emits again on the next one
+    auto stored = aggsigdb_.store(duty, out.pubkey, *out.aggregate);
+    if (!stored) {
+      log::error("workflow: aggregate of {} for a validator refused: {}", to_string(duty),
+                 error_text(stored.error()));
+      continue;
+    }
+    parsigdb_.mark_aggregated(duty, out.pubkey);
+    if (!*stored || st.aggregated.contains(out.pubkey)) continue;
+    st.aggregated.insert(out.pubkey);
+    ++metrics_.aggregates;
+    if (submitted(duty.type)) {
+      DutyDefinition def;
+      if (auto d = st.defs.find(out.pubkey); d != st.defs.end()) {
+        def = d->second;
+      } else if (const ValidatorRef* v = scheduler_.validator(out.pubkey)) {
+        def.pubkey = out.pubkey;
+        def.validator_index = v->index;
+      } else {
+        def.pubkey = out.pubkey;
+      }
+      subs.push_back(Submission{out.pubkey, std::move(def), *out.aggregate});
+    } else {
+      stored_now.push_back(out.pubkey);
+    }
+  }
+  if (!st.expected.empty() &&
+      std::all_of(st.expected.begin(), st.expected.end(), [&](const PubKey& pk) { return st.aggregated.contains(pk); }))
+    track(duty, Step::kAggregated);
+  changed_.notify_all();
+  if (!stored_now.empty()) mark_done(duty, stored_now);
+  if (!subs.empty()) tasks_.spawn(submit(duty, std::move(subs)));
+}
+
+Task<void> Workflow::submit(Duty duty, std::vector<Submission> subs) {
+  std::vector<PubKey> pubkeys;
+  pubkeys.reserve(subs.size());
+  for (const auto& s : subs) pubkeys.push_back(s.pubkey);
+  auto r = co_await ports_.beacon_node.submit(duty, std::move(subs));
+  if (!r) {
+    ++metrics_.beacon_errors;
+    fail_duty(duty, "submit: " + error_text(r.error()));
+    co_return;
+  }
+  metrics_.submissions += pubkeys.size();
+  mark_done(duty, pubkeys);
+}
+
+void Workflow::mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end()) return;
+  for (const auto& pk : pubkeys) it->second->done.insert(pk);
+  check_complete(duty);
+}
+
+void Workflow::check_complete(const Duty& duty) {
+  auto it = duties_.find(duty);
+  if (it == duties_.end()) return;
+  DutyState& st = *it->second;
+  if (!st.tracked || st.reported || st.expected.empty()) return;
+  if (needs_consensus(duty.type) && !st.decided) return;
+  for (const auto& pk : st.expected)
+    if (!st.done.contains(pk)) return;
+  tracker_.on_step(duty, Step::kBroadcast);
+  finish(st, tracker_.on_expired(duty));
+}
+
+// ------------------------------------------------------------------------------------------------ VC API
+
+Task<Result<eth::phase0::AttestationData>> Workflow::await_attestation_data(Slot slot,
+                                                                            eth::CommitteeIndex committee_index) {
+  const Duty duty{slot, DutyType::kAttester};
+  std::function<Result<eth::phase0::AttestationData>()> q = [this, slot, committee_index] {
+    return dutydb_.attestation_data(slot, committee_index);
+  };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Result<void> Workflow::submit_randao(Slot slot, const PubKey& pubkey, const ParSignedData& partial) {
+  const Duty duty{slot, DutyType::kRandao};
+  DutyState* st = state(duty);
+  if (st == nullptr) return fail(CoreError::kExpired);
+  if (!st->triggered) trigger(duty);
+  std::vector<std::pair<PubKey, ParSignedData>> one{{pubkey, partial}};
+  auto r = own_partials(duty, one);
+  trigger(Duty{slot, options_.builder ? DutyType::kBuilderProposer : DutyType::kProposer});
+  return r;
+}
+
+Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
+  const Duty duty{slot, DutyType::kProposer};
+  std::function<Result<UnsignedData>()> q = [this, slot]() -> Result<UnsignedData> {
+    if (auto b = dutydb_.block(slot)) return UnsignedData{ProposalData{std::move(*b)}};
+    if (auto b = dutydb_.blinded_block(slot)) return UnsignedData{BlindedProposalData{std::move(*b)}};
+    return fail(CoreError::kNotFound);
+  };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestation(
+    Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
+  const Duty duty{slot, DutyType::kAggregator};
+  std::function<Result<beaconapi::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
+    return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
+  };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Task<Result<eth::altair::SyncCommitteeContribution>> Workflow::await_sync_contribution(Slot slot,
+                                                                                      std::uint64_t subcommittee_index,
+                                                                                      Root beacon_block_root) {
+  const Duty duty{slot, DutyType::kSyncContribution};
+  std::function<Result<eth::altair::SyncCommitteeContribution>()> q = [this, slot, subcommittee_index,
+                                                                        beacon_block_root] {
+    return dutydb_.sync_contribution(slot, subcommittee_index, beacon_block_root);
+  };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Task<Result<Root>> Workflow::await_sync_block_root(Slot slot) {
+  const Duty duty{slot, DutyType::kSyncMessage};
+  std::function<Result<Root>()> q = [this, duty]() -> Result<Root> {
+    auto it = duties_.find(duty);
+    if (it == duties_.end() || !it->second->sync_root) return fail(CoreError::kNotFound);
+    return *it->second->sync_root;
+  };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Result<void> Workflow::submit_own_partials(const Duty& duty,
+                                           const std::vector<std::pair<PubKey, ParSignedData>>& partials) {
+  return own_partials(duty, partials);
+}
+
+Task<Result<SignedData>> Workflow::await_aggregate_signature(Duty duty, PubKey pubkey) {
+  std::function<Result<SignedData>()> q = [this, duty, pubkey] { return aggsigdb_.get(duty, pubkey); };
+  co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+Result<void> Workflow::request_exit(const PubKey& pubkey, Epoch epoch) {
+  if (options_.mode != SigningMode::kEmbedded) return fail(CoreError::kWrongDataType);
+  const ValidatorRef* v = scheduler_.validator(pubkey);
+  if (v == nullptr) return fail(CoreError::kUnknownPubkey);
+  const Duty duty{scheduler_.clock().epoch_start(epoch), DutyType::kExit};
+  DutyState* st = state(duty);
+  if (st == nullptr) return fail(CoreError::kExpired);
+  if (st->own_roots.contains(pubkey)) return {};
+  DutyDefinition def;
+  def.pubkey = pubkey;
+  def.validator_index = v->index;
+  st->defs[pubkey] = def;
+  ExitMessage msg;
+  msg.exit.epoch = epoch;
+  msg.exit.validator_index = v->index;
+  msg.current_epoch = epoch;  // the same on every operator (the domain depends on it before deneb)
+  auto p = ports_.signer->sign(duty, pubkey, SignedMessage{msg});
+  if (!p) {
+    ++metrics_.signer_errors;
+    return std::unexpected(p.error());
+  }
+  std::vector<std::pair<PubKey, ParSignedData>> one{{pubkey, std::move(*p)}};
+  return own_partials(duty, one);
+}
+
+}  // namespace phx::core

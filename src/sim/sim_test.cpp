@@ -1,0 +1,952 @@
+// Beacon simulator for every duty, driven through BeaconNodeClient over loopback: each client call round-trips,
+// each verification path accepts a correctly signed submission (real BLS keys) and rejects a wrong-key /
+// wrong-domain / wrong-data one with the counted reason.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <set>
+
+#include "beaconapi/http/client.hpp"
+#include "beaconapi/http/server.hpp"
+#include "crypto/bls/bls.hpp"
+#include "crypto/hash/sha256.hpp"
+#include "eth/duty_signing.hpp"
+#include "sim/beacon_sim.hpp"
+
+namespace phx::sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace bls = crypto::bls;
+namespace bapi = beaconapi;
+using bapi::http::BeaconNodeClient;
+using bapi::http::ClientError;
+using bapi::http::Endpoint;
+using bapi::http::Server;
+using bapi::http::ServerOptions;
+using runtime::Task;
+
+constexpr std::uint64_t kGenesis = 1'700'000'000;
+constexpr std::uint64_t kFirstIndex = 100;
+
+std::vector<bls::SecretKey> test_keys(std::size_t n) {
+  std::vector<bls::SecretKey> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    Bytes ikm(32, static_cast<std::uint8_t>(i + 1));
+    out.push_back(*bls::SecretKey::keygen(ikm));
+  }
+  return out;
+}
+
+struct Env {
+  std::vector<bls::SecretKey> keys = test_keys(4);
+  ManualClock clock{TimePoint{} + std::chrono::seconds(kGenesis + 12 * 40)};  // slot 40, epoch 1
+
+  BeaconSimConfig config(eth::Fork last_fork) const {
+    BeaconSimConfig c;
+    Root gvr{};
+    gvr[0] = 0x77;
+    c.chain = eth::devnet_config(last_fork, kGenesis, gvr);
+    c.seed = 7;
+    c.committees_per_slot = 2;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      c.validators.push_back(SimValidator{keys[i].public_key().to_bytes(), ValidatorIndex{kFirstIndex + i}});
+    }
+    return c;
+  }
+  const bls::SecretKey& key(ValidatorIndex v) const { return keys.at(v.value - kFirstIndex); }
+  std::vector<ValidatorIndex> indices() const {
+    std::vector<ValidatorIndex> out;
+    for (std::size_t i = 0; i < keys.size(); ++i) out.push_back(ValidatorIndex{kFirstIndex + i});
+    return out;
+  }
+};
+
+/// Serves `sim` on an ephemeral loopback port and runs `body(client)`.
+template <class Body>
+void with_client(BeaconSim& sim, Body body) {
+  asio::io_context io;
+  auto top = [&]() -> Task<void> {
+    Server server(io.get_executor(), sim.router(), ServerOptions{});
+    EXPECT_TRUE(server.start().has_value());
+    BeaconNodeClient client({Endpoint{"127.0.0.1", server.port()}});
+    co_await body(client);
+    co_await server.stop();
+  };
+  asio::co_spawn(io, top(), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+}
+
+std::string err(const Result<void, ClientError>& r) {
+  return r ? std::string() : r.error().message;
+}
+
+/// The reject reason of a submission (nullopt when accepted).
+std::optional<Reject> why(const Result<void, Reject>& r) {
+  if (r) return std::nullopt;
+  return r.error();
+}
+
+template <class T>
+std::uint64_t reason(const BeaconSim& sim, SimDuty d, T r) {
+  const auto& m = sim.stats(d).by_reason;
+  auto it = m.find(r);
+  return it == m.end() ? 0 : it->second;
+}
+
+// ---- blocks ----
+
+/// The block inside a produced value (BlockContents from deneb on).
+template <class X>
+auto& inner_block(X& x) {
+  if constexpr (requires { x.kzg_proofs; }) {
+    return x.block;
+  } else {
+    return x;
+  }
+}
+
+/// Applies fn to the (unsigned) block held by a versioned produced or blinded block.
+template <class V, class Fn>
+void edit_block(V& v, Fn fn) {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) fn(inner_block(x));
+      },
+      v.value);
+}
+
+template <std::size_t I = 0>
+bapi::VersionedSignedProducedBlock sign_full(const bapi::VersionedProducedBlock& v, const bls::SecretKey& sk,
+                                             const eth::ChainConfig& c) {
+  if constexpr (I == eth::kForkCount) {
+    ADD_FAILURE() << "no fork";
+    return {};
+  } else {
+    if (v.value.index() != I) return sign_full<I + 1>(v, sk, c);
+    const auto& x = std::get<I>(v.value);
+    std::variant_alternative_t<I, bapi::VersionedSignedProducedBlock::Variant> s;
+    if constexpr (requires { x.kzg_proofs; }) {
+      s.signed_block.message = x.block;
+      s.signed_block.signature = sk.sign(eth::block_signing_root(c, x.block)).to_bytes();
+      s.kzg_proofs = x.kzg_proofs;
+      s.blobs = x.blobs;
+    } else {
+      s.message = x;
+      s.signature = sk.sign(eth::block_signing_root(c, x)).to_bytes();
+    }
+    return bapi::VersionedSignedProducedBlock{
+        bapi::VersionedSignedProducedBlock::Variant(std::in_place_index<I>, std::move(s))};
+  }
+}
+
+template <std::size_t I = 2>
+bapi::VersionedSignedBlindedBeaconBlock sign_blinded(const bapi::VersionedBlindedBeaconBlock& v,
+                                                     const bls::SecretKey& sk, const eth::ChainConfig& c) {
+  if constexpr (I == eth::kForkCount) {
+    ADD_FAILURE() << "no fork";
+    return {};
+  } else {
+    if (v.value.index() != I) return sign_blinded<I + 1>(v, sk, c);
+    std::variant_alternative_t<I, bapi::VersionedSignedBlindedBeaconBlock::Variant> s;
+    s.message = std::get<I>(v.value);
+    s.signature = sk.sign(eth::block_signing_root(c, s.message)).to_bytes();
+    return bapi::VersionedSignedBlindedBeaconBlock{
+        bapi::VersionedSignedBlindedBeaconBlock::Variant(std::in_place_index<I>, std::move(s))};
+  }
+}
+
+template <class V>
+Root block_root_of(const V& v) {
+  Root r{};
+  std::visit(
+      [&](const auto& x) {
+        if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) {
+          r = ssz::hash_tree_root(inner_block(x));
+        }
+      },
+      v.value);
+  return r;
+}
+
+struct ProposerOf {
+  ValidatorIndex index{};
+  eth::BLSSignature randao{};
+};
+ProposerOf proposer_of(const Env& env, const BeaconSim& sim, Slot slot) {
+  const auto& chain = sim.config().chain;
+  auto epoch = chain.epoch_at(slot);
+  auto duties = sim.proposer_duties(epoch);
+  auto idx = duties.at(slot.value % chain.slots_per_epoch).validator_index;
+  return {idx, env.key(idx).sign(eth::randao_signing_root(chain, epoch)).to_bytes()};
+}
+
+TEST(BeaconSimBlocks, ProducePublishAndEquivocationInEveryFork) {
+  Env env;
+  for (auto fork : eth::kAllForks) {
+    SCOPED_TRACE(std::string(eth::fork_name(fork)));
+    BeaconSim sim(env.config(fork), env.clock);
+    const auto& chain = sim.config().chain;
+    const Slot slot{70};
+    auto p = proposer_of(env, sim, slot);
+    const auto& sk = env.key(p.index);
+    Root graffiti{};
+    graffiti[0] = 0x47;
+    with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+      auto produced = co_await client.produce_block_v3(slot, p.randao, graffiti);
+      EXPECT_TRUE(produced.has_value()) << (produced ? "" : produced.error().message);
+      if (!produced) co_return;
+      EXPECT_FALSE(produced->blinded());
+      EXPECT_EQ(produced->fork(), fork);
+      auto& full = std::get<0>(produced->block);
+      edit_block(full, [&](auto& b) {
+        EXPECT_EQ(b.slot, slot);
+        EXPECT_EQ(b.proposer_index, p.index);
+        EXPECT_EQ(b.parent_root, sim.block_root(Slot{69}));
+        EXPECT_EQ(b.body.randao_reveal, p.randao);
+        EXPECT_EQ(b.body.graffiti, graffiti);
+      });
+      auto signed_block = sign_full(full, sk, chain);
+      auto r = co_await client.publish_block(signed_block);
+      EXPECT_TRUE(r.has_value()) << err(r);
+      auto again = co_await client.publish_block(signed_block);  // the same block again is fine
+      EXPECT_TRUE(again.has_value()) << err(again);
+      // A different block for the same slot, correctly signed: equivocation.
+      auto other = full;
+      edit_block(other, [](auto& b) { b.body.graffiti[1] ^= 1; });
+      auto signed_other = sign_full(other, sk, chain);
+      auto eq = co_await client.publish_block(signed_other);
+      EXPECT_FALSE(eq.has_value());
+      if (!eq) {
+        EXPECT_EQ(eq.error().status, 400u);
+      }
+      // produceBlockV3 refuses a RANDAO reveal of another key.
+      const auto& other_key = env.key(ValidatorIndex{kFirstIndex + (p.index.value - kFirstIndex + 1) % 4});
+      auto bad_randao = other_key.sign(eth::randao_signing_root(chain, chain.epoch_at(slot))).to_bytes();
+      auto refused = co_await client.produce_block_v3(slot, bad_randao, graffiti);
+      EXPECT_FALSE(refused.has_value());
+    });
+    EXPECT_EQ(sim.stats(SimDuty::kProposal).accepted, 2u);
+    EXPECT_EQ(reason(sim, SimDuty::kProposal, Reject::kEquivocation), 1u);
+  }
+}
+
+TEST(BeaconSimBlocks, BuilderModeServesBlindedBlocksWithTheFullBlocksRoot) {
+  Env env;
+  for (auto fork : {eth::Fork::kBellatrix, eth::Fork::kCapella, eth::Fork::kDeneb, eth::Fork::kElectra,
+                    eth::Fork::kFulu}) {
+    SCOPED_TRACE(std::string(eth::fork_name(fork)));
+    auto cfg = env.config(fork);
+    cfg.builder_blocks = true;
+    BeaconSim sim(cfg, env.clock);
+    const auto& chain = sim.config().chain;
+    const Slot slot{75};
+    auto p = proposer_of(env, sim, slot);
+    with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+      Root graffiti{};
+      auto produced = co_await client.produce_block_v3(slot, p.randao, graffiti);
+      EXPECT_TRUE(produced.has_value()) << (produced ? "" : produced.error().message);
+      if (!produced) co_return;
+      EXPECT_TRUE(produced->blinded());
+      auto& blinded = std::get<1>(produced->block);
+      auto signed_blinded = sign_blinded(blinded, env.key(p.index), chain);
+      auto r = co_await client.publish_blinded_block(signed_blinded);
+      EXPECT_TRUE(r.has_value()) << err(r);
+      // builder_boost_factor=0 asks for the local payload: the full block has the same root.
+      std::optional<std::uint64_t> no_builder = 0;
+      auto local = co_await client.produce_block_v3(slot, p.randao, graffiti, no_builder);
+      EXPECT_TRUE(local.has_value() && !local->blinded());
+      if (!local) co_return;
+      EXPECT_EQ(block_root_of(std::get<0>(local->block)), block_root_of(blinded));
+      auto signed_full = sign_full(std::get<0>(local->block), env.key(p.index), chain);
+      auto rf = co_await client.publish_block(signed_full);
+      EXPECT_TRUE(rf.has_value()) << err(rf);  // same block, not an equivocation
+    });
+    EXPECT_EQ(sim.stats(SimDuty::kBlindedProposal).accepted, 1u);
+    EXPECT_EQ(sim.stats(SimDuty::kProposal).accepted, 1u);
+    EXPECT_EQ(sim.stats(SimDuty::kProposal).rejected, 0u);
+  }
+}
+
+TEST(BeaconSimBlocks, RejectsWrongProposerRandaoKeyDomainParentAndFork) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kDeneb), env.clock);
+  const auto& chain = sim.config().chain;
+  const Slot slot{80};
+  auto p = proposer_of(env, sim, slot);
+  auto produced = sim.produce_block(slot, p.randao, Root{});
+  ASSERT_TRUE(produced.has_value()) << produced.error();
+  const auto full = std::get<0>(produced->block);
+  const auto& sk = env.key(p.index);
+  ValidatorIndex other{kFirstIndex + (p.index.value - kFirstIndex + 1) % 4};
+
+  auto wrong_proposer = full;
+  edit_block(wrong_proposer, [&](auto& b) { b.proposer_index = other; });
+  EXPECT_EQ(why(sim.submit_block(sign_full(wrong_proposer, env.key(other), chain))), Reject::kWrongProposer);
+
+  auto bad_randao = full;
+  edit_block(bad_randao, [&](auto& b) {
+    b.body.randao_reveal = sk.sign(eth::randao_signing_root(chain, Epoch{1})).to_bytes();  // wrong epoch
+  });
+  EXPECT_EQ(why(sim.submit_block(sign_full(bad_randao, sk, chain))), Reject::kBadRandao);
+
+  EXPECT_EQ(why(sim.submit_block(sign_full(full, env.key(other), chain))), Reject::kBadSignature);
+
+  // Right key, wrong domain (DOMAIN_BEACON_ATTESTER).
+  auto wrong_domain = sign_full(full, sk, chain);
+  std::visit(
+      [&](auto& x) {
+        if constexpr (requires { x.signed_block; }) {
+          x.signed_block.signature =
+              sk.sign(eth::compute_signing_root_of(
+                          x.signed_block.message,
+                          eth::get_domain(chain, eth::domain::kBeaconAttester, chain.epoch_at(slot))))
+                  .to_bytes();
+        }
+      },
+      wrong_domain.value);
+  EXPECT_EQ(why(sim.submit_block(wrong_domain)), Reject::kBadSignature);
+
+  auto wrong_parent = full;
+  edit_block(wrong_parent, [](auto& b) { b.parent_root[0] ^= 1; });
+  EXPECT_EQ(why(sim.submit_block(sign_full(wrong_parent, sk, chain))), Reject::kWrongData);
+
+  auto wrong_payload = full;
+  edit_block(wrong_payload, [](auto& b) {
+    if constexpr (requires { b.body.execution_payload; }) b.body.execution_payload.block_hash[0] ^= 1;
+  });
+  EXPECT_EQ(why(sim.submit_block(sign_full(wrong_payload, sk, chain))), Reject::kWrongData);
+
+  // A capella-layout block on a chain that is at deneb.
+  eth::capella::SignedBeaconBlock capella;
+  capella.message.slot = slot;
+  capella.message.proposer_index = p.index;
+  auto wrong_fork = bapi::VersionedSignedProducedBlock::make<eth::Fork::kCapella>(capella);
+  EXPECT_EQ(why(sim.submit_block(wrong_fork)), Reject::kWrongFormat);
+
+  EXPECT_TRUE(sim.submit_block(sign_full(full, sk, chain)).has_value());
+  const auto& st = sim.stats(SimDuty::kProposal);
+  EXPECT_EQ(st.accepted, 1u);
+  EXPECT_EQ(st.rejected, 7u);
+  EXPECT_EQ(reason(sim, SimDuty::kProposal, Reject::kBadSignature), 2u);
+}
+
+// ---- attestations and aggregates ----
+
+template <class Att>
+bapi::VersionedSignedAggregateAndProof signed_aggregate(const Att& att, ValidatorIndex aggregator,
+                                                        const eth::BLSSignature& selection_proof,
+                                                        const bls::SecretKey& sk, const eth::ChainConfig& c) {
+  constexpr bool kElectra = std::is_same_v<Att, eth::electra::Attestation>;
+  std::conditional_t<kElectra, eth::electra::SignedAggregateAndProof, eth::phase0::SignedAggregateAndProof> s;
+  s.message.aggregator_index = aggregator;
+  s.message.aggregate = att;
+  s.message.selection_proof = selection_proof;
+  s.signature = sk.sign(eth::aggregate_and_proof_signing_root(c, s.message)).to_bytes();
+  if constexpr (kElectra) {
+    return bapi::VersionedSignedAggregateAndProof::make<eth::Fork::kElectra>(std::move(s));
+  } else {
+    return bapi::VersionedSignedAggregateAndProof::make<eth::Fork::kDeneb>(std::move(s));
+  }
+}
+
+void aggregation_flow(eth::Fork fork) {
+  Env env;
+  BeaconSim sim(env.config(fork), env.clock);
+  const auto& chain = sim.config().chain;
+  auto duties = sim.attester_duties(Epoch{1}, env.indices());
+  ASSERT_EQ(duties.size(), 4u);
+  const auto d0 = duties[0];
+  // Every member of d0's committee attests (directly); others are elsewhere.
+  std::vector<bapi::http::AttesterDuty> members;
+  for (const auto& d : duties) {
+    if (d.slot == d0.slot && d.committee_index == d0.committee_index) members.push_back(d);
+  }
+  const auto data = sim.attestation_data(d0.slot, d0.committee_index);
+  const Root signing_root = eth::attestation_signing_root(chain, data);
+  for (const auto& m : members) {
+    auto sig = env.key(m.validator_index).sign(signing_root).to_bytes();
+    if (fork >= eth::Fork::kElectra) {
+      eth::electra::SingleAttestation a{m.committee_index, m.validator_index, data, sig};
+      ASSERT_TRUE(sim.submit(a).has_value());
+    } else {
+      eth::phase0::Attestation a;
+      a.aggregation_bits = ssz::Bitlist<eth::preset::kMaxValidatorsPerCommittee>(m.committee_length);
+      a.aggregation_bits.set(m.validator_committee_index, true);
+      a.data = data;
+      a.signature = sig;
+      ASSERT_TRUE(sim.submit(a).has_value());
+    }
+  }
+  const auto& sk = env.key(d0.validator_index);
+  const auto proof = sk.sign(eth::selection_proof_signing_root(chain, d0.slot)).to_bytes();
+  std::optional<bapi::VersionedSignedAggregateAndProof> good;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    const Root data_root = ssz::hash_tree_root(data);
+    auto agg = co_await client.aggregate_attestation(d0.slot, data_root, d0.committee_index);
+    EXPECT_TRUE(agg.has_value()) << (agg ? "" : agg.error().message);
+    if (!agg) co_return;
+    EXPECT_EQ(agg->fork(), fork);
+    std::visit(
+        [&](const auto& att) {
+          std::size_t bits = 0;
+          std::vector<bls::PublicKey> pks;
+          for (std::size_t i = 0; i < att.aggregation_bits.size(); ++i) {
+            if (att.aggregation_bits.get(i)) ++bits;
+          }
+          for (const auto& m : members) pks.push_back(env.key(m.validator_index).public_key());
+          EXPECT_EQ(bits, members.size());
+          EXPECT_EQ(att.aggregation_bits.size(), d0.committee_length);
+          auto s = bls::Signature::from_bytes(att.signature);
+          EXPECT_TRUE(s && bls::fast_aggregate_verify(pks, signing_root, *s));
+          good = signed_aggregate(att, d0.validator_index, proof, sk, chain);
+        },
+        agg->value);
+    if (!good) co_return;
+    std::vector<bapi::VersionedSignedAggregateAndProof> items{*good};
+    auto r = co_await client.submit_aggregate_and_proofs(fork, items);
+    EXPECT_TRUE(r.has_value()) << err(r);
+    // Over HTTP, a wrong outer signature answers 400 with the failure.
+    auto bad = *good;
+    std::visit([](auto& x) { x.signature = x.message.selection_proof; }, bad.value);
+    std::vector<bapi::VersionedSignedAggregateAndProof> bad_items{bad};
+    auto rb = co_await client.submit_aggregate_and_proofs(fork, bad_items);
+    EXPECT_FALSE(rb.has_value());
+    // A fork mismatch is refused by the client before sending.
+    auto mismatch = co_await client.submit_aggregate_and_proofs(eth::Fork::kCapella, items);
+    EXPECT_FALSE(mismatch.has_value());
+    const Root unknown_root{};
+    auto none = co_await client.aggregate_attestation(d0.slot, unknown_root, d0.committee_index);
+    EXPECT_TRUE(!none && none.error().status == 404u);
+  });
+  ASSERT_TRUE(good.has_value());
+  EXPECT_EQ(sim.stats(SimDuty::kAggregate).accepted, 1u);
+  EXPECT_EQ(reason(sim, SimDuty::kAggregate, Reject::kBadSignature), 1u);
+
+  auto with = [&](auto fn) {
+    auto v = *good;
+    std::visit([&](auto& x) { fn(x); }, v.value);
+    return sim.submit_aggregate(v);
+  };
+  // Selection proof over the wrong slot.
+  EXPECT_EQ(with([&](auto& x) {
+              x.message.selection_proof = sk.sign(eth::selection_proof_signing_root(chain, Slot{d0.slot.value + 1}))
+                                              .to_bytes();
+              x.signature = sk.sign(eth::aggregate_and_proof_signing_root(chain, x.message)).to_bytes();
+            }).error(),
+            Reject::kBadSelectionProof);
+  // Inner aggregate signature replaced (still a valid G2 point).
+  EXPECT_EQ(with([&](auto& x) {
+              x.message.aggregate.signature = x.message.selection_proof;
+              x.signature = sk.sign(eth::aggregate_and_proof_signing_root(chain, x.message)).to_bytes();
+            }).error(),
+            Reject::kBadAggregateSignature);
+  // Served data changed.
+  EXPECT_EQ(why(with([&](auto& x) { x.message.aggregate.data.beacon_block_root[0] ^= 1; })), Reject::kWrongData);
+  // An aggregator that is not in this committee (properly signed).
+  std::optional<bapi::http::AttesterDuty> outsider;
+  for (const auto& d : duties) {
+    if (d.slot != d0.slot || d.committee_index != d0.committee_index) outsider = d;
+  }
+  if (outsider) {
+    const auto& ok = env.key(outsider->validator_index);
+    EXPECT_EQ(with([&](auto& x) {
+                x.message.aggregator_index = outsider->validator_index;
+                x.message.selection_proof = ok.sign(eth::selection_proof_signing_root(chain, d0.slot)).to_bytes();
+                x.signature = ok.sign(eth::aggregate_and_proof_signing_root(chain, x.message)).to_bytes();
+              }).error(),
+              Reject::kNoDuty);
+  }
+  EXPECT_EQ(sim.stats(SimDuty::kAggregate).accepted, 1u);
+}
+
+TEST(BeaconSimAggregates, Phase0LayoutAggregateIsServedAndVerified) {
+  aggregation_flow(eth::Fork::kDeneb);
+}
+TEST(BeaconSimAggregates, ElectraLayoutAggregateIsServedAndVerified) {
+  aggregation_flow(eth::Fork::kElectra);
+}
+
+// ---- sync committee ----
+
+void sync_flow(eth::Fork fork) {
+  Env env;
+  auto cfg = env.config(fork);
+  cfg.sync_committee_validators = 2;
+  cfg.epochs_per_sync_committee_period = 4;
+  BeaconSim sim(cfg, env.clock);
+  const auto& chain = sim.config().chain;
+  const Slot head{40};
+  std::vector<bapi::http::SyncCommitteeDuty> duties;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    const Epoch epoch{1};
+    const auto all = env.indices();
+    auto d = co_await client.sync_committee_duties(epoch, all);
+    EXPECT_TRUE(d.has_value()) << (d ? "" : d.error().message);
+    if (!d) co_return;
+    duties = *d;
+    auto root = co_await client.block_root("head");
+    EXPECT_TRUE(root && *root == sim.block_root(head));
+    if (!root) co_return;
+    std::vector<eth::altair::SyncCommitteeMessage> msgs;
+    for (const auto& duty : duties) {
+      eth::altair::SyncCommitteeMessage m;
+      m.slot = head;
+      m.beacon_block_root = *root;
+      m.validator_index = duty.validator_index;
+      m.signature = env.key(duty.validator_index)
+                        .sign(eth::sync_committee_message_signing_root(chain, head, *root))
+                        .to_bytes();
+      msgs.push_back(m);
+    }
+    auto r = co_await client.submit_sync_committee_messages(msgs);
+    EXPECT_TRUE(r.has_value()) << err(r);
+    auto genesis = co_await client.block_root("genesis");
+    EXPECT_TRUE(genesis && *genesis == sim.block_root(Slot{0}));
+  });
+  ASSERT_EQ(duties.size(), 2u);
+  std::size_t positions = 0;
+  std::set<ValidatorIndex> members;
+  for (const auto& d : duties) {
+    positions += d.validator_sync_committee_indices.size();
+    members.insert(d.validator_index);
+  }
+  EXPECT_EQ(positions, eth::preset::kSyncCommitteeSize);
+  EXPECT_EQ(sim.stats(SimDuty::kSyncMessage).accepted, 2u);
+
+  // Rejections: non-member, wrong domain, unknown root.
+  ValidatorIndex outsider{};
+  for (auto v : env.indices()) {
+    if (!members.contains(v)) outsider = v;
+  }
+  const Root root = sim.block_root(head);
+  auto msg_of = [&](ValidatorIndex v, const Root& signing_root) {
+    eth::altair::SyncCommitteeMessage m;
+    m.slot = head;
+    m.beacon_block_root = root;
+    m.validator_index = v;
+    m.signature = env.key(v).sign(signing_root).to_bytes();
+    return m;
+  };
+  const auto right = eth::sync_committee_message_signing_root(chain, head, root);
+  EXPECT_EQ(why(sim.submit_sync_message(msg_of(outsider, right))), Reject::kNoDuty);
+  const auto member = *members.begin();
+  const auto wrong_domain =
+      eth::compute_signing_root(root, eth::get_domain(chain, eth::domain::kBeaconAttester, Epoch{1}));
+  EXPECT_EQ(why(sim.submit_sync_message(msg_of(member, wrong_domain))), Reject::kBadSignature);
+  auto unknown = msg_of(member, right);
+  unknown.beacon_block_root[0] ^= 1;
+  EXPECT_EQ(why(sim.submit_sync_message(unknown)), Reject::kWrongData);
+
+  // Contributions: find a (slot, subcommittee) where `member` is selected, and one where it is not.
+  std::uint64_t sub = 0;
+  for (const auto& d : duties) {
+    if (d.validator_index == member) sub = d.validator_sync_committee_indices.front() / 128;
+  }
+  const auto& sk = env.key(member);
+  auto proof_at = [&](Slot s, std::uint64_t subcommittee) {
+    return sk.sign(eth::sync_selection_proof_signing_root(chain, eth::altair::SyncAggregatorSelectionData{s, subcommittee}))
+        .to_bytes();
+  };
+  auto selected = [](const eth::BLSSignature& proof) {
+    return get_le64(crypto::hash::sha256(proof).data()) % 8 == 0;
+  };
+  std::optional<Slot> yes;
+  std::optional<Slot> no;
+  for (std::uint64_t s = 8; s < 40 && (!yes || !no); ++s) {
+    (selected(proof_at(Slot{s}, sub)) ? yes : no) = Slot{s};
+  }
+  ASSERT_TRUE(yes && no);
+  for (auto s : {*yes, *no}) {
+    for (auto v : members) {
+      eth::altair::SyncCommitteeMessage m;
+      m.slot = s;
+      m.beacon_block_root = sim.block_root(s);
+      m.validator_index = v;
+      m.signature = env.key(v).sign(eth::sync_committee_message_signing_root(chain, s, m.beacon_block_root)).to_bytes();
+      ASSERT_TRUE(sim.submit_sync_message(m).has_value());
+    }
+  }
+  auto make = [&](const eth::altair::SyncCommitteeContribution& c, const eth::BLSSignature& proof) {
+    eth::altair::SignedContributionAndProof s;
+    s.message.aggregator_index = member;
+    s.message.contribution = c;
+    s.message.selection_proof = proof;
+    s.signature = sk.sign(eth::contribution_and_proof_signing_root(chain, s.message)).to_bytes();
+    return s;
+  };
+  std::optional<eth::altair::SyncCommitteeContribution> contribution;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    const Root block = sim.block_root(*yes);
+    auto c = co_await client.sync_committee_contribution(*yes, sub, block);
+    EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().message);
+    if (!c) co_return;
+    contribution = *c;
+    std::vector<eth::altair::SignedContributionAndProof> items{make(*c, proof_at(*yes, sub))};
+    auto r = co_await client.submit_contribution_and_proofs(items);
+    EXPECT_TRUE(r.has_value()) << err(r);
+  });
+  ASSERT_TRUE(contribution.has_value());
+  std::size_t bits = 0;
+  for (std::size_t i = 0; i < 128; ++i) bits += contribution->aggregation_bits.get(i) ? 1 : 0;
+  EXPECT_GE(bits, 1u);
+  EXPECT_EQ(sim.stats(SimDuty::kSyncContribution).accepted, 1u);
+
+  auto other_slot = sim.sync_committee_contribution(*no, sub, sim.block_root(*no));
+  ASSERT_TRUE(other_slot.has_value());
+  EXPECT_EQ(why(sim.submit_contribution(make(*other_slot, proof_at(*no, sub)))), Reject::kNotAggregator);
+  EXPECT_EQ(sim.submit_contribution(make(*contribution, proof_at(*yes, (sub + 1) % 4))).error(),
+            Reject::kBadSelectionProof);
+  auto bad_sig = *contribution;
+  bad_sig.signature = proof_at(*yes, sub);
+  EXPECT_EQ(why(sim.submit_contribution(make(bad_sig, proof_at(*yes, sub)))), Reject::kBadAggregateSignature);
+  auto wrong_key = make(*contribution, proof_at(*yes, sub));
+  wrong_key.signature = env.key(outsider).sign(eth::contribution_and_proof_signing_root(chain, wrong_key.message)).to_bytes();
+  EXPECT_EQ(why(sim.submit_contribution(wrong_key)), Reject::kBadSignature);
+  EXPECT_EQ(sim.stats(SimDuty::kSyncContribution).rejected, 4u);
+
+  // Committees change with the period and do not exist before altair.
+  EXPECT_NE(sim.sync_committee(Epoch{1}), sim.sync_committee(Epoch{5}));
+  EXPECT_EQ(sim.sync_committee(Epoch{1}), sim.sync_committee(Epoch{3}));
+}
+
+TEST(BeaconSimSync, AltairMessagesAndContributionsAreVerified) {
+  sync_flow(eth::Fork::kAltair);
+}
+TEST(BeaconSimSync, FuluMessagesAndContributionsAreVerified) {
+  sync_flow(eth::Fork::kFulu);
+}
+TEST(BeaconSimSync, NoSyncCommitteeBeforeAltair) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kPhase0), env.clock);
+  EXPECT_TRUE(sim.sync_committee(Epoch{1}).empty());
+  EXPECT_TRUE(sim.sync_committee_duties(Epoch{1}, env.indices()).empty());
+  eth::altair::SyncCommitteeMessage m;
+  m.slot = Slot{40};
+  m.validator_index = ValidatorIndex{kFirstIndex};
+  EXPECT_EQ(why(sim.submit_sync_message(m)), Reject::kWrongFormat);
+}
+
+TEST(BeaconSimSync, BatchOfMessagesRejectsOnlyTheBadOnes) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kDeneb), env.clock);
+  const auto& chain = sim.config().chain;
+  std::vector<eth::altair::SyncCommitteeMessage> msgs;
+  for (std::uint64_t slot : {38u, 39u}) {
+    for (auto v : env.indices()) {
+      eth::altair::SyncCommitteeMessage m;
+      m.slot = Slot{slot};
+      m.beacon_block_root = sim.block_root(m.slot);
+      m.validator_index = v;
+      m.signature = env.key(v).sign(eth::sync_committee_message_signing_root(chain, m.slot, m.beacon_block_root)).to_bytes();
+      msgs.push_back(m);
+    }
+  }
+  msgs[1].signature = msgs[2].signature;  // another member's valid signature
+  msgs[6].signature = msgs[5].signature;
+  auto results = sim.submit_sync_messages(msgs);
+  ASSERT_EQ(results.size(), 8u);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i == 1 || i == 6) {
+      EXPECT_EQ(why(results[i]), Reject::kBadSignature) << i;
+    } else {
+      EXPECT_TRUE(results[i].has_value()) << i;
+    }
+  }
+  EXPECT_EQ(sim.stats(SimDuty::kSyncMessage).accepted, 6u);
+  EXPECT_EQ(sim.stats(SimDuty::kSyncMessage).rejected, 2u);
+  // Only accepted messages are pooled: slot 38's contribution of subcommittee 0 lacks validator 101.
+  auto c = sim.sync_committee_contribution(Slot{38}, 0, sim.block_root(Slot{38}));
+  ASSERT_TRUE(c.has_value());
+  auto committee = sim.sync_committee(Epoch{1});
+  for (std::size_t i = 0; i < 128; ++i) {
+    EXPECT_EQ(c->aggregation_bits.get(i), committee[i] != ValidatorIndex{kFirstIndex + 1}) << i;
+  }
+}
+
+TEST(BeaconSimAttestations, BatchRejectsOnlyTheBadOnesAndPoolsTheRest) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kElectra), env.clock);
+  const auto& chain = sim.config().chain;
+  auto duties = sim.attester_duties(Epoch{1}, env.indices());
+  std::vector<eth::electra::SingleAttestation> atts;
+  for (const auto& d : duties) {
+    auto data = sim.attestation_data(d.slot, d.committee_index);
+    atts.push_back({d.committee_index, d.validator_index, data,
+                    env.key(d.validator_index).sign(eth::attestation_signing_root(chain, data)).to_bytes()});
+  }
+  atts.push_back(atts[0]);  // a duplicate is verified again and accepted
+  atts[1].signature = atts[2].signature;
+  auto results = sim.submit_attestations(std::span<const eth::electra::SingleAttestation>(atts));
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_EQ(why(results[1]), Reject::kBadSignature);
+  for (std::size_t i : {0u, 2u, 3u, 4u}) EXPECT_TRUE(results[i].has_value()) << i;
+  EXPECT_EQ(sim.attestation_stats().accepted, 4u);
+  // The rejected one is not in the aggregate of its committee.
+  const auto& d1 = duties[1];
+  auto agg = sim.aggregate_attestation(d1.slot, ssz::hash_tree_root(atts[1].data), d1.committee_index);
+  if (agg) {
+    const auto& att = std::get<5>(agg->value);
+    EXPECT_FALSE(att.aggregation_bits.get(d1.validator_committee_index));
+  }
+}
+
+// ---- older beacon nodes (Lodestar 1.5.1 serves only the v1/v2 forms) ----
+
+TEST(BeaconNodeClientFallback, OlderEndpointFormsAreUsedOn404) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kAltair), env.clock);
+  const auto& chain = sim.config().chain;
+  // A router with only the older forms, forwarded to the simulator; the v1 aggregate loses its fork header.
+  bapi::http::Router old;
+  auto forward = [&sim](const bapi::http::Request& req, const bapi::http::PathParams&) -> Task<bapi::http::Response> {
+    auto res = co_await sim.router().dispatch(req);
+    res.consensus_version.clear();
+    co_return res;
+  };
+  using bapi::http::Method;
+  for (const char* path : {"/eth/v1/beacon/genesis", "/eth/v1/config/spec", "/eth/v1/config/fork_schedule",
+                           "/eth/v1/beacon/states/{state_id}/validators", "/eth/v2/validator/blocks/{slot}",
+                           "/eth/v1/validator/aggregate_attestation"}) {
+    old.add(Method::kGet, path, forward);
+  }
+  for (const char* path : {"/eth/v1/beacon/pool/attestations", "/eth/v1/beacon/blocks",
+                           "/eth/v1/validator/aggregate_and_proofs"}) {
+    old.add(Method::kPost, path, forward);
+  }
+  auto duties = sim.attester_duties(Epoch{1}, env.indices());
+  const auto d0 = duties.at(0);
+  const auto data = sim.attestation_data(d0.slot, d0.committee_index);
+  const Slot block_slot{41};
+  auto proposer = proposer_of(env, sim, block_slot);
+  asio::io_context io;
+  auto top = [&]() -> Task<void> {
+    Server server(io.get_executor(), old, ServerOptions{});
+    EXPECT_TRUE(server.start().has_value());
+    BeaconNodeClient client({Endpoint{"127.0.0.1", server.port()}});
+    std::vector<eth::BLSPubkey> pubkeys;
+    for (const auto& k : env.keys) pubkeys.push_back(k.public_key().to_bytes());
+    auto vals = co_await client.validators_by_pubkey("head", pubkeys);
+    EXPECT_TRUE(vals && vals->size() == 4u) << (vals ? "" : vals.error().message);
+    std::vector<eth::phase0::Attestation> atts;
+    for (const auto& d : duties) {
+      if (d.slot != d0.slot || d.committee_index != d0.committee_index) continue;
+      eth::phase0::Attestation a;
+      a.aggregation_bits = ssz::Bitlist<eth::preset::kMaxValidatorsPerCommittee>(d.committee_length);
+      a.aggregation_bits.set(d.validator_committee_index, true);
+      a.data = data;
+      a.signature = env.key(d.validator_index).sign(eth::attestation_signing_root(chain, data)).to_bytes();
+      atts.push_back(a);
+    }
+    auto r = co_await client.submit_attestations(eth::Fork::kAltair, atts);
+    EXPECT_TRUE(r.has_value()) << err(r);
+    const Root data_root = ssz::hash_tree_root(data);
+    auto agg = co_await client.aggregate_attestation(d0.slot, data_root, d0.committee_index);
+    EXPECT_TRUE(agg.has_value()) << (agg ? "" : agg.error().message);
+    if (!agg) co_return;
+    EXPECT_EQ(agg->fork(), eth::Fork::kAltair);  // from the chain config: no header
+    const auto& sk = env.key(d0.validator_index);
+    eth::phase0::SignedAggregateAndProof item;
+    item.message.aggregator_index = d0.validator_index;
+    item.message.aggregate = std::get<1>(agg->value);
+    item.message.selection_proof = sk.sign(eth::selection_proof_signing_root(chain, d0.slot)).to_bytes();
+    item.signature = sk.sign(eth::aggregate_and_proof_signing_root(chain, item.message)).to_bytes();
+    std::vector<bapi::VersionedSignedAggregateAndProof> items{
+        bapi::VersionedSignedAggregateAndProof::make<eth::Fork::kAltair>(item)};
+    auto ra = co_await client.submit_aggregate_and_proofs(eth::Fork::kAltair, items);
+    EXPECT_TRUE(ra.has_value()) << err(ra);
+    const Root graffiti{};
+    auto produced = co_await client.produce_block_v3(block_slot, proposer.randao, graffiti);
+    EXPECT_TRUE(produced && !produced->blinded()) << (produced ? "" : produced.error().message);
+    if (!produced) co_return;
+    auto signed_block = sign_full(std::get<0>(produced->block), env.key(proposer.index), chain);
+    auto rb = co_await client.publish_block(signed_block);
+    EXPECT_TRUE(rb.has_value()) << err(rb);
+    co_await server.stop();
+  };
+  asio::co_spawn(io, top(), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  EXPECT_GE(sim.attestation_stats().accepted, 1u);
+  EXPECT_EQ(sim.attestation_stats().rejected, 0u);
+  EXPECT_EQ(sim.stats(SimDuty::kAggregate).accepted, 1u);
+  EXPECT_EQ(sim.stats(SimDuty::kProposal).accepted, 1u);
+}
+
+// ---- registrations, exits, preparations ----
+
+TEST(BeaconSimMisc, RegistrationsExitsAndPreparations) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kDeneb), env.clock);
+  const auto& chain = sim.config().chain;
+  const ValidatorIndex v{kFirstIndex + 1};
+  const auto& sk = env.key(v);
+  eth::phase0::SignedValidatorRegistrationV1 reg;
+  reg.message.fee_recipient[0] = 0xfe;
+  reg.message.gas_limit = 30'000'000;
+  reg.message.timestamp = kGenesis + 100;
+  reg.message.pubkey = sk.public_key().to_bytes();
+  reg.signature = sk.sign(eth::registration_signing_root(chain, reg.message)).to_bytes();
+
+  eth::phase0::SignedVoluntaryExit exit;
+  exit.message.epoch = Epoch{1};
+  exit.message.validator_index = v;
+  exit.signature = sk.sign(eth::voluntary_exit_signing_root(chain, exit.message, Epoch{1})).to_bytes();
+
+  // Find a slot that `v` proposes, to see its fee recipient in the payload.
+  std::optional<Slot> own;
+  for (const auto& d : sim.proposer_duties(Epoch{2})) {
+    if (d.validator_index == v) own = d.slot;
+  }
+  ASSERT_TRUE(own.has_value());
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    std::vector<eth::phase0::SignedValidatorRegistrationV1> regs{reg};
+    auto r1 = co_await client.register_validators(regs);
+    EXPECT_TRUE(r1.has_value()) << err(r1);
+    auto r2 = co_await client.submit_voluntary_exit(exit);
+    EXPECT_TRUE(r2.has_value()) << err(r2);
+    bapi::http::ProposerPreparation prep;
+    prep.validator_index = v;
+    prep.fee_recipient[0] = 0xfe;
+    std::vector<bapi::http::ProposerPreparation> preps{prep};
+    auto r3 = co_await client.prepare_beacon_proposer(preps);
+    EXPECT_TRUE(r3.has_value()) << err(r3);
+    prep.validator_index = ValidatorIndex{7};
+    std::vector<bapi::http::ProposerPreparation> unknown{prep};
+    auto r4 = co_await client.prepare_beacon_proposer(unknown);
+    EXPECT_TRUE(!r4 && r4.error().status == 400u);
+  });
+  EXPECT_EQ(sim.stats(SimDuty::kBuilderRegistration).accepted, 1u);
+  EXPECT_EQ(sim.stats(SimDuty::kVoluntaryExit).accepted, 1u);
+  EXPECT_EQ(sim.stats(SimDuty::kPrepareProposer).accepted, 1u);
+  EXPECT_EQ(reason(sim, SimDuty::kPrepareProposer, Reject::kUnknownValidator), 1u);
+
+  auto randao = sk.sign(eth::randao_signing_root(chain, Epoch{2})).to_bytes();
+  auto produced = sim.produce_block(*own, randao, Root{});
+  ASSERT_TRUE(produced.has_value());
+  const auto& contents = std::get<4>(std::get<0>(produced->block).value);
+  EXPECT_EQ(contents.block.body.execution_payload.fee_recipient[0], 0xfe);
+
+  // Registration: builder domain over the current fork version instead of the genesis one; unknown pubkey.
+  auto bad_reg = reg;
+  bad_reg.signature =
+      sk.sign(eth::compute_signing_root_of(reg.message, eth::compute_domain(eth::domain::kApplicationBuilder,
+                                                                            chain.version_of(eth::Fork::kDeneb),
+                                                                            Root{})))
+          .to_bytes();
+  EXPECT_EQ(why(sim.submit_registration(bad_reg)), Reject::kBadSignature);
+  auto stranger = reg;
+  stranger.message.pubkey = test_keys(5)[4].public_key().to_bytes();
+  EXPECT_EQ(why(sim.submit_registration(stranger)), Reject::kUnknownValidator);
+
+  // Exit: deneb's own fork version (what EIP-7044 forbids), a future epoch, another key.
+  auto pre_7044 = exit;
+  pre_7044.signature =
+      sk.sign(eth::compute_signing_root_of(exit.message, eth::compute_domain(eth::domain::kVoluntaryExit,
+                                                                             chain.version_of(eth::Fork::kDeneb),
+                                                                             chain.genesis_validators_root)))
+          .to_bytes();
+  EXPECT_EQ(why(sim.submit_exit(pre_7044)), Reject::kBadSignature);
+  auto future = exit;
+  future.message.epoch = Epoch{9};
+  future.signature = sk.sign(eth::voluntary_exit_signing_root(chain, future.message, Epoch{1})).to_bytes();
+  EXPECT_EQ(why(sim.submit_exit(future)), Reject::kWrongData);
+  auto wrong_key = exit;
+  wrong_key.signature = env.keys[0].sign(eth::voluntary_exit_signing_root(chain, exit.message, Epoch{1})).to_bytes();
+  EXPECT_EQ(why(sim.submit_exit(wrong_key)), Reject::kBadSignature);
+}
+
+// ---- malformed input, stats, expected duties ----
+
+TEST(BeaconSimBlocks, TextGraffitiIsAcceptedLikeLodestar) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kAltair), env.clock);
+  auto p = proposer_of(env, sim, Slot{44});
+  std::vector<std::string> graffiti;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    const std::vector<std::string> texts{"Lodestar-v1.5.1%2F2115aa7", std::string(33, 'x')};
+    for (const auto& text : texts) {
+      bapi::http::ClientRequest req;
+      req.target = "/eth/v2/validator/blocks/44?randao_reveal=" + to_hex(p.randao) + "&graffiti=" + text;
+      auto r = co_await client.call(req);
+      if (!r) {
+        graffiti.push_back("error " + std::to_string(r.error().status));
+        continue;
+      }
+      auto b = bapi::parse_versioned_json<bapi::VersionedProducedBlock>(r->body);
+      EXPECT_TRUE(b.has_value());
+      if (!b) continue;
+      const auto& g = std::get<1>(b->value).body.graffiti;
+      graffiti.push_back(std::string(g.begin(), g.end()));
+    }
+  });
+  ASSERT_EQ(graffiti.size(), 2u);
+  EXPECT_EQ(graffiti[0], std::string("Lodestar-v1.5.1/2115aa7") + std::string(9, '\0'));
+  EXPECT_EQ(graffiti[1], "error 400");
+}
+
+TEST(BeaconSimMisc, MalformedBodiesAnswer400AndAreCounted) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kElectra), env.clock);
+  std::vector<unsigned> statuses;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    const std::vector<std::pair<std::string, std::string>> posts = {
+        {"/eth/v1/beacon/pool/sync_committees", "not json"},
+        {"/eth/v1/beacon/pool/sync_committees", "[{\"slot\":\"1\"}]"},
+        {"/eth/v1/validator/contribution_and_proofs", "{}"},
+        {"/eth/v1/validator/register_validator", "[1]"},
+        {"/eth/v1/beacon/pool/voluntary_exits", "{\"message\":{}}"},
+        {"/eth/v2/beacon/blocks", "{}"},
+        {"/eth/v2/validator/aggregate_and_proofs", "[]"},
+    };
+    for (const auto& [target, body] : posts) {
+      bapi::http::ClientRequest req;
+      req.method = bapi::http::Method::kPost;
+      req.target = target;
+      req.body = body;
+      auto r = co_await client.call(req);
+      statuses.push_back(r ? 200u : r.error().status);
+    }
+  });
+  EXPECT_EQ(statuses, (std::vector<unsigned>{400, 400, 400, 400, 400, 400, 400}));
+  EXPECT_EQ(reason(sim, SimDuty::kSyncMessage, Reject::kMalformed), 2u);
+  EXPECT_EQ(reason(sim, SimDuty::kSyncContribution, Reject::kMalformed), 1u);
+  EXPECT_EQ(reason(sim, SimDuty::kBuilderRegistration, Reject::kMalformed), 1u);
+  EXPECT_EQ(reason(sim, SimDuty::kVoluntaryExit, Reject::kMalformed), 1u);
+  EXPECT_EQ(reason(sim, SimDuty::kProposal, Reject::kMalformed), 1u);  // no Eth-Consensus-Version
+  EXPECT_EQ(reason(sim, SimDuty::kAggregate, Reject::kMalformed), 1u);
+  auto j = sim.stats_json();
+  EXPECT_EQ(j.size(), kSimDutyCount);
+  EXPECT_EQ(j["sync_message"]["rejected"].get<std::uint64_t>(), 2u);
+  EXPECT_EQ(j["sync_message"]["by_reason"]["malformed"].get<std::uint64_t>(), 2u);
+  EXPECT_EQ(j["attestation"]["accepted"].get<std::uint64_t>(), 0u);
+}
+
+TEST(BeaconSimMisc, ExpectedDutiesCountWhatTheClusterShouldDo) {
+  Env env;
+  auto cfg = env.config(eth::Fork::kAltair);
+  cfg.sync_committee_validators = 3;
+  BeaconSim sim(cfg, env.clock);
+  auto e = sim.expected_duties(Slot{32}, Slot{64});
+  EXPECT_EQ(e.attestations, 4u);  // one per validator per epoch
+  EXPECT_EQ(e.proposals, 32u);
+  EXPECT_GE(e.aggregation_committees, 1u);
+  EXPECT_LE(e.aggregation_committees, 4u);
+  EXPECT_EQ(e.aggregations_min, 4u);  // tiny committees: every member aggregates
+  EXPECT_EQ(e.aggregations_max, 4u);
+  EXPECT_EQ(e.sync_messages, 32u * 3u);
+  EXPECT_GE(e.contributions_max, e.sync_messages);
+  EXPECT_EQ(sim.expected_duties(Slot{0}, Slot{32}).proposals, 31u);  // no proposal at genesis
+  auto half = sim.expected_duties(Slot{32}, Slot{48});
+  auto rest = sim.expected_duties(Slot{48}, Slot{64});
+  EXPECT_EQ(half.attestations + rest.attestations, 4u);
+  BeaconSim phase0(env.config(eth::Fork::kPhase0), env.clock);
+  EXPECT_EQ(phase0.expected_duties(Slot{32}, Slot{64}).sync_messages, 0u);
+}
+
+}  // namespace
+}  // namespace phx::sim

@@ -1,0 +1,98 @@
+// `phalanx devnet`: a whole cluster on this machine (app/devnet). Options are taken as text and checked here
+// so that every bad value exits 2 with a message naming the flag.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "app/devnet.hpp"
+#include "commands.hpp"
+
+namespace phx::tools {
+namespace {
+
+struct DevnetFlags {
+  std::uint32_t nodes = 4;
+  std::uint32_t threshold = 0;  // 0: ⌈2n/3⌉
+  std::uint32_t validators = 16;
+  std::uint64_t slots = 32;
+  std::string slot_duration = "2s";
+  std::string mode = "vc";
+  std::string fault = "none";
+  std::string report;
+  std::string fork = "fulu";
+  bool builder = false;
+  std::string dir;
+  bool keep = false;
+  std::string genesis_delay = "8s";
+};
+
+int bad(const std::string& msg) {
+  std::fprintf(stderr, "error: %s\n", msg.c_str());
+  return 2;
+}
+
+int devnet_cmd(const DevnetFlags& f) {
+  app::DevnetOptions o;
+  o.nodes = f.nodes;
+  o.threshold = f.threshold != 0 ? f.threshold : (2 * f.nodes + 2) / 3;
+  o.validators = f.validators;
+  o.slots = f.slots;
+  auto d = app::parse_duration(f.slot_duration);
+  if (!d) return bad("--slot-duration: " + d.error());
+  o.slot_duration = *d;
+  if (f.mode == "vc")
+    o.mode = app::DevnetMode::kVc;
+  else if (f.mode == "embedded")
+    o.mode = app::DevnetMode::kEmbedded;
+  else
+    return bad("--mode: unknown mode \"" + f.mode + "\", expected vc or embedded");
+  if (f.fault == "none")
+    o.fault = app::DevnetFault::kNone;
+  else if (f.fault == "crash-one")
+    o.fault = app::DevnetFault::kCrashOne;
+  else if (f.fault == "byzantine-one")
+    o.fault = app::DevnetFault::kByzantineOne;
+  else
+    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one or byzantine-one");
+  auto fork = eth::fork_from_name(f.fork);
+  if (!fork) return bad("--fork: unknown fork \"" + f.fork + "\" (phase0 … fulu)");
+  o.fork = *fork;
+  o.builder = f.builder;
+  if (!f.report.empty()) o.report_file = f.report;
+  if (!f.dir.empty()) o.dir = f.dir;
+  o.keep = f.keep;
+  auto g = app::parse_duration(f.genesis_delay);
+  if (!g) return bad("--genesis-delay: " + g.error());
+  o.genesis_delay = std::chrono::duration_cast<std::chrono::seconds>(*g);
+  if (o.genesis_delay < std::chrono::seconds(2)) return bad("--genesis-delay must be at least 2s");
+  if (auto v = app::validate(o); !v) return bad(v.error());
+  return app::run_devnet(o);
+}
+
+}  // namespace
+
+void add_devnet_command(CLI::App& root) {
+  auto f = std::make_shared<DevnetFlags>();
+  auto* c = root.add_subcommand(
+      "devnet", "Run a whole distributed-validator cluster on this machine and report every duty (docs/devnet.md)");
+  c->add_option("--nodes", f->nodes, "Number of nodes (operators)")->default_val(4);
+  c->add_option("--threshold", f->threshold, "Signing threshold (default ⌈2·nodes/3⌉)");
+  c->add_option("--validators", f->validators, "Number of distributed validators")->default_val(16);
+  c->add_option("--slots", f->slots, "Slots to run after genesis")->default_val(32);
+  c->add_option("--slot-duration", f->slot_duration, "Slot duration, whole seconds (e.g. 2s)")->default_val("2s");
+  c->add_option("--mode", f->mode, "Signer: vc (a vc-sim process per node) or embedded")->default_val("vc");
+  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one")
+      ->default_val("none");
+  c->add_option("--report", f->report, "Write the final report as JSON to this file");
+  c->add_option("--fork", f->fork, "Latest fork, active from genesis with all earlier ones")->default_val("fulu");
+  c->add_flag("--builder", f->builder, "Builder API: blinded blocks and builder registrations");
+  c->add_option("--dir", f->dir, "Working folder (default: a new temporary folder)");
+  c->add_flag("--keep", f->keep, "Keep the working folder (keys, logs, duty reports) after a successful run");
+  c->add_option("--genesis-delay", f->genesis_delay, "Time from start to genesis (processes start meanwhile)")
+      ->default_val("8s");
+  c->callback([f] { std::exit(devnet_cmd(*f)); });
+}
+
+}  // namespace phx::tools
