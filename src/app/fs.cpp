@@ -74,4 +74,18 @@ Result<Bytes> read_file(const std::filesystem::path& path, std::size_t max_size)
   return out;
 }
 
+Result<crypto::k1::SecretKey> read_operator_key(const std::filesystem::path& path) {
+  auto raw = read_file(path, 1024);
+  if (!raw) return std::unexpected(raw.error());
+  std::string text(raw->begin(), raw->end());
+  secure_zero(raw->data(), raw->size());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  auto bytes = from_hex(text);
+  secure_zero(text.data(), text.size());
+  if (!bytes) return std::unexpected(bytes.error());
+  auto sk = crypto::k1::SecretKey::from_bytes(*bytes);
+  secure_zero(bytes->data(), bytes->size());
+  return sk;
+}
+
 }  // namespace phx::app

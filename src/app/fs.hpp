@@ -4,6 +4,8 @@
 #include <string>
 
 #include "base/bytes.hpp"
+#include "base/secret.hpp"
+#include "crypto/k1/k1.hpp"
 
 namespace phx::app {
 
@@ -18,6 +20,10 @@ Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data,
 
 /// Reads a whole file of at most `max_size` bytes.
 Result<Bytes> read_file(const std::filesystem::path& path, std::size_t max_size = 16u << 20);
+
+/// Reads Charon's `charon-enr-private-key` (64 hex digits, optional trailing newline) as a secp256k1 key; the
+/// file's bytes and the hex text are zeroized. Errors: the file's, or the hex / key decoding error.
+Result<crypto::k1::SecretKey> read_operator_key(const std::filesystem::path& path);
 
 }  // namespace phx::app
 

@@ -53,17 +53,8 @@ Result<std::pair<std::string, std::uint16_t>, std::string> split_address(std::st
 
 /// The secp256k1 operator key (Charon's charon-enr-private-key: 64 hex digits).
 Result<k1::SecretKey, std::string> load_operator_key(const std::filesystem::path& path) {
-  auto raw = read_file(path, 1024);
-  if (!raw) return std::unexpected("--private-key-file: cannot read " + path.string() + ": " + raw.error().message());
-  std::string text(raw->begin(), raw->end());
-  secure_zero(raw->data(), raw->size());
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  auto bytes = from_hex(text);
-  secure_zero(text.data(), text.size());
-  if (!bytes) return std::unexpected("--private-key-file: " + path.string() + " is not 64 hex digits");
-  auto sk = k1::SecretKey::from_bytes(*bytes);
-  secure_zero(bytes->data(), bytes->size());
-  if (!sk) return std::unexpected("--private-key-file: " + path.string() + " is not a valid secp256k1 key");
+  auto sk = read_operator_key(path);
+  if (!sk) return std::unexpected("--private-key-file: cannot use " + path.string() + ": " + sk.error().message());
   return std::move(*sk);
 }
 

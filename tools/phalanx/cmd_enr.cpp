@@ -19,20 +19,6 @@ struct EnrOptions {
   bool force = false;
 };
 
-Result<crypto::k1::SecretKey> load_key(const std::filesystem::path& path) {
-  auto raw = app::read_file(path, 1024);
-  if (!raw) return std::unexpected(raw.error());
-  std::string text(raw->begin(), raw->end());
-  secure_zero(raw->data(), raw->size());
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  auto bytes = from_hex(text);
-  secure_zero(text.data(), text.size());
-  if (!bytes) return std::unexpected(bytes.error());
-  auto sk = crypto::k1::SecretKey::from_bytes(*bytes);
-  secure_zero(bytes->data(), bytes->size());
-  return sk;
-}
-
 int create_enr(const EnrOptions& o) {
   auto path = std::filesystem::path(o.data_dir) / kKeyFile;
   auto sk = crypto::k1::SecretKey::generate();
@@ -49,7 +35,7 @@ int create_enr(const EnrOptions& o) {
 
 int print_enr(const EnrOptions& o) {
   auto path = std::filesystem::path(o.data_dir) / kKeyFile;
-  auto sk = load_key(path);
+  auto sk = app::read_operator_key(path);
   if (!sk) {
     std::fprintf(stderr, "error: %s: %s\n", path.c_str(), sk.error().message().c_str());
     return 1;
