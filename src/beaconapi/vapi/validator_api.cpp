@@ -587,8 +587,8 @@ struct ValidatorApi::Impl {
   Task<BeastResponse> produce_block(const Ctx& c, int version);
   Task<BeastResponse> aggregate_attestation(const Ctx& c, bool v2);
   Task<BeastResponse> sync_contribution(const Ctx& c);
-  Task<BeastResponse> committee_selections(const Ctx& c);
-  Task<BeastResponse> sync_selections(const Ctx& c);
+  template <class Selection>
+  Task<BeastResponse> selections(const Ctx& c);
   Task<BeastResponse> submit_attestations(const Ctx& c, bool v2);
   Task<BeastResponse> submit_block(const Ctx& c, bool blinded);
   Task<BeastResponse> submit_aggregates(const Ctx& c, bool v2);
@@ -625,9 +625,9 @@ void ValidatorApi::Impl::add_routes() {
   add(M::kGet, "/eth/v1/validator/sync_committee_contribution",
       [](Impl& s, const Ctx& c) { return s.sync_contribution(c); });
   add(M::kPost, "/eth/v1/validator/beacon_committee_selections",
-      [](Impl& s, const Ctx& c) { return s.committee_selections(c); });
+      [](Impl& s, const Ctx& c) { return s.selections<BeaconCommitteeSelection>(c); });
   add(M::kPost, "/eth/v1/validator/sync_committee_selections",
-      [](Impl& s, const Ctx& c) { return s.sync_selections(c); });
+      [](Impl& s, const Ctx& c) { return s.selections<SyncCommitteeSelection>(c); });
   add(M::kPost, "/eth/v1/beacon/pool/attestations",
       [](Impl& s, const Ctx& c) { return s.submit_attestations(c, false); });
   add(M::kPost, "/eth/v2/beacon/pool/attestations",
@@ -804,13 +804,17 @@ Task<BeastResponse> ValidatorApi::Impl::sync_contribution(const Ctx& c) {
 
 // ---- DVT selections ----
 
-Task<BeastResponse> ValidatorApi::Impl::committee_selections(const Ctx& c) {
-  auto items = decode_items<BeaconCommitteeSelection>(c.req.body, false);
+/// Both DVT selection endpoints: verify each partial selection proof against this node's share (per-item
+/// failures), then exchange them through the backend and answer with the combined proofs.
+template <class Selection>
+Task<BeastResponse> ValidatorApi::Impl::selections(const Ctx& c) {
+  constexpr bool kSync = std::is_same_v<Selection, SyncCommitteeSelection>;
+  auto items = decode_items<Selection>(c.req.body, false);
   if (!items) co_return error_response(400, items.error());
   if (items->empty()) co_return error_response(400, "empty selection list");
   const auto& config = backend_.chain_config();
   Failures failures;
-  std::vector<VerifiedSelection<BeaconCommitteeSelection>> good;
+  std::vector<VerifiedSelection<Selection>> good;
   for (std::size_t i = 0; i < items->size(); ++i) {
     const auto& s = (*items)[i];
     auto dv = co_await dv_by_index(s.validator_index);
@@ -828,64 +832,32 @@ Task<BeastResponse> ValidatorApi::Impl::committee_selections(const Ctx& c) {
       failures.emplace_back(i, "malformed selection_proof");
       continue;
     }
-    if (!crypto::bls::verify(share->first, eth::selection_proof_signing_root(config, s.slot), *sig)) {
+    Root root{};
+    if constexpr (kSync) {
+      const eth::altair::SyncAggregatorSelectionData data{s.slot, s.subcommittee_index};
+      root = eth::sync_selection_proof_signing_root(config, data);
+    } else {
+      root = eth::selection_proof_signing_root(config, s.slot);
+    }
+    if (!crypto::bls::verify(share->first, root, *sig)) {
       failures.emplace_back(i, "invalid selection_proof: does not verify against this node's public share");
       continue;
     }
-    good.push_back(VerifiedSelection<BeaconCommitteeSelection>{*dv, s, *sig});
+    good.push_back(VerifiedSelection<Selection>{*dv, s, *sig});
   }
   stats_.partials_rejected += failures.size();
   if (!failures.empty()) {
     co_return make_response(400, http::kJson, indexed_error_body(400, "some selections failed validation", failures));
   }
   stats_.partials_accepted += good.size();
-  auto r = co_await guarded(backend_.beacon_committee_selections(std::move(good)));
+  ApiResult<std::vector<Selection>> r;
+  if constexpr (kSync)
+    r = co_await guarded(backend_.sync_committee_selections(std::move(good)));
+  else
+    r = co_await guarded(backend_.beacon_committee_selections(std::move(good)));
   if (!r) co_return error_response(r.error());
   Json arr = Json::array();
-  for (const auto& s : *r) arr.push_back(ssz::to_json(s));
-  co_return json_response(data_body(std::move(arr)));
-}
-
-Task<BeastResponse> ValidatorApi::Impl::sync_selections(const Ctx& c) {
-  auto items = decode_items<SyncCommitteeSelection>(c.req.body, false);
-  if (!items) co_return error_response(400, items.error());
-  if (items->empty()) co_return error_response(400, "empty selection list");
-  const auto& config = backend_.chain_config();
-  Failures failures;
-  std::vector<VerifiedSelection<SyncCommitteeSelection>> good;
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    const auto& s = (*items)[i];
-    auto dv = co_await dv_by_index(s.validator_index);
-    if (!dv) {
-      failures.emplace_back(i, "unknown validator: " + dv.error().message);
-      continue;
-    }
-    const auto* share = own_share(*dv);
-    if (share == nullptr) {
-      failures.emplace_back(i, "unknown validator: not a validator of this cluster");
-      continue;
-    }
-    auto sig = crypto::bls::Signature::from_bytes(s.selection_proof);
-    if (!sig) {
-      failures.emplace_back(i, "malformed selection_proof");
-      continue;
-    }
-    eth::altair::SyncAggregatorSelectionData data{s.slot, s.subcommittee_index};
-    if (!crypto::bls::verify(share->first, eth::sync_selection_proof_signing_root(config, data), *sig)) {
-      failures.emplace_back(i, "invalid selection_proof: does not verify against this node's public share");
-      continue;
-    }
-    good.push_back(VerifiedSelection<SyncCommitteeSelection>{*dv, s, *sig});
-  }
-  stats_.partials_rejected += failures.size();
-  if (!failures.empty()) {
-    co_return make_response(400, http::kJson, indexed_error_body(400, "some selections failed validation", failures));
-  }
-  stats_.partials_accepted += good.size();
-  auto r = co_await guarded(backend_.sync_committee_selections(std::move(good)));
-  if (!r) co_return error_response(r.error());
-  Json arr = Json::array();
-  for (const auto& s : *r) arr.push_back(ssz::to_json(s));
+  for (const auto& sel : *r) arr.push_back(ssz::to_json(sel));
   co_return json_response(data_body(std::move(arr)));
 }
 
