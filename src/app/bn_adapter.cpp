@@ -58,6 +58,25 @@ SignedFamily sign_at(const Family& v, const eth::BLSSignature& sig) {
   }
 }
 
+/// A pre-deneb block as the produced-block family (the same type there); nullopt from deneb on, where the
+/// produced block carries blobs and proofs that only the decided value has.
+template <std::size_t I = 0>
+std::optional<beaconapi::VersionedProducedBlock> produced_of(const beaconapi::VersionedBeaconBlock& b) {
+  if constexpr (I == eth::kForkCount) {
+    return std::nullopt;
+  } else {
+    if (b.value.index() != I) return produced_of<I + 1>(b);
+    using P = std::variant_alternative_t<I, beaconapi::VersionedProducedBlock::Variant>;
+    using B = std::variant_alternative_t<I, beaconapi::VersionedBeaconBlock::Variant>;
+    if constexpr (std::is_same_v<P, B> && !std::is_same_v<B, std::monostate>) {
+      return beaconapi::VersionedProducedBlock{
+          beaconapi::VersionedProducedBlock::Variant(std::in_place_index<I>, std::get<I>(b.value))};
+    } else {
+      return std::nullopt;
+    }
+  }
+}
+
 template <class SignedFamily, class Family>
 SignedFamily sign_versioned(const Family& v, const eth::BLSSignature& sig) {
   return sign_at<SignedFamily, Family>(v, sig);
@@ -214,10 +233,13 @@ Task<Result<void>> BeaconNodeAdapter::submit(core::Duty duty, std::vector<core::
     case DutyType::kProposer: {
       for (const auto& s : aggregates) {
         const auto& block = std::get<beaconapi::VersionedBeaconBlock>(s.data.message);
-        auto it = decided_blocks_.find(duty.slot);
-        if (it == decided_blocks_.end() || !(core::block_of(it->second) == block))
-          co_return fail(BeaconError::kNoContents);
-        auto signed_block = sign_versioned<beaconapi::VersionedSignedProducedBlock>(it->second, s.data.signature.to_bytes());
+        std::optional<beaconapi::VersionedProducedBlock> produced;
+        if (auto it = decided_blocks_.find(duty.slot); it != decided_blocks_.end() && core::block_of(it->second) == block)
+          produced = it->second;
+        else
+          produced = produced_of(block);  // pre-deneb: the block is all there is
+        if (!produced) co_return fail(BeaconError::kNoContents);
+        auto signed_block = sign_versioned<beaconapi::VersionedSignedProducedBlock>(*produced, s.data.signature.to_bytes());
         r = co_await client_.publish_block(std::move(signed_block));
         if (!r) break;
       }

@@ -245,7 +245,7 @@ Task<Result<void, std::string>> DvNode::start() {
   if (cfg_.signer == SignerMode::kEmbedded) {
     auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx);
     if (!keys) co_return std::unexpected("--keystores-dir: " + keys.error());
-    signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx, *guard_,
+    signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx,
                                             cfg_.test_fault == TestFault::kBadPartials);
   }
 

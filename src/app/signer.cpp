@@ -74,15 +74,38 @@ Result<ShareKeys, std::string> load_share_keys(const std::filesystem::path& dir,
   return keys;
 }
 
+Root ShareSigner::root_of(const core::SignedMessage& message) const {
+  Root root = core::signing_root(config_, message);
+  if (corrupt_) root[0] ^= 0xff;  // test-only Byzantine behaviour: a valid signature over the wrong root
+  return root;
+}
+
 Result<core::ParSignedData> ShareSigner::sign(const core::Duty& duty, const core::PubKey& pubkey,
                                               const core::SignedMessage& message) {
   (void)duty;
   auto it = keys_.find(pubkey);
   if (it == keys_.end()) return fail(core::CoreError::kUnknownPubkey);
-  if (auto ok = guard_.check_and_record(pubkey, message); !ok) return std::unexpected(ok.error());
-  Root root = core::signing_root(config_, message);
-  if (corrupt_) root[0] ^= 0xff;  // test-only Byzantine behaviour: a valid signature over the wrong root
-  return core::ParSignedData{core::SignedData{message, it->second.sign(root)}, share_idx_};
+  return core::ParSignedData{core::SignedData{message, it->second.sign(root_of(message))}, share_idx_};
+}
+
+std::vector<Result<core::ParSignedData>> ShareSigner::sign_batch(const core::Duty& duty,
+                                                                 const std::vector<core::SignItem>& items) {
+  (void)duty;
+  std::map<Root, crypto::bls::G2> hashed;  // signing roots are public: caching them leaks nothing
+  std::vector<Result<core::ParSignedData>> out;
+  out.reserve(items.size());
+  for (const auto& item : items) {
+    auto it = keys_.find(item.pubkey);
+    if (it == keys_.end()) {
+      out.push_back(fail(core::CoreError::kUnknownPubkey));
+      continue;
+    }
+    const Root root = root_of(item.message);
+    auto h = hashed.find(root);
+    if (h == hashed.end()) h = hashed.emplace(root, crypto::bls::hash_to_g2(root)).first;
+    out.push_back(core::ParSignedData{core::SignedData{item.message, it->second.sign_hashed(h->second)}, share_idx_});
+  }
+  return out;
 }
 
 }  // namespace phx::app

@@ -36,23 +36,27 @@ using ShareKeys = std::map<core::PubKey, crypto::bls::SecretKey>;
 Result<ShareKeys, std::string> load_share_keys(const std::filesystem::path& dir, const core::KeyBook& book,
                                                ShareIdx share_idx);
 
-/// Signs with this node's shares after the slashing guard agreed.
+/// Signs with this node's shares. The slashing guard is the Workflow's, consulted before it asks for a
+/// signature. Immutable after construction, so safe on the Workflow's BLS worker thread.
 class ShareSigner final : public core::Signer {
  public:
-  /// `config`, `guard` not owned. `corrupt_for_test` makes every partial sign a different root (a Byzantine
-  /// node for `phalanx devnet --fault byzantine-one`; never set in production).
-  ShareSigner(const eth::ChainConfig& config, ShareKeys keys, ShareIdx share_idx, core::SlashingGuard& guard,
-              bool corrupt_for_test = false)
-      : config_(config), keys_(std::move(keys)), share_idx_(share_idx), guard_(guard), corrupt_(corrupt_for_test) {}
-  /// Errors: CoreError::kUnknownPubkey (no share for it), or the guard's refusal.
+  /// `config` not owned. `corrupt_for_test` makes every partial sign a different root (a Byzantine node for
+  /// `phalanx devnet --fault byzantine-one`; never set in production).
+  ShareSigner(const eth::ChainConfig& config, ShareKeys keys, ShareIdx share_idx, bool corrupt_for_test = false)
+      : config_(config), keys_(std::move(keys)), share_idx_(share_idx), corrupt_(corrupt_for_test) {}
+  /// Errors: CoreError::kUnknownPubkey (no share for it).
   Result<core::ParSignedData> sign(const core::Duty& duty, const core::PubKey& pubkey,
                                    const core::SignedMessage& message) override;
+  /// Hashes each distinct signing root to G2 once (a duty's validators mostly share one root), then one
+  /// constant-time scalar multiplication per item.
+  std::vector<Result<core::ParSignedData>> sign_batch(const core::Duty& duty,
+                                                      const std::vector<core::SignItem>& items) override;
 
  private:
+  Root root_of(const core::SignedMessage& message) const;
   const eth::ChainConfig& config_;
   ShareKeys keys_;
   ShareIdx share_idx_;
-  core::SlashingGuard& guard_;
   bool corrupt_;
 };
 

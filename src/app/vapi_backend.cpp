@@ -16,7 +16,8 @@ using ApiResult = vapi::ApiResult<T>;
 vapi::ApiError api_error(const std::error_code& ec) {
   if (ec == CoreError::kNotFound || ec == CoreError::kUnknownPubkey) return {404, ec.message()};
   if (ec == CoreError::kExpired) return {503, "duty deadline passed: " + ec.message()};
-  if (ec == CoreError::kConflict || ec == CoreError::kEquivocation || ec == CoreError::kWrongDataType)
+  if (ec == CoreError::kConflict || ec == CoreError::kEquivocation || ec == CoreError::kWrongDataType ||
+      ec == CoreError::kNoSelectionProof)
     return {400, ec.message()};
   if (ec.category() == std::error_code(slashing::SlashingError::kDoubleVote).category()) {
     if (ec == slashing::SlashingError::kStorage) return {500, "slashing protection unavailable: " + ec.message()};
@@ -126,12 +127,20 @@ Task<ApiResult<eth::altair::SyncCommitteeContribution>> WorkflowBackend::sync_co
 namespace {
 
 /// Submits one own partial per selection and awaits the combined signatures, in request order.
+/// The duty a selection's partial belongs to: (slot, type), and the subcommittee for sync selections.
+template <class Selection>
+Duty selection_duty(const Selection& s, DutyType type) {
+  Duty d{s.slot, type};
+  if constexpr (requires { s.subcommittee_index; }) d.subcommittee = s.subcommittee_index;
+  return d;
+}
+
 template <class Selection, class MakeMessage>
 Task<ApiResult<std::vector<Selection>>> exchange_selections(
     core::Workflow& wf, ShareIdx share_idx, DutyType type,
     std::vector<vapi::VerifiedSelection<Selection>> partials, MakeMessage make_message) {
   for (const auto& p : partials) {
-    const Duty duty{p.selection.slot, type};
+    const Duty duty = selection_duty(p.selection, type);
     std::vector<std::pair<core::PubKey, core::ParSignedData>> one;
     one.emplace_back(p.dv_pubkey, core::ParSignedData{core::SignedData{make_message(p.selection), p.partial_sig},
                                                       share_idx});
@@ -140,7 +149,7 @@ Task<ApiResult<std::vector<Selection>>> exchange_selections(
   std::vector<Selection> out;
   out.reserve(partials.size());
   for (const auto& p : partials) {
-    const Duty duty{p.selection.slot, type};
+    const Duty duty = selection_duty(p.selection, type);
     const core::PubKey pk = p.dv_pubkey;
     auto agg = co_await wf.await_aggregate_signature(duty, pk);
     if (!agg) co_return std::unexpected(api_error(agg.error()));
@@ -162,27 +171,15 @@ Task<ApiResult<std::vector<vapi::BeaconCommitteeSelection>>> WorkflowBackend::be
 
 Task<ApiResult<std::vector<vapi::SyncCommitteeSelection>>> WorkflowBackend::sync_committee_selections(
     std::vector<vapi::VerifiedSelection<vapi::SyncCommitteeSelection>> partials) {
-  // The workflow aggregates one sync subcommittee per validator and slot (its lowest): a validator in several
-  // subcommittees gets the combined proof of that one only; its other entries are left out of the answer (the
-  // VC then does not aggregate for them) instead of failing the whole request as a conflict.
-  std::map<std::pair<core::PubKey, std::uint64_t>, std::size_t> lowest;
-  for (std::size_t i = 0; i < partials.size(); ++i) {
-    const auto key = std::pair{core::PubKey(partials[i].dv_pubkey), partials[i].selection.slot.value};
-    auto [it, inserted] = lowest.emplace(key, i);
-    if (!inserted && partials[i].selection.subcommittee_index < partials[it->second].selection.subcommittee_index)
-      it->second = i;
-  }
-  std::vector<vapi::VerifiedSelection<vapi::SyncCommitteeSelection>> kept;
-  for (std::size_t i = 0; i < partials.size(); ++i) {
-    const auto key = std::pair{core::PubKey(partials[i].dv_pubkey), partials[i].selection.slot.value};
-    if (lowest[key] == i) kept.push_back(partials[i]);
-  }
-  partials = std::move(kept);
-  return exchange_selections<vapi::SyncCommitteeSelection>(
-      wf_, share_idx_, DutyType::kPrepareSyncContribution, std::move(partials),
-      [](const vapi::SyncCommitteeSelection& s) {
-        return core::SignedMessage{eth::altair::SyncAggregatorSelectionData{s.slot, s.subcommittee_index}};
-      });
+  // One duty per (slot, subcommittee): a validator in several subcommittees gets each combined proof.
+  for (const auto& p : partials)
+    if (p.selection.subcommittee_index >= core::kSyncSubcommitteeCount)
+      co_return std::unexpected(vapi::ApiError{400, "subcommittee_index must be below 4"});
+  auto message = [](const vapi::SyncCommitteeSelection& s) {
+    return core::SignedMessage{eth::altair::SyncAggregatorSelectionData{s.slot, s.subcommittee_index}};
+  };
+  co_return co_await exchange_selections<vapi::SyncCommitteeSelection>(wf_, share_idx_, DutyType::kPrepareSyncContribution,
+                                                                      std::move(partials), message);
 }
 
 Duty WorkflowBackend::duty_of(vapi::PartialKind kind, const vapi::PartialMessage& m) const {
@@ -202,7 +199,10 @@ Duty WorkflowBackend::duty_of(vapi::PartialKind kind, const vapi::PartialMessage
     case vapi::PartialKind::kSyncMessage:
       return {std::get<vapi::SyncMessage>(m).slot, DutyType::kSyncMessage};
     case vapi::PartialKind::kContributionAndProof:
-      return {std::get<eth::altair::ContributionAndProof>(m).contribution.slot, DutyType::kSyncContribution};
+    {
+      const auto& c = std::get<eth::altair::ContributionAndProof>(m).contribution;
+      return {c.slot, DutyType::kSyncContribution, c.subcommittee_index};
+    }
     case vapi::PartialKind::kRegistration: {
       // Every VC signs the same registration message only if they agree on its fields; the duty is the first
       // slot of the current epoch so that partials sent within one epoch meet.

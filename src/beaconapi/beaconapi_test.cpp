@@ -186,7 +186,23 @@ TEST(BeaconApiConfig, RejectsBadOrForeignSpecs) {
             "data.ALTAIR_FORK_EPOCH: expected a decimal string");
   body = mainnet_spec_body();
   body["data"]["GENESIS_FORK_VERSION"] = "0x90000069";
-  EXPECT_FALSE(parse_spec(body, mainnet_genesis()));
+  EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),
+            "data.GENESIS_FORK_VERSION: differs from the genesis (neither it nor the fork at epoch 0)");
+  // Lodestar: with Altair at genesis, getGenesis reports the Altair version; the spec keeps 0x00000000.
+  body = mainnet_spec_body();
+  body["data"]["ALTAIR_FORK_EPOCH"] = "0";
+  for (const char* k : {"DENEB_FORK_VERSION", "DENEB_FORK_EPOCH", "ELECTRA_FORK_VERSION", "ELECTRA_FORK_EPOCH",
+                        "FULU_FORK_VERSION", "FULU_FORK_EPOCH"})
+    body["data"].erase(k);
+  body["data"]["EIP4844_FORK_VERSION"] = "0x04000000";
+  body["data"]["EIP4844_FORK_EPOCH"] = "18446744073709551615";
+  auto altair_genesis = mainnet_genesis();
+  altair_genesis.genesis_fork_version = eth::mainnet_config().version_of(eth::Fork::kAltair);
+  auto lc = parse_spec(body, altair_genesis);
+  ASSERT_TRUE(lc) << lc.error().message();
+  EXPECT_EQ(lc->genesis_fork_version(), eth::mainnet_config().genesis_fork_version());
+  EXPECT_EQ(lc->fork_at(Epoch{0}), eth::Fork::kAltair);
+  EXPECT_EQ(lc->version_of(eth::Fork::kDeneb), (ByteArray<4>{0x04, 0, 0, 0}));
   EXPECT_EQ(parse_genesis(ssz::Json::parse(R"({"data":{"genesis_time":"1"}})")).error().message(),
             "data.genesis_validators_root: missing field");
 }
@@ -197,6 +213,13 @@ TEST(BeaconApiConfig, ForkScheduleIsCheckedAgainstSpec) {
     {"previous_version":"0x00000000","current_version":"0x01000000","epoch":"74240"}]})"));
   ASSERT_TRUE(s) << s.error().message();
   EXPECT_EQ(s->size(), 2u);
+  EXPECT_TRUE(check_fork_schedule(eth::mainnet_config(), *s));
+  // An unscheduled fork the node does not know (Lodestar 1.5.1 lists EIP4844 at FAR_FUTURE) is ignored.
+  eth::phase0::Fork eip4844;
+  eip4844.previous_version = ByteArray<4>{0x04, 0, 0, 0};
+  eip4844.current_version = ByteArray<4>{0x09, 0, 0, 0};
+  eip4844.epoch = eth::kFarFutureEpoch;
+  s->push_back(eip4844);
   EXPECT_TRUE(check_fork_schedule(eth::mainnet_config(), *s));
   (*s)[1].epoch = Epoch{1};
   EXPECT_EQ(check_fork_schedule(eth::mainnet_config(), *s).error().message(),

@@ -4,7 +4,7 @@ namespace phx::core {
 
 Result<bool> AggSigDB::store(const Duty& duty, const PubKey& pubkey, const SignedData& aggregate) {
   if (deadliner_.expired(duty)) return fail(CoreError::kExpired);
-  if (duty_type_of(aggregate.message) != duty.type) return fail(CoreError::kWrongDataType);
+  if (!fits(duty, aggregate.message)) return fail(CoreError::kWrongDataType);
   auto& m = data_[duty];
   auto it = m.find(pubkey);
   if (it != m.end()) {

@@ -269,7 +269,12 @@ Result<Duty> read_duty(Reader& r) {
   auto type = r.u8();
   if (!type) return std::unexpected(type.error());
   if (!is_valid_duty_type(*type)) return fail(CodecError::kBadDutyType);
-  return Duty{Slot{*slot}, static_cast<DutyType>(*type)};
+  auto sub = r.u8();
+  if (!sub) return std::unexpected(sub.error());
+  const auto t = static_cast<DutyType>(*type);
+  // Only per-subcommittee types carry one, below SYNC_COMMITTEE_SUBNET_COUNT: one encoding per duty.
+  if (is_per_subcommittee(t) ? *sub >= kSyncSubcommitteeCount : *sub != 0) return fail(CodecError::kBadDutyType);
+  return Duty{Slot{*slot}, t, *sub};
 }
 
 }  // namespace
@@ -278,6 +283,7 @@ Bytes encode_duty(const Duty& duty) {
   Bytes out;
   put_u64(out, duty.slot.value);
   put_u8(out, static_cast<std::uint8_t>(duty.type));
+  put_u8(out, static_cast<std::uint8_t>(duty.subcommittee));
   return out;
 }
 
@@ -376,7 +382,7 @@ Result<std::pair<Duty, std::vector<std::pair<PubKey, ParSignedData>>>> decode_pa
     if (!payload) return std::unexpected(payload.error());
     auto msg = message_from(*kind, *fork, *payload);
     if (!msg) return std::unexpected(msg.error());
-    if (duty_type_of(*msg) != duty->type) return fail(CodecError::kBadKind);
+    if (!fits(*duty, *msg)) return fail(CodecError::kBadKind);
     auto sig = crypto::bls::Signature::from_bytes(*sig_bytes);
     if (!sig) return fail(CodecError::kBadSignature);
     out.emplace_back(*pk, ParSignedData{SignedData{std::move(*msg), *sig}, ShareIdx{*share}});

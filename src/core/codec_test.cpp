@@ -43,9 +43,9 @@ bls::Signature sig(std::uint8_t seed) {
 }
 
 TEST(CoreCodec, DutyRoundTripsAndRejectsBadBytes) {
-  const Duty d{Slot{123456789}, DutyType::kSyncContribution};
+  const Duty d{Slot{123456789}, DutyType::kSyncContribution, 3};
   const Bytes b = encode_duty(d);
-  ASSERT_EQ(b.size(), 9u);
+  ASSERT_EQ(b.size(), 10u);
   EXPECT_EQ(*decode_duty(b), d);
   Bytes bad = b;
   bad[8] = 0;
@@ -53,6 +53,7 @@ TEST(CoreCodec, DutyRoundTripsAndRejectsBadBytes) {
   bad[8] = kDutyTypeCount + 1;
   EXPECT_EQ(err(decode_duty(bad)), CodecError::kBadDutyType);
   EXPECT_EQ(err(decode_duty(ByteSpan(b).first(8))), CodecError::kTruncated);
+  EXPECT_EQ(err(decode_duty(ByteSpan(b).first(9))), CodecError::kTruncated);
   Bytes longer = b;
   longer.push_back(0);
   EXPECT_EQ(err(decode_duty(longer)), CodecError::kTrailing);
@@ -181,10 +182,10 @@ TEST(CoreCodec, PartialBatchesRoundTripAndRejectBadSignaturesAndShares) {
   }
   // Bad signature bytes, share 0, kind of another duty.
   Bytes bad_sig = b;
-  bad_sig[9 + 4 + 48 + 4] ^= 0x40;  // set the infinity flag on a non-zero point: not an encoding
+  bad_sig[10 + 4 + 48 + 4] ^= 0x40;  // set the infinity flag on a non-zero point: not an encoding
   EXPECT_EQ(err(decode_partials(bad_sig)), CodecError::kBadSignature);
   Bytes zero_share = b;
-  std::fill(zero_share.begin() + 9 + 4 + 48, zero_share.begin() + 9 + 4 + 52, 0);
+  std::fill(zero_share.begin() + 10 + 4 + 48, zero_share.begin() + 10 + 4 + 52, 0);
   EXPECT_EQ(err(decode_partials(zero_share)), CodecError::kBadShare);
   Bytes wrong_duty = b;
   wrong_duty[8] = static_cast<std::uint8_t>(DutyType::kAttester);

@@ -329,7 +329,9 @@ TEST_F(CoreFixture, DutyDbServesBlocksAggregatesAndContributions) {
   sc.contribution.slot = kSlot;
   sc.contribution.subcommittee_index = 2;
   sc.contribution.beacon_block_root[0] = 7;
-  ASSERT_TRUE(db.store({kSlot, DutyType::kSyncContribution}, {{pk, sc}}).has_value());
+  // A contribution of subcommittee 2 belongs to duty (slot, sync_contribution, 2) only.
+  EXPECT_FALSE(db.store({kSlot, DutyType::kSyncContribution, 1}, {{pk, sc}}).has_value());
+  ASSERT_TRUE(db.store({kSlot, DutyType::kSyncContribution, 2}, {{pk, sc}}).has_value());
   EXPECT_TRUE(db.sync_contribution(kSlot, 2, sc.contribution.beacon_block_root).has_value());
   EXPECT_EQ(db.sync_contribution(kSlot, 1, sc.contribution.beacon_block_root).error(), CoreError::kNotFound);
 }

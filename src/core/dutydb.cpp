@@ -15,7 +15,7 @@ Result<void> DutyDB::store(const Duty& duty, const UnsignedDataSet& set) {
   // Check everything before changing anything.
   std::map<eth::CommitteeIndex, const eth::phase0::AttestationData*> new_att;
   for (const auto& [pk, u] : set) {
-    if (duty_type_of(u) != duty.type) return fail(CoreError::kWrongDataType);
+    if (!fits(duty, u)) return fail(CoreError::kWrongDataType);
     if (existing != data_.end()) {
       auto it = existing->second.find(pk);
       if (it != existing->second.end() && !(it->second == u)) return fail(CoreError::kConflict);
@@ -81,7 +81,7 @@ Result<beaconapi::VersionedAttestation> DutyDB::aggregate_attestation(
 
 Result<eth::altair::SyncCommitteeContribution> DutyDB::sync_contribution(
     Slot slot, std::uint64_t subcommittee_index, const Root& beacon_block_root) const {
-  auto it = data_.find(Duty{slot, DutyType::kSyncContribution});
+  auto it = data_.find(Duty{slot, DutyType::kSyncContribution, subcommittee_index});
   if (it == data_.end()) return fail(CoreError::kNotFound);
   for (const auto& [pk, u] : it->second) {
     const auto& c = std::get<SyncContributionData>(u).contribution;

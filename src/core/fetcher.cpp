@@ -37,11 +37,6 @@ std::uint64_t sync_subcommittee_of(std::uint64_t sync_committee_index) {
   return sync_committee_index / kSyncSubcommitteeSize;
 }
 
-std::optional<std::uint64_t> sync_subcommittee_for(const DutyDefinition& def) {
-  if (def.sync_committee_indices.empty()) return std::nullopt;
-  const auto lowest = *std::min_element(def.sync_committee_indices.begin(), def.sync_committee_indices.end());
-  return sync_subcommittee_of(lowest);
-}
 
 Fetcher::Fetcher(const eth::ChainConfig& config, BeaconNode& bn, FetcherWaits waits, FetcherOptions options)
     : config_(config), bn_(bn), waits_(std::move(waits)), options_(options) {}
@@ -182,10 +177,9 @@ Task<Result<UnsignedDataSet>> Fetcher::fetch_sync_contribution(Duty duty, std::m
   std::map<std::uint64_t, eth::altair::SyncCommitteeContribution> by_subcommittee;
   std::optional<Root> root;
   bool first = true;
+  const std::optional<std::uint64_t> sub = duty.subcommittee;  // defs: the members of this subcommittee
   for (const auto& [pk, def] : defs) {
-    const auto sub = sync_subcommittee_for(def);
-    if (!sub) continue;
-    const Duty prepare{duty.slot, DutyType::kPrepareSyncContribution};
+    const Duty prepare{duty.slot, DutyType::kPrepareSyncContribution, duty.subcommittee};
     auto proof = co_await selection(prepare, pk, first);
     first = false;
     if (!proof) {

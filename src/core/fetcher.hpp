@@ -31,10 +31,6 @@ bool is_sync_committee_aggregator(const eth::BLSSignature& selection_proof);
 /// The sync subcommittee of a position in the sync committee (index / (SYNC_COMMITTEE_SIZE /
 /// SYNC_COMMITTEE_SUBNET_COUNT)).
 std::uint64_t sync_subcommittee_of(std::uint64_t sync_committee_index);
-/// The subcommittee a validator contributes for: the one of its lowest sync-committee position (one
-/// contribution per validator and slot; the (duty, pubkey) keying of the stores allows only one).
-/// nullopt when `def` has no position.
-std::optional<std::uint64_t> sync_subcommittee_for(const DutyDefinition& def);
 
 /// Options of the fetcher.
 struct FetcherOptions {

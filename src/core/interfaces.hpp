@@ -125,15 +125,29 @@ class ParSigExchange {
   virtual void subscribe_received(ReceivedFn fn) = 0;
 };
 
+/// One message to sign for a validator.
+struct SignItem {
+  PubKey pubkey{};
+  SignedMessage message;
+};
+
 /// Signs with this node's key shares (embedded mode, no external VC). Implementations keep the secrets
-/// (move-only, zeroized) and sign in constant time.
+/// (move-only, zeroized) and sign in constant time. The Workflow consults the SlashingGuard before it asks
+/// for any signature and calls the signer on its BLS worker thread (one at a time): implementations must not
+/// touch io-thread state.
 class Signer {
  public:
   virtual ~Signer() = default;
-  /// This node's partial signature over `message` for the validator `pubkey`. Errors: unknown pubkey, or the
-  /// slashing guard's refusal.
-  virtual Result<ParSignedData> sign(const Duty& duty, const PubKey& pubkey,
-                                     const SignedMessage& message) = 0;
+  /// This node's partial signature over `message` for the validator `pubkey`. Errors: unknown pubkey.
+  virtual Result<ParSignedData> sign(const Duty& duty, const PubKey& pubkey, const SignedMessage& message) = 0;
+  /// Result i signs items[i]. The default signs one by one; implementations may share work between items
+  /// (e.g. hash a signing root common to many validators once).
+  virtual std::vector<Result<ParSignedData>> sign_batch(const Duty& duty, const std::vector<SignItem>& items) {
+    std::vector<Result<ParSignedData>> out;
+    out.reserve(items.size());
+    for (const auto& it : items) out.push_back(sign(duty, it.pubkey, it.message));
+    return out;
+  }
 };
 
 /// Slashing protection consulted before any signature leaves the node. Fails closed: an error means "do not

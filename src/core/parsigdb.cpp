@@ -9,7 +9,7 @@ ParSigDB::ParSigDB(const eth::ChainConfig& config, const KeyBook& keys, const De
 
 Result<ParSigStored> ParSigDB::store(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial) {
   if (deadliner_.expired(duty)) return fail(CoreError::kExpired);
-  if (duty_type_of(partial.data.message) != duty.type) return fail(CoreError::kWrongDataType);
+  if (!fits(duty, partial.data.message)) return fail(CoreError::kWrongDataType);
   if (keys_.find(pubkey) == nullptr) return fail(CoreError::kUnknownPubkey);
   if (partial.share_idx.value == 0 || partial.share_idx.value > keys_.share_count())
     return fail(CoreError::kUnknownShare);

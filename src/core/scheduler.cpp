@@ -6,8 +6,10 @@
 #include "core/scheduler.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "base/log.hpp"
+#include "core/fetcher.hpp"
 
 namespace phx::core {
 
@@ -78,7 +80,32 @@ Task<Result<void>> Scheduler::resolve_validators() {
   co_return Result<void>{};
 }
 
-Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch) {
+std::map<std::uint64_t, PubKey> Scheduler::active_by_index() const {
+  std::map<std::uint64_t, PubKey> by_index;
+  for (const auto& [pk, v] : validators_)
+    if (v.active) by_index[v.index.value] = pk;
+  return by_index;
+}
+
+Task<Result<std::map<Slot, std::map<PubKey, DutyDefinition>>>> Scheduler::fetch_proposers(
+    Epoch epoch, const std::map<std::uint64_t, PubKey>& by_index) {
+  std::map<Slot, std::map<PubKey, DutyDefinition>> out;
+  auto prop = co_await bn_.proposer_duties(epoch);
+  if (!prop) co_return std::unexpected(prop.error());
+  for (const auto& p : *prop) {
+    auto it = by_index.find(p.validator_index.value);
+    if (it == by_index.end() || p.pubkey != it->second) continue;
+    if (clock_.epoch_of(p.slot) != epoch) continue;
+    if (p.slot.value == 0) continue;  // the genesis block: BNs list a proposer for slot 0, nobody proposes
+    DutyDefinition def;
+    def.pubkey = p.pubkey;
+    def.validator_index = p.validator_index;
+    out[p.slot][p.pubkey] = def;
+  }
+  co_return out;
+}
+
+Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch, bool ahead) {
   // Validators are looked up again once per epoch (newly activated ones join); with an old answer at hand a
   // failed refresh is not fatal.
   if (validators_.empty() || !validators_epoch_ || *validators_epoch_ < epoch) {
@@ -86,15 +113,12 @@ Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch) {
     if (!v && validators_.empty()) co_return v;
     if (v) validators_epoch_ = epoch;
   }
+  const std::map<std::uint64_t, PubKey> by_index = active_by_index();
   std::vector<ValidatorIndex> indices;
-  std::map<std::uint64_t, PubKey> by_index;
-  for (const auto& [pk, v] : validators_) {
-    if (!v.active) continue;
-    indices.push_back(v.index);
-    by_index[v.index.value] = pk;
-  }
+  for (const auto& [i, pk] : by_index) indices.push_back(ValidatorIndex{i});
   EpochDuties out;
   out.epoch = epoch;
+  out.proposers_final = !ahead;
   if (!indices.empty()) {
     auto att = co_await bn_.attester_duties(epoch, indices);
     if (!att) co_return std::unexpected(att.error());
@@ -104,17 +128,9 @@ Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch) {
       if (clock_.epoch_of(a.slot) != epoch) continue;
       out.attesters[a.slot][a.def.pubkey] = a.def;
     }
-    auto prop = co_await bn_.proposer_duties(epoch);
+    auto prop = co_await fetch_proposers(epoch, by_index);
     if (!prop) co_return std::unexpected(prop.error());
-    for (const auto& p : *prop) {
-      auto it = by_index.find(p.validator_index.value);
-      if (it == by_index.end() || p.pubkey != it->second) continue;
-      if (clock_.epoch_of(p.slot) != epoch) continue;
-      DutyDefinition def;
-      def.pubkey = p.pubkey;
-      def.validator_index = p.validator_index;
-      out.proposers[p.slot][p.pubkey] = def;
-    }
+    out.proposers = std::move(*prop);
     if (clock_.config().fork_at(epoch) >= eth::Fork::kAltair) {
       auto sync = co_await bn_.sync_duties(epoch, indices);
       if (!sync) co_return std::unexpected(sync.error());
@@ -130,6 +146,23 @@ Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch) {
   co_return Result<void>{};
 }
 
+bool Scheduler::proposers_provisional(Epoch epoch) const {
+  auto it = epochs_.find(epoch);
+  return it != epochs_.end() && !it->second.proposers_final;
+}
+
+Task<Result<void>> Scheduler::refresh_proposers(Epoch epoch) {
+  auto prop = co_await fetch_proposers(epoch, active_by_index());
+  if (!prop) co_return std::unexpected(prop.error());
+  auto it = epochs_.find(epoch);
+  if (it == epochs_.end()) co_return Result<void>{};  // forgotten meanwhile
+  if (it->second.proposers != *prop)
+    log::info("scheduler: proposers of epoch {} changed since they were asked for ahead", epoch.value);
+  it->second.proposers = std::move(*prop);
+  it->second.proposers_final = true;
+  co_return Result<void>{};
+}
+
 std::vector<Duty> Scheduler::duties_at(Slot slot, SlotTick tick) const {
   std::vector<Duty> out;
   auto eit = epochs_.find(clock_.epoch_of(slot));
@@ -138,6 +171,10 @@ std::vector<Duty> Scheduler::duties_at(Slot slot, SlotTick tick) const {
   const bool attesters = e.attesters.contains(slot);
   const bool proposer = e.proposers.contains(slot);
   const bool sync = !e.sync.empty();
+  // The subcommittees in which the cluster's sync-committee members sit (one aggregation duty each).
+  std::set<std::uint64_t> subs;
+  for (const auto& [pk, def] : e.sync)
+    for (const auto i : def.sync_committee_indices) subs.insert(sync_subcommittee_of(i));
   switch (tick) {
     case SlotTick::kStart:
       if (proposer) {
@@ -145,7 +182,7 @@ std::vector<Duty> Scheduler::duties_at(Slot slot, SlotTick tick) const {
         out.push_back(Duty{slot, options_.builder_proposals ? DutyType::kBuilderProposer : DutyType::kProposer});
       }
       if (attesters) out.push_back(Duty{slot, DutyType::kPrepareAggregator});
-      if (sync) out.push_back(Duty{slot, DutyType::kPrepareSyncContribution});
+      for (const auto s : subs) out.push_back(Duty{slot, DutyType::kPrepareSyncContribution, s});
       if (options_.builder_registrations && slot == clock_.epoch_start(e.epoch) && !validators_.empty())
         out.push_back(Duty{slot, DutyType::kBuilderRegistration});
       break;
@@ -155,7 +192,7 @@ std::vector<Duty> Scheduler::duties_at(Slot slot, SlotTick tick) const {
       break;
     case SlotTick::kTwoThirds:
       if (attesters) out.push_back(Duty{slot, DutyType::kAggregator});
-      if (sync) out.push_back(Duty{slot, DutyType::kSyncContribution});
+      for (const auto s : subs) out.push_back(Duty{slot, DutyType::kSyncContribution, s});
       break;
   }
   return out;
@@ -191,9 +228,13 @@ std::map<PubKey, DutyDefinition> Scheduler::definitions(const Duty& duty) const 
       break;
     }
     case DutyType::kSyncMessage:
+      out = e.sync;
+      break;
     case DutyType::kPrepareSyncContribution:
     case DutyType::kSyncContribution:
-      out = e.sync;
+      for (const auto& [pk, def] : e.sync)
+        for (const auto i : def.sync_committee_indices)
+          if (sync_subcommittee_of(i) == duty.subcommittee) out[pk] = def;
       break;
     default:
       break;

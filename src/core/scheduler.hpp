@@ -63,6 +63,9 @@ struct EpochDuties {
   std::map<Slot, std::map<PubKey, DutyDefinition>> attesters;  ///< by slot, the cluster's attesters
   std::map<Slot, std::map<PubKey, DutyDefinition>> proposers;  ///< by slot, the cluster's proposers
   std::map<PubKey, DutyDefinition> sync;                        ///< the cluster's sync-committee members
+  /// False when the proposers were asked for before the epoch began: the BN's answer for the next epoch is
+  /// a guess (the proposer shuffling depends on the RANDAO mix at the end of the previous epoch).
+  bool proposers_final = true;
 };
 
 /// Options of the scheduler.
@@ -83,7 +86,13 @@ class Scheduler {
   /// Resolves attester, proposer and sync duties of `epoch` for the active cluster validators (validators are
   /// looked up again first when none are known or the last lookup was for an earlier epoch). Replaces what was known about `epoch`. Errors: the BN's (the
   /// epoch is then left unresolved, so the next call retries).
-  Task<Result<void>> resolve_epoch(Epoch epoch);
+  /// `ahead`: asked before `epoch` began, so its proposers are provisional (see refresh_proposers).
+  Task<Result<void>> resolve_epoch(Epoch epoch, bool ahead = false);
+  /// True iff `epoch` is resolved with provisional proposers.
+  bool proposers_provisional(Epoch epoch) const;
+  /// Asks the BN for `epoch`'s proposers again (call once the epoch has begun) and replaces the provisional
+  /// ones. Errors: the BN's (the provisional proposers stay, the next call retries).
+  Task<Result<void>> refresh_proposers(Epoch epoch);
   /// True iff `epoch` has been resolved.
   bool resolved(Epoch epoch) const { return epochs_.contains(epoch); }
 
@@ -113,6 +122,12 @@ class Scheduler {
   std::map<PubKey, ValidatorRef> validators_;
   std::optional<Epoch> validators_epoch_;  // the epoch validators_ was last refreshed for
   std::map<Epoch, EpochDuties> epochs_;
+
+  /// `epoch`'s proposers among `by_index` (validator index → DV key) as the BN lists them now.
+  Task<Result<std::map<Slot, std::map<PubKey, DutyDefinition>>>> fetch_proposers(
+      Epoch epoch, const std::map<std::uint64_t, PubKey>& by_index);
+  /// Active validators by index.
+  std::map<std::uint64_t, PubKey> active_by_index() const;
 };
 
 }  // namespace phx::core

@@ -43,6 +43,10 @@ const char* to_string(CoreError e) {
       return "empty input";
     case CoreError::kNotDirectlySigned:
       return "data is signed only inside an envelope (no direct signing root)";
+    case CoreError::kNoSelectionProof:
+      return "this node's validator client sent no selection proof for the slot through the DVT selection "
+             "endpoints (POST /eth/v1/validator/{beacon,sync}_committee_selections): a distributed validator "
+             "aggregates only with the cluster's combined selection proof";
   }
   return "unknown core error";
 }
@@ -80,7 +84,10 @@ bool is_valid_duty_type(std::uint8_t t) {
 }
 
 std::string to_string(const Duty& d) {
-  return std::string(to_string(d.type)) + "/" + std::to_string(d.slot.value);
+  std::string s(to_string(d.type));
+  s.append("/").append(std::to_string(d.slot.value));
+  if (is_per_subcommittee(d.type)) s.append("/").append(std::to_string(d.subcommittee));
+  return s;
 }
 
 // ---- KeyBook ----
@@ -240,8 +247,23 @@ Root hash_tree_root(const UnsignedData& u) {
       u);
 }
 
+bool fits(const Duty& duty, const UnsignedData& u) {
+  if (duty_type_of(u) != duty.type) return false;
+  if (const auto* c = std::get_if<SyncContributionData>(&u)) return c->contribution.subcommittee_index == duty.subcommittee;
+  return duty.subcommittee == 0 || is_per_subcommittee(duty.type);
+}
+
+bool fits(const Duty& duty, const SignedMessage& m) {
+  if (duty_type_of(m) != duty.type) return false;
+  if (const auto* s = std::get_if<eth::altair::SyncAggregatorSelectionData>(&m))
+    return s->subcommittee_index == duty.subcommittee;
+  if (const auto* c = std::get_if<eth::altair::ContributionAndProof>(&m))
+    return c->contribution.subcommittee_index == duty.subcommittee;
+  return duty.subcommittee == 0;
+}
+
 Result<Root> signing_root(const eth::ChainConfig& config, const Duty& duty, const UnsignedData& u) {
-  if (duty_type_of(u) != duty.type) return fail(CoreError::kWrongDataType);
+  if (!fits(duty, u)) return fail(CoreError::kWrongDataType);
   if (const auto* a = std::get_if<AttesterData>(&u)) return eth::attestation_signing_root(config, a->data);
   if (const auto* p = std::get_if<ProposalData>(&u))
     return with_inner_block(p->block, [&](const auto& b) { return eth::block_signing_root(config, b); });

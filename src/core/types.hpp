@@ -39,6 +39,7 @@ enum class CoreError {
   kMismatchedRoots = 12,    ///< partials handed to aggregation do not share one signing root
   kEmpty = 13,              ///< an empty set where at least one item is required
   kNotDirectlySigned = 14,  ///< unsigned data that is signed only inside an envelope with more fields
+  kNoSelectionProof = 15,   ///< VC mode: aggregation asked for without the VC's partial selection proof
 };
 /// Human-readable reason for `e`.
 const char* to_string(CoreError e);
@@ -69,10 +70,20 @@ bool is_valid_duty_type(std::uint8_t t);
 struct Duty {
   Slot slot{};                          ///< the duty's slot
   DutyType type = DutyType::kAttester;  ///< the duty's type
+  /// kPrepareSyncContribution and kSyncContribution: the sync subcommittee (0 … 3), one duty per subcommittee
+  /// the cluster's sync-committee members sit in; 0 for every other type.
+  std::uint64_t subcommittee = 0;
   auto operator<=>(const Duty&) const = default;
   bool operator==(const Duty&) const = default;
 };
-/// "attester/123" style text for logs.
+/// True for the duty types that exist once per sync subcommittee (Duty::subcommittee).
+constexpr bool is_per_subcommittee(DutyType t) {
+  return t == DutyType::kPrepareSyncContribution || t == DutyType::kSyncContribution;
+}
+/// Sync subcommittees (SYNC_COMMITTEE_SUBNET_COUNT).
+inline constexpr std::uint64_t kSyncSubcommitteeCount = 4;
+
+/// "attester/123" style text for logs; "sync_contribution/123/2" for per-subcommittee duties.
 std::string to_string(const Duty& d);
 /// Prints a duty (GoogleTest and logs).
 inline std::ostream& operator<<(std::ostream& os, const Duty& d) {
@@ -241,6 +252,10 @@ struct SignedData {
 };
 /// The duty type that signs messages of this kind.
 DutyType duty_type_of(const SignedMessage& m);
+/// True iff `u` / `m` belongs to `duty`: its type, and for per-subcommittee duties its subcommittee
+/// (SyncCommitteeContribution.subcommittee_index, SyncAggregatorSelectionData.subcommittee_index).
+bool fits(const Duty& duty, const UnsignedData& u);
+bool fits(const Duty& duty, const SignedMessage& m);
 /// The signing root of `m` on `config` (eth::duty signing helpers).
 Root signing_root(const eth::ChainConfig& config, const SignedMessage& m);
 /// hash_tree_root of the SSZ object inside `m` (randao: of the epoch; selection proof: of the slot).

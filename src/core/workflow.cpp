@@ -57,6 +57,15 @@ DeadlinePolicy policy_of(const eth::ChainConfig& config, const WorkflowOptions& 
   return p;
 }
 
+/// Counts a job on the BLS worker thread for its lifetime (test drivers of virtual time wait for none).
+struct InFlight {
+  std::size_t& n;
+  explicit InFlight(std::size_t& c) : n(c) { ++n; }
+  ~InFlight() { --n; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+};
+
 /// Waits (on `ev`) until `query` stops answering kNotFound, `duty` expires, or the workflow stops.
 template <class T>
 Task<Result<T>> wait_until(runtime::Event& ev, const Deadliner& deadliner, const bool& stopping, Duty duty,
@@ -101,6 +110,7 @@ std::string to_json_line(const DutyResult& result) {
   std::string out = "{\"duty\":\"";
   out += to_string(r.duty.type);
   out += "\",\"slot\":" + std::to_string(r.duty.slot.value);
+  if (is_per_subcommittee(r.duty.type)) out += ",\"subcommittee\":" + std::to_string(r.duty.subcommittee);
   out += ",\"success\":";
   out += r.success ? "true" : "false";
   out += ",\"last_step\":\"";
@@ -166,6 +176,7 @@ struct Workflow::DutyState {
   std::set<PubKey> done;                  // validators aggregated (and submitted, where submitted)
   std::set<PubKey> aggregated;            // validators with an aggregate stored
   std::map<PubKey, Root> own_roots;       // what this node signed / accepted from its VC, per validator
+  std::set<PubKey> signing;               // handed to the embedded signer, partial not back yet
   std::map<PubKey, ThresholdSet> pending; // threshold sets waiting for aggregation
   bool aggregation_posted = false;
   std::optional<Root> sync_root;          // decided head root (sync message duties)
@@ -254,8 +265,8 @@ Task<void> Workflow::sleep_until(TimePoint t) {
   }
 }
 
-Task<void> Workflow::resolve_epoch_task(Epoch epoch) {
-  auto r = co_await scheduler_.resolve_epoch(epoch);
+Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead) {
+  auto r = co_await scheduler_.resolve_epoch(epoch, ahead);
   resolving_.erase(epoch);
   if (!r) {
     ++metrics_.beacon_errors;
@@ -280,10 +291,17 @@ Task<void> Workflow::run_scheduler() {
       resolving_.insert(epoch);
       co_await resolve_epoch_task(epoch);
     }
+    if (tick == SlotTick::kStart && scheduler_.proposers_provisional(epoch)) {
+      // Proposer duties asked for during the previous epoch may have changed (RANDAO): ask again now.
+      if (auto r = co_await scheduler_.refresh_proposers(epoch); !r) {
+        ++metrics_.beacon_errors;
+        log::warn("workflow: proposers of epoch {} not refreshed: {}", epoch.value, error_text(r.error()));
+      }
+    }
     const Epoch next{epoch.value + 1};
     if (scheduler_.resolved(epoch) && !scheduler_.resolved(next) && !resolving_.contains(next)) {
       resolving_.insert(next);
-      tasks_.spawn(resolve_epoch_task(next));
+      tasks_.spawn(resolve_epoch_task(next, true));
     }
     if (tick == SlotTick::kStart && epoch.value > 1) scheduler_.forget_before(Epoch{epoch.value - 1});
     expire_duties();
@@ -364,8 +382,9 @@ void Workflow::trigger(const Duty& duty) {
   // Aggregation duties need the selection proofs of their slot: when this node started after that point
   // (late start), the duty is not this node's to track.
   if (duty.type == DutyType::kAggregator || duty.type == DutyType::kSyncContribution) {
-    const Duty prep{duty.slot, duty.type == DutyType::kAggregator ? DutyType::kPrepareAggregator
-                                                                  : DutyType::kPrepareSyncContribution};
+    const Duty prep{duty.slot,
+                    duty.type == DutyType::kAggregator ? DutyType::kPrepareAggregator : DutyType::kPrepareSyncContribution,
+                    duty.subcommittee};
     auto it = duties_.find(prep);
     if (it == duties_.end() || !it->second->triggered) return;
   }
@@ -381,10 +400,7 @@ void Workflow::trigger(const Duty& duty) {
     return;
   }
   // Signed without consensus: the scheduled set is what completes the duty.
-  for (const auto& [pk, def] : st->defs) {
-    if (duty.type == DutyType::kPrepareSyncContribution && !sync_subcommittee_for(def)) continue;
-    st->expected.insert(pk);
-  }
+  for (const auto& [pk, def] : st->defs) st->expected.insert(pk);
   track(duty, Step::kDecided);
   if (options_.mode == SigningMode::kEmbedded) sign_without_consensus(duty);
   check_complete(duty);
@@ -433,10 +449,9 @@ Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs)
 void Workflow::sign_without_consensus(const Duty& duty) {
   DutyState* st = state(duty);
   if (st == nullptr) return;
-  std::vector<std::pair<PubKey, ParSignedData>> partials;
+  std::vector<SignItem> items;
   for (const auto& pk : st->expected) {
-    if (st->own_roots.contains(pk)) continue;
-    const DutyDefinition& def = st->defs[pk];
+    if (st->own_roots.contains(pk) || st->signing.contains(pk)) continue;
     SignedMessage msg;
     switch (duty.type) {
       case DutyType::kRandao:
@@ -446,7 +461,7 @@ void Workflow::sign_without_consensus(const Duty& duty) {
         msg = SelectionProofMessage{duty.slot};
         break;
       case DutyType::kPrepareSyncContribution:
-        msg = eth::altair::SyncAggregatorSelectionData{duty.slot, *sync_subcommittee_for(def)};
+        msg = eth::altair::SyncAggregatorSelectionData{duty.slot, duty.subcommittee};
         break;
       case DutyType::kBuilderRegistration: {
         eth::phase0::ValidatorRegistrationV1 reg{};
@@ -460,15 +475,9 @@ void Workflow::sign_without_consensus(const Duty& duty) {
       default:
         return;
     }
-    auto p = ports_.signer->sign(duty, pk, msg);
-    if (!p) {
-      ++metrics_.signer_errors;
-      fail_duty(duty, "signer: " + error_text(p.error()));
-      continue;
-    }
-    partials.emplace_back(pk, std::move(*p));
+    items.push_back(SignItem{pk, std::move(msg)});
   }
-  if (!partials.empty()) (void)own_partials(duty, partials);
+  sign_items(duty, std::move(items));
 }
 
 void Workflow::on_decided(const Duty& duty, const UnsignedDataSet& set) {
@@ -502,9 +511,9 @@ void Workflow::on_decided(const Duty& duty, const UnsignedDataSet& set) {
 void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
   DutyState* st = state(duty);
   if (st == nullptr) return;
-  std::vector<std::pair<PubKey, ParSignedData>> partials;
+  std::vector<SignItem> items;
   for (const auto& [pk, u] : set) {
-    if (st->own_roots.contains(pk)) continue;
+    if (st->own_roots.contains(pk) || st->signing.contains(pk)) continue;
     const ValidatorRef* v = scheduler_.validator(pk);
     SignedMessage msg;
     std::string missing;
@@ -527,7 +536,7 @@ void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
             }
             msg = make_aggregate_and_proof(d.attestation, v->index, proof->signature.to_bytes());
           } else if constexpr (std::is_same_v<T, SyncContributionData>) {
-            auto proof = aggsigdb_.get(Duty{duty.slot, DutyType::kPrepareSyncContribution}, pk);
+            auto proof = aggsigdb_.get(Duty{duty.slot, DutyType::kPrepareSyncContribution, duty.subcommittee}, pk);
             if (!proof || v == nullptr) {
               missing = "no aggregated sync selection proof or validator index";
               return;
@@ -545,14 +554,60 @@ void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
       fail_duty(duty, "sign: " + missing);
       continue;
     }
-    auto p = ports_.signer->sign(duty, pk, msg);
-    if (!p) {
-      ++metrics_.signer_errors;
-      fail_duty(duty, "signer: " + error_text(p.error()));
+    items.push_back(SignItem{pk, std::move(msg)});
+  }
+  sign_items(duty, std::move(items));
+}
+
+void Workflow::sign_items(const Duty& duty, std::vector<SignItem> items) {
+  DutyState* st = state(duty);
+  if (st == nullptr || items.empty()) return;
+  // Slashing protection first, on the io thread: nothing it refuses is ever signed.
+  std::vector<SignItem> allowed;
+  allowed.reserve(items.size());
+  for (auto& item : items) {
+    auto guard = ports_.guard.check_and_record(item.pubkey, item.message);
+    if (!guard) {
+      ++metrics_.slashing_refusals;
+      st->tracked = true;
+      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
       continue;
     }
-    partials.emplace_back(pk, std::move(*p));
+    st->signing.insert(item.pubkey);
+    allowed.push_back(std::move(item));
   }
+  if (allowed.empty()) return;
+  if (!options_.bls_off_thread) {
+    on_signed(duty, allowed, ports_.signer->sign_batch(duty, allowed));
+    return;
+  }
+  tasks_.spawn(sign_off_thread(duty, std::move(allowed)));
+}
+
+Task<std::vector<Result<ParSignedData>>> Workflow::run_signer(Duty duty, const std::vector<SignItem>& items) {
+  co_return ports_.signer->sign_batch(duty, items);  // on the worker thread: the signer touches only its keys
+}
+
+Task<void> Workflow::sign_off_thread(Duty duty, std::vector<SignItem> items) {
+  InFlight in_flight(in_flight_);
+  auto work = run_signer(duty, items);
+  auto results = co_await asio::co_spawn(worker(), std::move(work), asio::use_awaitable);
+  on_signed(duty, items, results);
+}
+
+void Workflow::on_signed(const Duty& duty, const std::vector<SignItem>& items,
+                         const std::vector<Result<ParSignedData>>& results) {
+  std::vector<std::pair<PubKey, ParSignedData>> partials;
+  for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
+    if (!results[i]) {
+      ++metrics_.signer_errors;
+      fail_duty(duty, "signer: " + error_text(results[i].error()));
+      continue;
+    }
+    partials.emplace_back(items[i].pubkey, results[i].value());
+  }
+  if (auto it = duties_.find(duty); it != duties_.end())
+    for (const auto& item : items) it->second->signing.erase(item.pubkey);
   if (!partials.empty()) (void)own_partials(duty, partials);
 }
 
@@ -670,7 +725,7 @@ void Workflow::aggregate_pending(const Duty& duty) {
   st.pending.clear();
   if (sets.empty()) return;
   track(duty, Step::kPartialsIn);
-  if (options_.aggregate_off_thread) {
+  if (options_.bls_off_thread) {
     tasks_.spawn(aggregate_off_thread(duty, std::move(sets)));
     return;
   }
@@ -681,15 +736,15 @@ Task<std::vector<AggregateOutcome>> Workflow::run_sigagg(std::vector<ThresholdSe
   co_return sigagg_.aggregate(sets);  // on the worker thread: touches only sigagg_ (one worker: serialised)
 }
 
-Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets) {
-  struct InFlight {
-    std::size_t& n;
-    explicit InFlight(std::size_t& c) : n(c) { ++n; }
-    ~InFlight() { --n; }
-  } in_flight(in_flight_);
+asio::thread_pool::executor_type Workflow::worker() {
   if (!pool_) pool_ = std::make_unique<asio::thread_pool>(1);
+  return pool_->get_executor();
+}
+
+Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets) {
+  InFlight in_flight(in_flight_);
   auto work = run_sigagg(std::move(sets));
-  auto outcomes = co_await asio::co_spawn(pool_->get_executor(), std::move(work), asio::use_awaitable);
+  auto outcomes = co_await asio::co_spawn(worker(), std::move(work), asio::use_awaitable);
   on_aggregated(duty, outcomes);
 }
 
@@ -740,6 +795,21 @@ void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcom
 }
 
 Task<void> Workflow::submit(Duty duty, std::vector<Submission> subs) {
+  if (duty.type == DutyType::kProposer) {
+    // Peers' partials can complete the aggregate before this node's own QBFT instance decides; a full block
+    // is published with the contents (blobs) decided here, so wait for the decision (or the deadline).
+    std::function<Result<bool>()> q = [this, duty]() -> Result<bool> {
+      auto it = duties_.find(duty);
+      if (it == duties_.end()) return fail(CoreError::kExpired);
+      if (!it->second->decided) return fail(CoreError::kNotFound);
+      return true;
+    };
+    auto decided = co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+    if (!decided) {
+      fail_duty(duty, "submit: not decided here: " + error_text(decided.error()));
+      co_return;
+    }
+  }
   std::vector<PubKey> pubkeys;
   pubkeys.reserve(subs.size());
   for (const auto& s : subs) pubkeys.push_back(s.pubkey);
@@ -804,9 +874,25 @@ Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
   co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
 }
 
+bool Workflow::vc_sent_selections(const Duty& prepare) const {
+  // Only with the VC's partial selection proofs can the cluster's combined proof select an aggregator and the
+  // aggregation duty be decided; a VC without the DVT selection endpoints (Lodestar 1.5.1) would otherwise
+  // wait here until the deadline and, serial per slot, miss its next duties.
+  if (options_.mode != SigningMode::kValidatorClient) return true;
+  auto it = duties_.find(prepare);
+  if (it != duties_.end() && !it->second->own_roots.empty()) return true;
+  log::info("workflow: {} asked for by the validator client without its selection proofs: refused at once",
+            to_string(Duty{prepare.slot,
+                           prepare.type == DutyType::kPrepareAggregator ? DutyType::kAggregator
+                                                                        : DutyType::kSyncContribution,
+                           prepare.subcommittee}));
+  return false;
+}
+
 Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestation(
     Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
   const Duty duty{slot, DutyType::kAggregator};
+  if (!vc_sent_selections(Duty{slot, DutyType::kPrepareAggregator})) co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<beaconapi::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
     return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
   };
@@ -816,7 +902,10 @@ Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestat
 Task<Result<eth::altair::SyncCommitteeContribution>> Workflow::await_sync_contribution(Slot slot,
                                                                                       std::uint64_t subcommittee_index,
                                                                                       Root beacon_block_root) {
-  const Duty duty{slot, DutyType::kSyncContribution};
+  if (subcommittee_index >= kSyncSubcommitteeCount) co_return fail(CoreError::kNotFound);
+  const Duty duty{slot, DutyType::kSyncContribution, subcommittee_index};
+  if (!vc_sent_selections(Duty{slot, DutyType::kPrepareSyncContribution, subcommittee_index}))
+    co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<eth::altair::SyncCommitteeContribution>()> q = [this, slot, subcommittee_index,
                                                                         beacon_block_root] {
     return dutydb_.sync_contribution(slot, subcommittee_index, beacon_block_root);
@@ -860,6 +949,10 @@ Result<void> Workflow::request_exit(const PubKey& pubkey, Epoch epoch) {
   msg.exit.epoch = epoch;
   msg.exit.validator_index = v->index;
   msg.current_epoch = epoch;  // the same on every operator (the domain depends on it before deneb)
+  if (auto guard = ports_.guard.check_and_record(pubkey, SignedMessage{msg}); !guard) {
+    ++metrics_.slashing_refusals;
+    return std::unexpected(guard.error());
+  }
   auto p = ports_.signer->sign(duty, pubkey, SignedMessage{msg});
   if (!p) {
     ++metrics_.signer_errors;

@@ -5,14 +5,14 @@
 /// evicts every store; the Tracker records each duty's path and, on failure, why; every finished duty yields
 /// a DutyResult (tracker report + latencies) for the subscribers and bumps WorkflowMetrics.
 ///
-/// Threading: everything runs on the executor given at construction (the node's one io thread), except SigAgg,
-/// which runs on one worker thread owned by the Workflow (WorkflowOptions::aggregate_off_thread) and touches
-/// nothing else; every method must be called from the io thread. All I/O goes through the ports (interfaces.hpp), so the whole
+/// Threading: everything runs on the executor given at construction (the node's one io thread), except the BLS
+/// work — the embedded Signer's batches and SigAgg — which runs on one worker thread owned by the Workflow
+/// (WorkflowOptions::bls_off_thread) and touches nothing else; every method must be called from the io thread. All I/O goes through the ports (interfaces.hpp), so the whole
 /// workflow runs in tests with doubles and a virtual clock (WorkflowOptions::sleep_until).
 ///
 /// Safety: nothing is signed or accepted from this node's validator client twice differently for one
-/// (duty, pubkey); own partials pass SlashingGuard::check_and_record before they leave the node (a refusal is
-/// a tracked failure); nothing decided is overwritten (DutyDB); at most one aggregate per (duty, pubkey) is
+/// (duty, pubkey); the embedded signer is asked only for what SlashingGuard::check_and_record allowed, and own
+/// partials pass it again before they leave the node (a refusal is a tracked failure); nothing decided is overwritten (DutyDB); at most one aggregate per (duty, pubkey) is
 /// submitted (AggSigDB).
 #include <array>
 #include <boost/asio/thread_pool.hpp>
@@ -57,9 +57,10 @@ struct WorkflowOptions {
   std::uint64_t gas_limit = 30'000'000;   ///< builder registrations (embedded mode)
   Root graffiti{};                        ///< graffiti of produced blocks
   unsigned sigagg_threads = 1;            ///< threads SigAgg may use (its worker thread included)
-  /// Run SigAgg (recombination + verification, ~0.2 ms per validator) on one worker thread so that the io
-  /// thread stays responsive; results come back to the io thread. False: on the io thread (simpler to debug).
-  bool aggregate_off_thread = true;
+  /// Run the BLS work — embedded signing (~0.2-0.4 ms per validator) and SigAgg (recombination + verification,
+  /// ~0.2 ms per validator) — on one worker thread so that the io thread stays responsive (validator API, p2p,
+  /// QBFT timers); results come back to the io thread. False: on the io thread (simpler to debug).
+  bool bls_off_thread = true;
   /// Duty types the scheduler does not start (feature switches, benchmarks). Decisions and partials of these
   /// types from peers are still handled.
   std::set<DutyType> skip_duties;
@@ -143,8 +144,8 @@ class Workflow {
   const WorkflowMetrics& metrics() const { return metrics_; }
   /// The chain configuration.
   const eth::ChainConfig& chain_config() const { return config_; }
-  /// Number of aggregation batches running on the worker thread (test drivers of virtual time wait for 0).
-  std::size_t aggregations_in_flight() const { return in_flight_; }
+  /// Number of signing and aggregation jobs on the BLS worker thread (test drivers of virtual time wait for 0).
+  std::size_t worker_jobs_in_flight() const { return in_flight_; }
   /// The scheduler (duty definitions for the validator API).
   const Scheduler& scheduler() const { return scheduler_; }
 
@@ -187,7 +188,7 @@ class Workflow {
   struct DutyState;
   Task<void> run_scheduler();
   Task<void> sleep_until(TimePoint t);
-  Task<void> resolve_epoch_task(Epoch epoch);
+  Task<void> resolve_epoch_task(Epoch epoch, bool ahead = false);
   void expire_duties();
   DutyState* state(const Duty& duty);
   void trigger(const Duty& duty);
@@ -195,6 +196,13 @@ class Workflow {
   void sign_without_consensus(const Duty& duty);
   void on_decided(const Duty& duty, const UnsignedDataSet& set);
   void sign_decided(const Duty& duty, const UnsignedDataSet& set);
+  void sign_items(const Duty& duty, std::vector<SignItem> items);
+  Task<void> sign_off_thread(Duty duty, std::vector<SignItem> items);
+  Task<std::vector<Result<ParSignedData>>> run_signer(Duty duty, const std::vector<SignItem>& items);
+  void on_signed(const Duty& duty, const std::vector<SignItem>& items,
+                 const std::vector<Result<ParSignedData>>& results);
+  boost::asio::thread_pool::executor_type worker();
+  bool vc_sent_selections(const Duty& prepare) const;
   Result<void> own_partials(const Duty& duty, const std::vector<std::pair<PubKey, ParSignedData>>& partials);
   void on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial);
   void queue_threshold(ThresholdSet set);
@@ -228,7 +236,7 @@ class Workflow {
   WorkflowMetrics metrics_;
   std::shared_ptr<bool> alive_;  // guards port callbacks after destruction
   std::set<Epoch> resolving_;
-  std::unique_ptr<boost::asio::thread_pool> pool_;  // SigAgg worker (aggregate_off_thread)
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // the BLS worker (bls_off_thread): signing and SigAgg
   std::size_t in_flight_ = 0;
   bool started_ = false;
   bool stopping_ = false;  // stop() called: VC waits end with RuntimeError::kClosed

@@ -557,7 +557,7 @@ class Harness {
   /// True while a workflow waits for its aggregation worker.
   bool busy() const {
     for (const auto& n : nodes_)
-      if (n->workflow->aggregations_in_flight() > 0) return true;
+      if (n->workflow->worker_jobs_in_flight() > 0) return true;
     return false;
   }
   /// Runs until nothing is left to do before `end` (virtual time).

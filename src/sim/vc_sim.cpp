@@ -263,8 +263,8 @@ struct VcSim::Impl {
     for (auto& d : att->duties)
       if (by_index.contains(d.validator_index)) a.push_back(d);
     auto& p = proposer[epoch];
-    for (auto& d : prop->duties)
-      if (by_index.contains(d.validator_index)) p.push_back(d);
+    for (auto& d : prop->duties)  // slot 0 is the genesis block: listed by BNs, proposed by nobody
+      if (by_index.contains(d.validator_index) && d.slot.value != 0) p.push_back(d);
     auto& s = sync[epoch];
     for (auto& d : sync_duties)
       if (by_index.contains(d.validator_index)) s.push_back(d);

@@ -1,5 +1,7 @@
 #include "beaconapi/http/client.hpp"
 
+#include "base/log.hpp"
+
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -135,6 +137,35 @@ Result<std::vector<T>, ssz::JsonError> decode_array(const ssz::Json& j, const st
   return out;
 }
 
+/// A submission the beacon node refused only because it already has it (another node of the cluster, sharing
+/// this BN, published the same aggregate first): Lodestar answers 500 "PublishError.Duplicate" (one line per
+/// item after "Multiple errors on …"), others "already known". Every item must be such a duplicate.
+bool already_published(const std::string& message) {
+  std::size_t items = 0;
+  std::size_t pos = 0;
+  while (pos <= message.size()) {
+    std::size_t end = message.find('\n', pos);
+    if (end == std::string::npos) end = message.size();
+    const std::string_view line(message.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line.starts_with("Multiple errors")) continue;
+    const bool dup = line.find("PublishError.Duplicate") != std::string_view::npos ||
+                     line.find("already known") != std::string_view::npos ||
+                     line.find("ALREADY_KNOWN") != std::string_view::npos;
+    if (!dup) return false;
+    ++items;
+  }
+  return items > 0;
+}
+
+/// The `message` of a Beacon API error body, else the body.
+std::string error_message(const std::string& body) {
+  if (auto j = ssz::parse_json(body); j && j->is_object()) {
+    if (auto m = j->find("message"); m != j->end() && m->is_string()) return m->get<std::string>();
+  }
+  return body;
+}
+
 /// An older beacon node without this endpoint (Lodestar answers 404 to unknown routes).
 bool missing_endpoint(const ClientError& e) {
   return e.status == 404 || e.status == 405;
@@ -182,6 +213,13 @@ bool BeaconNodeClient::healthy(std::size_t i) const {
 }
 
 runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(ClientRequest req) {
+  std::string probe_key;
+  if (req.probe) {
+    probe_key = std::string(req.method == Method::kPost ? "POST " : "GET ") + req.target.substr(0, req.target.find('?'));
+    auto it = missing_until_.find(probe_key);
+    if (it != missing_until_.end() && std::chrono::steady_clock::now() < it->second)
+      co_return std::unexpected(client_error(make_error_code(HttpError::kStatus), 404, "endpoint not served (remembered)"));
+  }
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     if (healthy(i)) order.push_back(i);
@@ -193,15 +231,21 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
   for (auto i : order) {
     auto& st = endpoints_[i];
     auto r = co_await send_request(st.ep, req, options_.timeout);
+    if (r && req.method == Method::kPost && r->status >= 400 && already_published(error_message(r->body))) {
+      log::debug("beacon node {}: {} already has it: {}", st.ep.to_string(), req.target, error_message(r->body));
+      st.unhealthy_until = {};
+      last_used_ = i;
+      co_return ClientResponse{200, std::string(kJson), {}, "{}"};
+    }
     if (r && r->status < 500) {
       st.unhealthy_until = {};
       last_used_ = i;
       if (r->status >= 200 && r->status < 300) co_return std::move(*r);
-      std::string message = r->body;
-      if (auto j = ssz::parse_json(r->body); j && j->is_object()) {
-        if (auto m = j->find("message"); m != j->end() && m->is_string()) message = m->get<std::string>();
-      }
-      co_return std::unexpected(client_error(make_error_code(HttpError::kStatus), r->status, message));
+      if (req.probe && (r->status == 404 || r->status == 405))
+        missing_until_[probe_key] =
+            std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.recheck_missing);
+      co_return std::unexpected(client_error(make_error_code(HttpError::kStatus), r->status, error_message(r->body)));
     }
     st.unhealthy_until =
         std::chrono::steady_clock::now() +
@@ -312,6 +356,7 @@ runtime::Task<Result<std::vector<ValidatorInfo>, ClientError>> BeaconNodeClient:
   body["ids"] = ssz::Json::array();
   for (const auto& pk : pubkeys) body["ids"].push_back(to_hex(pk));
   ClientRequest req = post_req("/eth/v1/beacon/states/" + state_id + "/validators", body.dump());
+  req.probe = true;
   auto j = co_await get_json(std::move(req));
   if (!j && missing_endpoint(j.error())) {
     // GET with `id` repeated (a comma list is silently ignored by some nodes), a few keys per request so the
@@ -393,9 +438,11 @@ ClientRequest submission(eth::Fork fork, const std::vector<T>& atts) {
 runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_attestations(
     eth::Fork fork, std::vector<eth::phase0::Attestation> atts) {
   auto req = submission(fork, atts);
+  req.probe = true;
   auto r = co_await call(req);
   if (!r && missing_endpoint(r.error())) {
     req.target = "/eth/v1/beacon/pool/attestations";
+    req.probe = false;
     req.consensus_version.clear();
     r = co_await call(req);
   }
@@ -450,7 +497,9 @@ runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::pro
   std::string target = "/eth/v3/validator/blocks/" + u64(slot.value) + "?randao_reveal=" + to_hex(randao_reveal) +
                        "&graffiti=" + to_hex(graffiti);
   if (builder_boost_factor) target += "&builder_boost_factor=" + u64(*builder_boost_factor);
-  auto r = co_await call(get_req(std::move(target)));
+  ClientRequest v3 = get_req(std::move(target));
+  v3.probe = true;
+  auto r = co_await call(std::move(v3));
   if (!r && missing_endpoint(r.error())) {
     // produceBlockV2: a full block, no values. Zero graffiti is omitted (some nodes read the text literally).
     std::string v2 = "/eth/v2/validator/blocks/" + u64(slot.value) + "?randao_reveal=" + to_hex(randao_reveal);
@@ -477,8 +526,10 @@ runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::pro
 runtime::Task<Result<void, ClientError>> BeaconNodeClient::publish_block(VersionedSignedProducedBlock block) {
   ClientRequest req = post_req("/eth/v2/beacon/blocks", versioned_data(block).dump());
   req.consensus_version = std::string(eth::fork_name(block.fork()));
+  req.probe = true;
   auto r = co_await post_only(req);
   if (!r && missing_endpoint(r.error())) {
+    req.probe = false;
     req.target = "/eth/v1/beacon/blocks";  // fork from the slot
     r = co_await post_only(req);
   }
@@ -492,8 +543,10 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::publish_blinded_block
   }
   ClientRequest req = post_req("/eth/v2/beacon/blinded_blocks", versioned_data(block).dump());
   req.consensus_version = std::string(eth::fork_name(block.fork()));
+  req.probe = true;
   auto r = co_await post_only(req);
   if (!r && missing_endpoint(r.error())) {
+    req.probe = false;
     req.target = "/eth/v1/beacon/blinded_blocks";
     r = co_await post_only(req);
   }
@@ -545,8 +598,10 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_aggregate_and_
   }
   ClientRequest req = post_req("/eth/v2/validator/aggregate_and_proofs", body.dump());
   req.consensus_version = std::string(eth::fork_name(fork));
+  req.probe = true;
   auto r = co_await post_only(req);
   if (!r && missing_endpoint(r.error()) && fork < eth::Fork::kElectra) {
+    req.probe = false;
     req.target = "/eth/v1/validator/aggregate_and_proofs";
     r = co_await post_only(req);
   }

@@ -5,6 +5,7 @@
 /// with the strict codecs of beaconapi (errors name the field). Spec: ethereum/beacon-APIs.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct ClientRequest {
   std::string content_type = std::string(kJson);
   std::string accept = std::string(kJson);
   std::string consensus_version;  ///< Eth-Consensus-Version header when non-empty
+  /// A newer endpoint that the caller falls back from on 404/405 (older beacon nodes lack it): such an answer
+  /// is remembered for the method and path for BnClientOptions::recheck_missing, and while remembered the
+  /// request is not sent (answered locally with 404), so an older node sees one probe, not one per call.
+  bool probe = false;
 };
 
 /// A received response.
@@ -64,6 +69,7 @@ struct ClientError {
 struct BnClientOptions {
   Duration timeout = std::chrono::seconds(2);        ///< per call and endpoint
   Duration recheck_after = std::chrono::seconds(5);  ///< a failed endpoint is skipped this long
+  Duration recheck_missing = std::chrono::minutes(10);  ///< a probe's 404/405 is remembered this long
 };
 
 /// A client over several beacon nodes. Threading: one executor, like everything in runtime.
@@ -181,6 +187,8 @@ class BeaconNodeClient {
   std::vector<State> endpoints_;
   BnClientOptions options_;
   std::optional<eth::ChainConfig> chain_;  ///< from the last successful chain_config() (v1 fallbacks)
+  /// "METHOD path" of probes answered 404/405, until when to keep answering them locally.
+  std::map<std::string, std::chrono::steady_clock::time_point> missing_until_;
   std::size_t last_used_ = 0;
 };
 

@@ -144,6 +144,45 @@ TEST(BeaconNodeClientDuties, PublishAndAggregateSubmissionsCarryTheForkHeader) {
                                             "/eth/v1/beacon/pool/voluntary_exits  {"}));
 }
 
+TEST(BeaconNodeClientDuties, SubmissionTheNodeAlreadyHasCountsAsPublished) {
+  Router r;
+  auto fastify = [](std::string message) {
+    return [message](const Request&, const PathParams&) -> Task<Response> {
+      ssz::Json b = {{"statusCode", 500}, {"error", "Internal Server Error"}, {"message", message}};
+      co_return Response::json(b, 500);
+    };
+  };
+  // Lodestar 1.5.1 after another cluster node published the same contributions through this BN.
+  r.add(Method::kPost, "/eth/v1/validator/contribution_and_proofs",
+        fastify("Multiple errors on publishContributionAndProofs\nPublishError.Duplicate\nPublishError.Duplicate"));
+  // One real failure among duplicates is a failure.
+  r.add(Method::kPost, "/eth/v1/beacon/pool/sync_committees",
+        fastify("Multiple errors on publishSyncCommitteeMessages\nPublishError.Duplicate\nINVALID_SIGNATURE"));
+  with_client(r, [&](BeaconNodeClient& client, Server&) -> Task<void> {
+    auto c = co_await client.submit_contribution_and_proofs(std::vector<eth::altair::SignedContributionAndProof>(2));
+    EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().message);
+    auto m = co_await client.submit_sync_committee_messages(std::vector<eth::altair::SyncCommitteeMessage>(2));
+    EXPECT_FALSE(m.has_value());
+  });
+}
+
+TEST(BeaconNodeClientDuties, AMissingNewerEndpointIsProbedOnceThenSkipped) {
+  Router r;  // an older node: v1 pool attestations only
+  int v1_calls = 0;
+  r.add(Method::kPost, "/eth/v1/beacon/pool/attestations", [&v1_calls](const Request&, const PathParams&) -> Task<Response> {
+    ++v1_calls;
+    co_return Response{};
+  });
+  with_client(r, [&](BeaconNodeClient& client, Server& server) -> Task<void> {
+    for (int i = 0; i < 3; ++i) {
+      auto a = co_await client.submit_attestations(eth::Fork::kAltair, std::vector<eth::phase0::Attestation>(1));
+      EXPECT_TRUE(a.has_value()) << (a ? "" : a.error().message);
+    }
+    EXPECT_EQ(server.requests_served(), 4u);  // one v2 probe (404), then v1 only
+  });
+  EXPECT_EQ(v1_calls, 3);
+}
+
 TEST(BeaconNodeClientDuties, ValidatorLookupFallsBackToChunkedGetWithRepeatedIds) {
   Router r;  // no POST route: an older node
   std::vector<std::size_t> ids_per_request;

@@ -210,6 +210,16 @@ struct Candidate {
 
 using Failures = std::vector<std::pair<std::size_t, std::string>>;
 
+/// Whether each set verifies: one randomised batch check (sets over the same signing root share a pairing),
+/// and only when it fails, each set alone to find the bad ones.
+std::vector<bool> verify_sets(const std::vector<crypto::bls::SignatureSet>& sets) {
+  std::vector<bool> valid(sets.size(), true);
+  if (sets.empty() || (sets.size() > 1 && crypto::bls::batch_verify(sets))) return valid;
+  for (std::size_t i = 0; i < sets.size(); ++i)
+    valid[i] = crypto::bls::verify(sets[i].pubkey, sets[i].message, sets[i].signature);
+  return valid;
+}
+
 template <class V>
 Root block_root_of(const eth::ChainConfig& config, const V& block) {
   return std::visit(
@@ -517,12 +527,7 @@ struct ValidatorApi::Impl {
       sets.push_back(crypto::bls::SignatureSet{share->first, Bytes(c.signing_root.begin(), c.signing_root.end()), *sig});
       ok.push_back(std::move(c));
     }
-    std::vector<bool> valid(sets.size(), true);
-    if (!sets.empty() && !(sets.size() > 1 && crypto::bls::batch_verify(sets))) {
-      for (std::size_t i = 0; i < sets.size(); ++i) {
-        valid[i] = crypto::bls::verify(sets[i].pubkey, sets[i].message, sets[i].signature);
-      }
-    }
+    const std::vector<bool> valid = verify_sets(sets);
     std::vector<PartialSignature> good;
     for (std::size_t i = 0; i < ok.size(); ++i) {
       if (!valid[i]) {
@@ -814,7 +819,9 @@ Task<BeastResponse> ValidatorApi::Impl::selections(const Ctx& c) {
   if (items->empty()) co_return error_response(400, "empty selection list");
   const auto& config = backend_.chain_config();
   Failures failures;
-  std::vector<VerifiedSelection<Selection>> good;
+  std::vector<VerifiedSelection<Selection>> good, checked;
+  std::vector<crypto::bls::SignatureSet> sets;
+  std::vector<std::size_t> positions;
   for (std::size_t i = 0; i < items->size(); ++i) {
     const auto& s = (*items)[i];
     auto dv = co_await dv_by_index(s.validator_index);
@@ -839,11 +846,18 @@ Task<BeastResponse> ValidatorApi::Impl::selections(const Ctx& c) {
     } else {
       root = eth::selection_proof_signing_root(config, s.slot);
     }
-    if (!crypto::bls::verify(share->first, root, *sig)) {
-      failures.emplace_back(i, "invalid selection_proof: does not verify against this node's public share");
-      continue;
+    sets.push_back(crypto::bls::SignatureSet{share->first, Bytes(root.begin(), root.end()), *sig});
+    checked.push_back(VerifiedSelection<Selection>{*dv, s, *sig});
+    positions.push_back(i);
+  }
+  const std::vector<bool> valid = verify_sets(sets);
+  for (std::size_t k = 0; k < checked.size(); ++k) {
+    if (valid[k]) {
+      good.push_back(std::move(checked[k]));
+    } else {
+      failures.emplace_back(positions[k],
+                            "invalid selection_proof: does not verify against this node's public share");
     }
-    good.push_back(VerifiedSelection<Selection>{*dv, s, *sig});
   }
   stats_.partials_rejected += failures.size();
   if (!failures.empty()) {

@@ -42,6 +42,9 @@ class SecretKey {
   PublicKey public_key() const;
   /// Sign: [sk]·hash_to_g2(msg, kEthDst). Constant time in sk.
   Signature sign(ByteSpan msg) const;
+  /// [sk]·h for a message already hashed with hash_to_g2(msg, kEthDst): one hash serves every key that signs
+  /// the same message (validators of one duty). Constant time in sk.
+  Signature sign_hashed(const G2& h) const;
 
  private:
   explicit SecretKey(const Fr& s) : sk_(s) {}
@@ -105,11 +108,13 @@ struct SignatureSet {
 };
 
 /// True iff every set verifies (with overwhelming probability): random nonzero 64-bit coefficients c_i,
-/// Π e(c_i·pk_i, H(m_i)) · e(−g1, Σ c_i·σ_i) = 1 as one multi-pairing. False on an empty input.
+/// Π e(c_i·pk_i, H(m_i)) · e(−g1, Σ c_i·σ_i) = 1 as one multi-pairing, where sets with equal messages share
+/// one pair (Σ c_i·pk_i, H(m)): n sets over g distinct messages cost g hashes and g + 1 Miller loop pairs.
+/// False on an empty input.
 bool batch_verify(std::span<const SignatureSet> sets);
 
 /// The same check with the hashing, scaling and Miller loops split over `threads` threads (the calling thread
-/// included) and one shared final exponentiation. `threads` is clamped to [1, sets.size()].
+/// included) and one shared final exponentiation. `threads` is clamped to [1, distinct messages].
 bool batch_verify(std::span<const SignatureSet> sets, unsigned threads);
 
 }  // namespace phx::crypto::bls

@@ -142,5 +142,40 @@ TEST(BlsSignature, BatchVerify) {
   EXPECT_FALSE(batch_verify({}, 2));
 }
 
+TEST(BlsSignature, BatchVerifyGroupsEqualMessages) {
+  // 9 keys over 3 messages (interleaved), as validators of one duty sign a few shared roots.
+  std::vector<SignatureSet> sets;
+  for (std::uint8_t i = 0; i < 9; ++i) {
+    const SecretKey sk = key(static_cast<std::uint8_t>(60 + i));
+    const Bytes m = {static_cast<std::uint8_t>(i % 3), 0x77};
+    sets.push_back(SignatureSet{sk.public_key(), m, sk.sign(m)});
+  }
+  for (unsigned threads : {1u, 2u, 4u}) {
+    EXPECT_TRUE(batch_verify(sets, threads)) << threads;
+    // Two signatures of the same message swapped: the group's sums stay equal only without randomisation.
+    auto swapped = sets;
+    std::swap(swapped[0].signature, swapped[3].signature);
+    EXPECT_FALSE(batch_verify(swapped, threads)) << threads;
+    // One set claims another group's message.
+    auto moved = sets;
+    moved[4].message = sets[5].message;
+    EXPECT_FALSE(batch_verify(moved, threads)) << threads;
+    // A signature of the right message under the wrong key.
+    auto wrong_key = sets;
+    wrong_key[8].pubkey = sets[2].pubkey;
+    EXPECT_FALSE(batch_verify(wrong_key, threads)) << threads;
+  }
+  // All sets over one message.
+  std::vector<SignatureSet> same;
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    const SecretKey sk = key(static_cast<std::uint8_t>(80 + i));
+    const Bytes m = {0x01};
+    same.push_back(SignatureSet{sk.public_key(), m, sk.sign(m)});
+  }
+  EXPECT_TRUE(batch_verify(same));
+  same[1].signature = same[2].signature;
+  EXPECT_FALSE(batch_verify(same));
+}
+
 }  // namespace
 }  // namespace phx::crypto::bls

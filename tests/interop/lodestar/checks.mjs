@@ -17,6 +17,8 @@ const mode = args.mode ?? "vc";
 const [lo, hi] = (args.indices ?? "0-7").split("-").map(Number);
 const indices = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
 const indexSet = new Set(indices);
+// --others 8-15: validators of the chain that are not the cluster's (the BN runs them itself).
+const others = args.others ? (([a, b]) => Array.from({ length: b - a + 1 }, (_, k) => a + k))(args.others.split("-").map(Number)) : [];
 const minEpochs = Number(args["min-epochs"] ?? 4);
 const kSlotsPerEpoch = 32;  // mainnet preset
 const kSyncCommitteeSize = 512;
@@ -106,9 +108,27 @@ await check("attestations: every validator earned rewards", async () => {
   return [low.length === 0, `balances (gwei) [${indices.map((i) => bal[i]).join(",")}]`];
 });
 
-// Blocks: every slot of this devnet belongs to one of our validators.
+// Blocks: without --others every slot belongs to one of our validators. With --others, the BN's own
+// validators never miss (in-process), so the empty slots are the cluster's missed proposals.
 const blocks = [];
 await check("proposals: blocks proposed by the validators", async () => {
+  if (others.length > 0) {
+    let ours = 0, theirs = 0, foreign = 0;
+    const otherSet = new Set(others);
+    for (let s = 1; s <= headSlot; ++s) {
+      const res = await fetch(`${bn}/eth/v1/beacon/headers?slot=${s}`, { signal: AbortSignal.timeout(10000) });
+      if (!res.ok) continue;
+      for (const h of (await res.json()).data.filter((x) => x.canonical)) {
+        const p = Number(h.header.message.proposer_index);
+        if (indexSet.has(p)) { ++ours; blocks.push({ slot: s, root: h.root }); } else if (otherSet.has(p)) ++theirs; else ++foreign;
+      }
+    }
+    const missed = headSlot - ours - theirs - foreign;
+    const ratio = ours + missed > 0 ? ours / (ours + missed) : 0;
+    return [ours > 0 && foreign === 0 && ratio >= minBlockRatio,
+            `${ours} canonical blocks by [${lo}..${hi}], ${theirs} by the BN's validators, ${missed} empty slots of ${headSlot}: ` +
+            `the cluster proposed ${(100 * ratio).toFixed(1)}% of its slots (need ≥ ${(100 * minBlockRatio).toFixed(0)}%)`];
+  }
   let ours = 0, others = 0;
   for (let s = 1; s <= headSlot; ++s) {
     const res = await fetch(`${bn}/eth/v1/beacon/headers?slot=${s}`, { signal: AbortSignal.timeout(10000) });
@@ -141,10 +161,13 @@ await check("sync committee: participation in blocks", async () => {
 
 // What reached the BN (its proxy's traffic log: status as answered by the BN itself).
 const traffic = read_jsonl(list(args["bn-traffic"]));
+const isDuplicate = (t) => /ALREADY_KNOWN|PublishError\.Duplicate|already known/i.test(t.error_body ?? "");
 const posts = (op) => traffic.filter((t) => t.operation === op && t.method === "POST");
 const summary = (op) => {
   const p = posts(op);
-  return { ok: p.filter((t) => t.status >= 200 && t.status < 300).length, bad: p.filter((t) => t.status >= 400) };
+  return { ok: p.filter((t) => t.status >= 200 && t.status < 300).length,
+           bad: p.filter((t) => t.status >= 400 && !t.probe && !isDuplicate(t)),
+           dup: p.filter((t) => t.status >= 400 && !t.probe && isDuplicate(t)).length };
 };
 // At least one per epoch of chain and never zero: an idle chain must not pass vacuously.
 const epochsRun = Math.max(1, Math.floor(headSlot / kSlotsPerEpoch));
@@ -153,7 +176,7 @@ for (const [op, what] of [["submitPoolAttestations", "attestations"], ["publishB
                           ["submitPoolSyncCommitteeSignatures", "sync committee messages"]]) {
   await check(`submissions: ${what} accepted by the BN`, async () => {
     const s = summary(op);
-    return [s.ok > 0, `${s.ok} POSTs accepted, ${s.bad.length} rejected`];
+    return [s.ok > 0, `${s.ok} POSTs accepted, ${s.bad.length} rejected, ${s.dup} already known`];
   });
 }
 // Per validator: indices named in accepted submission bodies (recorded by the proxy).
@@ -200,18 +223,26 @@ if (mode === "dv-vc") {
   });
   await check("aggregation: sync contributions accepted by the BN", async () => {
     const s = summary("publishContributionAndProofs");
-    return [s.ok >= epochsRun, `${s.ok} POSTs accepted (need ≥ ${epochsRun}), ${s.bad.length} rejected`];
+    return [s.ok >= epochsRun, `${s.ok} POSTs accepted (need ≥ ${epochsRun}), ${s.bad.length} rejected, ${s.dup} already known`];
   });
 }
 
+// Not rejections: a newer endpoint's 404 on this older BN (the client falls back; the proxy marks it `probe`),
+// and "already known" answers: the nodes of a cluster share this one BN here, so every node but the first
+// publishes an aggregate, block or attestation the BN already has (Lodestar: 500 ALREADY_KNOWN /
+// PublishError.Duplicate). Phalanx counts those as published (docs/interop.md §2).
 await check("submissions: no invalid signature reached the BN", async () => {
-  const bad = traffic.filter((t) => t.method === "POST" && t.status >= 400);
+  const failed = traffic.filter((t) => t.method === "POST" && t.status >= 400);
+  const probes = failed.filter((t) => t.probe);
+  const dups = failed.filter((t) => !t.probe && isDuplicate(t));
+  const bad = failed.filter((t) => !t.probe && !isDuplicate(t));
   const sig = bad.filter((t) => /signature/i.test(t.error_body ?? ""));
-  const all = traffic.filter((t) => t.method === "POST").length;
+  const all = traffic.filter((t) => t.method === "POST" && !t.probe).length;
   const examples = bad.slice(0, 3).map((t) => `${t.operation} ${t.status} ${(t.error_body ?? "").slice(0, 120)}`).join(" | ");
   // Late submissions (e.g. NOT_CURRENT_SLOT on a loaded machine) are tolerated up to 5%.
   return [sig.length === 0 && bad.length <= 0.05 * Math.max(all, 1),
-          `${bad.length} of ${all} POSTs rejected, ${sig.length} for a signature${examples ? `; e.g. ${examples}` : ""}`];
+          `${bad.length} of ${all} POSTs rejected, ${sig.length} for a signature (not counted: ${dups.length} ` +
+          `already known to the shared BN, ${probes.length} newer-endpoint probes)${examples ? `; e.g. ${examples}` : ""}`];
 });
 
 // Phalanx's own view (--duty-report-file lines: {"slot","duty","success","reason",…}): informational.

@@ -126,9 +126,12 @@ wait_http() {  # wait_http URL SECONDS
   return 1
 }
 
-start_bn() {  # start_bn DIR REST_PORT P2P_PORT SECONDS_PER_SLOT GENESIS_TIME
+start_bn() {  # start_bn DIR REST_PORT P2P_PORT SECONDS_PER_SLOT GENESIS_TIME [GENESIS_VALIDATORS [BN_VALIDATORS]]
+  # BN_VALIDATORS ("8..15"): interop keys the BN runs itself (never the cluster's 0..7).
   mkdir -p "$1"
-  (cd "$1" && exec "$lodestar" dev --preset mainnet --genesisValidators 8 --genesisTime "$5" \
+  local own=()
+  [[ -n "${7:-}" ]] && own=(--startValidators "$7")
+  (cd "$1" && exec "$lodestar" dev --preset mainnet --genesisValidators "${6:-8}" "${own[@]}" --genesisTime "$5" \
      --dataDir "$1/data" --rest.address 127.0.0.1 --rest.port "$2" --rest.namespace '*' \
      --listenAddress 127.0.0.1 --port "$3" --mdns false \
      --params.ALTAIR_FORK_EPOCH 0 --params.SECONDS_PER_SLOT "$4" >"$1/bn.log" 2>&1) &
@@ -181,8 +184,9 @@ wait_chain() {
   done
 }
 
-run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS]
+run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS]
   BEACON_API_SPEC="$spec" node "$here/checks.mjs" --bn "$3" --phase "$1" --mode "$2" --indices 0-7 \
+    ${8:+--others "$8"} \
     --min-epochs "$min_epochs" --bn-traffic "$4" --violations "$5" --known "$here/known-violations.json" \
     --phalanx-logs "${6:-}" --duty-reports "${7:-}" >"$work/checks-$1.txt" 2>&1 || true
   cat "$work/checks-$1.txt" >>"$results"
@@ -257,8 +261,14 @@ phase_dv() {  # phase_dv dv-vc|dv-embedded
 
   genesis_time=$(( $(date +%s) + 40 ))
   local bn_port=$((9596 + 100)) bnpx_port=$((19596 + 100))  # BN and its proxy (Phalanx's view of the BN)
-  say "$phase: BN (${slot_seconds}s slots, genesis in 40 s), proxy, $n phalanx nodes$([[ $phase == dv-vc ]] && echo ", $n Lodestar VCs")"
-  start_bn "$dir/bn" $bn_port 19100 "$slot_seconds" "$genesis_time"
+  # dv-vc: Lodestar 1.5.1 packs a block's attestations only from aggregates (aggregatedAttestationPool; the
+  # API's single attestations go to the unaggregated pool), and its VC cannot aggregate in a DV (no DVT
+  # selection endpoints). So the cluster's 8 validators share the chain with 8 validators the BN runs itself
+  # (keys 8..15), whose aggregators include the cluster's attestations, as on a real network.
+  local genesis_validators=8 bn_validators="" others=""
+  if [[ $phase == dv-vc ]]; then genesis_validators=16; bn_validators="8..15"; others="8-15"; fi
+  say "$phase: BN (${slot_seconds}s slots, genesis in 40 s, $genesis_validators validators${bn_validators:+, the BN runs $bn_validators}), proxy, $n phalanx nodes$([[ $phase == dv-vc ]] && echo ", $n Lodestar VCs")"
+  start_bn "$dir/bn" $bn_port 19100 "$slot_seconds" "$genesis_time" "$genesis_validators" "$bn_validators"
   local bn=$bn_pid
   if ! wait_http "http://127.0.0.1:$bn_port/eth/v1/node/version" 60; then
     result FAIL "$phase: beacon node starts — REST API not up after 60 s"; return
@@ -329,7 +339,7 @@ phase_dv() {  # phase_dv dv-vc|dv-embedded
   wait_chain "http://127.0.0.1:$bn_port" "$phase" "${watch[@]}" || true
   # Stop signers first (VCs, nodes), then check against the still-running BN.
   stop_pids "${watch[@]:2}"
-  run_checks "$phase" "$phase" "http://127.0.0.1:$bn_port" "$dir/traffic-bn.jsonl" "$viol" "$logs" "$reports"
+  run_checks "$phase" "$phase" "http://127.0.0.1:$bn_port" "$dir/traffic-bn.jsonl" "$viol" "$logs" "$reports" "$others"
   stop_pids "${watch[@]:0:2}"
 }
 
