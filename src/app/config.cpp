@@ -32,7 +32,7 @@ constexpr std::array<ConfigOption, 17> kOptions = {{
     {"graffiti", "TEXT", "Block graffiti of the embedded signer (at most 32 bytes)"},
     {"log_level", "LEVEL", "Log level: trace, debug, info, warn, error"},
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
-    {"test_fault", "none|bad-partials|equivocate", "TEST ONLY: make this node misbehave (devnet fault injection)"},
+    {"test_fault", "none|bad-partials|equivocate|byzantine", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both)"},
 }};
 
 using Values = std::map<std::string, std::string>;
@@ -134,7 +134,7 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
       c.duty_report_file = v;
   } else if (key == "test_fault") {
     auto f = test_fault_from_string(v);
-    if (!f) return bad("unknown test fault, expected none, bad-partials or equivocate");
+    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate or byzantine");
     c.test_fault = *f;
   } else {
     return std::unexpected(what + ": unknown setting");
@@ -192,6 +192,8 @@ std::string_view to_string(TestFault f) {
       return "bad-partials";
     case TestFault::kEquivocate:
       return "equivocate";
+    case TestFault::kByzantine:
+      return "byzantine";
     case TestFault::kNone:
       break;
   }
@@ -202,6 +204,7 @@ std::optional<TestFault> test_fault_from_string(std::string_view s) {
   if (s == "none") return TestFault::kNone;
   if (s == "bad-partials") return TestFault::kBadPartials;
   if (s == "equivocate") return TestFault::kEquivocate;
+  if (s == "byzantine") return TestFault::kByzantine;
   return std::nullopt;
 }
 

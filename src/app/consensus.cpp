@@ -54,6 +54,12 @@ ConsensusAdapter::ConsensusAdapter(dv::QbftDriver& driver, const eth::ChainConfi
     metrics_.duration_sum += took;
     for (auto& fn : subs_) fn(*duty, *set);
   });
+  driver_.on_misbehaviour([this](ByteSpan id, OperatorIdx sender) {
+    auto duty = core::decode_duty(id);
+    if (!duty) return;
+    // Operator index i holds share index i + 1 (cluster lock order).
+    for (auto& fn : misbehaviour_subs_) fn(*duty, ShareIdx{sender.value + 1});
+  });
 }
 
 bool ConsensusAdapter::valid(ByteSpan instance_id, ByteSpan value) const {

@@ -30,6 +30,7 @@ class ConsensusAdapter final : public core::Consensus {
   ConsensusAdapter(dv::QbftDriver& driver, const eth::ChainConfig& config, const core::KeyBook& keys);
   Result<void> propose(const core::Duty& duty, const core::UnsignedDataSet& value) override;
   void subscribe_decided(DecidedFn fn) override { subs_.push_back(std::move(fn)); }
+  void subscribe_misbehaviour(MisbehaviourFn fn) override { misbehaviour_subs_.push_back(std::move(fn)); }
   /// Counters.
   const ConsensusMetrics& metrics() const { return metrics_; }
   /// The validity predicate (public for tests).
@@ -42,6 +43,7 @@ class ConsensusAdapter final : public core::Consensus {
   const eth::ChainConfig& config_;
   const core::KeyBook& keys_;
   std::vector<DecidedFn> subs_;
+  std::vector<MisbehaviourFn> misbehaviour_subs_;
   std::map<core::Duty, bool> live_;  // started duties (value unused)
   ConsensusMetrics metrics_;
 };

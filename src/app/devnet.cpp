@@ -667,7 +667,7 @@ class Devnet {
       nc.builder_api = o_.builder;
       nc.graffiti = "phalanx devnet";
       nc.duty_report_file = nd / "duties.jsonl";
-      if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kBadPartials;
+      if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kByzantine;
       duty_files_.push_back(*nc.duty_report_file);
       std::vector<std::string> argv = {binary_.string(), "run"};
       for (auto& f : to_flags(nc)) argv.push_back(std::move(f));

@@ -32,7 +32,7 @@ enum class DevnetMode : std::uint8_t { kVc, kEmbedded };
 enum class DevnetFault : std::uint8_t {
   kNone,
   kCrashOne,      ///< node N-1 is killed (SIGKILL) at slot 2
-  kByzantineOne,  ///< node N-1 runs with --test-fault bad-partials
+  kByzantineOne,  ///< node N-1 runs with --test-fault byzantine (bad partials + equivocating QBFT messages)
 };
 /// "vc" / "embedded".
 std::string_view to_string(DevnetMode m);

@@ -120,44 +120,6 @@ Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::
   return out;
 }
 
-/// JSON string escaping for the duty-report lines (reasons are plain text from our own errors).
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string duty_line(const core::DutyResult& r) {
-  auto list = [](const std::vector<ShareIdx>& v) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i != 0) s.push_back(',');
-      s.append(std::to_string(v[i].value));
-    }
-    s.push_back(']');
-    return s;
-  };
-  const auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
-  std::string s = "{\"slot\":" + std::to_string(r.report.duty.slot.value) + ",\"duty\":\"" +
-                  core::to_string(r.report.duty.type) + "\",\"success\":" + (r.report.success ? "true" : "false") +
-                  ",\"last_step\":\"" + core::to_string(r.report.last_step) + "\"";
-  if (r.report.failed_step) s += ",\"failed_step\":\"" + std::string(core::to_string(*r.report.failed_step)) + "\"";
-  s += ",\"reason\":\"" + json_escape(r.report.reason) + "\",\"missing\":" + list(r.report.missing) +
-       ",\"blamed\":" + list(r.report.blamed) + ",\"validators\":" + std::to_string(r.validators);
-  if (r.consensus) s += ",\"consensus_ms\":" + std::to_string(ms(*r.consensus));
-  if (r.partial_to_submit) s += ",\"e2e_ms\":" + std::to_string(ms(*r.partial_to_submit));
-  return s + "}\n";
-}
-
 /// The running node: owns every component; lives in the io thread's main coroutine.
 class DvNode {
  public:
@@ -246,7 +208,8 @@ Task<Result<void, std::string>> DvNode::start() {
     auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx);
     if (!keys) co_return std::unexpected("--keystores-dir: " + keys.error());
     signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx,
-                                            cfg_.test_fault == TestFault::kBadPartials);
+                                            cfg_.test_fault == TestFault::kBadPartials ||
+                                                cfg_.test_fault == TestFault::kByzantine);
   }
 
   // p2p with the QBFT driver and the partial-signature transport.
@@ -266,6 +229,7 @@ Task<Result<void, std::string>> DvNode::start() {
   dv::QbftDriverOptions qopts;
   qopts.registry = &registry_;
   qopts.clock = &clock_;
+  qopts.test_equivocate = cfg_.test_fault == TestFault::kEquivocate || cfg_.test_fault == TestFault::kByzantine;
   auto signer = std::make_shared<consensus::qbft::K1Signer>(k1::SecretKey::from_bytes(key_.bytes()).value());
   auto verifier = std::make_shared<consensus::qbft::K1Verifier>(setup_.operators);
   auto qbft = dv::QbftDriver::create(ex, *p2p_, setup_.self, n, signer, verifier, qopts);
@@ -303,11 +267,13 @@ Task<Result<void, std::string>> DvNode::start() {
   workflow_->subscribe_results([this](const core::DutyResult& r) {
     if (r.report.success)
       log::info("duty {} done ({} validators)", core::to_string(r.report.duty), r.validators);
+    else if (r.report.expected)
+      log::debug("duty {} not done: {}", core::to_string(r.report.duty), r.report.reason);
     else
       log::warn("duty {} failed at {}: {}", core::to_string(r.report.duty),
                 r.report.failed_step ? core::to_string(*r.report.failed_step) : "?", r.report.reason);
     if (report_) {
-      *report_ << duty_line(r);
+      *report_ << core::to_json_line(r) << '\n';
       report_->flush();
     }
   });
@@ -407,6 +373,10 @@ void DvNode::register_metrics() {
         [](const M& m) { return m.slashing_refusals; });
   plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
         [](const M& m) { return m.beacon_errors; });
+  plain("phalanx_fetch_retries_total", "Duty data fetches repeated after a beacon node error", MetricType::kCounter,
+        [](const M& m) { return m.fetch_retries; });
+  plain("phalanx_consensus_equivocations_total", "Peers proven to send conflicting consensus messages",
+        MetricType::kCounter, [](const M& m) { return m.consensus_equivocations; });
   registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
     std::vector<Sample> out;
     double c = 0;

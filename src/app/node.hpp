@@ -26,7 +26,8 @@ enum class SignerMode : std::uint8_t {
 enum class TestFault : std::uint8_t {
   kNone,
   kBadPartials,  ///< this node's partial signatures are replaced by valid-looking signatures of wrong data
-  kEquivocate,   ///< this node proposes a different consensus value to each peer (equivocating QBFT)
+  kEquivocate,   ///< this node sends conflicting, validly signed QBFT PREPAREs and COMMITs (equivocates)
+  kByzantine,    ///< both: bad partial signatures and equivocating consensus messages
 };
 
 /// Everything `phalanx run` needs. Every field has a flag (`--kebab-case`), an environment variable

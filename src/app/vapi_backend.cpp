@@ -139,13 +139,16 @@ template <class Selection, class MakeMessage>
 Task<ApiResult<std::vector<Selection>>> exchange_selections(
     core::Workflow& wf, ShareIdx share_idx, DutyType type,
     std::vector<vapi::VerifiedSelection<Selection>> partials, MakeMessage make_message) {
+  // One batch per duty: one partial-signature message to the peers and one aggregation batch per duty, not
+  // one per validator (a sync committee's 512 selections per slot otherwise cost 512 messages and 512
+  // separate aggregate verifications on every node).
+  std::map<Duty, std::vector<std::pair<core::PubKey, core::ParSignedData>>> by_duty;
   for (const auto& p : partials) {
-    const Duty duty = selection_duty(p.selection, type);
-    std::vector<std::pair<core::PubKey, core::ParSignedData>> one;
-    one.emplace_back(p.dv_pubkey, core::ParSignedData{core::SignedData{make_message(p.selection), p.partial_sig},
-                                                      share_idx});
-    if (auto ok = wf.submit_own_partials(duty, one); !ok) co_return std::unexpected(api_error(ok.error()));
+    by_duty[selection_duty(p.selection, type)].emplace_back(
+        p.dv_pubkey, core::ParSignedData{core::SignedData{make_message(p.selection), p.partial_sig}, share_idx});
   }
+  for (const auto& [duty, batch] : by_duty)
+    if (auto ok = wf.submit_own_partials(duty, batch); !ok) co_return std::unexpected(api_error(ok.error()));
   std::vector<Selection> out;
   out.reserve(partials.size());
   for (const auto& p : partials) {

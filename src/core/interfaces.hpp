@@ -110,6 +110,12 @@ class Consensus {
   virtual Result<void> propose(const Duty& duty, const UnsignedDataSet& value) = 0;
   /// Registers `fn` for decisions (all subscribers see every decision, in order).
   virtual void subscribe_decided(DecidedFn fn) = 0;
+  /// Called when the operator of share `share_idx` is proven to have misbehaved in `duty`'s consensus (two
+  /// validly signed conflicting messages for one round).
+  using MisbehaviourFn = std::function<void(const Duty&, ShareIdx)>;
+  /// Registers `fn` for proven consensus misbehaviour. Default: never reported (an implementation that
+  /// cannot prove any).
+  virtual void subscribe_misbehaviour(MisbehaviourFn /*fn*/) {}
 };
 
 /// Exchange of partial signatures with the other operators.

@@ -32,6 +32,9 @@ struct DutyReport {
   std::string reason;                 ///< why (error text or "expired")
   std::vector<ShareIdx> missing;      ///< share indices that sent no partial (for partial-sig steps)
   std::vector<ShareIdx> blamed;       ///< share indices that sent bad or equivocating partials
+  /// The failure has a known, configuration-level cause rather than a fault (e.g. a validator client that
+  /// does not use the DVT selection endpoints cannot aggregate): reported, logged without a warning.
+  bool expected = false;
 };
 
 /// Records events; reports a duty when it completes, fails, or expires.

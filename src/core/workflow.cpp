@@ -159,7 +159,8 @@ std::string to_json_line(const DutyResult& result) {
     out += buf;
   };
   ms("consensus_ms", result.consensus);
-  ms("partial_to_submit_ms", result.partial_to_submit);
+  ms("e2e_ms", result.partial_to_submit);
+  if (r.expected) out += ",\"expected\":true";
   out += '}';
   return out;
 }
@@ -221,6 +222,13 @@ Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const K
       if (!alive.expired()) on_decided(duty, set);
     });
   });
+  ports_.consensus.subscribe_misbehaviour([this, alive](const Duty& duty, ShareIdx share) {
+    if (alive.expired()) return;
+    ++metrics_.consensus_equivocations;
+    tracker_.on_blame(duty, share);
+    log::warn("workflow: share {} sent conflicting consensus messages for {} (blamed)", share.value,
+              to_string(duty));
+  });
   ports_.parsigex.subscribe_received([this, alive](const Duty& duty, const PubKey& pubkey, const ParSignedData& p) {
     if (!alive.expired()) on_received(duty, pubkey, p);
   });
@@ -277,6 +285,12 @@ Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead) {
 Task<void> Workflow::run_scheduler() {
   const SlotClock& sc = scheduler_.clock();
   auto [slot, tick] = sc.next_tick(ports_.clock.now());
+  // Resolve the first tick's epoch right away (before genesis, typically) rather than at the tick, so that the
+  // first slot's duties do not start behind the duty lookups; a failure is retried at the tick.
+  if (const Epoch first = sc.epoch_of(slot); !scheduler_.resolved(first) && !resolving_.contains(first)) {
+    resolving_.insert(first);
+    co_await resolve_epoch_task(first);
+  }
   for (;;) {
     co_await sleep_until(sc.tick_time(slot, tick));
     if (ports_.clock.now() - sc.tick_time(slot, tick) > sc.slot_duration()) {
@@ -319,11 +333,22 @@ Task<void> Workflow::run_scheduler() {
 
 void Workflow::expire_duties() {
   const auto expired = deadliner_.on_tick();
+  // Decided before any state is dropped: an aggregation duty and its selection duty expire together.
+  std::set<Duty> without_selections;
+  if (options_.mode == SigningMode::kValidatorClient) {
+    for (const Duty& d : expired)
+      if (no_vc_selections(d)) without_selections.insert(d);
+  }
   for (const Duty& d : expired) {
     auto it = duties_.find(d);
     DutyReport report = tracker_.on_expired(d);  // also drops what the tracker held for untracked duties
     if (it != duties_.end()) {
       DutyState& st = *it->second;
+      if (!report.success && without_selections.contains(d)) {
+        report.reason = "expired: the validator client sent no selection proofs through the DVT selection "
+                        "endpoints (it cannot aggregate in a distributed validator)";
+        report.expected = true;
+      }
       if (st.tracked && !st.reported) finish(st, std::move(report));
       duties_.erase(it);
     }
@@ -408,6 +433,20 @@ void Workflow::trigger(const Duty& duty) {
 
 Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs) {
   auto set = co_await fetcher_.fetch(duty, defs);
+  // A failed fetch is retried every 1/12 slot until the duty's slot ends: the BN may not have the data yet
+  // (a sync contribution or aggregate asked for before the slot's messages reached it answers 404) or may
+  // have timed out once.
+  const SlotClock& sc = scheduler_.clock();
+  const TimePoint give_up = sc.slot_start(Slot{duty.slot.value + 1});
+  const Duration backoff = sc.slot_duration() / 12;
+  while (!set && !deadliner_.expired(duty) && duties_.contains(duty) && ports_.clock.now() + backoff < give_up) {
+    ++metrics_.fetch_retries;
+    log::debug("workflow: fetch of {} failed ({}), retrying", to_string(duty), error_text(set.error()));
+    const TimePoint again = ports_.clock.now() + backoff;
+    co_await sleep_until(again);
+    if (deadliner_.expired(duty) || !duties_.contains(duty)) break;
+    set = co_await fetcher_.fetch(duty, defs);
+  }
   if (!set) {
     if (!deadliner_.expired(duty)) ++metrics_.beacon_errors;
     fail_duty(duty, "fetch: " + error_text(set.error()));
@@ -772,9 +811,17 @@ void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcom
     st.aggregated.insert(out.pubkey);
     ++metrics_.aggregates;
     if (submitted(duty.type)) {
+      // A duty this node did not start (it joined late, or skips the type) still completes here from the
+      // decision and the peers' partials: its definitions come from the scheduler.
+      if (st.defs.empty()) st.defs = scheduler_.definitions(duty);
       DutyDefinition def;
       if (auto d = st.defs.find(out.pubkey); d != st.defs.end()) {
         def = d->second;
+      } else if (duty.type == DutyType::kAttester) {
+        // Without the validator's committee assignment the attestation cannot be built; the peers submit it.
+        log::debug("workflow: {}: no committee assignment here for a validator, left to the peers",
+                   to_string(duty));
+        continue;
       } else if (const ValidatorRef* v = scheduler_.validator(out.pubkey)) {
         def.pubkey = out.pubkey;
         def.validator_index = v->index;
@@ -872,6 +919,24 @@ Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
     return fail(CoreError::kNotFound);
   };
   co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
+}
+
+bool Workflow::no_vc_selections(const Duty& duty) const {
+  DutyType prep_type{};
+  switch (duty.type) {
+    case DutyType::kPrepareAggregator:
+    case DutyType::kAggregator:
+      prep_type = DutyType::kPrepareAggregator;
+      break;
+    case DutyType::kPrepareSyncContribution:
+    case DutyType::kSyncContribution:
+      prep_type = DutyType::kPrepareSyncContribution;
+      break;
+    default:
+      return false;
+  }
+  auto it = duties_.find(Duty{duty.slot, prep_type, duty.subcommittee});
+  return it != duties_.end() && it->second->triggered && it->second->own_roots.empty();
 }
 
 bool Workflow::vc_sent_selections(const Duty& prepare) const {

@@ -90,10 +90,13 @@ struct DutyResult {
   std::optional<Duration> partial_to_submit;  ///< first own partial → last aggregate submitted/stored
 };
 
-/// One JSON object on one line (no trailing newline) for the duty report file and `phalanx devnet`:
+/// One JSON object on one line (no trailing newline) for the duty report file (`--duty-report-file`, read by
+/// `phalanx devnet`):
 /// {"duty":"attester","slot":123,"success":true,"last_step":"broadcast","failed_step":null,"reason":"",
-///  "missing":[2],"blamed":[],"validators":4,"consensus_ms":12.5,"partial_to_submit_ms":30.1}
-/// (latencies null when not measured; `reason` JSON-escaped).
+///  "missing":[2],"blamed":[],"validators":4,"consensus_ms":12.5,"e2e_ms":30.1}
+/// ("subcommittee" after "slot" for per-subcommittee duties; latencies null when not measured; e2e_ms = first
+/// own partial → last aggregate submitted; `"expected":true` at the end for a failure with a known
+/// configuration-level cause, DutyReport::expected; `reason` JSON-escaped).
 std::string to_json_line(const DutyResult& result);
 
 /// Counters as a plain struct (the app maps them to Prometheus). Index arrays by DutyType value.
@@ -108,10 +111,12 @@ struct WorkflowMetrics {
   std::uint64_t partials_received = 0;       ///< peers' partials accepted by ParSigDB
   std::uint64_t partials_rejected = 0;       ///< peers' partials refused (expired, unknown, malformed…)
   std::uint64_t equivocations = 0;           ///< peers' partials refused as equivocations
+  std::uint64_t consensus_equivocations = 0; ///< peers proven to equivocate in consensus (QBFT messages)
   std::uint64_t blamed_partials = 0;         ///< partials found invalid by SigAgg
   std::uint64_t slashing_refusals = 0;       ///< own partials refused by the SlashingGuard
   std::uint64_t signer_errors = 0;           ///< embedded signer failures
   std::uint64_t beacon_errors = 0;           ///< failed BN calls (fetch, duties, submit)
+  std::uint64_t fetch_retries = 0;           ///< fetches repeated after a failure (within the duty's slot)
   std::uint64_t aggregates = 0;              ///< aggregates stored
   std::uint64_t submissions = 0;             ///< aggregates submitted to the BN
 };
@@ -203,6 +208,9 @@ class Workflow {
                  const std::vector<Result<ParSignedData>>& results);
   boost::asio::thread_pool::executor_type worker();
   bool vc_sent_selections(const Duty& prepare) const;
+  /// VC mode: `duty` is an aggregation duty (or its selection duty) whose slot got no partial selection proof
+  /// from this node's validator client.
+  bool no_vc_selections(const Duty& duty) const;
   Result<void> own_partials(const Duty& duty, const std::vector<std::pair<PubKey, ParSignedData>>& partials);
   void on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial);
   void queue_threshold(ThresholdSet set);

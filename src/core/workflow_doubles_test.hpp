@@ -127,6 +127,7 @@ class BeaconNodeDouble final : public BeaconNode {
   bool attest_every_slot = false;      ///< every validator attests at every slot (benchmarks)
   bool verify = true;                  ///< verify submitted aggregates with the DV key
   bool fail_attestation_data = false;  ///< attestation_data answers with an error (BN outage)
+  int fail_attestation_data_calls = 0; ///< the next this-many attestation_data calls fail (a BN hiccup)
   int fail_duty_calls = 0;             ///< the next this-many attester_duties calls fail
 
   // ---- what was submitted
@@ -255,6 +256,10 @@ class BeaconNodeDouble final : public BeaconNode {
   Task<Result<eth::phase0::AttestationData>> attestation_data(Slot slot, eth::CommitteeIndex ci) override {
     ++calls_;
     if (fail_attestation_data) co_return phx::fail(RuntimeError::kTimeout);
+    if (fail_attestation_data_calls > 0) {
+      --fail_attestation_data_calls;
+      co_return phx::fail(RuntimeError::kTimeout);
+    }
     co_return make_attestation_data(slot, ci);
   }
 
@@ -394,10 +399,16 @@ class ConsensusDouble final : public Consensus {
   }
   Result<void> propose(const Duty& duty, const UnsignedDataSet& value) override { return hub_.propose(duty, value); }
   void subscribe_decided(DecidedFn fn) override { subs_.push_back(std::move(fn)); }
+  void subscribe_misbehaviour(MisbehaviourFn fn) override { misbehaviour_subs_.push_back(std::move(fn)); }
+  /// What the QBFT adapter does when a peer is proven to equivocate.
+  void report_misbehaviour(const Duty& duty, ShareIdx share) {
+    for (const auto& fn : misbehaviour_subs_) fn(duty, share);
+  }
 
  private:
   ConsensusHub& hub_;
   std::vector<DecidedFn> subs_;
+  std::vector<MisbehaviourFn> misbehaviour_subs_;
 };
 
 /// In-memory partial-signature bus between the nodes.

@@ -201,7 +201,7 @@ TEST(WorkflowHelpers, DutyResultsAreOneJsonLine) {
   EXPECT_EQ(to_json_line(r),
             "{\"duty\":\"attester\",\"slot\":123,\"success\":false,\"last_step\":\"decided\","
             "\"failed_step\":\"partials_in\",\"reason\":\"bad \\\"peer\\\"\\u000a\",\"missing\":[2,4],"
-            "\"blamed\":[],\"validators\":7,\"consensus_ms\":12.500,\"partial_to_submit_ms\":null}");
+            "\"blamed\":[],\"validators\":7,\"consensus_ms\":12.500,\"e2e_ms\":null}");
 }
 
 // ------------------------------------------------------------------------------------------ clusters
@@ -330,6 +330,30 @@ TEST(Workflow, ValidatorClientModeServesDecidedDataAndAggregatesVcPartials) {
   h.stop();  // before the locals the coroutines write to go away
 }
 
+TEST(Workflow, WithoutSelectionsFromTheVcAggregationDutiesFailAsExpected) {
+  // VC mode with VCs that never call the DVT selection endpoints (nor anything else): the aggregation duties
+  // and their selection duties expire with that reason, flagged `expected`; the attester duty is a real miss.
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);
+  h.start();
+  h.run_until(h.slot_start(Slot{12}));
+  std::map<DutyType, std::size_t> expected, unexpected;
+  for (const auto& r : h.nodes()[0]->results) {
+    if (r.report.success) continue;
+    (r.report.expected ? expected : unexpected)[r.report.duty.type]++;
+    if (r.report.expected) {
+      EXPECT_NE(r.report.reason.find("DVT selection endpoints"), std::string::npos);
+    }
+  }
+  EXPECT_GT(expected[DutyType::kPrepareAggregator], 0u);
+  EXPECT_GT(expected[DutyType::kPrepareSyncContribution], 0u);
+  EXPECT_EQ(unexpected[DutyType::kPrepareAggregator] + unexpected[DutyType::kPrepareSyncContribution] +
+                unexpected[DutyType::kAggregator] + unexpected[DutyType::kSyncContribution],
+            0u);
+  EXPECT_GT(unexpected[DutyType::kAttester], 0u);
+  EXPECT_EQ(expected[DutyType::kAttester], 0u);
+  h.stop();
+}
+
 TEST(Workflow, ValidatorClientModeProposesWithTheVcsRandaoAndSelectionProofs) {
   const auto cfg = fulu_config();
   Harness h(cfg, keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);
@@ -401,6 +425,24 @@ TEST(Workflow, BeaconNodeOutageIsAFetchFailureWithTheReason) {
   EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], 0u);
   // Duties that do not need attestation data still complete.
   EXPECT_GT(successes(h.nodes()[0]->results).at(DutyType::kSyncMessage), 0u);
+}
+
+TEST(Workflow, AFailedFetchIsRetriedWithinTheSlot) {
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4});
+  h.bn().fail_attestation_data_calls = 4;  // the first four calls (one per node's first attester fetch) fail
+  h.start();
+  h.run_until(h.slot_start(Slot{8}));
+  std::uint64_t retries = 0;
+  for (auto& n : h.nodes()) {
+    retries += n->workflow->metrics().fetch_retries;
+    for (const auto& r : n->results) {
+      if (r.report.duty.type == DutyType::kAttester) {
+        EXPECT_TRUE(r.report.success) << r.report.reason;
+      }
+    }
+  }
+  EXPECT_EQ(retries, 4u);
+  EXPECT_GT(h.bn().stats.accepted[DutyType::kAttester], 0u);
 }
 
 TEST(Workflow, WaitsEndAtTheDutyDeadline) {
@@ -483,6 +525,29 @@ TEST(Workflow, StartsLateInAnEpochAndCatchesUp) {
   for (std::size_t pos = 0; pos < 4; ++pos)
     expected += h.bn().attester_slot(pos, Epoch{2}).value < 66 ? 1 : 0;
   EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], expected);
+}
+
+TEST(Workflow, ConsensusMisbehaviourBlamesThePeerInTheDutyReport) {
+  const auto cfg = fulu_config();
+  Harness h(cfg, keys4(), {1, 2, 3, 4}, SigningMode::kEmbedded, true);
+  h.start();
+  const Slot slot = h.bn().attester_slot(0, Epoch{0});
+  const Duty duty{slot, DutyType::kAttester};
+  h.run_until(h.slot_start(slot));
+  // The QBFT adapter proved that share 4 sent conflicting messages in this duty's consensus.
+  h.nodes()[0]->consensus->report_misbehaviour(duty, ShareIdx{4});
+  h.run_until(h.slot_start(Slot{slot.value + 3}));
+  auto& n = *h.nodes()[0];
+  EXPECT_EQ(n.workflow->metrics().consensus_equivocations, 1u);
+  bool found = false;
+  for (const auto& r : n.results) {
+    if (r.report.duty != duty) continue;
+    found = true;
+    EXPECT_TRUE(r.report.success);
+    EXPECT_EQ(r.report.blamed, std::vector<ShareIdx>{ShareIdx{4}});
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(h.nodes()[1]->workflow->metrics().consensus_equivocations, 0u);
 }
 
 TEST(Workflow, AnEquivocatingPeerIsBlamedAndTheDutyStillCompletes) {

@@ -558,7 +558,9 @@ TEST(DvQbftDriver, LiveInstanceCapEvictsTheOldestAndArgumentsAreChecked) {
 /// n drivers connected by an in-memory transport: each frame is posted to the receiver's deliver().
 struct MemoryCluster {
   /// Driver 0 exports its metrics to `registry` when given.
-  MemoryCluster(asio::io_context& io, std::uint32_t n, metrics::Registry* registry = nullptr) {
+  /// `equivocator`: that driver runs with QbftDriverOptions::test_equivocate.
+  MemoryCluster(asio::io_context& io, std::uint32_t n, metrics::Registry* registry = nullptr,
+                std::optional<std::uint32_t> equivocator = std::nullopt) {
     std::vector<k1::PublicKey> pubs;
     std::vector<k1::SecretKey> keys;
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -578,6 +580,7 @@ struct MemoryCluster {
       };
       QbftDriverOptions o = fast_qbft();
       if (i == 0) o.registry = registry;
+      o.test_equivocate = equivocator == i;
       auto d = QbftDriver::create_with_transport(io.get_executor(), OperatorIdx{i}, n, signer, verifier, o, send);
       PHX_ASSERT(d.has_value());
       drivers[i] = std::move(*d);
@@ -590,6 +593,36 @@ struct MemoryCluster {
   std::vector<std::unique_ptr<QbftDriver>> drivers;
   std::vector<std::map<std::string, Decided>> decided;
 };
+
+TEST(DvQbftDriver, AnEquivocatingNodeIsProvenAndTheOthersStillDecide) {
+  asio::io_context ioc;
+  MemoryCluster c(ioc, 4, nullptr, 3u);
+  std::vector<std::map<std::string, std::vector<std::uint32_t>>> blamed(4);  // per driver: instance → senders
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    c.drivers[i]->on_misbehaviour([&blamed, i](ByteSpan id, OperatorIdx sender) {
+      blamed[i][to_str(id)].push_back(sender.value);
+    });
+  }
+  for (int k = 0; k < 5; ++k) {
+    const std::string id = "eq-" + std::to_string(k);
+    for (auto& d : c.drivers) EXPECT_TRUE(d->propose(as_bytes(id), as_bytes("value-" + id)));
+  }
+  ioc.run_for(3s);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(c.decided[i].size(), 5u);
+    for (const auto& [id, dec] : c.decided[i]) EXPECT_EQ(dec.value, "value-" + id);
+    // Every instance: node 3's PREPARE and COMMIT each conflict with the first copy received.
+    EXPECT_EQ(blamed[i].size(), 5u);
+    for (const auto& [id, senders] : blamed[i]) {
+      EXPECT_GE(senders.size(), 1u) << id;
+      for (auto s : senders) EXPECT_EQ(s, 3u) << id;
+    }
+    EXPECT_GE(c.drivers[i]->metrics().equivocations, 5u);
+    EXPECT_GE(c.drivers[i]->metrics().rejected(consensus::qbft::Reject::kEquivocation), 5u);
+  }
+  EXPECT_TRUE(blamed[3].empty());  // the honest nodes never equivocate
+}
 
 TEST(DvQbftDriver, InMemoryTransportDecidesManyInstancesAndDeliverIgnoresBadSenders) {
   asio::io_context ioc;

@@ -122,6 +122,12 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
   std::uint64_t next_seq = 1;
   std::uint64_t next_timer_gen = 1;
   std::vector<Notification> notifications;
+  struct Blame {  // a proven equivocation, reported by flush()
+    Bytes id;
+    OperatorIdx sender;
+  };
+  std::vector<Blame> blames;
+  MisbehaviourFn misbehaviour_fn;
   QbftDriverMetrics m;
   Exported exported;
 
@@ -196,6 +202,13 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
 
   void feed(Live& l, ByteSpan message) {
     auto out = l.instance->on_message(message);
+    if (out.rejected == qbft::Reject::kEquivocation) {
+      // The engine verified both signatures: the message's own sender is proven to equivocate.
+      if (auto msg = qbft::decode(message)) {
+        ++m.equivocations;
+        blames.push_back(Blame{l.id, msg->body.sender});
+      }
+    }
     execute(l, std::move(out));
   }
 
@@ -227,6 +240,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
     }
     for (const auto& msg : out.messages) {
       if (msg.bytes.empty()) continue;
+      if (opts.test_equivocate) send_conflicting(l, msg.to, msg.bytes);
       send_frame(msg.to, encode_qbft_frame(l.id, msg.bytes));
     }
     if (out.stop_timer) {
@@ -246,6 +260,18 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
       if (exported.duration) exported.duration->observe(std::chrono::duration<double>(took).count());
       notifications.push_back(Notification{l.id, out.decision->value.data, out.decision->round, took});
     }
+  }
+
+  /// TEST ONLY (QbftDriverOptions::test_equivocate): a validly signed PREPARE / COMMIT for the same round as
+  /// `bytes` but another value hash.
+  void send_conflicting(Live& l, std::optional<OperatorIdx> to, const Bytes& bytes) {
+    auto msg = qbft::decode(bytes);
+    if (!msg || (msg->body.type != qbft::MsgType::kPrepare && msg->body.type != qbft::MsgType::kCommit)) return;
+    qbft::Message bad;
+    bad.body = msg->body;
+    bad.body.value_hash[0] ^= 0x5a;
+    qbft::sign(bad.body, *signer);
+    send_frame(to, encode_qbft_frame(l.id, qbft::encode(bad)));
   }
 
   std::uint64_t elapsed_ns(const Live& l) const {
@@ -287,9 +313,14 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
 
   /// Runs decision callbacks once the driver's state is consistent; they may re-enter the driver.
   void flush() {
-    while (!notifications.empty()) {
+    while (!notifications.empty() || !blames.empty()) {
       auto batch = std::move(notifications);
       notifications.clear();
+      auto blamed = std::move(blames);
+      blames.clear();
+      for (auto& b : blamed) {
+        if (misbehaviour_fn && !stopped) misbehaviour_fn(b.id, b.sender);
+      }
       for (auto& n : batch) {
         if (decided_fn && !stopped) decided_fn(n.id, n.value, n.round, n.took);
       }
@@ -505,6 +536,7 @@ Result<void> QbftDriver::propose(ByteSpan instance_id, ByteSpan value, std::opti
 }
 void QbftDriver::on_decided(DecidedFn fn) { impl_->decided_fn = std::move(fn); }
 void QbftDriver::set_validator(ValidatorFn fn) { impl_->validator_fn = std::move(fn); }
+void QbftDriver::on_misbehaviour(MisbehaviourFn fn) { impl_->misbehaviour_fn = std::move(fn); }
 void QbftDriver::expire(ByteSpan instance_id) { impl_->expire(instance_id); }
 void QbftDriver::stop() { impl_->stop(); }
 void QbftDriver::deliver(OperatorIdx from, ByteSpan frame) { impl_->on_frame(from, frame); }

@@ -73,6 +73,10 @@ struct QbftDriverOptions {
   /// If set, the driver also registers and updates its metrics there (names `phalanx_qbft_*`); must outlive
   /// the driver. One driver per registry: a driver created later takes over the exported names.
   metrics::Registry* registry = nullptr;
+  /// TEST ONLY (`phalanx run --test-fault equivocate|byzantine`, never in production): this node equivocates:
+  /// before each PREPARE and COMMIT it sends, it sends a conflicting one (same round, another value hash,
+  /// validly signed) to the same peers.
+  bool test_equivocate = false;
 };
 
 /// Plain counters and gauges of the driver (also exported to the registry when one is given).
@@ -87,6 +91,7 @@ struct QbftDriverMetrics {
   std::uint64_t messages_replayed = 0;   ///< buffered messages replayed at start
   std::uint64_t timeouts = 0;            ///< round timers fired
   std::uint64_t decided_rounds_sum = 0;  ///< Σ decision round (mean rounds per decision = sum / decided)
+  std::uint64_t equivocations = 0;       ///< proven equivocations (two validly signed conflicting messages)
   Duration decided_duration_sum{};       ///< Σ (decision time − local start)
   DvErrorCounts frames_rejected{};       ///< by DvError (frame and driver-level reasons)
   /// Engine rejections by qbft::Reject value (index = enum value, kOk unused).
@@ -111,6 +116,10 @@ class QbftDriver {
   /// External validity predicate (QBFT's): a proposed value for which it returns false is not accepted (not
   /// prepared). Must be deterministic and agree across honest nodes. Called on the io thread.
   using ValidatorFn = std::function<bool(ByteSpan instance_id, ByteSpan value)>;
+  /// Called when operator `sender` is proven to misbehave in instance `instance_id`: it signed two
+  /// conflicting messages of one kind for one round (an equivocation; both signatures verified, so the
+  /// sender is proven whoever relayed the frame). The span is valid during the call only.
+  using MisbehaviourFn = std::function<void(ByteSpan instance_id, OperatorIdx sender)>;
 
   /// Creates the driver and registers kQbftProtocol on `node`, which must not be started yet.
   /// `self` = node.self(); `n` = number of operators (1..qbft::kMaxNodes); `signer` holds this operator's
@@ -145,6 +154,9 @@ class QbftDriver {
   /// Registers the validity predicate (replaces any earlier one; empty = every value valid). Applies to
   /// instances started afterwards.
   void set_validator(ValidatorFn fn);
+  /// Registers the misbehaviour callback (replaces any earlier one). Runs on the io thread after the input
+  /// was handled, like on_decided.
+  void on_misbehaviour(MisbehaviourFn fn);
   /// Drops the instance (live or buffered) and remembers its id as expired. Unknown ids are remembered too.
   void expire(ByteSpan instance_id);
   /// Stops: cancels every timer, drops every instance and buffer; later frames are ignored and propose

@@ -590,9 +590,19 @@ std::vector<Result<void, Reject>> BeaconSim::verify_attestations(
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (!pending[i]) {
       out[i] = std::unexpected(pending[i].error());
-    } else {
-      groups[ssz::hash_tree_root(pending[i]->data)].push_back(i);
+      continue;
     }
+    const auto& p = *pending[i];
+    const Root data_root = ssz::hash_tree_root(p.data);
+    // Already pooled with this very signature (another node of the cluster submitted it): accepted without
+    // verifying again, as a beacon node's seen-cache does.
+    if (auto it = attestation_pool_.find({p.data.slot.value, p.committee_index, data_root});
+        it != attestation_pool_.end()) {
+      if (auto s = it->second.by_position.find(p.position); s != it->second.by_position.end() && s->second == p.sig) {
+        continue;
+      }
+    }
+    groups[data_root].push_back(i);
   }
   for (const auto& [data_root, items] : groups) {
     const auto& data = pending[items.front()]->data;
@@ -719,9 +729,26 @@ Result<void, Reject> BeaconSim::check_aggregate(eth::Fork fork, const eth::Signe
   return {};
 }
 
+bool BeaconSim::seen_before(Slot slot, const Root& item_root) const {
+  auto it = seen_items_.find(slot.value);
+  return it != seen_items_.end() && it->second.contains(item_root);
+}
+
+void BeaconSim::remember(Slot slot, const Root& item_root) {
+  while (!seen_items_.empty() && seen_items_.begin()->first + kKeepSlots < slot.value) {
+    seen_items_.erase(seen_items_.begin());
+  }
+  seen_items_[slot.value].insert(item_root);
+}
+
 Result<void, Reject> BeaconSim::submit_aggregate(const beaconapi::VersionedSignedAggregateAndProof& item) {
+  const Slot slot = std::visit([](const auto& x) { return x.message.aggregate.data.slot; }, item.value);
+  const Root item_root = std::visit([](const auto& x) { return ssz::hash_tree_root(x); }, item.value);
+  // The same signed aggregate accepted before (each node of a cluster submits it): accepted as known.
+  if (seen_before(slot, item_root)) return count(SimDuty::kAggregate, Result<void, Reject>{});
   auto r = std::visit(
       [&](const auto& x) -> Result<void, Reject> { return check_aggregate(item.fork(), x); }, item.value);
+  if (r) remember(slot, item_root);
   return count(SimDuty::kAggregate, r);
 }
 
@@ -879,7 +906,12 @@ std::vector<Result<void, Reject>> BeaconSim::submit_sync_messages(
       sigs[i] = *sig;
       return {};
     }();
-    if (out[i]) groups[{msg.slot.value, msg.beacon_block_root}].push_back(i);
+    if (!out[i]) continue;
+    // Already pooled with this very signature: accepted without verifying again (seen-cache).
+    if (auto it = sync_pool_.find({msg.slot.value, msg.beacon_block_root}); it != sync_pool_.end()) {
+      if (auto s = it->second.find(msg.validator_index); s != it->second.end() && s->second == *sigs[i]) continue;
+    }
+    groups[{msg.slot.value, msg.beacon_block_root}].push_back(i);
   }
   for (const auto& [key, items] : groups) {
     const Root signing_root = eth::sync_committee_message_signing_root(config_.chain, Slot{key.first}, key.second);
@@ -929,6 +961,9 @@ std::optional<eth::altair::SyncCommitteeContribution> BeaconSim::sync_committee_
 }
 
 Result<void, Reject> BeaconSim::submit_contribution(const eth::altair::SignedContributionAndProof& item) {
+  const Slot slot = item.message.contribution.slot;
+  const Root item_root = ssz::hash_tree_root(item);
+  if (seen_before(slot, item_root)) return count(SimDuty::kSyncContribution, Result<void, Reject>{});
   auto r = [&]() -> Result<void, Reject> {
     const auto& msg = item.message;
     const auto& c = msg.contribution;
@@ -965,6 +1000,7 @@ Result<void, Reject> BeaconSim::submit_contribution(const eth::altair::SignedCon
     }
     return {};
   }();
+  if (r) remember(slot, item_root);
   return count(SimDuty::kSyncContribution, r);
 }
 
@@ -1376,6 +1412,11 @@ void BeaconSim::add_duty_routes() {
     }
     Response out = Response::json(body);
     out.consensus_version = std::string(eth::fork_name(res->fork()));
+    if (mode == Produce::kV3) {  // the spec's v3 headers (the only source of these for SSZ answers)
+      out.headers.emplace_back("Eth-Execution-Payload-Blinded", res->blinded() ? "true" : "false");
+      out.headers.emplace_back("Eth-Execution-Payload-Value", ssz::u256_to_dec(res->execution_payload_value));
+      out.headers.emplace_back("Eth-Consensus-Block-Value", ssz::u256_to_dec(res->consensus_block_value));
+    }
     return out;
   };
   r.add(Method::kGet, "/eth/v3/validator/blocks/{slot}", [produce](const Request& req, const PathParams& p) -> Task<Response> {

@@ -291,6 +291,12 @@ class BeaconSim {
   std::map<std::pair<std::uint64_t, Root>, std::map<ValidatorIndex, crypto::bls::Signature>> sync_pool_;
   /// slot → root of the first accepted block (equivocation check; pruned).
   std::map<std::uint64_t, Root> published_blocks_;
+  /// Roots of accepted signed aggregates and contributions by slot (the last kKeepSlots slots): an identical
+  /// re-submission is accepted without verifying again, like a beacon node's seen-cache (every node of a
+  /// cluster submits the same recombined aggregate). Attestations and sync messages use their pools for this.
+  std::map<std::uint64_t, std::set<Root>> seen_items_;
+  bool seen_before(Slot slot, const Root& item_root) const;
+  void remember(Slot slot, const Root& item_root);
   /// Fee recipients from prepare_beacon_proposer (used in produced execution payloads).
   std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_;
   http::Router router_;

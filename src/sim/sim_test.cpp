@@ -251,6 +251,14 @@ TEST(BeaconSimBlocks, BuilderModeServesBlindedBlocksWithTheFullBlocksRoot) {
       EXPECT_TRUE(produced.has_value()) << (produced ? "" : produced.error().message);
       if (!produced) co_return;
       EXPECT_TRUE(produced->blinded());
+      // The v3 headers say the same as the body (an SSZ answer has only them).
+      bapi::http::ClientRequest raw;
+      raw.target = "/eth/v3/validator/blocks/75?randao_reveal=" + to_hex(p.randao);
+      auto headers = co_await client.call(raw);
+      EXPECT_TRUE(headers && headers->execution_payload_blinded == "true");
+      raw.target += "&builder_boost_factor=0";
+      auto local_headers = co_await client.call(raw);
+      EXPECT_TRUE(local_headers && local_headers->execution_payload_blinded == "false");
       auto& blinded = std::get<1>(produced->block);
       auto signed_blinded = sign_blinded(blinded, env.key(p.index), chain);
       auto r = co_await client.publish_blinded_block(signed_blinded);
@@ -461,6 +469,9 @@ void aggregation_flow(eth::Fork fork) {
               Reject::kNoDuty);
   }
   EXPECT_EQ(sim.stats(SimDuty::kAggregate).accepted, 1u);
+  // The same signed aggregate again (another node of the cluster): accepted as already known.
+  EXPECT_TRUE(sim.submit_aggregate(*good).has_value());
+  EXPECT_EQ(sim.stats(SimDuty::kAggregate).accepted, 2u);
 }
 
 TEST(BeaconSimAggregates, Phase0LayoutAggregateIsServedAndVerified) {
@@ -658,6 +669,12 @@ TEST(BeaconSimSync, BatchOfMessagesRejectsOnlyTheBadOnes) {
   }
   EXPECT_EQ(sim.stats(SimDuty::kSyncMessage).accepted, 6u);
   EXPECT_EQ(sim.stats(SimDuty::kSyncMessage).rejected, 2u);
+  // Re-submitted as is (seen: accepted), and a pooled member's message with another member's signature.
+  std::vector<eth::altair::SyncCommitteeMessage> again{msgs[0], msgs[0]};
+  again[1].signature = msgs[2].signature;
+  auto again_results = sim.submit_sync_messages(again);
+  EXPECT_TRUE(again_results[0].has_value());
+  EXPECT_EQ(why(again_results[1]), Reject::kBadSignature);
   // Only accepted messages are pooled: slot 38's contribution of subcommittee 0 lacks validator 101.
   auto c = sim.sync_committee_contribution(Slot{38}, 0, sim.block_root(Slot{38}));
   ASSERT_TRUE(c.has_value());
@@ -678,7 +695,7 @@ TEST(BeaconSimAttestations, BatchRejectsOnlyTheBadOnesAndPoolsTheRest) {
     atts.push_back({d.committee_index, d.validator_index, data,
                     env.key(d.validator_index).sign(eth::attestation_signing_root(chain, data)).to_bytes()});
   }
-  atts.push_back(atts[0]);  // a duplicate is verified again and accepted
+  atts.push_back(atts[0]);  // a duplicate is accepted
   atts[1].signature = atts[2].signature;
   auto results = sim.submit_attestations(std::span<const eth::electra::SingleAttestation>(atts));
   ASSERT_EQ(results.size(), 5u);
@@ -692,6 +709,11 @@ TEST(BeaconSimAttestations, BatchRejectsOnlyTheBadOnesAndPoolsTheRest) {
     const auto& att = std::get<5>(agg->value);
     EXPECT_FALSE(att.aggregation_bits.get(d1.validator_committee_index));
   }
+  // A pooled attestation submitted again as is: accepted (seen); with another signature: verified, rejected.
+  auto again = atts[0];
+  EXPECT_TRUE(sim.submit(again).has_value());
+  again.signature = atts[2].signature;
+  EXPECT_EQ(why(sim.submit(again)), Reject::kBadSignature);
 }
 
 // ---- older beacon nodes (Lodestar 1.5.1 serves only the v1/v2 forms) ----

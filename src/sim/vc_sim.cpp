@@ -735,6 +735,8 @@ runtime::Task<Result<void, std::string>> VcSim::run() {
   stats_.first_slot = slot.value;
   runtime::TaskGroup group(co_await runtime::asio::this_coro::executor);
   std::optional<Epoch> fetched;
+  // The first epoch's duties right away (typically before genesis), not at the first slot's start.
+  if (co_await im.fetch_duties(chain_.epoch_at(slot))) fetched = chain_.epoch_at(slot);
   while (!stop_requested_ && (!config_.last_slot || slot <= *config_.last_slot)) {
     if (!co_await im.sleep_until(im.slot_time(slot))) break;
     Epoch epoch = chain_.epoch_at(slot);

@@ -25,7 +25,7 @@ struct DevnetFlags {
   bool builder = false;
   std::string dir;
   bool keep = false;
-  std::string genesis_delay = "8s";
+  std::string genesis_delay;  // empty: 8s plus 1s per 100 validators above 100
 };
 
 int bad(const std::string& msg) {
@@ -63,9 +63,14 @@ int devnet_cmd(const DevnetFlags& f) {
   if (!f.report.empty()) o.report_file = f.report;
   if (!f.dir.empty()) o.dir = f.dir;
   o.keep = f.keep;
-  auto g = app::parse_duration(f.genesis_delay);
-  if (!g) return bad("--genesis-delay: " + g.error());
-  o.genesis_delay = std::chrono::duration_cast<std::chrono::seconds>(*g);
+  if (f.genesis_delay.empty()) {
+    // The nodes load and decrypt their share keystores before genesis: ~1 s per 100 validators here.
+    o.genesis_delay = std::chrono::seconds(8 + (o.validators > 100 ? (o.validators - 100 + 99) / 100 : 0));
+  } else {
+    auto g = app::parse_duration(f.genesis_delay);
+    if (!g) return bad("--genesis-delay: " + g.error());
+    o.genesis_delay = std::chrono::duration_cast<std::chrono::seconds>(*g);
+  }
   if (o.genesis_delay < std::chrono::seconds(2)) return bad("--genesis-delay must be at least 2s");
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
@@ -90,8 +95,9 @@ void add_devnet_command(CLI::App& root) {
   c->add_flag("--builder", f->builder, "Builder API: blinded blocks and builder registrations");
   c->add_option("--dir", f->dir, "Working folder (default: a new temporary folder)");
   c->add_flag("--keep", f->keep, "Keep the working folder (keys, logs, duty reports) after a successful run");
-  c->add_option("--genesis-delay", f->genesis_delay, "Time from start to genesis (processes start meanwhile)")
-      ->default_val("8s");
+  c->add_option("--genesis-delay", f->genesis_delay,
+                 "Time from start to genesis (processes start meanwhile; default 8s plus 1s per 100 validators "
+                 "above 100)");
   c->callback([f] { std::exit(devnet_cmd(*f)); });
 }
 

@@ -92,6 +92,9 @@ runtime::Task<Result<ClientResponse>> exchange(Endpoint ep, ClientRequest req, s
   if (auto it = res.find("Eth-Consensus-Version"); it != res.end()) {
     out.consensus_version = std::string(it->value().data(), it->value().size());
   }
+  if (auto it = res.find("Eth-Execution-Payload-Blinded"); it != res.end()) {
+    out.execution_payload_blinded = std::string(it->value().data(), it->value().size());
+  }
   out.body = std::move(res.body());
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -235,7 +238,11 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
       log::debug("beacon node {}: {} already has it: {}", st.ep.to_string(), req.target, error_message(r->body));
       st.unhealthy_until = {};
       last_used_ = i;
-      co_return ClientResponse{200, std::string(kJson), {}, "{}"};
+      ClientResponse ok;
+      ok.status = 200;
+      ok.content_type = std::string(kJson);
+      ok.body = "{}";
+      co_return ok;
     }
     if (r && r->status < 500) {
       st.unhealthy_until = {};

@@ -48,6 +48,7 @@ struct ClientResponse {
   unsigned status = 0;
   std::string content_type;
   std::string consensus_version;
+  std::string execution_payload_blinded;  ///< produceBlockV3's Eth-Execution-Payload-Blinded header, if any
   std::string body;
 };
 

@@ -299,6 +299,7 @@ bhttp::response<bhttp::string_body> to_message(const Response& r, bool keep_aliv
   msg.set(bhttp::field::server, "phalanx");
   msg.set(bhttp::field::content_type, r.content_type);
   if (!r.consensus_version.empty()) msg.set("Eth-Consensus-Version", r.consensus_version);
+  for (const auto& [name, value] : r.headers) msg.set(name, value);
   msg.body() = r.body;
   msg.keep_alive(keep_alive);
   msg.prepare_payload();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -69,6 +70,8 @@ struct Response {
   std::string content_type = std::string(kJson);
   std::string body;
   std::string consensus_version;
+  /// Further response headers (e.g. produceBlockV3's Eth-Execution-Payload-Blinded), name → value.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   /// 200 with a JSON body.
   static Response json(const ssz::Json& j, unsigned status = 200);

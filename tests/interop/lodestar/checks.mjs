@@ -5,7 +5,7 @@
 // and exits 0 (run.sh counts the lines).
 //
 // Usage: node checks.mjs --bn http://127.0.0.1:9596 --phase NAME --mode vc|dv-vc|dv-embedded
-//          --indices 0-7 --min-epochs 4 --bn-traffic FILE[,FILE] --violations FILE[,FILE]
+//          --indices 0-7 [--others 8-127] --min-epochs 4 --bn-traffic FILE[,FILE] --violations FILE[,FILE]
 //          --known known-violations.json [--phalanx-logs FILE,FILE…] [--duty-reports FILE,FILE…]
 import fs from "node:fs";
 
@@ -14,11 +14,17 @@ for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^
 const bn = args.bn;
 const phase = args.phase ?? "phase";
 const mode = args.mode ?? "vc";
-const [lo, hi] = (args.indices ?? "0-7").split("-").map(Number);
-const indices = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+// "0-7" or "0-7,16-127": validator indices.
+const ranges = (s) => (s ? s.split(",").filter((r) => r.length > 0).flatMap((r) => {
+  const [a, b] = r.split("-").map(Number);
+  return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
+}) : []);
+const indices = ranges(args.indices ?? "0-7");
+const [lo, hi] = [Math.min(...indices), Math.max(...indices)];
 const indexSet = new Set(indices);
-// --others 8-15: validators of the chain that are not the cluster's (the BN runs them itself).
-const others = args.others ? (([a, b]) => Array.from({ length: b - a + 1 }, (_, k) => a + k))(args.others.split("-").map(Number)) : [];
+// --others 16-127 or 0-7,16-127: validators of the chain that are not this cluster's (the BN runs them itself,
+// or another cluster does).
+const others = ranges(args.others);
 const minEpochs = Number(args["min-epochs"] ?? 4);
 const kSlotsPerEpoch = 32;  // mainnet preset
 const kSyncCommitteeSize = 512;
@@ -110,7 +116,8 @@ await check("attestations: every validator earned rewards", async () => {
 
 // Blocks: without --others every slot belongs to one of our validators. With --others, the BN's own
 // validators never miss (in-process), so the empty slots are the cluster's missed proposals.
-const blocks = [];
+const blocks = [];     // canonical blocks proposed by our validators
+const allBlocks = [];  // every canonical block
 await check("proposals: blocks proposed by the validators", async () => {
   if (others.length > 0) {
     let ours = 0, theirs = 0, foreign = 0;
@@ -119,6 +126,7 @@ await check("proposals: blocks proposed by the validators", async () => {
       const res = await fetch(`${bn}/eth/v1/beacon/headers?slot=${s}`, { signal: AbortSignal.timeout(10000) });
       if (!res.ok) continue;
       for (const h of (await res.json()).data.filter((x) => x.canonical)) {
+        allBlocks.push({ slot: s, root: h.root });
         const p = Number(h.header.message.proposer_index);
         if (indexSet.has(p)) { ++ours; blocks.push({ slot: s, root: h.root }); } else if (otherSet.has(p)) ++theirs; else ++foreign;
       }
@@ -129,34 +137,47 @@ await check("proposals: blocks proposed by the validators", async () => {
             `${ours} canonical blocks by [${lo}..${hi}], ${theirs} by the BN's validators, ${missed} empty slots of ${headSlot}: ` +
             `the cluster proposed ${(100 * ratio).toFixed(1)}% of its slots (need ≥ ${(100 * minBlockRatio).toFixed(0)}%)`];
   }
-  let ours = 0, others = 0;
+  let ours = 0, theirs = 0;
   for (let s = 1; s <= headSlot; ++s) {
     const res = await fetch(`${bn}/eth/v1/beacon/headers?slot=${s}`, { signal: AbortSignal.timeout(10000) });
     if (!res.ok) continue;
     const rows = (await res.json()).data.filter((h) => h.canonical);
     for (const h of rows) {
+      allBlocks.push({ slot: s, root: h.root });
       const p = Number(h.header.message.proposer_index);
-      if (indexSet.has(p)) { ++ours; blocks.push({ slot: s, root: h.root }); } else ++others;
+      if (indexSet.has(p)) { ++ours; blocks.push({ slot: s, root: h.root }); } else ++theirs;
     }
   }
   const ratio = headSlot > 0 ? ours / headSlot : 0;
-  return [ratio >= minBlockRatio && others === 0,
+  return [ratio >= minBlockRatio && theirs === 0,
           `${ours} of ${headSlot} slots have a canonical block by [${lo}..${hi}] (${(100 * ratio).toFixed(1)}%, need ≥ ${(100 * minBlockRatio).toFixed(0)}%)`];
 });
 
+// The current sync committee (the run stays inside one 256-epoch period): which of its 512 positions are ours.
+// With many validators on the chain (--others) some of ours may hold no position at all.
+const syncCommittee = (await get("/eth/v1/beacon/states/head/sync_committees")).data.validators.map(Number);
+const ourPositions = syncCommittee.flatMap((v, pos) => (indexSet.has(v) ? [pos] : []));
+const syncMembers = indices.filter((i) => syncCommittee.includes(i));
+
+// Bits of our positions set in the sync aggregates of all canonical blocks (any proposer's: a block carries
+// the previous slot's messages of the whole committee).
 await check("sync committee: participation in blocks", async () => {
+  if (ourPositions.length === 0) return [null, "none of the validators is in the current sync committee"];
   let sum = 0, n = 0, min = 1;
-  for (const b of blocks) {
+  for (const b of allBlocks) {
     if (b.slot < 2) continue;
     const blk = await get(`/eth/v2/beacon/blocks/${b.root}`);
-    const bits = blk.data.message.body.sync_aggregate.sync_committee_bits;
-    const r = popcount_hex(bits) / kSyncCommitteeSize;
+    const bits = Buffer.from(blk.data.message.body.sync_aggregate.sync_committee_bits.replace(/^0x/, ""), "hex");
+    const set = ourPositions.filter((pos) => (bits[pos >> 3] >> (pos & 7)) & 1).length;
+    const r = set / ourPositions.length;
     sum += r; ++n; min = Math.min(min, r);
   }
   const avg = n ? sum / n : 0;
   if (n === 0) min = 0;
-  return [mode === "dv-vc" ? null : n > 0 && avg >= minSyncRatio,
-          `average ${(100 * avg).toFixed(1)}% of ${kSyncCommitteeSize} bits over ${n} blocks (min ${(100 * min).toFixed(1)}%, need avg ≥ ${(100 * minSyncRatio).toFixed(0)}%)`];
+  // Without aggregation and without other validators (dv-vc alone) no contribution carries our messages.
+  return [mode === "dv-vc" && others.length === 0 ? null : n > 0 && avg >= minSyncRatio,
+          `${syncMembers.length} validators hold ${ourPositions.length} of ${kSyncCommitteeSize} positions; ` +
+          `their bits set: average ${(100 * avg).toFixed(1)}% over ${n} blocks (min ${(100 * min).toFixed(1)}%, need avg ≥ ${(100 * minSyncRatio).toFixed(0)}%)`];
 });
 
 // What reached the BN (its proxy's traffic log: status as answered by the BN itself).
@@ -188,14 +209,16 @@ const acceptedBy = (op) => {
   }
   return m;
 };
-const perValidator = (op, what, need) => check(`${what}: accepted for every validator`, async () => {
+const perValidator = (op, what, need, who = indices) => check(`${what}: accepted for every validator`, async () => {
+  if (who.length === 0) return [null, "none of the validators has this duty (not in the sync committee)"];
   const m = acceptedBy(op);
-  const missing = indices.filter((i) => (m.get(i) ?? 0) < need);
+  const missing = who.filter((i) => (m.get(i) ?? 0) < need);
   return [missing.length === 0,
-          `accepted per validator [${indices.map((i) => m.get(i) ?? 0).join(",")}] (need ≥ ${need} each)` +
+          `accepted per validator [${who.map((i) => `${i}:${m.get(i) ?? 0}`).join(",")}] (need ≥ ${need} each)` +
           (missing.length ? `, missing: [${missing}]` : "")];
 });
-await perValidator("submitPoolSyncCommitteeSignatures", "sync committee messages", Math.max(1, Math.floor(headSlot / 2)));
+await perValidator("submitPoolSyncCommitteeSignatures", "sync committee messages", Math.max(1, Math.floor(headSlot / 2)),
+                   syncMembers);
 
 if (mode === "dv-vc") {
   // Lodestar 1.5.1 has no DVT selection endpoints: its aggregate/contribution carry a partial selection proof.
@@ -216,7 +239,7 @@ if (mode === "dv-vc") {
   });
 } else {
   await perValidator("publishAggregateAndProofs", "aggregate-and-proofs", 1);
-  await perValidator("publishContributionAndProofs", "sync contributions", 1);
+  await perValidator("publishContributionAndProofs", "sync contributions", 1, syncMembers);
   await check("aggregation: aggregate-and-proofs accepted by the BN", async () => {
     const s = summary("publishAggregateAndProofs");
     return [s.ok >= epochsRun, `${s.ok} POSTs accepted (need ≥ ${epochsRun}, one per epoch), ${s.bad.length} rejected`];

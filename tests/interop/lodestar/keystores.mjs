@@ -8,7 +8,7 @@
 // spec); computed here with node's sha256 and cross-checked against Lodestar's own interopSecretKey().
 // KDF: pbkdf2 with a tiny iteration count — TEST KEYS ONLY, they are public anyway.
 //
-// Usage: node keystores.mjs OUT_DIR [COUNT=8]
+// Usage: node keystores.mjs OUT_DIR [COUNT=8] [FIRST=0]   (keys FIRST..FIRST+COUNT-1, files numbered from 0)
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -29,23 +29,25 @@ function interop_secret(index) {
 
 const out = process.argv[2];
 const count = Number(process.argv[3] ?? 8);
-if (!out || !Number.isInteger(count) || count < 1) {
-  process.stderr.write("usage: keystores.mjs OUT_DIR [COUNT]\n");
+const first = Number(process.argv[4] ?? 0);
+if (!out || !Number.isInteger(count) || count < 1 || !Number.isInteger(first) || first < 0) {
+  process.stderr.write("usage: keystores.mjs OUT_DIR [COUNT] [FIRST]\n");
   process.exit(2);
 }
 fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(path.join(out, "password.txt"), kPassword);
 const kdf = { function: "pbkdf2", params: { dklen: 32, c: 16, prf: "hmac-sha256", salt: crypto.randomBytes(32).toString("hex") } };
 const pubkeys = [];
-for (let i = 0; i < count; ++i) {
+for (let k = 0; k < count; ++k) {
+  const i = first + k;
   const sk = interop_secret(i);
   const ref = Buffer.from(interopSecretKey(i).toBytes());
   if (!sk.equals(ref)) throw new Error(`interop key ${i}: local derivation disagrees with Lodestar`);
   const pk = bls.SecretKey.fromBytes(sk).toPublicKey().toBytes();
   const ks = await Keystore.create(kPassword, sk, pk, `m/12381/3600/${i}/0/0`, `interop key ${i}`, kdf);
-  fs.writeFileSync(path.join(out, `keystore-${i}.json`), ks.stringify());
-  fs.writeFileSync(path.join(out, `keystore-${i}.txt`), kPassword);
+  fs.writeFileSync(path.join(out, `keystore-${k}.json`), ks.stringify());
+  fs.writeFileSync(path.join(out, `keystore-${k}.txt`), kPassword);
   pubkeys.push("0x" + Buffer.from(pk).toString("hex"));
 }
 fs.writeFileSync(path.join(out, "pubkeys.txt"), pubkeys.join("\n") + "\n");  // not .json: the VC imports every *.json
-process.stdout.write(`wrote ${count} interop keystores to ${out}\n`);
+process.stdout.write(`wrote interop keystores ${first}..${first + count - 1} to ${out}\n`);

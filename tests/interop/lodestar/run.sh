@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # End-to-end interop run with Lodestar 1.5.1 (issue 8), one command:
 #
-#   tests/interop/lodestar/run.sh [--phases vc,dv-vc,dv-embedded] [--phalanx-bin PATH]
+#   tests/interop/lodestar/run.sh [--phases vc,dv-vc,dv-embedded|dv] [--phalanx-bin PATH]
 #                                 [--default-phalanx-bin PATH]   (CTest: the build's binary, if $PHALANX_BIN unset)
 #
 # Everything runs inside a private network namespace (loopback only; needs root). Phases, each on a fresh
-# `lodestar dev` chain (mainnet preset, Altair at genesis, 8 interop genesis validators, the BN runs none):
+# `lodestar dev` chain (mainnet preset, Altair at genesis, 8 interop genesis validators per cluster, the BN runs none
+#   unless a dv-vc cluster is on the chain):
 #   vc           1 Lodestar VC with the full interop keys → validating proxy → BN   (proves the harness)
 #   dv-vc        `phalanx create cluster --split-existing-keys` (4 nodes), 4 `phalanx run --signer vc`, each
 #                with a Lodestar VC holding its node's shares; VC → proxy → Phalanx → proxy → BN
 #   dv-embedded  the same cluster with `--signer embedded` and no VC
+#   dv           both on one chain at once (keys 0..7 dv-vc, 8..15 dv-embedded; the BN runs 16..127), checked
+#                per cluster: half the time of dv-vc + dv-embedded, what CTest (label interop) and CI run
+# A chain with a dv-vc cluster has 128 genesis validators and the BN runs the ones no cluster holds (below).
 # At the end of each phase the BN's own API is asked whether the validators attested (participation flags),
 # proposed, took part in the sync committee, aggregated, and whether the chain finalized; the proxies' logs
 # give the Beacon API conformance result. Prints every check, ends with `N passed, N failed`, exits non-zero
@@ -74,7 +78,9 @@ if [[ $inside == 0 ]]; then
   }
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  ip netns add "$ns"
+  if ! err="$(ip netns add "$ns" 2>&1)"; then
+    echo "SKIP: cannot create a network namespace ($err)"; trap - EXIT; exit 77
+  fi
   ip netns exec "$ns" ip link set lo up
   echo "network namespace $ns (loopback only), work dir $INTEROP_WORKDIR"
   ip netns exec "$ns" "$0" --inside
@@ -127,10 +133,11 @@ wait_http() {  # wait_http URL SECONDS
 }
 
 start_bn() {  # start_bn DIR REST_PORT P2P_PORT SECONDS_PER_SLOT GENESIS_TIME [GENESIS_VALIDATORS [BN_VALIDATORS]]
-  # BN_VALIDATORS ("8..15"): interop keys the BN runs itself (never the cluster's 0..7).
+  # BN_VALIDATORS ("8..127"): interop keys the BN runs itself (never the cluster's 0..7).
   mkdir -p "$1"
   local own=()
-  [[ -n "${7:-}" ]] && own=(--startValidators "$7")
+  # (--beaconNodes: the dev command's own VC otherwise looks for the BN on the default port 9596.)
+  [[ -n "${7:-}" ]] && own=(--startValidators "$7" --beaconNodes "http://127.0.0.1:$2")
   (cd "$1" && exec "$lodestar" dev --preset mainnet --genesisValidators "${6:-8}" "${own[@]}" --genesisTime "$5" \
      --dataDir "$1/data" --rest.address 127.0.0.1 --rest.port "$2" --rest.namespace '*' \
      --listenAddress 127.0.0.1 --port "$3" --mdns false \
@@ -184,8 +191,8 @@ wait_chain() {
   done
 }
 
-run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS]
-  BEACON_API_SPEC="$spec" node "$here/checks.mjs" --bn "$3" --phase "$1" --mode "$2" --indices 0-7 \
+run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS] [INDICES]
+  BEACON_API_SPEC="$spec" node "$here/checks.mjs" --bn "$3" --phase "$1" --mode "$2" --indices "${9:-0-7}" \
     ${8:+--others "$8"} \
     --min-epochs "$min_epochs" --bn-traffic "$4" --violations "$5" --known "$here/known-violations.json" \
     --phalanx-logs "${6:-}" --duty-reports "${7:-}" >"$work/checks-$1.txt" 2>&1 || true
@@ -241,46 +248,38 @@ phalanx_can_run() {
   return 0
 }
 
-phase_dv() {  # phase_dv dv-vc|dv-embedded
-  local phase="$1" dir="$work/$1"; mkdir -p "$dir"
+# One chain, one or more 4-node clusters. Args: PHASE CLUSTER... where CLUSTER is MODE:FIRST_KEY (MODE dv-vc or
+# dv-embedded; the cluster's validators are interop keys FIRST_KEY..FIRST_KEY+7). Each cluster has its own
+# proxy to the BN (so its traffic is its own) and its checks are named after its mode.
+phase_dv() {
+  local phase="$1" dir="$work/$1"; shift
+  local clusters=("$@") n=4
+  mkdir -p "$dir"
   local why
   if ! why="$(phalanx_can_run)"; then
     result SKIP "$phase: skipped — $why"; return
   fi
   slot_seconds="${PHALANX_SECONDS_PER_SLOT:-4}"
-  local n=4
-  # The dev chain uses the mainnet chain config, so GENESIS_FORK_VERSION is 0x00000000 = --network mainnet.
-  # (`create cluster` has no --fork-version for custom networks.)
-  if ! "$phalanx_bin" create cluster --split-existing-keys --split-keys-dir "$work/interop-keys" --nodes $n \
-        --insecure-keys --cluster-dir "$dir/cluster" --network mainnet --name "lodestar interop" \
-        --withdrawal-addresses 0x000000000000000000000000000000000000dEaD \
-        --fee-recipient-addresses 0x000000000000000000000000000000000000dEaD >"$dir/create-cluster.log" 2>&1; then
-    result FAIL "$phase: create cluster --split-existing-keys — failed: $(tail -1 "$dir/create-cluster.log")"; return
-  fi
-  result PASS "$phase: create cluster --split-existing-keys — $(head -1 "$dir/create-cluster.log")"
+  # Lodestar 1.5.1 packs a block's attestations only from aggregates (aggregatedAttestationPool; the API's
+  # single attestations go to the unaggregated pool), and its VC cannot aggregate in a DV (no DVT selection
+  # endpoints). So a chain with a dv-vc cluster also has 8·k..127 run by the BN itself, whose aggregators
+  # include the cluster's attestations, as on a real network: with 128 validators a committee has 4 members
+  # (every member an aggregator), so a cluster validator is left without a BN-run committee mate with
+  # probability ~1e-4 per epoch; and the BN-run validators alone finalize the chain.
+  local ours=$(( 8 * ${#clusters[@]} )) genesis_validators bn_validators=""
+  genesis_validators=$ours
+  if [[ " ${clusters[*]} " == *" dv-vc:"* ]]; then genesis_validators=128; bn_validators="$ours..127"; fi
 
   genesis_time=$(( $(date +%s) + 40 ))
-  local bn_port=$((9596 + 100)) bnpx_port=$((19596 + 100))  # BN and its proxy (Phalanx's view of the BN)
-  # dv-vc: Lodestar 1.5.1 packs a block's attestations only from aggregates (aggregatedAttestationPool; the
-  # API's single attestations go to the unaggregated pool), and its VC cannot aggregate in a DV (no DVT
-  # selection endpoints). So the cluster's 8 validators share the chain with 8 validators the BN runs itself
-  # (keys 8..15), whose aggregators include the cluster's attestations, as on a real network.
-  local genesis_validators=8 bn_validators="" others=""
-  if [[ $phase == dv-vc ]]; then genesis_validators=16; bn_validators="8..15"; others="8-15"; fi
-  say "$phase: BN (${slot_seconds}s slots, genesis in 40 s, $genesis_validators validators${bn_validators:+, the BN runs $bn_validators}), proxy, $n phalanx nodes$([[ $phase == dv-vc ]] && echo ", $n Lodestar VCs")"
+  local bn_port=9696
+  say "$phase: BN (${slot_seconds}s slots, genesis in 40 s, $genesis_validators validators${bn_validators:+, the BN runs $bn_validators}), clusters: ${clusters[*]}"
   start_bn "$dir/bn" $bn_port 19100 "$slot_seconds" "$genesis_time" "$genesis_validators" "$bn_validators"
   local bn=$bn_pid
   if ! wait_http "http://127.0.0.1:$bn_port/eth/v1/node/version" 60; then
     result FAIL "$phase: beacon node starts — REST API not up after 60 s"; return
   fi
-  local fork lockfork
+  local fork
   fork=$(curl -sf -m 5 "http://127.0.0.1:$bn_port/eth/v1/config/spec" | jq -r .data.GENESIS_FORK_VERSION)
-  lockfork=$(jq -r '.cluster_definition.fork_version' "$dir/cluster/node0/cluster-lock.json")
-  if [[ "$fork" == "$lockfork" ]]; then
-    result PASS "$phase: lock fork_version matches the chain — $lockfork"
-  else
-    result FAIL "$phase: lock fork_version matches the chain — lock $lockfork, BN GENESIS_FORK_VERSION $fork"
-  fi
   # INTEROP_WORKAROUNDS=genesis-fork-version,fork-schedule: diagnostic only, to look past a known Phalanx/Lodestar
   # incompatibility (docs/interop.md §4b); a run with a workaround always fails.
   local patch=()
@@ -289,65 +288,97 @@ phase_dv() {  # phase_dv dv-vc|dv-embedded
   if ((${#patch[@]})); then
     result FAIL "$phase: no harness workaround — INTEROP_WORKAROUNDS=${INTEROP_WORKAROUNDS} rewrites BN answers (diagnostic run)"
   fi
-  start_proxy bn $bnpx_port "http://127.0.0.1:$bn_port" "$dir" "${patch[@]}"
-  local watch=("$bn" "${pids[-1]}")
-
-  local peers="" i
-  for ((i = 0; i < n; ++i)); do peers+="${peers:+,}127.0.0.1:$((13900 + i))"; done
-  local logs="" reports=""
-  for ((i = 0; i < n; ++i)); do
-    local nd="$dir/node$i"; mkdir -p "$nd"
-    local signer_args=(--signer vc)
-    [[ $phase == dv-embedded ]] && signer_args=(--signer embedded --keystores-dir "$dir/cluster/node$i/validator_keys")
-    "$phalanx_bin" run --lock-file "$dir/cluster/node$i/cluster-lock.json" \
-      --private-key-file "$dir/cluster/node$i/charon-enr-private-key" --data-dir "$nd/data" \
-      --beacon-node-endpoints "http://127.0.0.1:$bnpx_port" --validator-api-address "127.0.0.1:$((13500 + i))" \
-      --p2p-tcp-address "127.0.0.1:$((13900 + i))" --p2p-peers "$peers" \
-      --monitoring-address "127.0.0.1:$((13600 + i))" "${signer_args[@]}" --log-level info \
-      --duty-report-file "$nd/duties.jsonl" >"$nd/phalanx.log" 2>&1 &
-    pids+=("$!"); watch+=("$!"); pname[$!]="phalanx node $i ($nd/phalanx.log)"
-    logs+="${logs:+,}$nd/phalanx.log"
-    reports+="${reports:+,}$nd/duties.jsonl"
-  done
-  sleep 3
-  for ((i = 0; i < n; ++i)); do
-    if grep -q "this build has no node" "$dir/node$i/phalanx.log" 2>/dev/null; then
-      result SKIP "$phase: skipped — $phalanx_bin was built without the node (src/app/node.cpp)"
-      stop_pids "${watch[@]}"; return
+  local watch=("$bn") signers=() c
+  local -A c_dir=() c_viol=() c_logs=() c_reports=()
+  for ((c = 0; c < ${#clusters[@]}; ++c)); do
+    local mode="${clusters[c]%%:*}" first="${clusters[c]##*:}"
+    local cdir="$dir"; (( ${#clusters[@]} > 1 )) && cdir="$dir/$mode"
+    mkdir -p "$cdir"
+    node "$here/keystores.mjs" "$cdir/interop-keys" 8 "$first" >/dev/null
+    # The dev chain uses the mainnet chain config, so GENESIS_FORK_VERSION is 0x00000000 = --network mainnet.
+    if ! "$phalanx_bin" create cluster --split-existing-keys --split-keys-dir "$cdir/interop-keys" --nodes $n \
+          --insecure-keys --cluster-dir "$cdir/cluster" --network mainnet --name "lodestar interop $mode" \
+          --withdrawal-addresses 0x000000000000000000000000000000000000dEaD \
+          --fee-recipient-addresses 0x000000000000000000000000000000000000dEaD >"$cdir/create-cluster.log" 2>&1; then
+      result FAIL "$mode: create cluster --split-existing-keys — failed: $(tail -1 "$cdir/create-cluster.log")"; continue
     fi
-  done
-  local viol="$dir/violations-bn.jsonl"
-  if [[ $phase == dv-vc ]]; then
+    c_dir[$mode]="$cdir"
+    result PASS "$mode: create cluster --split-existing-keys — keys $first..$((first + 7)): $(head -1 "$cdir/create-cluster.log")"
+    local lockfork
+    lockfork=$(jq -r '.cluster_definition.fork_version' "$cdir/cluster/node0/cluster-lock.json")
+    if [[ "$fork" == "$lockfork" ]]; then
+      result PASS "$mode: lock fork_version matches the chain — $lockfork"
+    else
+      result FAIL "$mode: lock fork_version matches the chain — lock $lockfork, BN GENESIS_FORK_VERSION $fork"
+    fi
+    local bnpx_port=$((19696 + c))  # this cluster's view of the BN
+    start_proxy bn $bnpx_port "http://127.0.0.1:$bn_port" "$cdir" "${patch[@]}"
+    watch+=("${pids[-1]}")
+
+    local peers="" i base=$((10 * c))
+    for ((i = 0; i < n; ++i)); do peers+="${peers:+,}127.0.0.1:$((13900 + base + i))"; done
+    c_viol[$mode]="$cdir/violations-bn.jsonl"; c_logs[$mode]=""; c_reports[$mode]=""
     for ((i = 0; i < n; ++i)); do
-      start_proxy "vapi$i" $((13700 + i)) "http://127.0.0.1:$((13500 + i))" "$dir"
-      watch+=("${pids[-1]}")
-      viol+=",$dir/violations-vapi$i.jsonl"
-      node "$here/reencrypt.mjs" "$dir/cluster/node$i/validator_keys" "$dir/node$i/vc-keys" >/dev/null
-      start_vc "$dir/node$i/vc" "http://127.0.0.1:$((13700 + i))" "$dir/node$i/vc-keys" \
-        "$dir/node$i/vc-keys/password.txt" "$slot_seconds"
-      watch+=("${pids[-1]}")
+      local nd="$cdir/node$i"; mkdir -p "$nd"
+      local signer_args=(--signer vc)
+      [[ $mode == dv-embedded ]] && signer_args=(--signer embedded --keystores-dir "$cdir/cluster/node$i/validator_keys")
+      "$phalanx_bin" run --lock-file "$cdir/cluster/node$i/cluster-lock.json" \
+        --private-key-file "$cdir/cluster/node$i/charon-enr-private-key" --data-dir "$nd/data" \
+        --beacon-node-endpoints "http://127.0.0.1:$bnpx_port" --validator-api-address "127.0.0.1:$((13500 + base + i))" \
+        --p2p-tcp-address "127.0.0.1:$((13900 + base + i))" --p2p-peers "$peers" \
+        --monitoring-address "127.0.0.1:$((13600 + base + i))" "${signer_args[@]}" --log-level info \
+        --duty-report-file "$nd/duties.jsonl" >"$nd/phalanx.log" 2>&1 &
+      pids+=("$!"); watch+=("$!"); signers+=("$!"); pname[$!]="phalanx node $i of $mode ($nd/phalanx.log)"
+      c_logs[$mode]+="${c_logs[$mode]:+,}$nd/phalanx.log"
+      c_reports[$mode]+="${c_reports[$mode]:+,}$nd/duties.jsonl"
     done
-    # The VCs poll for genesis every 12 s, so the nodes may come up after them; report any that never does.
-    local deadline=$(( $(date +%s) + 60 ))
+    sleep 3
     for ((i = 0; i < n; ++i)); do
-      local left=$(( deadline - $(date +%s) )); (( left < 1 )) && left=1
-      if ! wait_http "http://127.0.0.1:$((13500 + i))/eth/v1/node/version" "$left"; then
-        result FAIL "$phase: phalanx node $i serves the validator API — not up 60 s after start: $(tail -1 "$dir/node$i/phalanx.log" | cut -c1-200)"
+      if grep -q "this build has no node" "$cdir/node$i/phalanx.log" 2>/dev/null; then
+        result SKIP "$phase: skipped — $phalanx_bin was built without the node (src/app/node.cpp)"
+        stop_pids "${watch[@]}"; return
       fi
     done
-  fi
+    if [[ $mode == dv-vc ]]; then
+      for ((i = 0; i < n; ++i)); do
+        start_proxy "vapi$i" $((13700 + base + i)) "http://127.0.0.1:$((13500 + base + i))" "$cdir"
+        watch+=("${pids[-1]}")
+        c_viol[$mode]+=",$cdir/violations-vapi$i.jsonl"
+        node "$here/reencrypt.mjs" "$cdir/cluster/node$i/validator_keys" "$cdir/node$i/vc-keys" >/dev/null
+        start_vc "$cdir/node$i/vc" "http://127.0.0.1:$((13700 + base + i))" "$cdir/node$i/vc-keys" \
+          "$cdir/node$i/vc-keys/password.txt" "$slot_seconds"
+        watch+=("${pids[-1]}"); signers+=("${pids[-1]}")
+      done
+      # The VCs poll for genesis every 12 s, so the nodes may come up after them; report any that never does.
+      local deadline=$(( $(date +%s) + 60 ))
+      for ((i = 0; i < n; ++i)); do
+        local left=$(( deadline - $(date +%s) )); (( left < 1 )) && left=1
+        if ! wait_http "http://127.0.0.1:$((13500 + base + i))/eth/v1/node/version" "$left"; then
+          result FAIL "$mode: phalanx node $i serves the validator API — not up 60 s after start: $(tail -1 "$cdir/node$i/phalanx.log" | cut -c1-200)"
+        fi
+      done
+    fi
+  done
   wait_chain "http://127.0.0.1:$bn_port" "$phase" "${watch[@]}" || true
   # Stop signers first (VCs, nodes), then check against the still-running BN.
-  stop_pids "${watch[@]:2}"
-  run_checks "$phase" "$phase" "http://127.0.0.1:$bn_port" "$dir/traffic-bn.jsonl" "$viol" "$logs" "$reports" "$others"
-  stop_pids "${watch[@]:0:2}"
+  stop_pids "${signers[@]}"
+  for ((c = 0; c < ${#clusters[@]}; ++c)); do
+    local mode="${clusters[c]%%:*}" first="${clusters[c]##*:}" others=""
+    (( first > 0 )) && others="0-$((first - 1))"
+    (( first + 8 < genesis_validators )) && others+="${others:+,}$((first + 8))-$((genesis_validators - 1))"
+    [[ -n "${c_dir[$mode]:-}" ]] || continue
+    run_checks "$mode" "$mode" "http://127.0.0.1:$bn_port" "${c_dir[$mode]}/traffic-bn.jsonl" "${c_viol[$mode]}" \
+      "${c_logs[$mode]}" "${c_reports[$mode]}" "$others" "$first-$((first + 7))"
+  done
+  stop_pids "${watch[@]}"
 }
 
 IFS=',' read -r -a phase_list <<<"$phases"
 for ph in "${phase_list[@]}"; do
   case "$ph" in
     vc) phase_vc ;;
-    dv-vc|dv-embedded) phase_dv "$ph" ;;
+    dv-vc|dv-embedded) phase_dv "$ph" "$ph:0" ;;
+    dv) phase_dv dv dv-vc:0 dv-embedded:8 ;;
     *) result FAIL "run: unknown phase $ph" ;;
   esac
 done
