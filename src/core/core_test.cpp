@@ -550,6 +550,41 @@ TEST_F(CoreFixture, SigAggOnTwoThreadsGivesTheSameOutcomes) {
   EXPECT_LE(agg.stats().batch_checks, 2u + 2u * 5u);
 }
 
+TEST_F(CoreFixture, SigAggVerifiesSuspectSharesFirstAndSkipsTheRepair) {
+  const Duty duty{kSlot, DutyType::kAttester};
+  const SignedMessage m{att_data(kSlot, 1)};
+  std::vector<ThresholdSet> sets;
+  for (const auto& v : cluster_->validators) sets.push_back(make_set(cfg_, v, duty, m, {1, 3, 4}, {2}));
+  // Share 2, bad in every set, is a suspect: its partials are checked and dropped before recombination.
+  SigAgg agg(cluster_->book);
+  auto out = agg.aggregate(sets, std::set<ShareIdx>{ShareIdx{2}});
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& o : out) {
+    ASSERT_TRUE(o.aggregate.has_value()) << o.aggregate.error().message();
+    EXPECT_EQ(o.blamed, std::vector<ShareIdx>{ShareIdx{2}});
+    EXPECT_TRUE(bls::verify(cluster_->book.find(o.pubkey)->key, signing_root(cfg_, m), o.aggregate->signature));
+  }
+  EXPECT_EQ(agg.stats().suspect_checks, 3u);
+  EXPECT_EQ(agg.stats().suspect_dropped, 3u);
+  EXPECT_EQ(agg.stats().fallback_sets, 0u);  // no failed batch, no repair
+  // The same sets without the hint take the repair path for every validator.
+  SigAgg plain(cluster_->book);
+  auto again = plain.aggregate(sets);
+  for (const auto& o : again) EXPECT_EQ(o.blamed, std::vector<ShareIdx>{ShareIdx{2}});
+  EXPECT_EQ(plain.stats().fallback_sets, 3u);
+  // An honest suspect costs one batch check and loses nothing.
+  std::vector<ThresholdSet> honest;
+  for (const auto& v : cluster_->validators) honest.push_back(make_set(cfg_, v, duty, m, {1, 2, 3}, {}));
+  SigAgg cautious(cluster_->book);
+  auto ok = cautious.aggregate(honest, std::set<ShareIdx>{ShareIdx{2}});
+  for (const auto& o : ok) {
+    EXPECT_TRUE(o.aggregate.has_value());
+    EXPECT_TRUE(o.blamed.empty());
+  }
+  EXPECT_EQ(cautious.stats().suspect_dropped, 0u);
+  EXPECT_EQ(cautious.stats().fallback_sets, 0u);
+}
+
 TEST_F(CoreFixture, SigAggFailsWithBlameWhenTooFewGoodPartialsRemain) {
   SigAgg agg(cluster_->book);
   const Duty duty{kSlot, DutyType::kRandao};

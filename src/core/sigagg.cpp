@@ -113,6 +113,68 @@ void SigAgg::repair(const ThresholdSet& set, AggregateOutcome& out) {
   out.aggregate = SignedData{set.message, *agg};
 }
 
+std::vector<AggregateOutcome> SigAgg::aggregate(std::span<const ThresholdSet> sets,
+                                                const std::set<ShareIdx>& suspects) {
+  if (suspects.empty()) return aggregate(sets);
+  std::vector<ThresholdSet> kept(sets.begin(), sets.end());
+  std::vector<std::vector<ShareIdx>> dropped(sets.size());
+  struct Ref {
+    std::size_t set;
+    std::size_t partial;
+    bls::PublicKey pubshare;
+  };
+  std::map<Root, std::vector<Ref>> by_root;
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const ValidatorKeys* v = keys_.find(sets[i].pubkey);
+    if (v == nullptr) continue;  // reported by aggregate()
+    for (std::size_t j = 0; j < sets[i].partials.size(); ++j) {
+      const ShareIdx idx = sets[i].partials[j].idx;
+      if (!suspects.contains(idx) || idx.value < 1 || idx.value > v->pubshares.size()) continue;
+      by_root[sets[i].signing_root].push_back(Ref{i, j, v->pubshares[idx.value - 1]});
+    }
+  }
+  std::vector<std::vector<bool>> bad(sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) bad[i].assign(sets[i].partials.size(), false);
+  for (const auto& [root, refs] : by_root) {
+    std::vector<bls::PublicKey> pks;
+    std::vector<bls::Signature> sigs;
+    for (const Ref& r : refs) {
+      pks.push_back(r.pubshare);
+      sigs.push_back(sets[r.set].partials[r.partial].partial_sig);
+    }
+    stats_.suspect_checks += refs.size();
+    if (threshold::verify_partials_same_message(pks, root, sigs)) continue;
+    // A suspect is usually wrong in every partial it sent: check each (a bisection would take ~2k checks).
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+      if (bls::verify(pks[k], root, sigs[k])) continue;
+      bad[refs[k].set][refs[k].partial] = true;
+      ++stats_.suspect_dropped;
+    }
+  }
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    auto& parts = kept[i].partials;
+    std::vector<threshold::PartialSignature> good;
+    good.reserve(parts.size());
+    for (std::size_t j = 0; j < parts.size(); ++j) {
+      if (bad[i][j]) {
+        dropped[i].push_back(parts[j].idx);
+      } else {
+        good.push_back(parts[j]);
+      }
+    }
+    parts = std::move(good);
+  }
+  auto out = aggregate(kept);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (dropped[i].empty()) continue;
+    auto& b = out[i].blamed;
+    b.insert(b.end(), dropped[i].begin(), dropped[i].end());
+    std::sort(b.begin(), b.end());
+    b.erase(std::unique(b.begin(), b.end()), b.end());
+  }
+  return out;
+}
+
 std::vector<AggregateOutcome> SigAgg::aggregate(std::span<const ThresholdSet> sets) {
   std::vector<AggregateOutcome> out;
   out.reserve(sets.size());

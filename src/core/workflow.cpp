@@ -764,15 +764,25 @@ void Workflow::aggregate_pending(const Duty& duty) {
   st.pending.clear();
   if (sets.empty()) return;
   track(duty, Step::kPartialsIn);
+  std::set<ShareIdx> suspects = suspects_at(duty.slot);
   if (options_.bls_off_thread) {
-    tasks_.spawn(aggregate_off_thread(duty, std::move(sets)));
+    tasks_.spawn(aggregate_off_thread(duty, std::move(sets), std::move(suspects)));
     return;
   }
-  on_aggregated(duty, sigagg_.aggregate(sets));
+  on_aggregated(duty, sigagg_.aggregate(sets, suspects));
 }
 
-Task<std::vector<AggregateOutcome>> Workflow::run_sigagg(std::vector<ThresholdSet> sets) {
-  co_return sigagg_.aggregate(sets);  // on the worker thread: touches only sigagg_ (one worker: serialised)
+std::set<ShareIdx> Workflow::suspects_at(Slot slot) const {
+  // A share blamed for a bad partial in the last two epochs: its partials are verified before use.
+  std::set<ShareIdx> out;
+  const std::uint64_t window = 2 * config_.slots_per_epoch;
+  for (const auto& [share, at] : blamed_at_)
+    if (at.value + window >= slot.value) out.insert(share);
+  return out;
+}
+
+Task<std::vector<AggregateOutcome>> Workflow::run_sigagg(std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects) {
+  co_return sigagg_.aggregate(sets, suspects);  // on the worker thread: touches only sigagg_ (one worker: serialised)
 }
 
 asio::thread_pool::executor_type Workflow::worker() {
@@ -780,9 +790,9 @@ asio::thread_pool::executor_type Workflow::worker() {
   return pool_->get_executor();
 }
 
-Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets) {
+Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects) {
   InFlight in_flight(in_flight_);
-  auto work = run_sigagg(std::move(sets));
+  auto work = run_sigagg(std::move(sets), std::move(suspects));
   auto outcomes = co_await asio::co_spawn(worker(), std::move(work), asio::use_awaitable);
   on_aggregated(duty, outcomes);
 }
@@ -798,6 +808,8 @@ void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcom
       parsigdb_.exclude(duty, out.pubkey, s);
       tracker_.on_blame(duty, s);
       ++metrics_.blamed_partials;
+      Slot& at = blamed_at_[s];
+      at = std::max(at, duty.slot);
     }
     if (!out.aggregate) continue;  // not enough good partials yet: ParSigDB emits again on the next one
     auto stored = aggsigdb_.store(duty, out.pubkey, *out.aggregate);

@@ -215,8 +215,10 @@ class Workflow {
   void on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial);
   void queue_threshold(ThresholdSet set);
   void aggregate_pending(const Duty& duty);
-  Task<void> aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets);
-  Task<std::vector<AggregateOutcome>> run_sigagg(std::vector<ThresholdSet> sets);
+  Task<void> aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects);
+  Task<std::vector<AggregateOutcome>> run_sigagg(std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects);
+  /// Shares blamed for a bad partial within two epochs before `slot` (SigAgg verifies their partials first).
+  std::set<ShareIdx> suspects_at(Slot slot) const;
   void on_aggregated(const Duty& duty, const std::vector<AggregateOutcome>& outcomes);
   Task<void> submit(Duty duty, std::vector<Submission> subs);
   void mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys);
@@ -230,6 +232,7 @@ class Workflow {
   WorkflowPorts ports_;
   WorkflowOptions options_;
   Deadliner deadliner_;
+  std::map<ShareIdx, Slot> blamed_at_;  // last slot each share was blamed for a bad partial (io thread)
   Scheduler scheduler_;
   Fetcher fetcher_;
   DutyDB dutydb_;
