@@ -527,6 +527,18 @@ TEST(Workflow, StartsLateInAnEpochAndCatchesUp) {
   EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], expected);
 }
 
+/// `duty` was reported, succeeded, and blamed exactly `share`.
+void expect_done_blaming(const std::vector<DutyResult>& results, const Duty& duty, ShareIdx share) {
+  bool found = false;
+  for (const auto& r : results) {
+    if (r.report.duty != duty) continue;
+    found = true;
+    EXPECT_TRUE(r.report.success);
+    EXPECT_EQ(r.report.blamed, std::vector<ShareIdx>{share});
+  }
+  EXPECT_TRUE(found) << to_string(duty) << " was not reported";
+}
+
 TEST(Workflow, ConsensusMisbehaviourBlamesThePeerInTheDutyReport) {
   const auto cfg = fulu_config();
   Harness h(cfg, keys4(), {1, 2, 3, 4}, SigningMode::kEmbedded, true);
@@ -539,14 +551,7 @@ TEST(Workflow, ConsensusMisbehaviourBlamesThePeerInTheDutyReport) {
   h.run_until(h.slot_start(Slot{slot.value + 3}));
   auto& n = *h.nodes()[0];
   EXPECT_EQ(n.workflow->metrics().consensus_equivocations, 1u);
-  bool found = false;
-  for (const auto& r : n.results) {
-    if (r.report.duty != duty) continue;
-    found = true;
-    EXPECT_TRUE(r.report.success);
-    EXPECT_EQ(r.report.blamed, std::vector<ShareIdx>{ShareIdx{4}});
-  }
-  EXPECT_TRUE(found);
+  expect_done_blaming(n.results, duty, ShareIdx{4});
   EXPECT_EQ(h.nodes()[1]->workflow->metrics().consensus_equivocations, 0u);
 }
 
@@ -573,14 +578,7 @@ TEST(Workflow, AnEquivocatingPeerIsBlamedAndTheDutyStillCompletes) {
   for (std::size_t i = 1; i < 4; ++i) {
     auto& n = *h.nodes()[i];
     EXPECT_GE(n.workflow->metrics().equivocations, 1u);
-    bool found = false;
-    for (const auto& r : n.results) {
-      if (r.report.duty != duty) continue;
-      found = true;
-      EXPECT_TRUE(r.report.success);
-      EXPECT_EQ(r.report.blamed, std::vector<ShareIdx>{ShareIdx{1}});
-    }
-    EXPECT_TRUE(found);
+    expect_done_blaming(n.results, duty, ShareIdx{1});
   }
   EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], 1u);
   EXPECT_EQ(h.bn().stats.conflicts, 0u);
