@@ -82,10 +82,7 @@ Root ShareSigner::root_of(const core::SignedMessage& message) const {
 
 Result<core::ParSignedData> ShareSigner::sign(const core::Duty& duty, const core::PubKey& pubkey,
                                               const core::SignedMessage& message) {
-  (void)duty;
-  auto it = keys_.find(pubkey);
-  if (it == keys_.end()) return fail(core::CoreError::kUnknownPubkey);
-  return core::ParSignedData{core::SignedData{message, it->second.sign(root_of(message))}, share_idx_};
+  return sign_batch(duty, {core::SignItem{pubkey, message}}).front();
 }
 
 std::vector<Result<core::ParSignedData>> ShareSigner::sign_batch(const core::Duty& duty,

@@ -39,6 +39,22 @@ bool needs_consensus(DutyType t) {
 }
 
 /// True for duties whose aggregates go to the beacon node (the others are only inputs of later duties).
+/// The selection duty whose combined proofs an aggregation duty needs (aggregator → prepare_aggregator,
+/// sync_contribution → prepare_sync_contribution; same slot and subcommittee). A selection duty maps to
+/// itself; other types to nothing.
+std::optional<Duty> selection_duty_of(const Duty& d) {
+  switch (d.type) {
+    case DutyType::kAggregator:
+    case DutyType::kPrepareAggregator:
+      return Duty{d.slot, DutyType::kPrepareAggregator, d.subcommittee};
+    case DutyType::kSyncContribution:
+    case DutyType::kPrepareSyncContribution:
+      return Duty{d.slot, DutyType::kPrepareSyncContribution, d.subcommittee};
+    default:
+      return std::nullopt;
+  }
+}
+
 bool submitted(DutyType t) {
   switch (t) {
     case DutyType::kRandao:
@@ -407,10 +423,7 @@ void Workflow::trigger(const Duty& duty) {
   // Aggregation duties need the selection proofs of their slot: when this node started after that point
   // (late start), the duty is not this node's to track.
   if (duty.type == DutyType::kAggregator || duty.type == DutyType::kSyncContribution) {
-    const Duty prep{duty.slot,
-                    duty.type == DutyType::kAggregator ? DutyType::kPrepareAggregator : DutyType::kPrepareSyncContribution,
-                    duty.subcommittee};
-    auto it = duties_.find(prep);
+    auto it = duties_.find(*selection_duty_of(duty));
     if (it == duties_.end() || !it->second->triggered) return;
   }
   DutyState* st = state(duty);
@@ -934,42 +947,28 @@ Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
 }
 
 bool Workflow::no_vc_selections(const Duty& duty) const {
-  DutyType prep_type{};
-  switch (duty.type) {
-    case DutyType::kPrepareAggregator:
-    case DutyType::kAggregator:
-      prep_type = DutyType::kPrepareAggregator;
-      break;
-    case DutyType::kPrepareSyncContribution:
-    case DutyType::kSyncContribution:
-      prep_type = DutyType::kPrepareSyncContribution;
-      break;
-    default:
-      return false;
-  }
-  auto it = duties_.find(Duty{duty.slot, prep_type, duty.subcommittee});
+  const auto prep = selection_duty_of(duty);
+  if (!prep) return false;
+  auto it = duties_.find(*prep);
   return it != duties_.end() && it->second->triggered && it->second->own_roots.empty();
 }
 
-bool Workflow::vc_sent_selections(const Duty& prepare) const {
+bool Workflow::vc_sent_selections(const Duty& aggregation) const {
   // Only with the VC's partial selection proofs can the cluster's combined proof select an aggregator and the
   // aggregation duty be decided; a VC without the DVT selection endpoints (Lodestar 1.5.1) would otherwise
   // wait here until the deadline and, serial per slot, miss its next duties.
   if (options_.mode != SigningMode::kValidatorClient) return true;
-  auto it = duties_.find(prepare);
+  auto it = duties_.find(*selection_duty_of(aggregation));
   if (it != duties_.end() && !it->second->own_roots.empty()) return true;
   log::info("workflow: {} asked for by the validator client without its selection proofs: refused at once",
-            to_string(Duty{prepare.slot,
-                           prepare.type == DutyType::kPrepareAggregator ? DutyType::kAggregator
-                                                                        : DutyType::kSyncContribution,
-                           prepare.subcommittee}));
+            to_string(aggregation));
   return false;
 }
 
 Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestation(
     Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
   const Duty duty{slot, DutyType::kAggregator};
-  if (!vc_sent_selections(Duty{slot, DutyType::kPrepareAggregator})) co_return fail(CoreError::kNoSelectionProof);
+  if (!vc_sent_selections(Duty{slot, DutyType::kAggregator})) co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<beaconapi::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
     return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
   };
@@ -981,8 +980,7 @@ Task<Result<eth::altair::SyncCommitteeContribution>> Workflow::await_sync_contri
                                                                                       Root beacon_block_root) {
   if (subcommittee_index >= kSyncSubcommitteeCount) co_return fail(CoreError::kNotFound);
   const Duty duty{slot, DutyType::kSyncContribution, subcommittee_index};
-  if (!vc_sent_selections(Duty{slot, DutyType::kPrepareSyncContribution, subcommittee_index}))
-    co_return fail(CoreError::kNoSelectionProof);
+  if (!vc_sent_selections(duty)) co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<eth::altair::SyncCommitteeContribution>()> q = [this, slot, subcommittee_index,
                                                                         beacon_block_root] {
     return dutydb_.sync_contribution(slot, subcommittee_index, beacon_block_root);

@@ -207,7 +207,9 @@ class Workflow {
   void on_signed(const Duty& duty, const std::vector<SignItem>& items,
                  const std::vector<Result<ParSignedData>>& results);
   boost::asio::thread_pool::executor_type worker();
-  bool vc_sent_selections(const Duty& prepare) const;
+  /// VC mode: whether this node's VC sent its partial selection proofs for the slot of `aggregation` (an
+  /// aggregator or sync_contribution duty); logs the refusal when not. Always true in embedded mode.
+  bool vc_sent_selections(const Duty& aggregation) const;
   /// VC mode: `duty` is an aggregation duty (or its selection duty) whose slot got no partial selection proof
   /// from this node's validator client.
   bool no_vc_selections(const Duty& duty) const;

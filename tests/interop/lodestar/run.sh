@@ -201,12 +201,10 @@ run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LO
   grep -qE '^(PASS|FAIL) ' "$work/checks-$1.txt" || result FAIL "$1: checks ran — checks.mjs printed no result (see $work/checks-$1.txt)"
 }
 
-# Interop keystores (keys 0..7 of the genesis state).
-node "$here/keystores.mjs" "$work/interop-keys" 8 >/dev/null
-
 # ---------------------------------------------------------------------------------------------------------
 phase_vc() {
   local dir="$work/vc"; mkdir -p "$dir"
+  node "$here/keystores.mjs" "$dir/interop-keys" 8 >/dev/null  # keys 0..7 of the genesis state
   slot_seconds="${SECONDS_PER_SLOT:-2}"
   genesis_time=$(( $(date +%s) + 20 ))
   say "vc: BN (Lodestar dev, ${slot_seconds}s slots, genesis in 20 s), proxy, 1 Lodestar VC with the full keys"
@@ -217,7 +215,7 @@ phase_vc() {
   fi
   start_proxy bn-vc 19596 http://127.0.0.1:9596 "$dir"
   local px=${pids[-1]}
-  start_vc "$dir/vc" http://127.0.0.1:19596 "$work/interop-keys" "$work/interop-keys/password.txt" "$slot_seconds"
+  start_vc "$dir/vc" http://127.0.0.1:19596 "$dir/interop-keys" "$dir/interop-keys/password.txt" "$slot_seconds"
   local vc=${pids[-1]}
   wait_chain http://127.0.0.1:9596 vc "$bn" "$px" "$vc" || true
   stop_pids "$vc"
