@@ -78,6 +78,19 @@ std::string eth_address(const crypto::k1::PublicKey& pk) {
   return to_hex(ByteSpan(h.data() + 12, 20));
 }
 
+std::optional<std::string> checksum_address(std::string_view address) {
+  auto b = from_hex(address);
+  if (!address.starts_with("0x") || !b || b->size() != 20) return std::nullopt;
+  const std::string hex = to_hex(*b, false);  // lower case
+  const Root h = crypto::hash::keccak256(as_bytes(hex));
+  std::string out = "0x";
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    const int nibble = (h[i / 2] >> (i % 2 == 0 ? 4 : 0)) & 0xf;
+    out += nibble >= 8 ? static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i]))) : hex[i];
+  }
+  return out;
+}
+
 bool signed_by_address(const Root& digest, ByteSpan sig65, const std::string& address) {
   auto pk = crypto::k1::recover(digest, sig65);
   return pk && eth_address(*pk) == lower(address);

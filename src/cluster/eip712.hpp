@@ -5,6 +5,7 @@
 /// CreatorConfigHash{creator_config_hash}.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -23,6 +24,9 @@ LockResult<Root> enr_digest(const Definition& d, const std::string& enr);
 
 /// The Ethereum address (0x + 40 lower-case hex digits) of a secp256k1 key.
 std::string eth_address(const crypto::k1::PublicKey& pk);
+
+/// The EIP-55 mixed-case form of a 0x + 40 hex digit address (any case), or nullopt when it is not one.
+std::optional<std::string> checksum_address(std::string_view address);
 
 /// True when `sig65` (r‖s‖v) over `digest` recovers to `address` (compared case-insensitively).
 bool signed_by_address(const Root& digest, ByteSpan sig65, const std::string& address);
