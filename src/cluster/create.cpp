@@ -222,18 +222,8 @@ LockResult<Definition> create_dkg_definition(const CreateDkgParams& p) {
     if ((p.network == "mainnet" || p.network == "gnosis") && lower(a) == "0x0000000000000000000000000000000000000000")
       return bad("--withdrawal-addresses: the zero address is forbidden on " + p.network);
   }
-  if (!p.deposit_amounts_gwei.empty()) {
-    const std::uint64_t max = (p.compounding ? 2048 : 32) * kGweiPerEth;
-    std::uint64_t sum = 0;
-    for (auto a : p.deposit_amounts_gwei) {
-      if (a < kGweiPerEth) return bad("--deposit-amounts: each amount must be at least 1 ETH");
-      if (a > max)
-        return bad(p.compounding ? "--deposit-amounts: an amount may not exceed 2048 ETH"
-                                 : "--deposit-amounts: an amount may not exceed 32 ETH without --compounding");
-      sum += a;
-    }
-    if (sum < 32 * kGweiPerEth) return bad("--deposit-amounts must add up to at least 32 ETH (repeats are allowed)");
-  }
+  if (auto ok = check_deposit_amounts(p.deposit_amounts_gwei, p.compounding); !ok)
+    return bad("--deposit-amounts: " + ok.error().detail);
   if (p.target_gas_limit == 0) return bad("--target-gas-limit must be greater than 0");
   if (!p.consensus_protocol.empty() && lower(p.consensus_protocol) != "qbft")
     return bad("--consensus-protocol: unsupported protocol \"" + p.consensus_protocol + "\" (supported: qbft)");

@@ -284,7 +284,7 @@ TEST(CreateDkg, MirrorsCharonsFlagRules) {
   p.deposit_amounts_gwei = {16'000'000'000, 8'000'000'000};
   has(p, "at least 32 ETH");
   p.deposit_amounts_gwei = {64'000'000'000};
-  has(p, "without --compounding");
+  has(p, "32 ETH without compounding");
   p.compounding = true;
   EXPECT_EQ(msg(p), "ok");
   p.deposit_amounts_gwei = {4096'000'000'000};

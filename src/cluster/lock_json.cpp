@@ -6,13 +6,13 @@
 
 #include "base/base64.hpp"
 #include "cluster/definition.hpp"
+#include "cluster/deposit.hpp"
 
 namespace phx::cluster {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::uint64_t kGwei = 1'000'000'000;
 constexpr std::size_t kMaxValidators = 65536;
 
 std::unexpected<LockProblem> bad(const std::string& path, const std::string& why) {
@@ -158,24 +158,6 @@ LockResult<Bytes> get_signature(const Json& v, const std::string& path, const Ve
   return sig;
 }
 
-/// Charon's deposit amount rules: each at least 1 ETH and at most 32 ETH (2048 when compounding), sum at least
-/// 32 ETH; none means one 32 ETH deposit.
-LockResult<void> check_deposit_amounts(const std::vector<std::uint64_t>& amounts, bool compounding,
-                                       const std::string& path) {
-  if (amounts.empty()) return {};
-  const std::uint64_t max = (compounding ? 2048 : 32) * kGwei;
-  std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < amounts.size(); ++i) {
-    if (amounts[i] < kGwei) return bad_field(at(path, i), "each deposit amount must be at least 1 ETH");
-    if (amounts[i] > max)
-      return bad_field(at(path, i), compounding ? "a deposit amount may not exceed 2048 ETH"
-                                                : "a deposit amount may not exceed 32 ETH unless compounding");
-    sum += amounts[i];
-  }
-  if (sum < 32 * kGwei) return bad_field(path, "deposit amounts must add up to at least 32 ETH");
-  return {};
-}
-
 LockResult<Definition> definition_from(const Json& j, const std::string& path) {
   if (!j.is_object() || !j.contains("version") || !j["version"].is_string())
     return bad(path + ".version", "missing or not a string");
@@ -271,7 +253,8 @@ LockResult<Definition> definition_from(const Json& j, const std::string& path) {
       PHX_TRY(a, get_dec_string((**amounts)[i], at(path + ".deposit_amounts", i)));
       d.deposit_amounts.push_back(*a);
     }
-    PHX_TRY(amounts_ok, check_deposit_amounts(d.deposit_amounts, d.compounding, path + ".deposit_amounts"));
+    if (auto ok = check_deposit_amounts(d.deposit_amounts, d.compounding); !ok)
+      return bad_field(path + ".deposit_amounts", ok.error().detail);
   }
   if (lay->consensus_protocol) {
     PHX_TRY(cp, get_string(j, "consensus_protocol", path));

@@ -139,7 +139,7 @@ TEST(CharonLock, StrictParsingNamesTheField) {
   amounts["cluster_definition"]["deposit_amounts"] = {"16000000000"};
   EXPECT_NE(parse_lock(amounts.dump()).error().detail.find("add up to at least 32 ETH"), std::string::npos);
   amounts["cluster_definition"]["deposit_amounts"] = {"64000000000"};
-  EXPECT_NE(parse_lock(amounts.dump()).error().detail.find("unless compounding"), std::string::npos);
+  EXPECT_NE(parse_lock(amounts.dump()).error().detail.find("without compounding"), std::string::npos);
 
   auto legacy = nlohmann::ordered_json::parse(read_vector("cluster_lock_v1_1_0.json"));
   legacy["cluster_definition"]["operators"][0]["nonce"] = 1;  // Charon never supported a non-zero nonce
