@@ -191,6 +191,40 @@ TEST(AssembleLock, DkgResultsBecomeAVerifiedLockThatRoundTrips) {
   EXPECT_EQ(write_lock(*again), write_lock(*done));
 }
 
+TEST(AssembleLock, ContractSignedDefinitionGivesALockWhoseSignaturesAreReportedUnverifiable) {
+  // Every operator and the creator are 2-owner Safes (v1.11 concatenated signatures): the lock verifies, and its
+  // report says the operator signatures could not be verified offline.
+  auto c = new_ceremony(4, 1);
+  Definition& d = c.definition;
+  auto multisig = [](std::uint8_t seed) {
+    Bytes b(2 * kK1SigLen);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(seed + i);
+    return b;
+  };
+  d.creator = Creator{"0x5555555555555555555555555555555555555555", multisig(1)};
+  for (std::size_t i = 0; i < d.operators.size(); ++i) {
+    d.operators[i].address = "0x" + std::string(39, '6') + std::to_string(i);
+    d.operators[i].config_signature = multisig(static_cast<std::uint8_t>(10 + i));
+    d.operators[i].enr_signature = multisig(static_cast<std::uint8_t>(20 + i));
+  }
+  d.config_hash = *compute_config_hash(d);
+  d.definition_hash = *compute_definition_hash(d);
+  auto v = verify_definition(d);
+  ASSERT_TRUE(v.ok()) << v.problem->message();
+  EXPECT_EQ(v.unverifiable(), 9u);
+  auto results = dealer_dkg(*dkg_inputs(d));
+  auto lock = assemble_lock(d, results.validators);
+  ASSERT_TRUE(lock);
+  auto done = complete_lock(*lock, aggregate_over(results, lock->lock_hash), node_signatures(c, lock->lock_hash));
+  ASSERT_TRUE(done) << done.error().message();
+  auto report = check_lock(*parse_lock(write_lock(*done)));
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report.complete());
+  EXPECT_EQ(report.checks[1].what, "operator signatures");
+  EXPECT_EQ(report.checks[1].status, CheckStatus::kUnverifiable);
+  EXPECT_NE(report.checks[1].detail.find("EIP-1271"), std::string::npos) << report.checks[1].detail;
+}
+
 TEST(AssembleLock, CatchesResultsThatDoNotFit) {
   auto c = new_ceremony(4, 2);
   auto in = *dkg_inputs(c.definition);
