@@ -84,9 +84,12 @@ struct Outbox {
   std::optional<std::uint64_t> timer_ns;   ///< call on_timeout(now) once now ≥ this (replaces any earlier)
   std::vector<Progress> progress;          ///< progress events
   std::optional<Reject> rejected;          ///< why the input was dropped
-  std::unique_ptr<CeremonyResult> result;  ///< set once, when R4 verified: write the artifacts
-  std::optional<Failure> failure;          ///< set once, when the ceremony failed
-  bool finished = false;                   ///< every receiver reported R5 with identical artifacts: delete the journal
+  std::unique_ptr<CeremonyResult> result;  ///< set once, when R4 verified: write (stage) the artifacts
+  std::optional<Failure> failure;          ///< set once, when the ceremony failed; after a result (in R5)
+                                           ///< the staged artifacts must be discarded
+
+  bool finished = false;                   ///< every receiver reported R5 with identical artifacts: publish
+                                           ///< the staged artifacts, delete the journal
 };
 
 /// One ceremony at one node. Preconditions: validate(params) holds; local.self < n; the references outlive

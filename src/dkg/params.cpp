@@ -128,9 +128,7 @@ Root session_id(const Params& p, std::span<const Hello> hellos) {
     std::uint8_t b[4];
     put_be32(b, static_cast<std::uint32_t>(i));
     h.update(ByteSpan(b, 4));
-    h.update(hellos[i].nonce);
-    h.update(hellos[i].ephemeral_key);
-    h.update(hellos[i].commitments_hash);
+    h.update(ssz::hash_tree_root(hellos[i]));
   }
   return h.finish();
 }

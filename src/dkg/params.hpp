@@ -69,7 +69,8 @@ Root params_hash(const Params& p);
 std::vector<crypto::bls::Fr> dealer_weights(const Params& p);
 
 /// session_id = sha256("phalanx/dkg/v1/session" ‖ definition_hash ‖ params_hash ‖ for each participant i in
-/// order: be32(i) ‖ nonce_i ‖ E_i ‖ H_i). `hellos[i]` is participant i's R0.
+/// order: be32(i) ‖ hash_tree_root(R0_i)). `hellos[i]` is participant i's R0. Every field of every R0 (nonce,
+/// ephemeral key, H_i, …) is bound, so participants that saw different R0s end up in different sessions.
 Root session_id(const Params& p, std::span<const Hello> hellos);
 
 /// sha256 of the concatenated commitment roots: the H_i a dealer announces in R0.
