@@ -301,7 +301,7 @@ void Ceremony::handle(std::uint32_t from, ByteSpan bytes, Outbox& out) {
     out.rejected = Reject::kRole;
     return;
   }
-  const Slot slot = slot_of(*d);
+  const MessageSlot slot = slot_of(*d);
   if ((kind == Kind::kDealChunk || kind == Kind::kSign || kind == Kind::kLock) && slot.part >= p_.chunks()) {
     out.rejected = Reject::kBadPart;
     return;
@@ -333,7 +333,7 @@ void Ceremony::handle(std::uint32_t from, ByteSpan bytes, Outbox& out) {
     // view once; a second R0 of some participant then proves the divergence (equivocation or restart).
     if (!replaying_ && from < p_.n() && from != local_.self && probed_.insert(from).second) {
       Request req;
-      for (std::uint32_t i = 0; i < p_.n(); ++i) req.wanted.push_back(Slot{0, i, 0});
+      for (std::uint32_t i = 0; i < p_.n(); ++i) req.wanted.push_back(MessageSlot{0, i, 0});
       Envelope e;
       e.kind = static_cast<std::uint8_t>(Kind::kRequest);
       e.sender = local_.self;
@@ -456,10 +456,10 @@ void Ceremony::answer_request(std::uint32_t from, const Request& r, Outbox& out)
   }
 }
 
-std::vector<Slot> Ceremony::missing_slots() const {
-  std::vector<Slot> out;
+std::vector<MessageSlot> Ceremony::missing_slots() const {
+  std::vector<MessageSlot> out;
   auto need = [&](Kind k, std::uint32_t sender, std::uint32_t part) {
-    if (sender != local_.self) out.push_back(Slot{static_cast<std::uint8_t>(k), sender, part});
+    if (sender != local_.self) out.push_back(MessageSlot{static_cast<std::uint8_t>(k), sender, part});
   };
   switch (phase_) {
     case Phase::kHello:
@@ -508,7 +508,7 @@ std::vector<Slot> Ceremony::missing_slots() const {
 void Ceremony::request_missing(Outbox& out) {
   if (replaying_ || failed_ || finished_) return;
   std::map<std::uint32_t, Request> by_target;
-  auto add = [&](std::uint32_t target, Slot s) {
+  auto add = [&](std::uint32_t target, MessageSlot s) {
     if (target == local_.self || target >= p_.n()) return;
     auto& r = by_target[target];
     if (r.wanted.size() < kMaxRequestSlots) r.wanted.push_back(s);
@@ -518,7 +518,7 @@ void Ceremony::request_missing(Outbox& out) {
   // version proves the dealer's equivocation).
   for (auto r : mismatch_from_) {
     for (auto d : dealers_) {
-      add(r, Slot{static_cast<std::uint8_t>(Kind::kDealManifest), d, 0});
+      add(r, MessageSlot{static_cast<std::uint8_t>(Kind::kDealManifest), d, 0});
     }
   }
   // Complaints about chunks this node does not hold: ask the complainer.
@@ -528,8 +528,8 @@ void Ceremony::request_missing(Outbox& out) {
     const auto& v = std::get<Verdict>(s->decoded->payload);
     for (const auto& cp : v.complaints) {
       if (cp.dealer >= p_.n() || cp.validator >= p_.validators) continue;
-      add(r, Slot{static_cast<std::uint8_t>(Kind::kDealManifest), cp.dealer, 0});
-      add(r, Slot{static_cast<std::uint8_t>(Kind::kDealChunk), cp.dealer, cp.validator / p_.chunk_validators});
+      add(r, MessageSlot{static_cast<std::uint8_t>(Kind::kDealManifest), cp.dealer, 0});
+      add(r, MessageSlot{static_cast<std::uint8_t>(Kind::kDealChunk), cp.dealer, cp.validator / p_.chunk_validators});
     }
   }
   for (auto& [target, req] : by_target) {

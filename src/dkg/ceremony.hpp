@@ -156,7 +156,7 @@ class Ceremony {
   void arm(Outbox& out);
   std::vector<Bytes> hello_envelopes() const;
   const Stored* find(Kind k, std::uint32_t sender, std::uint32_t part = 0) const;
-  std::vector<Slot> missing_slots() const;
+  std::vector<MessageSlot> missing_slots() const;
   void advance(Outbox& out);
 
   // ceremony_deal.cpp: R0–R2.

@@ -66,6 +66,15 @@ inline crypto::k1::SecretKey identity_key(std::uint32_t i, std::uint8_t salt = 0
   return *crypto::k1::SecretKey::from_bytes(b);
 }
 
+/// The identity key (of identity_key(0..255)) whose public key is `pk`.
+inline crypto::k1::SecretKey key_of_identity(const crypto::k1::PublicKey& pk) {
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    if (identity_key(i).public_key() == pk) return identity_key(i);
+  }
+  ADD_FAILURE() << "unknown identity";
+  return identity_key(0);
+}
+
 /// Deterministic seed of participant i in run `run`.
 inline Seed seed_for(std::uint32_t i, std::uint32_t run) {
   ByteArray<32> b{};
@@ -129,7 +138,7 @@ class Sim {
     verifier_ = std::make_unique<K1NodeVerifier>(ids);
     nodes_.resize(p_.n());
     for (std::uint32_t i = 0; i < p_.n(); ++i) {
-      nodes_[i].signer = std::make_unique<K1NodeSigner>(identity_key(i));
+      nodes_[i].signer = std::make_unique<K1NodeSigner>(key_of_identity(p_.participants[i].identity));
       if (old_shares != nullptr) nodes_[i].old_shares = std::move(old_shares[i]);
     }
   }

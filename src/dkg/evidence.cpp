@@ -181,7 +181,7 @@ Result<Failure, std::string> equivocation_evidence(const Params& p, const Checke
       const auto& y = *mine[b];
       if (a == b || x.envelope.session != session || y.envelope.session != session) continue;
       if (x.envelope.kind == static_cast<std::uint8_t>(Kind::kHello)) continue;
-      const Slot sx = slot_of(x), sy = slot_of(y);
+      const MessageSlot sx = slot_of(x), sy = slot_of(y);
       if (a < b && sx == sy && x.payload_root != y.payload_root) {
         return base(FailureCode::kEquivocation, e.culprit,
                     who(e.culprit) + " signed two different " + to_string(static_cast<Kind>(sx.kind)) +

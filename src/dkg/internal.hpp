@@ -9,7 +9,7 @@
 namespace phx::dkg::internal {
 
 /// The store key of a slot.
-inline std::tuple<std::uint8_t, std::uint32_t, std::uint32_t> key_of(const Slot& s) {
+inline std::tuple<std::uint8_t, std::uint32_t, std::uint32_t> key_of(const MessageSlot& s) {
   return {s.kind, s.sender, s.part};
 }
 

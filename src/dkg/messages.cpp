@@ -183,8 +183,8 @@ Bytes redact_envelope(const Decoded& d) {
   return encode_envelope(e);
 }
 
-Slot slot_of(const Decoded& d) {
-  Slot s;
+MessageSlot slot_of(const Decoded& d) {
+  MessageSlot s;
   s.kind = d.envelope.kind;
   s.sender = d.envelope.sender;
   if (const auto* c = std::get_if<DealChunk>(&d.payload)) s.part = c->chunk;

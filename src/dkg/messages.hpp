@@ -124,16 +124,16 @@ struct Done {
 };
 
 /// One stored message: (kind, sender, part). part = chunk index for chunked kinds, else 0.
-struct Slot {
+struct MessageSlot {
   std::uint8_t kind = 0;
   std::uint32_t sender = 0;
   std::uint32_t part = 0;  ///< kAllParts: every part of (kind, sender)
-  PHX_SSZ_FIELDS(Slot, kind, sender, part)
+  PHX_SSZ_FIELDS(MessageSlot, kind, sender, part)
 };
 
 /// Control: please send me the envelopes you hold for these slots.
 struct Request {
-  ssz::List<Slot, kMaxRequestSlots> wanted;
+  ssz::List<MessageSlot, kMaxRequestSlots> wanted;
   PHX_SSZ_FIELDS(Request, wanted)
 };
 
@@ -209,7 +209,7 @@ Bytes encode_envelope(const Envelope& e);
 Bytes redact_envelope(const Decoded& d);
 
 /// The (kind, sender, part) slot of a decoded message (part = chunk for chunked kinds, else 0).
-Slot slot_of(const Decoded& d);
+MessageSlot slot_of(const Decoded& d);
 
 }  // namespace phx::dkg
 
