@@ -24,6 +24,7 @@ const char* to_string(Reject r) {
     case Reject::kBadEvidence: return "abort with evidence that does not check";
     case Reject::kStopped: return "the ceremony has ended";
     case Reject::kBadPart: return "chunk index out of range";
+    case Reject::kTooLarge: return "payload larger than any legitimate message of its kind";
   }
   return "unknown";
 }
@@ -315,8 +316,18 @@ void Ceremony::handle(std::uint32_t from, ByteSpan bytes, Outbox& out) {
     if (!failed_) advance(out);
     return;
   }
+  if (d->envelope.payload.size() > max_payload(kind)) {
+    out.rejected = Reject::kTooLarge;
+    return;
+  }
   const Key key = internal::key_of(slot);
   if (!session_) {
+    // Before the session id is known only the signer itself may deliver its messages (relays are needed only
+    // later), so a participant can occupy no more than its own slots, each at most a legitimate size.
+    if (from != sender) {
+      out.rejected = Reject::kBufferFull;
+      return;
+    }
     auto it = pending_.find(key);
     if (it != pending_.end()) {
       out.rejected = std::equal(it->second.begin(), it->second.end(), bytes.begin(), bytes.end())
@@ -442,18 +453,47 @@ std::vector<Bytes> Ceremony::hello_envelopes() const {
 void Ceremony::answer_request(std::uint32_t from, const Request& r, Outbox& out) {
   if (from >= p_.n() || from == local_.self) return;
   std::set<Key> sent;
+  // Each slot is sent to one requester at most once per half retransmit interval, so repeated requests cannot
+  // multiply the traffic.
+  auto send = [&](const Key& k, const Stored& s) {
+    if (!sent.insert(k).second) return;
+    auto [it, fresh] = answered_.try_emplace({from, k}, now_);
+    if (!fresh) {
+      if (now_ < it->second + local_.retransmit_interval_ns / 2) return;
+      it->second = now_;
+    }
+    out.messages.push_back(Outgoing{from, s.bytes});
+  };
   for (const auto& s : r.wanted) {
     if (s.part == kAllParts) {
       for (auto it = store_.lower_bound(Key{s.kind, s.sender, 0});
            it != store_.end() && std::get<0>(it->first) == s.kind && std::get<1>(it->first) == s.sender; ++it) {
-        if (sent.insert(it->first).second) out.messages.push_back(Outgoing{from, it->second.bytes});
+        send(it->first, it->second);
       }
     } else {
       const Key k{s.kind, s.sender, s.part};
       auto it = store_.find(k);
-      if (it != store_.end() && sent.insert(k).second) out.messages.push_back(Outgoing{from, it->second.bytes});
+      if (it != store_.end()) send(k, it->second);
     }
   }
+}
+
+std::size_t Ceremony::max_payload(Kind k) const {
+  const std::size_t n = p_.n(), m = p_.chunk_validators, t = p_.threshold, a = p_.roots_per_validator;
+  const std::size_t slack = 256;  // SSZ offsets and list headers, generously
+  switch (k) {
+    case Kind::kHello: return 600;
+    case Kind::kDealManifest: return 64 * std::size_t{p_.chunks()} + slack;
+    case Kind::kDealChunk:
+      return m * (4 + 4 + 48 * t + 48 + 32) + receivers_.size() * (4 + 32 * m + kAeadTagBytes) + slack;
+    case Kind::kVerdict: return 32 * dealers_.size() + 9 * n + 32 + slack;
+    case Kind::kSign: return 96 * m * a + slack;
+    case Kind::kLock: return 96 * m + 32 + 65 + slack;
+    case Kind::kDone: return 32 * std::size_t{kMaxArtifacts} + 32 + slack;
+    case Kind::kRequest:
+    case Kind::kAbort: return kMaxPayloadBytes;
+  }
+  return 0;
 }
 
 std::vector<MessageSlot> Ceremony::missing_slots() const {

@@ -61,6 +61,7 @@ enum class Reject : std::uint8_t {
   kBadEvidence = 8,     ///< an Abort whose evidence does not check
   kStopped = 9,         ///< the ceremony has ended (only Requests are still answered)
   kBadPart = 10,        ///< chunk index out of range
+  kTooLarge = 11,       ///< payload above the largest legitimate message of its kind for these parameters
 };
 /// Human-readable reason.
 const char* to_string(Reject r);
@@ -148,6 +149,7 @@ class Ceremony {
   void accept(Decoded d, Bytes bytes, Outbox& out);
   bool verify_sig(const Decoded& d) const;
   void answer_request(std::uint32_t from, const Request& r, Outbox& out);
+  std::size_t max_payload(Kind k) const;
   void emit(Payload payload, Outbox& out);
   void fail(Failure f, Outbox& out, bool broadcast_abort);
   void fail_code(FailureCode code, std::vector<std::uint32_t> ops, std::string cause, Outbox& out);
@@ -227,6 +229,7 @@ class Ceremony {
   std::vector<bool> verdict_checked_;                   // per receiver position
   std::vector<std::uint32_t> mismatch_from_;            // receivers whose R2 roots differ from ours
   std::set<std::uint32_t> probed_;                      // senders asked for their R0 view after a session mismatch
+  std::map<std::pair<std::uint32_t, Key>, std::uint64_t> answered_;  // (requester, slot) → time last answered
 
   // R2 outputs and later rounds.
   std::vector<crypto::bls::PublicKey> pubkeys_;

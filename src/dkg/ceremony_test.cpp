@@ -144,3 +144,26 @@ TEST(DkgCeremonyInput, AnotherVersionFailsWithEVersion) {
   EXPECT_EQ(o.failure->code, FailureCode::kVersion);
   EXPECT_EQ(o.failure->operators, std::vector<std::uint32_t>{1});
 }
+
+TEST(DkgCeremonyInput, OversizedAndEarlyRelayedMessagesAreNotBuffered) {
+  Bench b;
+  DealManifest m;
+  for (int i = 0; i < 1000; ++i) m.chunk_roots.push_back(Root{});
+  Envelope e;
+  e.kind = static_cast<std::uint8_t>(Kind::kDealManifest);
+  e.sender = 1;
+  e.session.fill(7);
+  e.payload = ssz::ByteList<kMaxPayloadBytes>(ssz::serialize(m));
+  Outbox o = b.c->on_message(1, encode_envelope(e), 1);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kTooLarge);
+  // A legitimately sized early message relayed by someone else than its signer (before the session exists).
+  DealManifest small;
+  small.chunk_roots.push_back(Root{});
+  e.payload = ssz::ByteList<kMaxPayloadBytes>(ssz::serialize(small));
+  o = b.c->on_message(2, encode_envelope(e), 1);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kBufferFull);
+  o = b.c->on_message(1, encode_envelope(e), 1);  // from its signer: buffered until the session is known
+  EXPECT_FALSE(o.rejected.has_value());
+}
