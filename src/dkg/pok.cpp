@@ -45,6 +45,7 @@ Pok prove_pok(const Seed& seed, const Fr& secret, const G1& c0, const PokContext
   k = Fr::select(k, Fr::one(), k.is_zero());  // R must not be the identity (probability 2^-255)
   Pok out;
   out.r = G1::generator().mul(k);
+  declassify(&out.r, sizeof out.r);  // R is published; its encoding (in the challenge) is variable time
   const Fr c = pok_challenge(ctx, c0, out.r);
   out.z = k + c * secret;
   secure_zero(&k, sizeof k);

@@ -55,8 +55,16 @@ Aad aad(const Root& session_id, std::uint32_t dealer, std::uint32_t receiver, st
 
 SecretArray<32> share_key(const Fr& own_secret, const G1& peer_key, const Root& session_id, std::uint32_t dealer,
                           std::uint32_t receiver) {
+  // The shared point is secret: its x coordinate, made affine with a constant-time inversion, is the IKM (the
+  // compressed encoding would branch on the sign of y). It is never the identity: the secret is non-zero and
+  // the peer key a non-identity point of prime order.
   const G1 shared = peer_key.mul(own_secret);
-  ByteArray<48> ikm = shared.to_compressed();
+  crypto::bls::Fp x, y;
+  shared.to_affine(x, y);
+  ByteArray<48> ikm{};
+  x.to_be_bytes(ikm.data());
+  secure_zero(&x, sizeof x);
+  secure_zero(&y, sizeof y);
   SecretArray<32> prk = crypto::hash::hkdf_extract(session_id, ikm);
   secure_zero(ikm.data(), ikm.size());
   Bytes info;

@@ -14,7 +14,7 @@
 
 namespace phx::dkg {
 
-/// K_ij = HKDF-SHA256(salt = session_id, IKM = compressed(e·E_peer), info = "phalanx/dkg/v1/share-key" ‖
+/// K_ij = HKDF-SHA256(salt = session_id, IKM = x(e·E_peer) as 48 big-endian bytes, info = "phalanx/dkg/v1/share-key" ‖
 /// be32(dealer) ‖ be32(receiver)), 32 bytes. `own_secret` is this side's ephemeral secret, `peer_key` the
 /// other side's ephemeral public key (decoded and subgroup-checked, not the identity). Both sides derive the
 /// same key (e_i·E_j = e_j·E_i). Constant time in the secret.
