@@ -225,7 +225,6 @@ class Ceremony {
   std::uint32_t chunks_done_ = 0;
   SecretScalars share_sum_;                             // [v] Σ λ_i s_{i,v,self}
   std::vector<crypto::bls::G1> agg_;                    // [v·t + k] Σ λ_i C_{i,v,k}
-  bool complained_ = false;
   std::vector<bool> verdict_checked_;                   // per receiver position
   std::vector<std::uint32_t> mismatch_from_;            // receivers whose R2 roots differ from ours
   std::set<std::uint32_t> probed_;                      // senders asked for their R0 view after a session mismatch
@@ -235,7 +234,6 @@ class Ceremony {
   std::vector<crypto::bls::PublicKey> pubkeys_;
   std::vector<std::vector<crypto::bls::PublicKey>> pubshares_;  // [v][receiver pos]
   std::unique_ptr<SignState> sign_;
-  bool result_sent_ = false;
   Root lock_hash_{};
   std::vector<Root> artifacts_;
 };

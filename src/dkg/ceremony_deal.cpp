@@ -277,7 +277,6 @@ bool Ceremony::process_chunk(std::uint32_t d, std::uint32_t c, Outbox& out) {
 }
 
 void Ceremony::complain(std::uint32_t d, const DealFault& fault, Outbox& out) {
-  complained_ = true;
   Verdict v;
   for (auto q : dealers_) {
     const Stored* ms = find(Kind::kDealManifest, q);

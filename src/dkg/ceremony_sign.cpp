@@ -348,7 +348,6 @@ void Ceremony::process_lock(Outbox& out) {
   res->signature_aggregate = agg.to_compressed();
   res->node_signatures = std::move(node_sigs);
   res->transcript = build_transcript(false);
-  result_sent_ = true;
   set_phase(Phase::kWrite, now_, out);
   out.result = std::move(res);
 }
