@@ -201,6 +201,13 @@ Task<Result<void, std::string>> DvNode::start() {
     co_return std::unexpected("the beacon node's genesis fork version " + to_hex(chain_.forks[0].version) +
                               " is not the lock's " + to_hex(setup_.lock.definition.fork_version) +
                               " (wrong network?)");
+  // The minimal and gnosis containers exist (eth/preset.hpp) but the duty workflow is built on the mainnet
+  // preset's: their blocks, sync aggregates and Electra attestations would hash to other roots. Refuse rather
+  // than sign blocks the beacon node would reject.
+  if (chain_.preset != eth::Preset::kMainnet)
+    co_return std::unexpected("the beacon node runs the " + std::string(eth::preset_name(chain_.preset)) +
+                              " preset; this Phalanx signs with the mainnet preset's containers only (mainnet, "
+                              "sepolia, holesky, hoodi and devnets with PRESET_BASE mainnet)");
   log::info("chain: genesis {}, {} s slots, fork at genesis epoch: {}", chain_.genesis_time, chain_.seconds_per_slot,
             eth::fork_name(chain_.fork_at(Epoch{0})));
 

@@ -185,6 +185,24 @@ TEST(BeaconApiConfig, RejectsBadOrForeignSpecs) {
   body["data"]["PRESET_BASE"] = "holesky";
   EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),
             "data.PRESET_BASE: unsupported preset \"holesky\"");
+  // Lodestar 1.23's minimal preset (2024 values): every differing key of a scheduled fork is named; a draft value
+  // of an unscheduled fork is not held against the BN.
+  body["data"]["PRESET_BASE"] = "minimal";
+  body["data"]["SHUFFLE_ROUND_COUNT"] = "10";
+  body["data"]["TARGET_COMMITTEE_SIZE"] = "4";
+  body["data"]["MAX_BLOB_COMMITMENTS_PER_BLOCK"] = "16";
+  body["data"]["MAX_WITHDRAWALS_PER_PAYLOAD"] = "4";
+  body["data"]["KZG_COMMITMENT_INCLUSION_PROOF_DEPTH"] = "9";
+  EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),
+            "data: incompatible minimal preset: MAX_BLOB_COMMITMENTS_PER_BLOCK is 16 (Phalanx: 4096), "
+            "KZG_COMMITMENT_INCLUSION_PROOF_DEPTH is 9 (Phalanx: 17)");
+  body["data"]["DENEB_FORK_EPOCH"] = "18446744073709551615";
+  body["data"]["ELECTRA_FORK_EPOCH"] = "18446744073709551615";
+  body["data"]["FULU_FORK_EPOCH"] = "18446744073709551615";
+  EXPECT_TRUE(parse_spec(body, mainnet_genesis()));
+  body["data"]["SHUFFLE_ROUND_COUNT"] = "90";  // the mainnet value under PRESET_BASE minimal
+  EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),
+            "data: incompatible minimal preset: SHUFFLE_ROUND_COUNT is 90 (Phalanx: 10)");
   body = mainnet_spec_body();
   body["data"]["ALTAIR_FORK_EPOCH"] = 74240;
   EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "beaconapi/versioned.hpp"
+#include "eth/preset_table.hpp"
 
 namespace phx::beaconapi {
 namespace {
@@ -39,49 +40,6 @@ Result<eth::Version, JsonError> spec_version(const ssz::Json& data, const std::s
   return *v;
 }
 
-template <class P>
-std::vector<std::pair<const char*, std::size_t>> sizes_of() {
-  return {
-      {"MAX_VALIDATORS_PER_COMMITTEE", P::kMaxValidatorsPerCommittee},
-      {"MAX_COMMITTEES_PER_SLOT", P::kMaxCommitteesPerSlot},
-      {"MAX_ATTESTATIONS", P::kMaxAttestations},
-      {"SYNC_COMMITTEE_SIZE", P::kSyncCommitteeSize},
-      {"MAX_WITHDRAWALS_PER_PAYLOAD", P::kMaxWithdrawalsPerPayload},
-      {"MAX_BLOB_COMMITMENTS_PER_BLOCK", P::kMaxBlobCommitmentsPerBlock},
-      {"SLOTS_PER_EPOCH", P::kSlotsPerEpoch},
-  };
-}
-struct MainnetSizes {
-  static constexpr std::size_t kMaxValidatorsPerCommittee = eth::preset::kMaxValidatorsPerCommittee;
-  static constexpr std::size_t kMaxCommitteesPerSlot = eth::preset::kMaxCommitteesPerSlot;
-  static constexpr std::size_t kMaxAttestations = eth::preset::kMaxAttestations;
-  static constexpr std::size_t kSyncCommitteeSize = eth::preset::kSyncCommitteeSize;
-  static constexpr std::size_t kMaxWithdrawalsPerPayload = eth::preset::kMaxWithdrawalsPerPayload;
-  static constexpr std::size_t kMaxBlobCommitmentsPerBlock = eth::preset::kMaxBlobCommitmentsPerBlock;
-  static constexpr std::size_t kSlotsPerEpoch = eth::preset::kSlotsPerEpoch;
-};
-struct GnosisSizes : MainnetSizes {
-  static constexpr std::size_t kMaxWithdrawalsPerPayload = eth::gnosis::preset::kMaxWithdrawalsPerPayload;
-  static constexpr std::size_t kSlotsPerEpoch = eth::gnosis::preset::kSlotsPerEpoch;
-};
-struct MinimalSizes : MainnetSizes {
-  static constexpr std::size_t kMaxCommitteesPerSlot = eth::minimal::preset::kMaxCommitteesPerSlot;
-  static constexpr std::size_t kSyncCommitteeSize = eth::minimal::preset::kSyncCommitteeSize;
-  static constexpr std::size_t kMaxWithdrawalsPerPayload = eth::minimal::preset::kMaxWithdrawalsPerPayload;
-  static constexpr std::size_t kSlotsPerEpoch = eth::minimal::preset::kSlotsPerEpoch;
-};
-
-std::vector<std::pair<const char*, std::size_t>> preset_sizes(eth::Preset p) {
-  switch (p) {
-    case eth::Preset::kGnosis:
-      return sizes_of<GnosisSizes>();
-    case eth::Preset::kMinimal:
-      return sizes_of<MinimalSizes>();
-    case eth::Preset::kMainnet:
-      break;
-  }
-  return sizes_of<MainnetSizes>();
-}
 
 }  // namespace
 
@@ -174,16 +132,19 @@ Result<eth::ChainConfig, JsonError> parse_spec(const ssz::Json& body, const Gene
     if (*p == 0) return err("data.EPOCHS_PER_SYNC_COMMITTEE_PERIOD", "must be positive");
     c.epochs_per_sync_committee_period = *p;
   }
-  // The compiled containers of the chosen preset must match the sizes the node reports: every differing key is
-  // named (a beacon node that answers with other sizes is reachable but incompatible).
+  // Every preset value of every scheduled fork must be the preset's (eth/preset_table.hpp, from consensus-specs
+  // presets/): a BN that answers with others is reachable but incompatible, and every differing key is named.
+  // Keys of unscheduled forks are not compared (a client may still carry a draft value for them).
   std::string differing;
-  for (const auto& [key, want] : preset_sizes(c.preset)) {
+  for (const auto& pv : eth::preset_values(c.preset)) {
+    if (c.forks[static_cast<std::size_t>(pv.fork)].epoch == eth::kFarFutureEpoch) continue;
+    const std::string key(pv.key);
     if (d.find(key) == d.end()) continue;
     auto v = spec_u64(d, key);
     if (!v) return std::unexpected(v.error());
-    if (*v != want) {
-      differing += (differing.empty() ? "" : ", ") + std::string(key) + " is " + std::to_string(*v) + " (Phalanx: " +
-                   std::to_string(want) + ")";
+    if (*v != pv.value) {
+      differing += (differing.empty() ? "" : ", ") + key + " is " + std::to_string(*v) + " (Phalanx: " +
+                   std::to_string(pv.value) + ")";
     }
   }
   if (!differing.empty()) {

@@ -1,4 +1,4 @@
-// BnPreparation: the subscriptions and proposer preparations an embedded-mode node sends its BN (see header).
+// BnPreparation: the subscriptions and proposer preparations a node sends its BN (see header).
 #include "core/preparation.hpp"
 
 #include "base/log.hpp"
@@ -6,19 +6,26 @@
 namespace phx::core {
 
 BnPreparation::BnPreparation(const Scheduler& scheduler, BeaconNode& bn,
-                             std::map<PubKey, eth::ExecutionAddress> fee_recipients, eth::ExecutionAddress fallback)
-    : scheduler_(scheduler), bn_(bn), fee_recipients_(std::move(fee_recipients)), fallback_(fallback) {}
+                             std::map<PubKey, eth::ExecutionAddress> fee_recipients, eth::ExecutionAddress fallback,
+                             Scope scope)
+    : scheduler_(scheduler), bn_(bn), fee_recipients_(std::move(fee_recipients)), fallback_(fallback), scope_(scope) {}
 
 const eth::ExecutionAddress& BnPreparation::fee_recipient(const PubKey& pubkey) const {
   auto it = fee_recipients_.find(pubkey);
   return it == fee_recipients_.end() ? fallback_ : it->second;
 }
 
+std::map<ValidatorIndex, eth::ExecutionAddress> BnPreparation::fee_recipients_by_index() const {
+  std::map<ValidatorIndex, eth::ExecutionAddress> out;
+  for (const auto& [pk, v] : scheduler_.validators()) out.emplace(v.index, fee_recipient(pk));
+  return out;
+}
+
 Task<void> BnPreparation::on_epoch_resolved(Epoch epoch) {
   const bool first = !done_.contains(epoch);
   done_.insert(epoch);
   const SlotClock& sc = scheduler_.clock();
-  if (first) {
+  if (first && scope_ == Scope::kEverything) {
     std::vector<CommitteeSubscription> subs;
     for (Slot s = sc.epoch_start(epoch); s.value < sc.epoch_start(Epoch{epoch.value + 1}).value; s = Slot{s.value + 1}) {
       for (const auto& [pk, def] : scheduler_.definitions(Duty{s, DutyType::kAttester})) {
@@ -67,7 +74,7 @@ Task<void> BnPreparation::on_epoch_resolved(Epoch epoch) {
 }
 
 Task<void> BnPreparation::on_aggregators(Slot slot, std::vector<DutyDefinition> aggregators) {
-  if (aggregators.empty()) co_return;
+  if (aggregators.empty() || scope_ != Scope::kEverything) co_return;
   std::vector<CommitteeSubscription> subs;
   for (const auto& def : aggregators)
     subs.push_back(CommitteeSubscription{def.validator_index, def.committee_index, def.committees_at_slot, slot, true});

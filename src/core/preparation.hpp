@@ -1,6 +1,8 @@
 #pragma once
 /// BnPreparation: in embedded mode the node is the validator client, so it tells its beacon node what a VC
-/// would (consensus-specs phase0/altair validator.md, Beacon API validator endpoints):
+/// would (consensus-specs phase0/altair validator.md, Beacon API validator endpoints). In VC mode the VC sends
+/// its subscriptions itself and the node sends only the proposer preparations (as Charon does): the fee
+/// recipient is the lock's, whatever the VC is configured with.
 /// - per resolved epoch: committee subnet subscriptions for the epoch's attesters (is_aggregator false), sync
 ///   committee subnet subscriptions for members (until the end of the sync period), and proposer preparations
 ///   (the lock's fee recipient of every known validator) — so the BN builds the cluster's payloads with the
@@ -31,9 +33,12 @@ struct PreparationStats {
 
 class BnPreparation {
  public:
+  /// What is sent: everything (embedded signer) or the proposer preparations only (a VC subscribes itself).
+  enum class Scope : std::uint8_t { kEverything, kProposersOnly };
+
   /// `scheduler` and `bn` are not owned. `fee_recipients`: per DV key; validators not in it use `fallback`.
   BnPreparation(const Scheduler& scheduler, BeaconNode& bn, std::map<PubKey, eth::ExecutionAddress> fee_recipients,
-                eth::ExecutionAddress fallback);
+                eth::ExecutionAddress fallback, Scope scope = Scope::kEverything);
 
   /// Sends `epoch`'s subscriptions and the proposer preparations (once per epoch; later calls for the same
   /// epoch only resend the proposer preparations if the first call failed).
@@ -46,12 +51,17 @@ class BnPreparation {
 
   /// The fee recipient for `pubkey`.
   const eth::ExecutionAddress& fee_recipient(const PubKey& pubkey) const;
+  /// The lock's fee recipient of every validator whose index is known (the validator API rewrites a VC's
+  /// `prepare_beacon_proposer` with it).
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_by_index() const;
+  Scope scope() const { return scope_; }
 
  private:
   const Scheduler& scheduler_;
   BeaconNode& bn_;
   std::map<PubKey, eth::ExecutionAddress> fee_recipients_;
   eth::ExecutionAddress fallback_;
+  Scope scope_;
   std::set<Epoch> done_;  // epochs whose subscriptions went out
   PreparationStats stats_;
 };

@@ -33,6 +33,28 @@ printf 'signer = "vc"\n' > "$dir/ok.toml"
 r=$(rc "$bin" run --config-file "$dir/ok.toml" --lock-file "$dir/missing-lock.json" --beacon-node-endpoints http://127.0.0.1:9)
 check "validate names the missing lock" '[ "$r" = 2 ] && grep -q -- "--lock-file.*missing-lock.json" "$dir/err"'
 
+# Issue 22: the start-up wait for an unreachable beacon node ends promptly on SIGTERM and on SIGINT (it used to go
+# on retrying until SIGKILL). Nothing listens on 127.0.0.1:1. The bound is generous for a busy machine; the bug
+# was an endless wait.
+"$bin" create cluster --nodes 4 --threshold 3 --num-validators 1 --network hoodi --insecure-keys \
+  --withdrawal-addresses 0x000000000000000000000000000000000000dEaD \
+  --fee-recipient-addresses 0x000000000000000000000000000000000000dEaD --cluster-dir "$dir/cl" >/dev/null
+stop_within() {  # stop_within SIGNAL: 0 if `phalanx run` waiting for its BN exits 0 within 5 s of SIGNAL
+  local n="$dir/cl/node0" pid t0 i
+  "$bin" run --lock-file "$n/cluster-lock.json" --private-key-file "$n/charon-enr-private-key" \
+    --data-dir "$dir/data-$1" --beacon-node-endpoints http://127.0.0.1:1 --validator-api-address 127.0.0.1:0 \
+    --p2p-tcp-address 127.0.0.1:0 --monitoring-address 127.0.0.1:0 >"$dir/run-$1.log" 2>&1 &
+  pid=$!
+  for i in $(seq 1 100); do grep -q "not reachable" "$dir/run-$1.log" && break; sleep 0.1; done
+  grep -q "not reachable" "$dir/run-$1.log" || { kill -9 $pid; cat "$dir/run-$1.log"; return 1; }
+  kill -"$1" $pid
+  for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  if kill -0 $pid 2>/dev/null; then kill -9 $pid; echo "still running 5 s after SIG$1"; return 1; fi
+  wait $pid
+}
+check "SIGTERM ends the wait for the beacon node" 'stop_within TERM'
+check "SIGINT ends the wait for the beacon node" 'stop_within INT'
+
 if "$bin" --help | grep -q "^  devnet"; then
   check "devnet bad mode exits 2" '[ "$(rc "$bin" devnet --mode remote)" = 2 ]'
   check "devnet bad fault exits 2" '[ "$(rc "$bin" devnet --fault meteor)" = 2 ]'

@@ -369,6 +369,7 @@ await check("conformance: Beacon API " + (process.env.BEACON_API_SPEC ?? "v2.4.2
   const vs = read_jsonl(list(args.violations));
   const isKnown = (v) => known.some((k) => (!k.proxy || new RegExp(k.proxy).test(v.proxy ?? "")) &&
                                           (!k.operation || k.operation === v.operation) &&
+                                          (!k.path || new RegExp(k.path).test(v.route ?? v.path ?? "")) &&
                                           (!k.where || k.where === v.where) &&
                                           (!k.error || (v.errors ?? []).some((e) => new RegExp(k.error).test(e))));
   const unknown = vs.filter((v) => !isKnown(v));
