@@ -50,6 +50,81 @@ void BM_Fp2Mul(benchmark::State& state) {
 }
 BENCHMARK(BM_Fp2Mul);
 
+void BM_FpSqr(benchmark::State& state) {
+  Fp a = Fp::from_u64(7).inverse();
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_FpSqr);
+
+void BM_Fp2Sqr(benchmark::State& state) {
+  Fp2 a{Fp::from_u64(7).inverse(), Fp::from_u64(3).inverse()};
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp2Sqr);
+
+Fp12 bench_fp12(std::uint64_t seed) {
+  Fp12 f;
+  Fp2* c[6] = {&f.c0.c0, &f.c0.c1, &f.c0.c2, &f.c1.c0, &f.c1.c1, &f.c1.c2};
+  for (std::uint64_t i = 0; i < 6; ++i) *c[i] = {Fp::from_u64(seed + 2 * i).inverse(), Fp::from_u64(seed + 2 * i + 1)};
+  return f;
+}
+
+void BM_Fp6Mul(benchmark::State& state) {
+  Fp6 a = bench_fp12(3).c0;
+  const Fp6 b = bench_fp12(17).c1;
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp6Mul);
+
+void BM_Fp12Mul(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  const Fp12 b = bench_fp12(17);
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12Mul);
+
+void BM_Fp12Sqr(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12Sqr);
+
+void BM_Fp12CyclotomicSqr(benchmark::State& state) {
+  const Fp12 f = bench_fp12(3);
+  Fp12 a = f.conj() * f.inverse();
+  a = a.frobenius(2) * a;  // in the cyclotomic subgroup
+  for (auto _ : state) {
+    a = a.cyclotomic_sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12CyclotomicSqr);
+
+void BM_Fp12MulBy014(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  const Fp12 b = bench_fp12(17);
+  for (auto _ : state) {
+    a = a.mul_by_014(b.c0.c0, b.c0.c1, b.c1.c1);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12MulBy014);
+
 void BM_G1Mul(benchmark::State& state) {
   const G1 g = G1::generator();
   const Fr k = Fr::random();

@@ -1,9 +1,12 @@
 #pragma once
 /// The tower Fp6 = Fp2[v]/(v³ − ξ), ξ = 1 + u, and Fp12 = Fp6[w]/(w² − v), the pairing target field.
-/// All operations are constant time.
+/// All operations are constant time. Multiplications use lazy reduction: Fp2 products are accumulated as
+/// double-width values (Fp2W) and Montgomery-reduced once per output coefficient.
 #include "crypto/bls/fp.hpp"
 
 namespace phx::crypto::bls {
+
+struct Fp6W;
 
 /// c0 + c1·v + c2·v² in Fp6.
 struct Fp6 {
@@ -29,6 +32,12 @@ struct Fp6 {
   Fp6 mul_by_1(const Fp2& b1) const;
   /// Multiplication by an Fp2 scalar.
   Fp6 mul_fp2(const Fp2& s) const { return {c0 * s, c1 * s, c2 * s}; }
+  /// Unreduced (double-width) forms of ×, squaring and the sparse products, for callers that combine several
+  /// products before one reduction. Inputs reduced.
+  static Fp6W mul_wide(const Fp6& a, const Fp6& b);
+  Fp6W sqr_wide() const;
+  Fp6W mul_by_01_wide(const Fp2& b0, const Fp2& b1) const;
+  Fp6W mul_by_1_wide(const Fp2& b1) const;
   /// Inverse (one Fp2 inversion); 0 maps to 0.
   Fp6 inverse() const;
   /// Constant-time zero test and equality.
@@ -36,6 +45,19 @@ struct Fp6 {
   friend constexpr bool operator==(const Fp6& a, const Fp6& b) {
     return detail::ct_and(detail::ct_and(a.c0 == b.c0, a.c1 == b.c1), a.c2 == b.c2);
   }
+};
+
+/// A double-width Fp6 value (three Fp2W). Constant time.
+struct Fp6W {
+  Fp2W c0, c1, c2;
+
+  /// Component-wise sum / difference modulo p·2^384.
+  friend Fp6W operator+(const Fp6W& a, const Fp6W& b) { return {a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2}; }
+  friend Fp6W operator-(const Fp6W& a, const Fp6W& b) { return {a.c0 - b.c0, a.c1 - b.c1, a.c2 - b.c2}; }
+  /// Multiplication by v: (c0, c1, c2) → (ξ·c2, c0, c1).
+  Fp6W mul_by_v() const { return {c2.mul_by_xi(), c0, c1}; }
+  /// The Fp6 element (six Montgomery reductions).
+  Fp6 reduce() const { return {c0.reduce(), c1.reduce(), c2.reduce()}; }
 };
 
 /// c0 + c1·w in Fp12 (the group GT lives in its cyclotomic subgroup).

@@ -204,9 +204,38 @@ constexpr Limbs<N> mont_mul(const Limbs<N>& a, const Limbs<N>& b, const Modulus<
   return mont_mul_portable(a, b, M);
 }
 
+/// Portable (a + b) mod m for a, b < m (plain C++; the reference for the kernels below). Constant time.
+template <std::size_t N>
+constexpr Limbs<N> add_mod_portable(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+  Limbs<N> t{};
+  add_n(t, a, b);  // no carry: m < 2^(64N-2)
+  Limbs<N> s{};
+  const u64 br = sub_n(s, t, M.m);
+  return select_limbs(s, t, br);
+}
+
+/// Portable (a − b) mod m for a, b < m. Constant time.
+template <std::size_t N>
+constexpr Limbs<N> sub_mod_portable(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+  Limbs<N> t{};
+  const u64 br = sub_n(t, a, b);
+  Limbs<N> s{};
+  add_n(s, t, M.m);
+  return select_limbs(t, s, br);
+}
+
 /// (a + b) mod m for a, b < m. Constant time.
 template <std::size_t N>
 constexpr Limbs<N> add_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+#if PHX_BLS_HAVE_ASM_ADDSUB
+  if constexpr (N == 6) {
+    if (!std::is_constant_evaluated()) {
+      Limbs<6> r;
+      add_mod_6_asm(r.data(), a.data(), b.data(), M.m.data());
+      return r;
+    }
+  }
+#endif
 #if defined(__x86_64__)
   if (!std::is_constant_evaluated()) {
     // adc/sbb chains and a mask select (what the __int128 version compiles to poorly).
@@ -231,16 +260,21 @@ constexpr Limbs<N> add_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N
     return s;
   }
 #endif
-  Limbs<N> t{};
-  add_n(t, a, b);  // no carry: m < 2^(64N-2)
-  Limbs<N> s{};
-  const u64 br = sub_n(s, t, M.m);
-  return select_limbs(s, t, br);
+  return add_mod_portable(a, b, M);
 }
 
 /// (a - b) mod m for a, b < m. Constant time.
 template <std::size_t N>
 constexpr Limbs<N> sub_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+#if PHX_BLS_HAVE_ASM_ADDSUB
+  if constexpr (N == 6) {
+    if (!std::is_constant_evaluated()) {
+      Limbs<6> r;
+      sub_mod_6_asm(r.data(), a.data(), b.data(), M.m.data());
+      return r;
+    }
+  }
+#endif
 #if defined(__x86_64__)
   if (!std::is_constant_evaluated()) {
     Limbs<N> t, s;
@@ -260,11 +294,7 @@ constexpr Limbs<N> sub_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N
     return s;
   }
 #endif
-  Limbs<N> t{};
-  const u64 br = sub_n(t, a, b);
-  Limbs<N> s{};
-  add_n(s, t, M.m);
-  return select_limbs(t, s, br);
+  return sub_mod_portable(a, b, M);
 }
 
 /// CRTP base of a prime field in Montgomery form. D is the derived class, P provides kN and kModulus.
