@@ -93,6 +93,8 @@ const TowerConsts& tower_consts() {
     for (int j = 1; j < 6; ++j) c.frob_gamma[j] = c.frob_gamma[j - 1] * g1;
     c.psi_x = c.frob_gamma[2].inverse();  // ξ^(−(p−1)/3)
     c.psi_y = c.frob_gamma[3].inverse();  // ξ^(−(p−1)/2)
+    c.psi2_x = c.psi_x.norm();
+    c.psi2_y = c.psi_y.norm();
     return c;
   }();
   return kConsts;

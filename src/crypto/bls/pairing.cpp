@@ -86,11 +86,53 @@ Fp12 miller_loop(std::span<const G1> p, std::span<const G2> q) {
   };
   std::vector<Pair> pairs;
   pairs.reserve(p.size());
+  // Affine coordinates with one shared inversion (Montgomery's trick over the Fp values z_P and N(z_Q), points
+  // with Z = 1 skipped): public inputs, so the branches are fine.
+  std::vector<const G1*> ps;
+  std::vector<const G2*> qs;
+  std::vector<Fp> dens;
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i].is_identity() || q[i].is_identity()) continue;
+    ps.push_back(&p[i]);
+    qs.push_back(&q[i]);
+    if (!(p[i].z() == Fp::one())) dens.push_back(p[i].z());
+    if (!(q[i].z() == Fp2::one())) dens.push_back(q[i].z().norm());
+  }
+  std::vector<Fp> prefix(dens.size());
+  Fp acc = Fp::one();
+  for (std::size_t i = 0; i < dens.size(); ++i) {
+    prefix[i] = acc;
+    acc *= dens[i];
+  }
+  Fp inv = acc.inverse();
+  std::vector<Fp> invs(dens.size());
+  for (std::size_t i = dens.size(); i-- > 0;) {
+    invs[i] = inv * prefix[i];
+    inv *= dens[i];
+  }
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
     Pair pr;
-    p[i].to_affine(pr.px, pr.py);
-    q[i].to_affine(pr.qx, pr.qy);
+    const G1& a = *ps[i];
+    const G2& b = *qs[i];
+    if (a.z() == Fp::one()) {
+      pr.px = a.x();
+      pr.py = a.y();
+    } else {
+      const Fp zi = invs[k++];
+      const Fp zi2 = zi.sqr();
+      pr.px = a.x() * zi2;
+      pr.py = a.y() * zi2 * zi;
+    }
+    if (b.z() == Fp2::one()) {
+      pr.qx = b.x();
+      pr.qy = b.y();
+    } else {
+      const Fp2 zi = b.z().conj().mul_fp(invs[k++]);  // 1/z = conj(z)/N(z)
+      const Fp2 zi2 = zi.sqr();
+      pr.qx = b.x() * zi2;
+      pr.qy = b.y() * zi2 * zi;
+    }
     pr.t = {pr.qx, pr.qy, Fp2::one()};
     pairs.push_back(pr);
   }
