@@ -17,6 +17,8 @@ class Fp : public detail::Field<Fp, detail::FpParams> {
   static constexpr const detail::Limbs<6>& modulus() { return detail::FpParams::kModulus.m; }
 
 
+  /// a^{-1} (0 maps to 0) by Bernstein–Yang safegcd divsteps (fp_inverse.cpp). Constant time.
+  Fp inverse() const;
   /// a^((p+1)/4): a square root of a when a is a square (p ≡ 3 mod 4). Constant time.
   Fp sqrt_candidate() const;
   /// Square root; returns false (out unspecified) when a is not a square. Constant time.

@@ -131,6 +131,21 @@ TEST(BlsKernels, WideAddSubMatchPortable) {
   }
 }
 
+TEST(BlsKernels, SafegcdInverseMatchesFermat) {
+  const auto p_minus_2 = detail::sub_small(kP.m, 2);
+  std::vector<Fp> xs = {Fp::zero(),     Fp::one(), Fp::one().neg(), Fp::from_u64(2),
+                        Fp::from_mont(Limbs<6>{1, 0, 0, 0, 0, 0}), Fp::from_mont(detail::sub_small(kP.m, 1))};
+  for (int i = 0; i < 300; ++i) xs.push_back(rand_fp());
+  for (const Fp& a : xs) {
+    const Fp inv = a.inverse();
+    EXPECT_EQ(inv, a.pow_vartime_exp(p_minus_2));
+    if (!a.is_zero()) {
+      EXPECT_EQ(a * inv, Fp::one());
+    }
+  }
+  EXPECT_TRUE(Fp::zero().inverse().is_zero());
+}
+
 // ---------------------------------------------------------------------------------------------- Fp2
 Fp2 mul_ref(const Fp2& a, const Fp2& b) { return {a.c0 * b.c0 - a.c1 * b.c1, a.c0 * b.c1 + a.c1 * b.c0}; }
 
