@@ -178,6 +178,21 @@ void BM_MillerLoop(benchmark::State& state) {
 }
 BENCHMARK(BM_MillerLoop)->Unit(benchmark::kMicrosecond);
 
+// Two pairs with affine inputs, as in verify: (−g1, σ) and (pk, H(m)).
+void BM_MillerLoop2(benchmark::State& state) {
+  const G1 p[2] = {G1::generator().neg(), G1::generator().mul(Fr::from_u64(5))};
+  const G2 q[2] = {G2::generator().mul(Fr::from_u64(7)), G2::generator().mul(Fr::from_u64(11))};
+  Fp2 x0, y0, x1, y1;
+  q[0].to_affine(x0, y0);
+  q[1].to_affine(x1, y1);
+  const G2 qa[2] = {G2::from_affine_unchecked(x0, y0), G2::from_affine_unchecked(x1, y1)};
+  Fp px, py;
+  p[1].to_affine(px, py);
+  const G1 pa[2] = {p[0], G1::from_affine_unchecked(px, py)};
+  for (auto _ : state) benchmark::DoNotOptimize(miller_loop(pa, qa));
+}
+BENCHMARK(BM_MillerLoop2)->Unit(benchmark::kMicrosecond);
+
 void BM_FinalExp(benchmark::State& state) {
   const G1 p[1] = {G1::generator()};
   const G2 q[1] = {G2::generator()};

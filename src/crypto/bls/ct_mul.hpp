@@ -2,7 +2,7 @@
 /// Internal: constant-time multi-scalar multiplication for secret scalars on y² = x³ + b (G1 over Fp with b = 4,
 /// G2's twist over Fp2 with b = 4(1 + u)): complete projective formulas of Renes–Costello–Batina (2016),
 /// Algorithms 7 and 9 (a = 0), signed 5-bit windows (Booth recoding, digits in [−16, 16]), full-table scans.
-/// Included only by g1.cpp / g2.cpp.
+/// Included by g1.cpp / g2.cpp (and pairing.cpp for mul_by_3b).
 #include <array>
 #include <cstdint>
 

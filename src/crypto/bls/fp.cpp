@@ -10,11 +10,17 @@ using detail::Limbs;
 constexpr Limbs<6> kPPlus1Div4 = detail::shr(detail::add_small(Fp::modulus(), 1), 2);
 constexpr Limbs<6> kPMinus1Div2 = detail::shr(detail::sub_small(Fp::modulus(), 1), 1);
 constexpr Limbs<6> kPMinus3Div4 = detail::shr(detail::sub_small(Fp::modulus(), 3), 2);
-constexpr Fp kHalf = Fp::from_canonical(detail::shr(detail::add_small(Fp::modulus(), 1), 1));
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------- Fp
 Fp Fp::sqrt_candidate() const { return pow_vartime_exp(kPPlus1Div4); }
+
+template <std::size_t K>
+void Fp::sqrt_candidate_lanes(const Fp (&a)[K], Fp (&out)[K]) {
+  pow_lanes(a, kPPlus1Div4, out);
+}
+template void Fp::sqrt_candidate_lanes<1>(const Fp (&)[1], Fp (&)[1]);
+template void Fp::sqrt_candidate_lanes<2>(const Fp (&)[2], Fp (&)[2]);
 
 bool Fp::sqrt(Fp& out) const {
   out = sqrt_candidate();
@@ -44,17 +50,35 @@ bool Fp2::sqrt(Fp2& out) const {
 }
 
 bool Fp2::sqrt_with_norm_root(const Fp& s, Fp2& out) const {
-  Fp t = (c0 + s) * kHalf;
-  t = Fp::select(t, (c0 - s) * kHalf, t.is_zero());
-  const Fp a1 = t.pow_vartime_exp(kPMinus3Div4);
-  const Fp y = a1 * t;
-  const Fp y_inv = a1.sqr() * y;
-  const bool t_square = y.sqr() == t;
-  const Fp w = c1 * y_inv * kHalf;
-  out.c0 = Fp::select(w, y, t_square);
-  out.c1 = Fp::select(y, w, t_square);
-  return out.sqr() == *this;
+  const Fp2 a[1] = {*this};
+  const Fp ss[1] = {s};
+  Fp2 r[1];
+  bool ok[1];
+  sqrt_with_norm_root_lanes(a, ss, r, ok);
+  out = r[0];
+  return ok[0];
 }
+
+template <std::size_t K>
+void Fp2::sqrt_with_norm_root_lanes(const Fp2 (&a)[K], const Fp (&s)[K], Fp2 (&out)[K], bool (&ok)[K]) {
+  Fp t[K], a1[K];
+  for (std::size_t l = 0; l < K; ++l) {
+    t[l] = (a[l].c0 + s[l]).half();
+    t[l] = Fp::select(t[l], (a[l].c0 - s[l]).half(), t[l].is_zero());
+  }
+  Fp::pow_lanes(t, kPMinus3Div4, a1);  // the K exponentiations overlap
+  for (std::size_t l = 0; l < K; ++l) {
+    const Fp y = a1[l] * t[l];
+    const Fp y_inv = a1[l].sqr() * y;
+    const bool t_square = y.sqr() == t[l];
+    const Fp w = (a[l].c1 * y_inv).half();
+    out[l].c0 = Fp::select(w, y, t_square);
+    out[l].c1 = Fp::select(y, w, t_square);
+    ok[l] = out[l].sqr() == a[l];
+  }
+}
+template void Fp2::sqrt_with_norm_root_lanes<1>(const Fp2 (&)[1], const Fp (&)[1], Fp2 (&)[1], bool (&)[1]);
+template void Fp2::sqrt_with_norm_root_lanes<2>(const Fp2 (&)[2], const Fp (&)[2], Fp2 (&)[2], bool (&)[2]);
 
 bool Fp2::sgn0() const {
   const bool sign0 = c0.sgn0();

@@ -21,6 +21,9 @@ class Fp : public detail::Field<Fp, detail::FpParams> {
   Fp inverse() const;
   /// a^((p+1)/4): a square root of a when a is a square (p ≡ 3 mod 4). Constant time.
   Fp sqrt_candidate() const;
+  /// sqrt_candidate of K values in lockstep (the K exponentiations overlap); K = 1 or 2. Constant time.
+  template <std::size_t K>
+  static void sqrt_candidate_lanes(const Fp (&a)[K], Fp (&out)[K]);
   /// Square root; returns false (out unspecified) when a is not a square. Constant time.
   bool sqrt(Fp& out) const;
   /// Legendre test (0 counts as square). Constant time.
@@ -85,6 +88,8 @@ struct Fp2 {
   constexpr Fp2 sqr() const { return {Fp::add_unreduced(c0, c1) * (c0 - c1), (c0 * c1).dbl()}; }
   /// 2a.
   constexpr Fp2 dbl() const { return {c0.dbl(), c1.dbl()}; }
+  /// a/2.
+  constexpr Fp2 half() const { return {c0.half(), c1.half()}; }
   /// −a.
   constexpr Fp2 neg() const { return {c0.neg(), c1.neg()}; }
   /// Conjugation c0 − c1·u (the p-power Frobenius on Fp2).
@@ -100,6 +105,9 @@ struct Fp2 {
   bool sqrt(Fp2& out) const;
   /// The same square root given s with s² = c0² + c1² (lets callers share the norm's root). Constant time.
   bool sqrt_with_norm_root(const Fp& s, Fp2& out) const;
+  /// sqrt_with_norm_root of K values in lockstep (their exponentiations overlap); K = 1 or 2. Constant time.
+  template <std::size_t K>
+  static void sqrt_with_norm_root_lanes(const Fp2 (&a)[K], const Fp (&s)[K], Fp2 (&out)[K], bool (&ok)[K]);
   /// The norm c0² + c1² (in Fp).
   constexpr Fp norm() const { return c0.sqr() + c1.sqr(); }
   /// Square test via the norm's Legendre symbol. Constant time.

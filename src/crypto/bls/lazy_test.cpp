@@ -146,6 +146,36 @@ TEST(BlsKernels, SafegcdInverseMatchesFermat) {
   EXPECT_TRUE(Fp::zero().inverse().is_zero());
 }
 
+TEST(BlsKernels, HalfAndLockstepPowers) {
+  std::vector<Fp> xs = {Fp::zero(), Fp::one(), Fp::one().neg(), Fp::from_mont(detail::sub_small(kP.m, 1))};
+  for (int i = 0; i < 100; ++i) xs.push_back(rand_fp());
+  const Fp two_inv = Fp::from_u64(2).inverse();
+  for (const Fp& a : xs) {
+    EXPECT_EQ(a.half(), a * two_inv);
+    EXPECT_EQ(a.half().dbl(), a);
+  }
+  // pow_lanes<2> equals two separate exponentiations; the 2-lane square roots equal the 1-lane ones.
+  const auto e = detail::sub_small(kP.m, 3);
+  for (std::size_t i = 0; i + 1 < xs.size(); i += 2) {
+    const Fp in[2] = {xs[i], xs[i + 1]};
+    Fp out[2];
+    Fp::pow_lanes(in, e, out);
+    EXPECT_EQ(out[0], xs[i].pow_vartime_exp(e));
+    EXPECT_EQ(out[1], xs[i + 1].pow_vartime_exp(e));
+    const Fp2 a[2] = {Fp2{xs[i], xs[i + 1]}.sqr(), Fp2{xs[i + 1], xs[i]}};
+    const Fp s[2] = {a[0].norm().sqrt_candidate(), a[1].norm().sqrt_candidate()};
+    Fp2 r[2];
+    bool ok[2];
+    Fp2::sqrt_with_norm_root_lanes(a, s, r, ok);
+    for (int l = 0; l < 2; ++l) {
+      Fp2 one;
+      EXPECT_EQ(ok[l], a[l].sqrt_with_norm_root(s[l], one));
+      EXPECT_EQ(r[l], one);
+    }
+    EXPECT_TRUE(ok[0]);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- Fp2
 Fp2 mul_ref(const Fp2& a, const Fp2& b) { return {a.c0 * b.c0 - a.c1 * b.c1, a.c0 * b.c1 + a.c1 * b.c0}; }
 

@@ -5,15 +5,13 @@
 #include <vector>
 
 #include "base/assert.hpp"
+#include "crypto/bls/ct_mul.hpp"
 
 namespace phx::crypto::bls {
 
 namespace {
 
 constexpr std::uint64_t kAbsX = 0xd201000000010000ULL;
-// 3·b' with b' = 4(1 + u).
-constexpr Fp2 kThreeB2{Fp::from_u64(12), Fp::from_u64(12)};
-constexpr Fp kHalf = Fp::from_canonical(detail::shr(detail::add_small(Fp::modulus(), 1), 1));
 
 struct Proj {
   Fp2 x, y, z;
@@ -25,22 +23,21 @@ struct Line {
 
 // T ← 2T; returns the tangent line at T evaluated at P (scaled by a factor in Fp2, killed by the final exp).
 inline Line dbl_step(Proj& t, const Fp& px, const Fp& py) {
-  const Fp2 a = (t.x * t.y).mul_fp(kHalf);
+  const Fp2 a = (t.x * t.y).half();
   const Fp2 b = t.y.sqr();
   const Fp2 c = t.z.sqr();
-  const Fp2 e = kThreeB2 * c;
+  const Fp2 e = detail::mul_by_3b(c);  // 3·b'·Z² with b' = 4(1 + u), by additions
   const Fp2 f = e.dbl() + e;
-  const Fp2 g = (b + f).mul_fp(kHalf);
+  const Fp2 g = (b + f).half();
   const Fp2 h = (t.y + t.z).sqr() - (b + c);
-  const Fp2 i = e - b;
   const Fp2 j = t.x.sqr();
-  const Fp2 e2 = e.sqr();
   Line l;
-  l.l0 = i;
+  l.l0 = e - b;
   l.l1 = (j.dbl() + j).mul_fp(px);
   l.l4 = h.neg().mul_fp(py);
   t.x = a * (b - f);
-  t.y = g.sqr() - (e2.dbl() + e2);
+  const Fp2W e2 = Fp2W::sqr(e);
+  t.y = (Fp2W::sqr(g) - e2 - e2 - e2).reduce();  // g² − 3e², one reduction
   t.z = b * h;
   return l;
 }
@@ -141,10 +138,14 @@ Fp12 miller_loop(std::span<const G1> p, std::span<const G2> q) {
   bool first = true;
   for (int i = 62; i >= 0; --i) {
     if (!first) f = f.sqr();
-    first = false;
     for (auto& pr : pairs) {
       const Line l = dbl_step(pr.t, pr.px, pr.py);
-      f = f.mul_by_014(l.l0, l.l1, l.l4);
+      if (first) {  // f = 1: the product is the line itself
+        f = {{l.l0, l.l1, Fp2::zero()}, {Fp2::zero(), l.l4, Fp2::zero()}};
+        first = false;
+      } else {
+        f = f.mul_by_014(l.l0, l.l1, l.l4);
+      }
     }
     if ((kAbsX >> i) & 1) {
       for (auto& pr : pairs) {
