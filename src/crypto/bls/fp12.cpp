@@ -2,6 +2,8 @@
 // coefficient), the Frobenius map and the Granger–Scott cyclotomic squaring.
 #include "crypto/bls/fp12.hpp"
 
+#include <vector>
+
 #include "crypto/bls/tower_consts.hpp"
 
 namespace phx::crypto::bls {
@@ -123,6 +125,46 @@ Fp12 Fp12::cyclotomic_sqr() const {
   z2 = (t0 + z2).dbl() + t0;
   z3 = (t2 - z3).dbl() + t2;
   return {{z0, z4, z3}, {z2, z1, z5}};
+}
+
+Fp12Compressed Fp12::compressed_sqr(const Fp12Compressed& g) {
+  // The w, w⁴ and w², w⁵ pairs of Granger–Scott's squaring only depend on each other.
+  Fp2 t0, t1, t2, t3;
+  fp4_sqr(g.z2, g.z3, t0, t1);
+  fp4_sqr(g.z4, g.z5, t2, t3);
+  Fp12Compressed r;
+  r.z4 = (t0 - g.z4).dbl() + t0;
+  r.z5 = (t1 + g.z5).dbl() + t1;
+  const Fp2 t = t3.mul_by_xi();
+  r.z2 = (t + g.z2).dbl() + t;
+  r.z3 = (t2 - g.z3).dbl() + t2;
+  return r;
+}
+
+bool Fp12::decompress_batch_vartime(const Fp12Compressed* in, Fp12* out, std::size_t n) {
+  // g1 = (ξ·g5² + 3·g4² − 2·g3) / (4·g2) and g0 = ξ·(2·g1² + g2·g5 − 3·g3·g4) + 1 (Karabina), for g2 ≠ 0. (g2 = 0
+  // has probability about p^-2 for the public values this serves; the caller then takes the uncompressed path.)
+  std::vector<Fp2> num(n), den(n), prefix(n);
+  Fp2 acc = Fp2::one();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Fp12Compressed& g = in[i];
+    if (g.z2.is_zero()) return false;
+    const Fp2 g4s = g.z4.sqr();
+    num[i] = g.z5.sqr().mul_by_xi() + g4s.dbl() + g4s - g.z3.dbl();
+    den[i] = g.z2.dbl().dbl();
+    prefix[i] = acc;
+    acc *= den[i];
+  }
+  Fp2 inv = acc.inverse();
+  for (std::size_t i = n; i-- > 0;) {
+    const Fp2 den_inv = inv * prefix[i];
+    inv *= den[i];
+    const Fp12Compressed& g = in[i];
+    const Fp2 g1 = num[i] * den_inv;
+    const Fp2 g0 = (g1.sqr().dbl() + g.z2 * g.z5 - (g.z3 * g.z4).dbl() - g.z3 * g.z4).mul_by_xi() + Fp2::one();
+    out[i] = {{g0, g.z4, g.z3}, {g.z2, g1, g.z5}};
+  }
+  return true;
 }
 
 Fp12 Fp12::mul_by_014(const Fp2& l0, const Fp2& l1, const Fp2& l4) const {

@@ -62,8 +62,23 @@ inline Line add_step(Proj& t, const Fp2& qx, const Fp2& qy, const Fp& px, const 
   return l;
 }
 
-// x-power in the cyclotomic subgroup: f^x = conj(f^|x|) since x < 0.
+// x-power in the cyclotomic subgroup: f^x = conj(f^|x|) since x < 0. |x| = 2^63 + 2^62 + 2^60 + 2^57 + 2^48 + 2^16:
+// 63 squarings in Karabina's compressed form, the six powers f^(2^k) decompressed with one shared inversion and
+// multiplied. (Granger–Scott square-and-multiply when a power has a zero w-coefficient, e.g. for f = 1.)
 inline Fp12 cyclotomic_exp_x(const Fp12& f) {
+  Fp12Compressed snaps[6];
+  std::size_t n = 0;
+  Fp12Compressed c = f.compress();
+  for (int k = 1; k <= 63; ++k) {
+    c = Fp12::compressed_sqr(c);
+    if ((kAbsX >> k) & 1) snaps[n++] = c;
+  }
+  Fp12 pw[6];
+  if (Fp12::decompress_batch_vartime(snaps, pw, n)) {
+    Fp12 r = pw[0];
+    for (std::size_t i = 1; i < n; ++i) r *= pw[i];
+    return r.conj();
+  }
   Fp12 r = f;
   for (int i = 62; i >= 0; --i) {
     r = r.cyclotomic_sqr();
