@@ -50,6 +50,81 @@ void BM_Fp2Mul(benchmark::State& state) {
 }
 BENCHMARK(BM_Fp2Mul);
 
+void BM_FpSqr(benchmark::State& state) {
+  Fp a = Fp::from_u64(7).inverse();
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_FpSqr);
+
+void BM_Fp2Sqr(benchmark::State& state) {
+  Fp2 a{Fp::from_u64(7).inverse(), Fp::from_u64(3).inverse()};
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp2Sqr);
+
+Fp12 bench_fp12(std::uint64_t seed) {
+  Fp12 f;
+  Fp2* c[6] = {&f.c0.c0, &f.c0.c1, &f.c0.c2, &f.c1.c0, &f.c1.c1, &f.c1.c2};
+  for (std::uint64_t i = 0; i < 6; ++i) *c[i] = {Fp::from_u64(seed + 2 * i).inverse(), Fp::from_u64(seed + 2 * i + 1)};
+  return f;
+}
+
+void BM_Fp6Mul(benchmark::State& state) {
+  Fp6 a = bench_fp12(3).c0;
+  const Fp6 b = bench_fp12(17).c1;
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp6Mul);
+
+void BM_Fp12Mul(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  const Fp12 b = bench_fp12(17);
+  for (auto _ : state) {
+    a = a * b;
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12Mul);
+
+void BM_Fp12Sqr(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  for (auto _ : state) {
+    a = a.sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12Sqr);
+
+void BM_Fp12CyclotomicSqr(benchmark::State& state) {
+  const Fp12 f = bench_fp12(3);
+  Fp12 a = f.conj() * f.inverse();
+  a = a.frobenius(2) * a;  // in the cyclotomic subgroup
+  for (auto _ : state) {
+    a = a.cyclotomic_sqr();
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12CyclotomicSqr);
+
+void BM_Fp12MulBy014(benchmark::State& state) {
+  Fp12 a = bench_fp12(3);
+  const Fp12 b = bench_fp12(17);
+  for (auto _ : state) {
+    a = a.mul_by_014(b.c0.c0, b.c0.c1, b.c1.c1);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Fp12MulBy014);
+
 void BM_G1Mul(benchmark::State& state) {
   const G1 g = G1::generator();
   const Fr k = Fr::random();
@@ -96,12 +171,50 @@ void BM_Verify(benchmark::State& state) {
 }
 BENCHMARK(BM_Verify)->Unit(benchmark::kMicrosecond);
 
+// AggregateVerify over 8 distinct messages (one signer each, one aggregate signature): 8 hash-to-G2 and a
+// 9-pair multi-pairing. blst's counterpart is bench/blst_bench.mjs's aggregate_verify_8.
+void BM_AggregateVerify(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<PublicKey> pks;
+  std::vector<Bytes> msgs;
+  std::vector<Signature> sigs;
+  for (std::size_t i = 0; i < n; ++i) {
+    const SecretKey sk = bench_key(static_cast<std::uint8_t>(40 + i));
+    msgs.emplace_back(32, static_cast<std::uint8_t>(0x30 + i));
+    pks.push_back(sk.public_key());
+    sigs.push_back(sk.sign(msgs.back()));
+  }
+  const Signature agg = *aggregate(sigs);
+  const std::vector<ByteSpan> spans(msgs.begin(), msgs.end());
+  for (auto _ : state) {
+    const bool ok = aggregate_verify(pks, spans, agg);
+    if (!ok) state.SkipWithError("aggregate_verify failed");
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_AggregateVerify)->Arg(8)->Unit(benchmark::kMicrosecond);
+
 void BM_MillerLoop(benchmark::State& state) {
   const G1 p[1] = {G1::generator().mul(Fr::random())};
   const G2 q[1] = {G2::generator().mul(Fr::random())};
   for (auto _ : state) benchmark::DoNotOptimize(miller_loop(p, q));
 }
 BENCHMARK(BM_MillerLoop)->Unit(benchmark::kMicrosecond);
+
+// Two pairs with affine inputs, as in verify: (−g1, σ) and (pk, H(m)).
+void BM_MillerLoop2(benchmark::State& state) {
+  const G1 p[2] = {G1::generator().neg(), G1::generator().mul(Fr::from_u64(5))};
+  const G2 q[2] = {G2::generator().mul(Fr::from_u64(7)), G2::generator().mul(Fr::from_u64(11))};
+  Fp2 x0, y0, x1, y1;
+  q[0].to_affine(x0, y0);
+  q[1].to_affine(x1, y1);
+  const G2 qa[2] = {G2::from_affine_unchecked(x0, y0), G2::from_affine_unchecked(x1, y1)};
+  Fp px, py;
+  p[1].to_affine(px, py);
+  const G1 pa[2] = {p[0], G1::from_affine_unchecked(px, py)};
+  for (auto _ : state) benchmark::DoNotOptimize(miller_loop(pa, qa));
+}
+BENCHMARK(BM_MillerLoop2)->Unit(benchmark::kMicrosecond);
 
 void BM_FinalExp(benchmark::State& state) {
   const G1 p[1] = {G1::generator()};

@@ -1,5 +1,6 @@
 // Differential check of Phalanx's BLS12-381 / threshold / EIP-2333 results against independent
-// implementations: @noble/curves (pure JS BLS12-381) and, for EIP-2333 only, @chainsafe/blst.
+// implementations: @noble/curves (pure JS BLS12-381) and native blst (@chainsafe/blst, the binding Lodestar uses):
+// signatures, verification verdicts, aggregation, batch and threshold results must agree with both.
 // Usage: node bls_diff.mjs <cases.jsonl>   (written by tests/crypto_diff/bls_oracle_cli)
 // Exit 0 iff every case agrees and every case kind was exercised; otherwise prints the mismatches, exits 1.
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,16 @@ const nobleVerify = (sigHex, msgHex, pkHex) => {
     return false;
   }
 };
+// Verification with blst (public-key validation and signature subgroup check on), decode errors as "invalid".
+const blstVerify = (sigHex, msgHex, pkHex) => {
+  try {
+    return blst.verify(bytes(msgHex), blst.PublicKey.fromBytes(bytes(pkHex), true),
+      blst.Signature.fromBytes(bytes(sigHex), true), true, true);
+  } catch {
+    return false;
+  }
+};
+const blstSign = (skHex, msgHex) => hex(blst.SecretKey.fromBytes(bytes(skHex)).sign(bytes(msgHex)).toBytes());
 // λ_i(0) = Π_{j≠i} j / (j − i) mod r
 const lagrange0 = (idx) =>
   idx.map((i) => {
@@ -72,10 +83,11 @@ const checks = {
   },
   sign(c) {
     const sig = bls.sign(H(c.msg), bytes(c.sk));
-    return g2hex(sig) === c.sig && g1hex(bls.getPublicKey(bytes(c.sk))) === c.pk && nobleVerify(c.sig, c.msg, c.pk);
+    return g2hex(sig) === c.sig && g1hex(bls.getPublicKey(bytes(c.sk))) === c.pk && nobleVerify(c.sig, c.msg, c.pk) &&
+      blstSign(c.sk, c.msg) === c.sig && blstVerify(c.sig, c.msg, c.pk);
   },
   verify(c) {
-    return nobleVerify(c.sig, c.msg, c.pk) === c.ok;
+    return nobleVerify(c.sig, c.msg, c.pk) === c.ok && blstVerify(c.sig, c.msg, c.pk) === c.ok;
   },
   aggregate(c) {
     // Our aggregate signature and aggregate public key must be the group sums; our aggregate_verify over
@@ -92,7 +104,14 @@ const checks = {
     } catch {
       ok = false;
     }
-    return ok === c.ok;
+    let blstOk;
+    try {
+      blstOk = blst.aggregateVerify(c.msgs.map(bytes), c.pks.map((p) => blst.PublicKey.fromBytes(bytes(p), true)),
+        blst.Signature.fromBytes(bytes(c.checked_sig), true), true, true);
+    } catch {
+      blstOk = false;
+    }
+    return ok === c.ok && blstOk === c.ok;
   },
   fast_aggregate(c) {
     const pks = c.pks.map((p) => G1.fromBytes(bytes(p)));
@@ -104,13 +123,24 @@ const checks = {
   },
   batch(c) {
     const all = c.sets.every((s) => nobleVerify(s.sig, s.msg, s.pk));
-    return all === c.ok;
+    let blstOk;
+    try {
+      blstOk = blst.verifyMultipleAggregateSignatures(c.sets.map((s) => ({
+        msg: bytes(s.msg),
+        pk: blst.PublicKey.fromBytes(bytes(s.pk), true),
+        sig: blst.Signature.fromBytes(bytes(s.sig), true),
+      })), true, true);
+    } catch {
+      blstOk = false;
+    }
+    return all === c.ok && blstOk === c.ok;
   },
   threshold(c) {
     // (1) the recombined signature is the signature by the original key; (2) noble's own Lagrange
     // recombination of our partial signatures and public shares gives the same signature and key.
     const sk = bytes(c.sk);
     if (g2hex(bls.sign(H(c.msg), sk)) !== c.sig) return false;
+    if (blstSign(c.sk, c.msg) !== c.sig || !blstVerify(c.sig, c.msg, c.pk)) return false;
     if (g1hex(bls.getPublicKey(sk)) !== c.pk) return false;
     const lam = lagrange0(c.idx);
     const sig = msm(c.partials.map((p) => G2.fromBytes(bytes(p))), lam, G2.ZERO);
@@ -128,7 +158,8 @@ const checks = {
   same_message(c) {
     // Our randomised same-message check against noble verifying each partial on its own.
     const all = c.partials.every((s, k) => nobleVerify(s, c.msg, c.pubshares[k]));
-    return all === c.ok;
+    const allBlst = c.partials.every((s, k) => blstVerify(s, c.msg, c.pubshares[k]));
+    return all === c.ok && allBlst === c.ok;
   },
   g1_decode(c) {
     return decodeAgrees(G1, c);

@@ -129,113 +129,6 @@ inline bool jac_eq(const Jac<F>& p, const Jac<F>& q) {
   return ct_or(ct_and(pi, qi), ct_and(ct_and(!pi, !qi), ct_and(xe, ye)));
 }
 
-/// [k]P, k given as 4 canonical limbs; constant time (4-bit fixed window, full-table scans).
-template <class F>
-inline Jac<F> jac_mul_ct(const Jac<F>& p, const Limbs<4>& k) {
-  std::array<Jac<F>, 16> table;
-  table[0] = Jac<F>{};
-  table[1] = p;
-  for (int i = 2; i < 16; ++i) table[i] = (i % 2 == 0) ? jac_dbl(table[i / 2]) : jac_add_ct(table[i - 1], p);
-  Jac<F> acc;
-  for (int w = 63; w >= 0; --w) {
-    acc = jac_dbl(jac_dbl(jac_dbl(jac_dbl(acc))));
-    const u64 nib = (k[static_cast<std::size_t>(w / 16)] >> ((w % 16) * 4)) & 0xF;
-    Jac<F> t = table[0];
-    for (u64 i = 1; i < 16; ++i) t = jac_select(t, table[i], i == nib);
-    acc = jac_add_ct(acc, t);
-  }
-  return acc;
-}
-
-/// Homogeneous projective point (x = X/Z, y = Y/Z), identity (0 : 1 : 0). Used by the constant-time scalar
-/// multiplication with the complete formulas of Renes–Costello–Batina (2016), Algorithms 7 and 9 (a = 0):
-/// no exceptional cases, so no extra doubling per addition is needed.
-template <class F>
-struct Proj {
-  F x{}, y = F::one(), z{};
-};
-
-template <class F>
-inline Proj<F> proj_from_jac(const Jac<F>& p) {
-  const F z2 = p.z.sqr();
-  Proj<F> r{p.x * p.z, p.y, z2 * p.z};
-  const bool inf = p.is_identity();
-  r.x = F::select(r.x, F{}, inf);
-  r.y = F::select(r.y, F::one(), inf);
-  return r;
-}
-
-template <class F>
-inline Jac<F> jac_from_proj(const Proj<F>& p) {
-  Jac<F> r{p.x * p.z, p.y * p.z.sqr(), p.z};
-  const bool inf = p.z.is_zero();
-  r.x = F::select(r.x, F::one(), inf);
-  r.y = F::select(r.y, F::one(), inf);
-  return r;
-}
-
-template <class F>
-inline Proj<F> proj_select(const Proj<F>& a, const Proj<F>& b, bool c) {
-  return {F::select(a.x, b.x, c), F::select(a.y, b.y, c), F::select(a.z, b.z, c)};
-}
-
-/// Complete addition (RCB Algorithm 7, a = 0); b3 = 3·b. Constant time.
-template <class F>
-inline Proj<F> proj_add(const Proj<F>& p, const Proj<F>& q, const F& b3) {
-  F t0 = p.x * q.x;
-  F t1 = p.y * q.y;
-  F t2 = p.z * q.z;
-  F t3 = (p.x + p.y) * (q.x + q.y);
-  F t4 = t0 + t1;
-  t3 = t3 - t4;
-  t4 = (p.y + p.z) * (q.y + q.z);
-  F x3 = t1 + t2;
-  t4 = t4 - x3;
-  x3 = (p.x + p.z) * (q.x + q.z);
-  F y3 = t0 + t2;
-  y3 = x3 - y3;
-  x3 = t0 + t0;
-  t0 = x3 + t0;
-  t2 = b3 * t2;
-  F z3 = t1 + t2;
-  t1 = t1 - t2;
-  y3 = b3 * y3;
-  x3 = t4 * y3;
-  t2 = t3 * t1;
-  x3 = t2 - x3;
-  y3 = y3 * t0;
-  t1 = t1 * z3;
-  y3 = t1 + y3;
-  t0 = t0 * t3;
-  z3 = z3 * t4;
-  z3 = z3 + t0;
-  return {x3, y3, z3};
-}
-
-/// Complete doubling (RCB Algorithm 9, a = 0). Constant time.
-template <class F>
-inline Proj<F> proj_dbl(const Proj<F>& p, const F& b3) {
-  F t0 = p.y.sqr();
-  F z3 = t0 + t0;
-  z3 = z3 + z3;
-  z3 = z3 + z3;
-  F t1 = p.y * p.z;
-  F t2 = p.z.sqr();
-  t2 = b3 * t2;
-  F x3 = t2 * z3;
-  F y3 = t0 + t2;
-  z3 = t1 * z3;
-  t1 = t2 + t2;
-  t2 = t1 + t2;
-  t0 = t0 - t2;
-  y3 = t0 * y3;
-  y3 = x3 + y3;
-  t1 = p.x * p.y;
-  x3 = t0 * t1;
-  x3 = x3 + x3;
-  return {x3, y3, z3};
-}
-
 /// Constant-time division of a 256-bit integer by |x| = 0xd201000000010000 (binary long division with
 /// masks; no data-dependent branches or division instructions). Returns the remainder, n becomes the quotient.
 inline u64 div_abs_x_ct(Limbs<4>& n) {
@@ -253,39 +146,6 @@ inline u64 div_abs_x_ct(Limbs<4>& n) {
   }
   n = q;
   return static_cast<u64>(rem);
-}
-
-/// Σ [k_j]B_j given tables[j][i] = [i]B_j and M scalars of W 64-bit words each, constant time in the scalars:
-/// joint 4-bit fixed windows, each window one full-table scan per base and one complete addition.
-template <class F>
-using Table16 = std::array<Proj<F>, 16>;
-
-/// [0]P … [15]P (projective).
-template <class F>
-inline Table16<F> proj_table16(const Proj<F>& p, const F& b3) {
-  Table16<F> t;
-  t[0] = Proj<F>{};
-  t[1] = p;
-  for (std::size_t i = 2; i < 16; ++i) t[i] = (i % 2 == 0) ? proj_dbl(t[i / 2], b3) : proj_add(t[i - 1], p, b3);
-  return t;
-}
-
-/// Σ [k_j]B_j given tables[j][i] = [i]B_j and M scalars of W 64-bit words each, constant time in the scalars:
-/// joint 4-bit fixed windows, each window one full-table scan per base and one complete addition.
-template <class F, std::size_t M, std::size_t W>
-inline Jac<F> proj_multi_mul_ct(const std::array<Table16<F>, M>& tables, const std::array<std::array<u64, W>, M>& ks,
-                                const F& b3) {
-  Proj<F> acc;
-  for (int w = static_cast<int>(16 * W) - 1; w >= 0; --w) {
-    acc = proj_dbl(proj_dbl(proj_dbl(proj_dbl(acc, b3), b3), b3), b3);
-    for (std::size_t j = 0; j < M; ++j) {
-      const u64 nib = (ks[j][static_cast<std::size_t>(w / 16)] >> ((w % 16) * 4)) & 0xF;
-      Proj<F> t = tables[j][0];
-      for (u64 i = 1; i < 16; ++i) t = proj_select(t, tables[j][i], i == nib);
-      acc = proj_add(acc, t, b3);
-    }
-  }
-  return jac_from_proj(acc);
 }
 
 /// Width-w NAF digits of a 256-bit scalar (public).
@@ -371,14 +231,15 @@ inline Jac<F> jac_straus_vartime(std::span<const OddTable<F>> tables, std::span<
   return acc;
 }
 
-/// [|x|]P with |x| = 0xd201000000010000, using complete additions (safe for any curve point).
+/// [|x|]P with |x| = 0xd201000000010000 for a public point: 63 doublings, 5 additions that branch on their
+/// exceptional cases (correct for any curve point, including small-order ones).
 template <class F>
-inline Jac<F> jac_mul_abs_x(const Jac<F>& p) {
+inline Jac<F> jac_mul_abs_x_vartime(const Jac<F>& p) {
   constexpr u64 kX = 0xd201000000010000ULL;
   Jac<F> acc = p;
   for (int i = 62; i >= 0; --i) {
     acc = jac_dbl(acc);
-    if ((kX >> i) & 1) acc = jac_add_ct(acc, p);
+    if ((kX >> i) & 1) acc = jac_add_vartime(acc, p);
   }
   return acc;
 }

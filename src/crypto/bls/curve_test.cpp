@@ -71,6 +71,23 @@ TYPED_TEST(GroupTest, ScalarMulAgreesWithDoubleAndAdd) {
   EXPECT_TRUE((g.mul(Fr::one().neg()) + g).is_identity());
 }
 
+TYPED_TEST(GroupTest, ScalarMulSignedWindowEdgeDigits) {
+  // Scalars whose GLV/GLS digits hit the Booth recoding's extremes: all-ones windows, alternating signs,
+  // magnitude-16 digits, the top bit of a 64-bit digit, and digits of |x| − 1.
+  const TypeParam g = TypeParam::generator().mul(Fr::from_u64(777));
+  const Fr abs_x = Fr::from_u64(0xd201000000010000ULL);
+  const std::uint64_t words[] = {0xffffffffffffffffULL, 0x8000000000000000ULL, 0x1084210842108421ULL,
+                                 0xf7bdef7bdef7bdefULL, 0x8421084210842108ULL, 0xd200ffffffffffffULL, 1, 16, 17};
+  for (const std::uint64_t w0 : words) {
+    for (const std::uint64_t w1 : {std::uint64_t{0}, std::uint64_t{0xd200ffffffffffffULL}, w0}) {
+      // k = w0 + w1·|x| + w0·|x|² + w1·|x|³ (GLS digits w0, w1 on G2; two 128-bit GLV halves on G1).
+      const Fr a = Fr::from_u64(w0), b = Fr::from_u64(w1);
+      const Fr k = a + abs_x * (b + abs_x * (a + abs_x * b));
+      EXPECT_EQ(g.mul(k), double_and_add(g, k));
+    }
+  }
+}
+
 TYPED_TEST(GroupTest, MsmMatchesNaiveSum) {
   for (std::size_t n : {0u, 1u, 3u, 9u, 70u, 300u}) {
     std::vector<TypeParam> pts;
@@ -191,6 +208,7 @@ TEST(BlsG2, SubgroupCheckRejectsNonSubgroupPoint) {
 TEST(BlsG2, PsiActsAsMultiplicationByX) {
   const G2 p = G2::generator().mul(Fr::random());
   EXPECT_EQ(p.psi(), p.mul_by_x());
+  EXPECT_EQ(p.psi2(), p.psi().psi());
   // x = −0xd201000000010000 as a scalar.
   const Fr x = Fr::from_u64(0xd201000000010000ULL).neg();
   EXPECT_EQ(p.mul_by_x(), p.mul(x));

@@ -1,7 +1,6 @@
-// Fp, Fp2, Fp6 and Fp12 arithmetic that is not inline in the headers.
+// Fp and Fp2 arithmetic that is not inline in the header (inversion, square roots), and the tower constants.
 #include "crypto/bls/fp.hpp"
 
-#include "crypto/bls/fp12.hpp"
 #include "crypto/bls/tower_consts.hpp"
 
 namespace phx::crypto::bls {
@@ -11,11 +10,17 @@ using detail::Limbs;
 constexpr Limbs<6> kPPlus1Div4 = detail::shr(detail::add_small(Fp::modulus(), 1), 2);
 constexpr Limbs<6> kPMinus1Div2 = detail::shr(detail::sub_small(Fp::modulus(), 1), 1);
 constexpr Limbs<6> kPMinus3Div4 = detail::shr(detail::sub_small(Fp::modulus(), 3), 2);
-constexpr Fp kHalf = Fp::from_canonical(detail::shr(detail::add_small(Fp::modulus(), 1), 1));
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------- Fp
 Fp Fp::sqrt_candidate() const { return pow_vartime_exp(kPPlus1Div4); }
+
+template <std::size_t K>
+void Fp::sqrt_candidate_lanes(const Fp (&a)[K], Fp (&out)[K]) {
+  pow_lanes(a, kPPlus1Div4, out);
+}
+template void Fp::sqrt_candidate_lanes<1>(const Fp (&)[1], Fp (&)[1]);
+template void Fp::sqrt_candidate_lanes<2>(const Fp (&)[2], Fp (&)[2]);
 
 bool Fp::sqrt(Fp& out) const {
   out = sqrt_candidate();
@@ -45,17 +50,35 @@ bool Fp2::sqrt(Fp2& out) const {
 }
 
 bool Fp2::sqrt_with_norm_root(const Fp& s, Fp2& out) const {
-  Fp t = (c0 + s) * kHalf;
-  t = Fp::select(t, (c0 - s) * kHalf, t.is_zero());
-  const Fp a1 = t.pow_vartime_exp(kPMinus3Div4);
-  const Fp y = a1 * t;
-  const Fp y_inv = a1.sqr() * y;
-  const bool t_square = y.sqr() == t;
-  const Fp w = c1 * y_inv * kHalf;
-  out.c0 = Fp::select(w, y, t_square);
-  out.c1 = Fp::select(y, w, t_square);
-  return out.sqr() == *this;
+  const Fp2 a[1] = {*this};
+  const Fp ss[1] = {s};
+  Fp2 r[1];
+  bool ok[1];
+  sqrt_with_norm_root_lanes(a, ss, r, ok);
+  out = r[0];
+  return ok[0];
 }
+
+template <std::size_t K>
+void Fp2::sqrt_with_norm_root_lanes(const Fp2 (&a)[K], const Fp (&s)[K], Fp2 (&out)[K], bool (&ok)[K]) {
+  Fp t[K], a1[K];
+  for (std::size_t l = 0; l < K; ++l) {
+    t[l] = (a[l].c0 + s[l]).half();
+    t[l] = Fp::select(t[l], (a[l].c0 - s[l]).half(), t[l].is_zero());
+  }
+  Fp::pow_lanes(t, kPMinus3Div4, a1);  // the K exponentiations overlap
+  for (std::size_t l = 0; l < K; ++l) {
+    const Fp y = a1[l] * t[l];
+    const Fp y_inv = a1[l].sqr() * y;
+    const bool t_square = y.sqr() == t[l];
+    const Fp w = (a[l].c1 * y_inv).half();
+    out[l].c0 = Fp::select(w, y, t_square);
+    out[l].c1 = Fp::select(y, w, t_square);
+    ok[l] = out[l].sqr() == a[l];
+  }
+}
+template void Fp2::sqrt_with_norm_root_lanes<1>(const Fp2 (&)[1], const Fp (&)[1], Fp2 (&)[1], bool (&)[1]);
+template void Fp2::sqrt_with_norm_root_lanes<2>(const Fp2 (&)[2], const Fp (&)[2], Fp2 (&)[2], bool (&)[2]);
 
 bool Fp2::sgn0() const {
   const bool sign0 = c0.sgn0();
@@ -82,113 +105,6 @@ Fp2 Fp2::pow_vartime_exp(const detail::Limbs<6>& e) const {
   return acc;
 }
 
-// ---------------------------------------------------------------------------------------------- Fp6
-Fp6 operator*(const Fp6& a, const Fp6& b) {
-  const Fp2 t0 = a.c0 * b.c0;
-  const Fp2 t1 = a.c1 * b.c1;
-  const Fp2 t2 = a.c2 * b.c2;
-  Fp6 r;
-  r.c0 = ((a.c1 + a.c2) * (b.c1 + b.c2) - t1 - t2).mul_by_xi() + t0;
-  r.c1 = (a.c0 + a.c1) * (b.c0 + b.c1) - t0 - t1 + t2.mul_by_xi();
-  r.c2 = (a.c0 + a.c2) * (b.c0 + b.c2) - t0 - t2 + t1;
-  return r;
-}
-
-Fp6 Fp6::sqr() const {
-  // Chung–Hasan SQR2.
-  const Fp2 s0 = c0.sqr();
-  const Fp2 s1 = (c0 * c1).dbl();
-  const Fp2 s2 = (c0 - c1 + c2).sqr();
-  const Fp2 s3 = (c1 * c2).dbl();
-  const Fp2 s4 = c2.sqr();
-  return {s3.mul_by_xi() + s0, s4.mul_by_xi() + s1, s1 + s2 + s3 - s0 - s4};
-}
-
-Fp6 Fp6::mul_by_01(const Fp2& b0, const Fp2& b1) const {
-  const Fp2 t0 = c0 * b0;
-  const Fp2 t1 = c1 * b1;
-  return {(c2 * b1).mul_by_xi() + t0, (c0 + c1) * (b0 + b1) - t0 - t1, c2 * b0 + t1};
-}
-
-Fp6 Fp6::mul_by_1(const Fp2& b1) const { return {(c2 * b1).mul_by_xi(), c0 * b1, c1 * b1}; }
-
-Fp6 Fp6::inverse() const {
-  const Fp2 t0 = c0.sqr() - (c1 * c2).mul_by_xi();
-  const Fp2 t1 = c2.sqr().mul_by_xi() - c0 * c1;
-  const Fp2 t2 = c1.sqr() - c0 * c2;
-  const Fp2 d = (c0 * t0 + (c2 * t1 + c1 * t2).mul_by_xi()).inverse();
-  return {t0 * d, t1 * d, t2 * d};
-}
-
-// ---------------------------------------------------------------------------------------------- Fp12
-Fp12 operator*(const Fp12& a, const Fp12& b) {
-  const Fp6 t0 = a.c0 * b.c0;
-  const Fp6 t1 = a.c1 * b.c1;
-  return {t0 + t1.mul_by_v(), (a.c0 + a.c1) * (b.c0 + b.c1) - t0 - t1};
-}
-
-Fp12 Fp12::sqr() const {
-  const Fp6 ab = c0 * c1;
-  const Fp6 c0n = (c0 + c1) * (c0 + c1.mul_by_v()) - ab - ab.mul_by_v();
-  return {c0n, ab + ab};
-}
-
-Fp12 Fp12::inverse() const {
-  const Fp6 t = (c0.sqr() - c1.sqr().mul_by_v()).inverse();
-  return {c0 * t, (c1 * t).neg()};
-}
-
-Fp12 Fp12::frobenius(int k) const {
-  const auto& g = detail::tower_consts().frob_gamma;  // g[j] = ξ^(j(p−1)/6), j = 1..5
-  Fp12 r = *this;
-  for (int i = 0; i < k; ++i) {
-    // Coefficient of w^j: c0.c0 ↔ w⁰, c0.c1 ↔ w², c0.c2 ↔ w⁴, c1.c0 ↔ w¹, c1.c1 ↔ w³, c1.c2 ↔ w⁵.
-    Fp12 t;
-    t.c0.c0 = r.c0.c0.conj();
-    t.c0.c1 = r.c0.c1.conj() * g[2];
-    t.c0.c2 = r.c0.c2.conj() * g[4];
-    t.c1.c0 = r.c1.c0.conj() * g[1];
-    t.c1.c1 = r.c1.c1.conj() * g[3];
-    t.c1.c2 = r.c1.c2.conj() * g[5];
-    r = t;
-  }
-  return r;
-}
-
-namespace {
-// (a + b·w³)² in Fp4 = Fp2[w³]/((w³)² − ξ): returns (a² + ξb², 2ab).
-inline void fp4_sqr(const Fp2& a, const Fp2& b, Fp2& r0, Fp2& r1) {
-  const Fp2 t0 = a.sqr();
-  const Fp2 t1 = b.sqr();
-  r0 = t1.mul_by_xi() + t0;
-  r1 = (a + b).sqr() - t0 - t1;
-}
-}  // namespace
-
-Fp12 Fp12::cyclotomic_sqr() const {
-  // Granger–Scott: view Fp12 as Fp4³ with pairs (z0,z1), (z2,z3), (z4,z5).
-  Fp2 z0 = c0.c0, z4 = c0.c1, z3 = c0.c2, z2 = c1.c0, z1 = c1.c1, z5 = c1.c2;
-  Fp2 t0, t1, t2, t3;
-  fp4_sqr(z0, z1, t0, t1);
-  z0 = (t0 - z0).dbl() + t0;
-  z1 = (t1 + z1).dbl() + t1;
-  fp4_sqr(z2, z3, t0, t1);
-  fp4_sqr(z4, z5, t2, t3);
-  z4 = (t0 - z4).dbl() + t0;
-  z5 = (t1 + z5).dbl() + t1;
-  t0 = t3.mul_by_xi();
-  z2 = (t0 + z2).dbl() + t0;
-  z3 = (t2 - z3).dbl() + t2;
-  return {{z0, z4, z3}, {z2, z1, z5}};
-}
-
-Fp12 Fp12::mul_by_014(const Fp2& l0, const Fp2& l1, const Fp2& l4) const {
-  const Fp6 t0 = c0.mul_by_01(l0, l1);
-  const Fp6 t1 = c1.mul_by_1(l4);
-  const Fp6 s = (c0 + c1).mul_by_01(l0, l1 + l4);
-  return {t0 + t1.mul_by_v(), s - t0 - t1};
-}
-
 // ---------------------------------------------------------------------------------------------- constants
 namespace detail {
 const TowerConsts& tower_consts() {
@@ -201,6 +117,8 @@ const TowerConsts& tower_consts() {
     for (int j = 1; j < 6; ++j) c.frob_gamma[j] = c.frob_gamma[j - 1] * g1;
     c.psi_x = c.frob_gamma[2].inverse();  // ξ^(−(p−1)/3)
     c.psi_y = c.frob_gamma[3].inverse();  // ξ^(−(p−1)/2)
+    c.psi2_x = c.psi_x.norm();
+    c.psi2_y = c.psi_y.norm();
     return c;
   }();
   return kConsts;

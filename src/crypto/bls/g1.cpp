@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/assert.hpp"
+#include "crypto/bls/ct_mul.hpp"
 #include "crypto/bls/curve_impl.hpp"
 #include "crypto/bls/encoding.hpp"
 
@@ -14,7 +15,6 @@ namespace {
 using detail::Jac;
 
 constexpr Fp kB1 = Fp::from_u64(4);
-constexpr Fp kB1x3 = Fp::from_u64(12);
 
 Jac<Fp> J(const G1& p) { return {p.x(), p.y(), p.z()}; }
 G1 W(const Jac<Fp>& j) { return G1(j.x, j.y, j.z); }
@@ -61,10 +61,10 @@ G1 G1::mul(const Fr& k) const {
     ks[j] = {static_cast<std::uint64_t>(e), static_cast<std::uint64_t>(e >> 64)};
   }
   std::array<detail::Table16<Fp>, 2> tables;
-  tables[0] = detail::proj_table16(detail::proj_from_jac(J(*this)), kB1x3);
+  tables[0] = detail::proj_table16(detail::proj_from_jac(J(*this)));
   const Fp& b = beta();
   for (std::size_t j = 0; j < 16; ++j) tables[1][j] = {tables[0][j].x * b, tables[0][j].y.neg(), tables[0][j].z};
-  return W(detail::proj_multi_mul_ct<Fp, 2, 2>(tables, ks, kB1x3));
+  return W(detail::proj_multi_mul_ct<Fp, 2, 2>(tables, ks));
 }
 namespace {
 // GLV decomposition k = e0 + e1·x² (e0, e1 < 2^128) and the bases P, −φ(P), for public scalars.
@@ -91,7 +91,7 @@ G1 G1::mul_vartime(const Fr& k) const {
 G1 G1::mul_u64_vartime(std::uint64_t k) const {
   return W(detail::jac_mul_vartime(J(*this), detail::Limbs<4>{k, 0, 0, 0}));
 }
-G1 G1::mul_by_x() const { return W(detail::jac_mul_abs_x(J(*this))).neg(); }
+G1 G1::mul_by_x() const { return W(detail::jac_mul_abs_x_vartime(J(*this))).neg(); }
 
 G1 G1::msm_vartime(std::span<const G1> points, std::span<const Fr> scalars) {
   PHX_ASSERT(points.size() == scalars.size());

@@ -50,7 +50,8 @@ class G1 {
   bool in_subgroup() const;
   /// The curve equation holds (identity counts). Variable time.
   bool on_curve() const;
-  /// [x]P with the (negative) BLS parameter x = −0xd201000000010000. Variable time in x only (public).
+  /// [x]P with the (negative) BLS parameter x = −0xd201000000010000. Variable time: for public points only
+  /// (subgroup checks, cofactor clearing of hash outputs); correct for every curve point.
   G1 mul_by_x() const;
 
   /// ZCash compressed encoding (48 bytes, flags 0x80 compressed, 0x40 infinity, 0x20 larger y).

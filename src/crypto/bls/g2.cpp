@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/assert.hpp"
+#include "crypto/bls/ct_mul.hpp"
 #include "crypto/bls/curve_impl.hpp"
 #include "crypto/bls/encoding.hpp"
 #include "crypto/bls/tower_consts.hpp"
@@ -16,7 +17,6 @@ namespace {
 using detail::Jac;
 
 constexpr Fp2 kB2{Fp::from_u64(4), Fp::from_u64(4)};
-constexpr Fp2 kB2x3{Fp::from_u64(12), Fp::from_u64(12)};
 
 Jac<Fp2> J(const G2& p) { return {p.x(), p.y(), p.z()}; }
 G2 W(const Jac<Fp2>& j) { return G2(j.x, j.y, j.z); }
@@ -47,14 +47,16 @@ G2 G2::mul(const Fr& k) const {
   // coordinates ψ(X : Y : Z) = (conj(X)·c_x : conj(Y)·c_y : conj(Z)) as well).
   const auto& c = detail::tower_consts();
   std::array<detail::Table16<Fp2>, 4> tables;
-  tables[0] = detail::proj_table16(detail::proj_from_jac(J(*this)), kB2x3);
-  for (std::size_t i = 1; i < 4; ++i) {
-    for (std::size_t j = 0; j < 16; ++j) {
-      const auto& t = tables[i - 1][j];
-      tables[i][j] = {t.x.conj() * c.psi_x, (t.y.conj() * c.psi_y).neg(), t.z.conj()};
-    }
+  tables[0] = detail::proj_table16(detail::proj_from_jac(J(*this)));
+  for (std::size_t j = 0; j < 16; ++j) {
+    const auto& t = tables[0][j];
+    tables[1][j] = {t.x.conj() * c.psi_x, (t.y.conj() * c.psi_y).neg(), t.z.conj()};
+    // (−ψ)² = ψ² acts on coordinates by Fp scalars.
+    tables[2][j] = {t.x.mul_fp(c.psi2_x), t.y.mul_fp(c.psi2_y), t.z};
+    const auto& u = tables[1][j];
+    tables[3][j] = {u.x.mul_fp(c.psi2_x), u.y.mul_fp(c.psi2_y), u.z};
   }
-  return W(detail::proj_multi_mul_ct<Fp2, 4, 1>(tables, ks, kB2x3));
+  return W(detail::proj_multi_mul_ct<Fp2, 4, 1>(tables, ks));
 }
 namespace {
 // GLS decomposition k = Σ d_i·|x|^i and the four bases (−ψ)^i(P), for public scalars.
@@ -81,7 +83,7 @@ G2 G2::mul_vartime(const Fr& k) const {
 G2 G2::mul_u64_vartime(std::uint64_t k) const {
   return W(detail::jac_mul_vartime(J(*this), detail::Limbs<4>{k, 0, 0, 0}));
 }
-G2 G2::mul_by_x() const { return W(detail::jac_mul_abs_x(J(*this))).neg(); }
+G2 G2::mul_by_x() const { return W(detail::jac_mul_abs_x_vartime(J(*this))).neg(); }
 
 G2 G2::msm_vartime(std::span<const G2> points, std::span<const Fr> scalars) {
   PHX_ASSERT(points.size() == scalars.size());
@@ -115,6 +117,11 @@ G2 G2::psi() const {
   return G2(x_.conj() * c.psi_x, y_.conj() * c.psi_y, z_.conj());
 }
 
+G2 G2::psi2() const {
+  const auto& c = detail::tower_consts();
+  return G2(x_.mul_fp(c.psi2_x), y_.mul_fp(c.psi2_y), z_);
+}
+
 bool G2::in_subgroup() const {
   if (is_identity()) return true;
   return psi() == mul_by_x();
@@ -125,13 +132,13 @@ G2 G2::clear_cofactor() const {
   const G2& p = *this;
   const G2 t1 = p.mul_by_x();
   G2 t2 = p.psi();
-  G2 t3 = p.dbl().psi().psi();
-  t3 = t3 - t2;
-  t2 = t1 + t2;
+  G2 t3 = p.dbl().psi2();
+  t3 = t3.add_vartime(t2.neg());
+  t2 = t1.add_vartime(t2);
   t2 = t2.mul_by_x();
-  t3 = t3 + t2;
-  t3 = t3 - t1;
-  return t3 - p;
+  t3 = t3.add_vartime(t2);
+  t3 = t3.add_vartime(t1.neg());
+  return t3.add_vartime(p.neg());
 }
 
 void G2::to_affine(Fp2& x, Fp2& y) const {

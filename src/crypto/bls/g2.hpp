@@ -52,9 +52,13 @@ class G2 {
   bool on_curve() const;
   /// The untwist-Frobenius-twist endomorphism ψ (acts as [x] on G2, as [p] on E'(Fp2)).
   G2 psi() const;
-  /// [x]P with the (negative) BLS parameter x = −0xd201000000010000. Variable time in x only (public).
+  /// ψ² (coordinates scaled by elements of Fp; cheaper than applying ψ twice).
+  G2 psi2() const;
+  /// [x]P with the (negative) BLS parameter x = −0xd201000000010000. Variable time: for public points only
+  /// (subgroup checks, cofactor clearing of hash outputs); correct for every curve point.
   G2 mul_by_x() const;
   /// Multiplication by h_eff via ψ (Budroni–Pintore; RFC 9380 §8.8.2 / Appendix G.3). Maps E'(Fp2) into G2.
+  /// Variable time (additions branch on their exceptional cases): for public points (hash outputs).
   G2 clear_cofactor() const;
 
   /// ZCash compressed encoding (96 bytes, x = c1 ‖ c0, flags 0x80 compressed, 0x40 infinity, 0x20 larger y).

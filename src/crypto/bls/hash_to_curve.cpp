@@ -126,46 +126,63 @@ inline void sswu_den(const Fp2& u, Fp2& zu2, Fp2& den) {
   den = zu2.sqr() + zu2;
 }
 
-// map_to_curve with tv1 = inv0(den) supplied by the caller (so two maps can share one inversion).
-G2 map_to_curve_g2_with_inv(const Fp2& u, const Fp2& zu2, const Fp2& tv1) {
+// map_to_curve of K field elements in lockstep (their exponentiations overlap in the CPU), with tv1 = inv0(den)
+// supplied by the caller (so the maps share one inversion).
+template <std::size_t K>
+void map_to_curve_g2_lanes(const Fp2 (&u)[K], const Fp2 (&zu2)[K], const Fp2 (&tv1)[K], G2 (&out)[K]) {
   const auto& sc = sswu_consts();
   // Simplified SWU (RFC 9380 §6.6.2), straight-line with constant-time selections.
-  Fp2 x1 = sc.minus_b_over_a * (Fp2::one() + tv1);
-  x1 = Fp2::select(x1, sc.b_over_za, tv1.is_zero());
-  const Fp2 gx1 = (x1.sqr() + kA) * x1 + kB;
-  const Fp2 x2 = zu2 * x1;
-  const Fp2 gx2 = (x2.sqr() + kA) * x2 + kB;
+  Fp2 x1[K], gx1[K], x2[K], gx2[K];
+  Fp n1[K], s1[K];
+  for (std::size_t l = 0; l < K; ++l) {
+    x1[l] = sc.minus_b_over_a * (Fp2::one() + tv1[l]);
+    x1[l] = Fp2::select(x1[l], sc.b_over_za, tv1[l].is_zero());
+    gx1[l] = (x1[l].sqr() + kA) * x1[l] + kB;
+    x2[l] = zu2[l] * x1[l];
+    gx2[l] = (x2[l].sqr() + kA) * x2[l] + kB;
+    n1[l] = gx1[l].norm();
+  }
   // One exponentiation decides squareness and yields the norm root for either branch: s = N(gx1)^((p+1)/4)
   // squares to ±N(gx1). gx2 = Z³u⁶·gx1 and N(Z) = 5 is a non-square with −5 = c², so when gx1 is not a
   // square √N(gx2) = 5·N(u)³·c·s.
-  const Fp n1 = gx1.norm();
-  const Fp s1 = n1.sqrt_candidate();
-  const bool e1 = s1.sqr() == n1;
-  const Fp nu = u.norm();
-  const Fp s2 = sc.five_c * nu.sqr() * nu * s1;
-  const Fp2 x = Fp2::select(x2, x1, e1);
-  const Fp2 gx = Fp2::select(gx2, gx1, e1);
-  Fp2 y;
-  gx.sqrt_with_norm_root(Fp::select(s2, s1, e1), y);  // gx is a square by construction of the map
-  y = Fp2::select(y, y.neg(), u.sgn0() != y.sgn0());
-  // 3-isogeny E2' → E2, output in Jacobian coordinates to avoid inversions:
-  // Z = xd·yd, X = xn·yd·Z, Y = y·yn·xd·Z².
-  const Fp2 x_2 = x.sqr();
-  const Fp2 x_3 = x_2 * x;
-  const Fp2 xn = kXNum[3] * x_3 + kXNum[2] * x_2 + kXNum[1] * x + kXNum[0];
-  const Fp2 xd = x_2 + kXDen[1] * x + kXDen[0];
-  const Fp2 yn = kYNum[3] * x_3 + kYNum[2] * x_2 + kYNum[1] * x + kYNum[0];
-  const Fp2 yd = x_3 + kYDen[2] * x_2 + kYDen[1] * x + kYDen[0];
-  const Fp2 z = xd * yd;
-  return G2(xn * yd * z, y * yn * xd * z.sqr(), z);
+  Fp::sqrt_candidate_lanes(n1, s1);
+  Fp2 x[K], gx[K], y[K];
+  Fp s[K];
+  for (std::size_t l = 0; l < K; ++l) {
+    const bool e1 = s1[l].sqr() == n1[l];
+    const Fp nu = u[l].norm();
+    const Fp s2 = sc.five_c * nu.sqr() * nu * s1[l];
+    x[l] = Fp2::select(x2[l], x1[l], e1);
+    gx[l] = Fp2::select(gx2[l], gx1[l], e1);
+    s[l] = Fp::select(s2, s1[l], e1);
+  }
+  bool ok[K];
+  Fp2::sqrt_with_norm_root_lanes(gx, s, y, ok);  // gx is a square by construction of the map
+  for (std::size_t l = 0; l < K; ++l) {
+    const Fp2 yl = Fp2::select(y[l], y[l].neg(), u[l].sgn0() != y[l].sgn0());
+    // 3-isogeny E2' → E2, output in Jacobian coordinates to avoid inversions:
+    // Z = xd·yd, X = xn·yd·Z, Y = y·yn·xd·Z².
+    const Fp2& xl = x[l];
+    const Fp2 x_2 = xl.sqr();
+    const Fp2 x_3 = x_2 * xl;
+    const Fp2 xn = kXNum[3] * x_3 + kXNum[2] * x_2 + kXNum[1] * xl + kXNum[0];
+    const Fp2 xd = x_2 + kXDen[1] * xl + kXDen[0];
+    const Fp2 yn = kYNum[3] * x_3 + kYNum[2] * x_2 + kYNum[1] * xl + kYNum[0];
+    const Fp2 yd = x_3 + kYDen[2] * x_2 + kYDen[1] * xl + kYDen[0];
+    const Fp2 z = xd * yd;
+    out[l] = G2(xn * yd * z, yl * yn * xd * z.sqr(), z);
+  }
 }
 
 }  // namespace
 
 G2 map_to_curve_g2(const Fp2& u) {
-  Fp2 zu2, den;
-  sswu_den(u, zu2, den);
-  return map_to_curve_g2_with_inv(u, zu2, den.inverse());
+  Fp2 zu2[1], den;
+  sswu_den(u, zu2[0], den);
+  const Fp2 us[1] = {u}, tv1[1] = {den.inverse()};
+  G2 out[1];
+  map_to_curve_g2_lanes(us, zu2, tv1, out);
+  return out[0];
 }
 
 G2 hash_to_g2(ByteSpan msg, std::string_view dst) {
@@ -180,10 +197,11 @@ G2 hash_to_g2(ByteSpan msg, std::string_view dst) {
   const Fp2 d0 = Fp2::select(den[0], Fp2::one(), z0);
   const Fp2 d1 = Fp2::select(den[1], Fp2::one(), z1);
   const Fp2 inv01 = (d0 * d1).inverse();
-  const Fp2 inv0 = Fp2::select(inv01 * d1, Fp2::zero(), z0);
-  const Fp2 inv1 = Fp2::select(inv01 * d0, Fp2::zero(), z1);
-  const G2 q = map_to_curve_g2_with_inv(u[0], zu2[0], inv0) + map_to_curve_g2_with_inv(u[1], zu2[1], inv1);
-  return q.clear_cofactor();
+  const Fp2 tv1[2] = {Fp2::select(inv01 * d1, Fp2::zero(), z0), Fp2::select(inv01 * d0, Fp2::zero(), z1)};
+  const Fp2 us[2] = {u[0], u[1]};
+  G2 q[2];
+  map_to_curve_g2_lanes(us, zu2, tv1, q);
+  return (q[0] + q[1]).clear_cofactor();
 }
 
 }  // namespace phx::crypto::bls

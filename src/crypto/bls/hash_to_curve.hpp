@@ -23,7 +23,8 @@ void hash_to_field_fp2(ByteSpan msg, std::string_view dst, Fp2 out[2]);
 G2 map_to_curve_g2(const Fp2& u);
 
 /// hash_to_curve for G2 (RFC 9380 §3, random-oracle variant): two field elements, two maps, add,
-/// clear_cofactor. Constant time in msg except for its length.
+/// clear_cofactor. Constant time in msg (apart from its length) up to clear_cofactor, whose additions branch
+/// on their exceptional cases (the point is public: it is the hash of a public message).
 G2 hash_to_g2(ByteSpan msg, std::string_view dst = kEthDst);
 
 }  // namespace phx::crypto::bls

@@ -204,9 +204,38 @@ constexpr Limbs<N> mont_mul(const Limbs<N>& a, const Limbs<N>& b, const Modulus<
   return mont_mul_portable(a, b, M);
 }
 
+/// Portable (a + b) mod m for a, b < m (plain C++; the reference for the kernels below). Constant time.
+template <std::size_t N>
+constexpr Limbs<N> add_mod_portable(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+  Limbs<N> t{};
+  add_n(t, a, b);  // no carry: m < 2^(64N-2)
+  Limbs<N> s{};
+  const u64 br = sub_n(s, t, M.m);
+  return select_limbs(s, t, br);
+}
+
+/// Portable (a − b) mod m for a, b < m. Constant time.
+template <std::size_t N>
+constexpr Limbs<N> sub_mod_portable(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+  Limbs<N> t{};
+  const u64 br = sub_n(t, a, b);
+  Limbs<N> s{};
+  add_n(s, t, M.m);
+  return select_limbs(t, s, br);
+}
+
 /// (a + b) mod m for a, b < m. Constant time.
 template <std::size_t N>
 constexpr Limbs<N> add_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+#if PHX_BLS_HAVE_ASM_ADDSUB
+  if constexpr (N == 6) {
+    if (!std::is_constant_evaluated()) {
+      Limbs<6> r;
+      add_mod_6_asm(r.data(), a.data(), b.data(), M.m.data());
+      return r;
+    }
+  }
+#endif
 #if defined(__x86_64__)
   if (!std::is_constant_evaluated()) {
     // adc/sbb chains and a mask select (what the __int128 version compiles to poorly).
@@ -231,16 +260,21 @@ constexpr Limbs<N> add_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N
     return s;
   }
 #endif
-  Limbs<N> t{};
-  add_n(t, a, b);  // no carry: m < 2^(64N-2)
-  Limbs<N> s{};
-  const u64 br = sub_n(s, t, M.m);
-  return select_limbs(s, t, br);
+  return add_mod_portable(a, b, M);
 }
 
 /// (a - b) mod m for a, b < m. Constant time.
 template <std::size_t N>
 constexpr Limbs<N> sub_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N>& M) {
+#if PHX_BLS_HAVE_ASM_ADDSUB
+  if constexpr (N == 6) {
+    if (!std::is_constant_evaluated()) {
+      Limbs<6> r;
+      sub_mod_6_asm(r.data(), a.data(), b.data(), M.m.data());
+      return r;
+    }
+  }
+#endif
 #if defined(__x86_64__)
   if (!std::is_constant_evaluated()) {
     Limbs<N> t, s;
@@ -260,11 +294,7 @@ constexpr Limbs<N> sub_mod(const Limbs<N>& a, const Limbs<N>& b, const Modulus<N
     return s;
   }
 #endif
-  Limbs<N> t{};
-  const u64 br = sub_n(t, a, b);
-  Limbs<N> s{};
-  add_n(s, t, M.m);
-  return select_limbs(t, s, br);
+  return sub_mod_portable(a, b, M);
 }
 
 /// CRTP base of a prime field in Montgomery form. D is the derived class, P provides kN and kModulus.
@@ -348,6 +378,15 @@ class Field {
   constexpr D sqr() const { return self() * self(); }
   /// 2a.
   constexpr D dbl() const { return self() + self(); }
+  /// a/2 = (a + (a odd ? m : 0)) >> 1 (Montgomery form commutes with halving). Constant time.
+  constexpr D half() const {
+    const u64 mask = 0 - (v_[0] & 1);
+    L mm{};
+    for (std::size_t i = 0; i < kN; ++i) mm[i] = P::kModulus.m[i] & mask;
+    L t{};
+    add_n(t, v_, mm);  // < 2m < 2^(64N): no carry out
+    return from_mont(shr(t, 1));
+  }
 
   /// Constant-time zero test.
   constexpr bool is_zero() const {
@@ -369,18 +408,30 @@ class Field {
   /// a^e for a public exponent e (sliding window of width 5 over odd powers; the sequence of squarings and
   /// multiplications depends on e only, never on a).
   constexpr D pow_vartime_exp(const L& e) const {
-    D odd[16];  // a, a^3, …, a^31
-    odd[0] = self();
-    const D a2 = self().sqr();
-    for (int i = 1; i < 16; ++i) odd[i] = odd[i - 1] * a2;
+    D in[1] = {self()}, out[1];
+    pow_lanes(in, e, out);
+    return out[0];
+  }
+  /// out[l] = a[l]^e for K independent bases with one public exponent, computed in lockstep so that the K
+  /// multiplication chains overlap in the CPU (an exponentiation alone is latency-bound). Constant time in a.
+  template <std::size_t K>
+  static constexpr void pow_lanes(const D (&a)[K], const L& e, D (&out)[K]) {
+    D odd[K][16];  // a, a^3, …, a^31 per lane
+    for (std::size_t l = 0; l < K; ++l) odd[l][0] = a[l];
+    D a2[K];
+    for (std::size_t l = 0; l < K; ++l) a2[l] = a[l].sqr();
+    for (int i = 1; i < 16; ++i) {
+      for (std::size_t l = 0; l < K; ++l) odd[l][i] = odd[l][i - 1] * a2[l];
+    }
     auto bit = [&](int i) { return static_cast<unsigned>((e[static_cast<std::size_t>(i / 64)] >> (i % 64)) & 1); };
     int i = static_cast<int>(kN * 64) - 1;
     while (i >= 0 && bit(i) == 0) --i;
-    D acc = one();
+    D acc[K];
+    for (std::size_t l = 0; l < K; ++l) acc[l] = one();
     bool started = false;
     while (i >= 0) {
       if (bit(i) == 0) {
-        acc = acc.sqr();
+        for (std::size_t l = 0; l < K; ++l) acc[l] = acc[l].sqr();
         --i;
         continue;
       }
@@ -388,14 +439,16 @@ class Field {
       while (bit(j) == 0) ++j;
       unsigned w = 0;
       for (int k = i; k >= j; --k) {
-        if (started) acc = acc.sqr();
+        if (started) {
+          for (std::size_t l = 0; l < K; ++l) acc[l] = acc[l].sqr();
+        }
         w = (w << 1) | bit(k);
       }
-      acc = started ? acc * odd[w >> 1] : odd[w >> 1];
+      for (std::size_t l = 0; l < K; ++l) acc[l] = started ? acc[l] * odd[l][w >> 1] : odd[l][w >> 1];
       started = true;
       i = j - 1;
     }
-    return acc;
+    for (std::size_t l = 0; l < K; ++l) out[l] = acc[l];
   }
   /// a^{-1} by Fermat's little theorem (a^{m-2}); constant time; the inverse of 0 is 0.
   constexpr D inverse() const { return pow_vartime_exp(sub_small(P::kModulus.m, 2)); }

@@ -332,9 +332,171 @@ inline void mont_mul_6_adx(std::uint64_t* out, const std::uint64_t* a, const std
 #endif
 }
 
+#if defined(__OPTIMIZE__)
+// Modular addition and subtraction for 6 limbs as single asm blocks (GCC's code for the intrinsics version spills):
+// the sum/difference in six registers; for the modular forms m is subtracted (sum) or not (difference), and on a
+// borrow m is added back through a second carry chain (adox, on OF) whose addends are selected with cmov on the
+// borrow (CF). Ten registers, so GCC can always allocate them (an optimizing build is required). Constant time:
+// carry chains and cmov only (cmov loads its memory operand unconditionally). out may alias a or b.
+#define PHX_BLS_HAVE_ASM_ADDSUB 1
+
+/// out = a + b mod m for a, b < m (m < 2^383).
+inline void add_mod_6_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b, const std::uint64_t* m) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z, u;
+  asm("addq 0(%[b]), %[t0]\n\tadcq 8(%[b]), %[t1]\n\tadcq 16(%[b]), %[t2]\n\t"
+      "adcq 24(%[b]), %[t3]\n\tadcq 32(%[b]), %[t4]\n\tadcq 40(%[b]), %[t5]\n\t"
+      "subq 0(%[m]), %[t0]\n\tsbbq 8(%[m]), %[t1]\n\tsbbq 16(%[m]), %[t2]\n\t"
+      "sbbq 24(%[m]), %[t3]\n\tsbbq 32(%[m]), %[t4]\n\tsbbq 40(%[m]), %[t5]\n\t"
+      "sbbq %[z], %[z]\n\t"  // CF (the borrow) kept, OF cleared for the adox chain
+      "movl $0, %k[u]\n\tcmovcq 0(%[m]), %[u]\n\tadoxq %[u], %[t0]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 8(%[m]), %[u]\n\tadoxq %[u], %[t1]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 16(%[m]), %[u]\n\tadoxq %[u], %[t2]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 24(%[m]), %[u]\n\tadoxq %[u], %[t3]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 32(%[m]), %[u]\n\tadoxq %[u], %[t4]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 40(%[m]), %[u]\n\tadoxq %[u], %[t5]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z), [u] "=&r"(u)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b)), [m] "r"(m), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(m))
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+}
+
+/// out = a − b mod m for a, b < m.
+inline void sub_mod_6_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b, const std::uint64_t* m) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z, u;
+  asm("subq 0(%[b]), %[t0]\n\tsbbq 8(%[b]), %[t1]\n\tsbbq 16(%[b]), %[t2]\n\t"
+      "sbbq 24(%[b]), %[t3]\n\tsbbq 32(%[b]), %[t4]\n\tsbbq 40(%[b]), %[t5]\n\t"
+      "sbbq %[z], %[z]\n\t"  // CF (the borrow) kept, OF cleared for the adox chain
+      "movl $0, %k[u]\n\tcmovcq 0(%[m]), %[u]\n\tadoxq %[u], %[t0]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 8(%[m]), %[u]\n\tadoxq %[u], %[t1]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 16(%[m]), %[u]\n\tadoxq %[u], %[t2]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 24(%[m]), %[u]\n\tadoxq %[u], %[t3]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 32(%[m]), %[u]\n\tadoxq %[u], %[t4]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 40(%[m]), %[u]\n\tadoxq %[u], %[t5]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z), [u] "=&r"(u)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b)), [m] "r"(m), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(m))
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+}
+
+/// out = a + b over 6 limbs; returns the carry out (0 or 1).
+inline std::uint64_t add_6_carry_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z;
+  asm("addq 0(%[b]), %[t0]\n\tadcq 8(%[b]), %[t1]\n\tadcq 16(%[b]), %[t2]\n\t"
+      "adcq 24(%[b]), %[t3]\n\tadcq 32(%[b]), %[t4]\n\tadcq 40(%[b]), %[t5]\n\t"
+      "movl $0, %k[z]\n\tadcq $0, %[z]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b))
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+  return z;
+}
+
+/// out = a − b over 6 limbs; returns the borrow out (0 or 1).
+inline std::uint64_t sub_6_borrow_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z;
+  asm("subq 0(%[b]), %[t0]\n\tsbbq 8(%[b]), %[t1]\n\tsbbq 16(%[b]), %[t2]\n\t"
+      "sbbq 24(%[b]), %[t3]\n\tsbbq 32(%[b]), %[t4]\n\tsbbq 40(%[b]), %[t5]\n\t"
+      "movl $0, %k[z]\n\tadcq $0, %[z]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b))
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+  return z;
+}
+
+/// The high half of a 768-bit sum modulo m·2^384: out = (a + b + cin) mod m for a + b + cin < 2m.
+inline void add_mod_6_cin_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b, const std::uint64_t* m, std::uint64_t cin) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z, u;
+  asm("btq $0, %[c]\n\t"
+      "adcq 0(%[b]), %[t0]\n\tadcq 8(%[b]), %[t1]\n\tadcq 16(%[b]), %[t2]\n\t"
+      "adcq 24(%[b]), %[t3]\n\tadcq 32(%[b]), %[t4]\n\tadcq 40(%[b]), %[t5]\n\t"
+      "subq 0(%[m]), %[t0]\n\tsbbq 8(%[m]), %[t1]\n\tsbbq 16(%[m]), %[t2]\n\t"
+      "sbbq 24(%[m]), %[t3]\n\tsbbq 32(%[m]), %[t4]\n\tsbbq 40(%[m]), %[t5]\n\t"
+      "sbbq %[z], %[z]\n\t"  // CF (the borrow) kept, OF cleared for the adox chain
+      "movl $0, %k[u]\n\tcmovcq 0(%[m]), %[u]\n\tadoxq %[u], %[t0]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 8(%[m]), %[u]\n\tadoxq %[u], %[t1]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 16(%[m]), %[u]\n\tadoxq %[u], %[t2]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 24(%[m]), %[u]\n\tadoxq %[u], %[t3]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 32(%[m]), %[u]\n\tadoxq %[u], %[t4]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 40(%[m]), %[u]\n\tadoxq %[u], %[t5]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z), [u] "=&r"(u)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b)), [m] "r"(m), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(m)), [c] "r"(cin)
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+}
+
+/// The high half of a 768-bit difference modulo m·2^384: t = a − b − bin (mod 2^384), plus m if that borrowed.
+inline void sub_mod_6_bin_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b, const std::uint64_t* m, std::uint64_t cin) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5], z, u;
+  asm("btq $0, %[c]\n\t"
+      "sbbq 0(%[b]), %[t0]\n\tsbbq 8(%[b]), %[t1]\n\tsbbq 16(%[b]), %[t2]\n\t"
+      "sbbq 24(%[b]), %[t3]\n\tsbbq 32(%[b]), %[t4]\n\tsbbq 40(%[b]), %[t5]\n\t"
+      "sbbq %[z], %[z]\n\t"  // CF (the borrow) kept, OF cleared for the adox chain
+      "movl $0, %k[u]\n\tcmovcq 0(%[m]), %[u]\n\tadoxq %[u], %[t0]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 8(%[m]), %[u]\n\tadoxq %[u], %[t1]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 16(%[m]), %[u]\n\tadoxq %[u], %[t2]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 24(%[m]), %[u]\n\tadoxq %[u], %[t3]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 32(%[m]), %[u]\n\tadoxq %[u], %[t4]\n\t"
+      "movl $0, %k[u]\n\tcmovcq 40(%[m]), %[u]\n\tadoxq %[u], %[t5]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5), [z] "=&r"(z), [u] "=&r"(u)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b)), [m] "r"(m), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(m)), [c] "r"(cin)
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+}
+
+/// out = a − b − bin over 6 limbs (the high half of a 768-bit difference; the borrow out is dropped).
+inline void sub_6_bin_asm(std::uint64_t* out, const std::uint64_t* a, const std::uint64_t* b, std::uint64_t cin) {
+  std::uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], t4 = a[4], t5 = a[5];
+  asm("btq $0, %[c]\n\t"
+      "sbbq 0(%[b]), %[t0]\n\tsbbq 8(%[b]), %[t1]\n\tsbbq 16(%[b]), %[t2]\n\t"
+      "sbbq 24(%[b]), %[t3]\n\tsbbq 32(%[b]), %[t4]\n\tsbbq 40(%[b]), %[t5]"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [t4] "+&r"(t4), [t5] "+&r"(t5)
+      : [b] "r"(b), "m"(*reinterpret_cast<const std::uint64_t(*)[6]>(b)), [c] "r"(cin)
+      : "cc");
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = t4;
+  out[5] = t5;
+}
+#else
+#define PHX_BLS_HAVE_ASM_ADDSUB 0
+#endif
 
 }  // namespace phx::crypto::bls::detail
 
 #else
 #define PHX_BLS_HAVE_ADX 0
+#define PHX_BLS_HAVE_ASM_ADDSUB 0
 #endif

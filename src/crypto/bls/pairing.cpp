@@ -5,15 +5,13 @@
 #include <vector>
 
 #include "base/assert.hpp"
+#include "crypto/bls/ct_mul.hpp"
 
 namespace phx::crypto::bls {
 
 namespace {
 
 constexpr std::uint64_t kAbsX = 0xd201000000010000ULL;
-// 3·b' with b' = 4(1 + u).
-constexpr Fp2 kThreeB2{Fp::from_u64(12), Fp::from_u64(12)};
-constexpr Fp kHalf = Fp::from_canonical(detail::shr(detail::add_small(Fp::modulus(), 1), 1));
 
 struct Proj {
   Fp2 x, y, z;
@@ -25,22 +23,21 @@ struct Line {
 
 // T ← 2T; returns the tangent line at T evaluated at P (scaled by a factor in Fp2, killed by the final exp).
 inline Line dbl_step(Proj& t, const Fp& px, const Fp& py) {
-  const Fp2 a = (t.x * t.y).mul_fp(kHalf);
+  const Fp2 a = (t.x * t.y).half();
   const Fp2 b = t.y.sqr();
   const Fp2 c = t.z.sqr();
-  const Fp2 e = kThreeB2 * c;
+  const Fp2 e = detail::mul_by_3b(c);  // 3·b'·Z² with b' = 4(1 + u), by additions
   const Fp2 f = e.dbl() + e;
-  const Fp2 g = (b + f).mul_fp(kHalf);
+  const Fp2 g = (b + f).half();
   const Fp2 h = (t.y + t.z).sqr() - (b + c);
-  const Fp2 i = e - b;
   const Fp2 j = t.x.sqr();
-  const Fp2 e2 = e.sqr();
   Line l;
-  l.l0 = i;
+  l.l0 = e - b;
   l.l1 = (j.dbl() + j).mul_fp(px);
   l.l4 = h.neg().mul_fp(py);
   t.x = a * (b - f);
-  t.y = g.sqr() - (e2.dbl() + e2);
+  const Fp2W e2 = Fp2W::sqr(e);
+  t.y = (Fp2W::sqr(g) - e2 - e2 - e2).reduce();  // g² − 3e², one reduction
   t.z = b * h;
   return l;
 }
@@ -65,8 +62,23 @@ inline Line add_step(Proj& t, const Fp2& qx, const Fp2& qy, const Fp& px, const 
   return l;
 }
 
-// x-power in the cyclotomic subgroup: f^x = conj(f^|x|) since x < 0.
+// x-power in the cyclotomic subgroup: f^x = conj(f^|x|) since x < 0. |x| = 2^63 + 2^62 + 2^60 + 2^57 + 2^48 + 2^16:
+// 63 squarings in Karabina's compressed form, the six powers f^(2^k) decompressed with one shared inversion and
+// multiplied. (Granger–Scott square-and-multiply when a power has a zero w-coefficient, e.g. for f = 1.)
 inline Fp12 cyclotomic_exp_x(const Fp12& f) {
+  Fp12Compressed snaps[6];
+  std::size_t n = 0;
+  Fp12Compressed c = f.compress();
+  for (int k = 1; k <= 63; ++k) {
+    c = Fp12::compressed_sqr(c);
+    if ((kAbsX >> k) & 1) snaps[n++] = c;
+  }
+  Fp12 pw[6];
+  if (Fp12::decompress_batch_vartime(snaps, pw, n)) {
+    Fp12 r = pw[0];
+    for (std::size_t i = 1; i < n; ++i) r *= pw[i];
+    return r.conj();
+  }
   Fp12 r = f;
   for (int i = 62; i >= 0; --i) {
     r = r.cyclotomic_sqr();
@@ -86,11 +98,53 @@ Fp12 miller_loop(std::span<const G1> p, std::span<const G2> q) {
   };
   std::vector<Pair> pairs;
   pairs.reserve(p.size());
+  // Affine coordinates with one shared inversion (Montgomery's trick over the Fp values z_P and N(z_Q), points
+  // with Z = 1 skipped): public inputs, so the branches are fine.
+  std::vector<const G1*> ps;
+  std::vector<const G2*> qs;
+  std::vector<Fp> dens;
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i].is_identity() || q[i].is_identity()) continue;
+    ps.push_back(&p[i]);
+    qs.push_back(&q[i]);
+    if (!(p[i].z() == Fp::one())) dens.push_back(p[i].z());
+    if (!(q[i].z() == Fp2::one())) dens.push_back(q[i].z().norm());
+  }
+  std::vector<Fp> prefix(dens.size());
+  Fp acc = Fp::one();
+  for (std::size_t i = 0; i < dens.size(); ++i) {
+    prefix[i] = acc;
+    acc *= dens[i];
+  }
+  Fp inv = acc.inverse();
+  std::vector<Fp> invs(dens.size());
+  for (std::size_t i = dens.size(); i-- > 0;) {
+    invs[i] = inv * prefix[i];
+    inv *= dens[i];
+  }
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
     Pair pr;
-    p[i].to_affine(pr.px, pr.py);
-    q[i].to_affine(pr.qx, pr.qy);
+    const G1& a = *ps[i];
+    const G2& b = *qs[i];
+    if (a.z() == Fp::one()) {
+      pr.px = a.x();
+      pr.py = a.y();
+    } else {
+      const Fp zi = invs[k++];
+      const Fp zi2 = zi.sqr();
+      pr.px = a.x() * zi2;
+      pr.py = a.y() * zi2 * zi;
+    }
+    if (b.z() == Fp2::one()) {
+      pr.qx = b.x();
+      pr.qy = b.y();
+    } else {
+      const Fp2 zi = b.z().conj().mul_fp(invs[k++]);  // 1/z = conj(z)/N(z)
+      const Fp2 zi2 = zi.sqr();
+      pr.qx = b.x() * zi2;
+      pr.qy = b.y() * zi2 * zi;
+    }
     pr.t = {pr.qx, pr.qy, Fp2::one()};
     pairs.push_back(pr);
   }
@@ -99,10 +153,14 @@ Fp12 miller_loop(std::span<const G1> p, std::span<const G2> q) {
   bool first = true;
   for (int i = 62; i >= 0; --i) {
     if (!first) f = f.sqr();
-    first = false;
     for (auto& pr : pairs) {
       const Line l = dbl_step(pr.t, pr.px, pr.py);
-      f = f.mul_by_014(l.l0, l.l1, l.l4);
+      if (first) {  // f = 1: the product is the line itself
+        f = {{l.l0, l.l1, Fp2::zero()}, {Fp2::zero(), l.l4, Fp2::zero()}};
+        first = false;
+      } else {
+        f = f.mul_by_014(l.l0, l.l1, l.l4);
+      }
     }
     if ((kAbsX >> i) & 1) {
       for (auto& pr : pairs) {
