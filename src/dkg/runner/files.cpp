@@ -66,7 +66,7 @@ std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t
   return 2 * per_validator * validators + 4096ull * validators + (1u << 20);
 }
 
-Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data, unsigned mode) {
+Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data, unsigned mode, bool sync) {
   std::error_code ec;
   const fs::path dir = path.parent_path();
   if (!dir.empty()) {
@@ -89,10 +89,10 @@ Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data,
     if (n <= 0) ok = false;
     else off += static_cast<std::size_t>(n);
   }
-  ok = ok && ::fsync(fd) == 0;
+  ok = ok && (!sync || ::fsync(fd) == 0);
   const int saved = errno;
   ok = ::close(fd) == 0 && ok;
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0 && fsync_path(dir.empty() ? "." : dir, true);
+  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0 && (!sync || fsync_path(dir.empty() ? "." : dir, true));
   if (!ok) {
     ::unlink(tmp.c_str());
     return std::unexpected(path.string() + ": " + std::strerror(saved ? saved : errno));
@@ -114,11 +114,21 @@ Result<void, std::string> write_keystore(const fs::path& dir, std::size_t n, con
     return std::unexpected("keystore " + std::to_string(n) + ": " + json.error().message());
   }
   const fs::path base = dir / ("keystore-" + std::to_string(n));
-  auto r = write_file_synced(fs::path(base.string() + ".json"), as_bytes(*json), 0600);
-  if (r) r = write_file_synced(fs::path(base.string() + ".txt"), as_bytes(pw), 0400);
+  auto r = write_file_synced(fs::path(base.string() + ".json"), as_bytes(*json), 0600, false);
+  if (r) r = write_file_synced(fs::path(base.string() + ".txt"), as_bytes(pw), 0400, false);
   secure_zero(pw.data(), pw.size());
   secure_zero(json->data(), json->size());
   return r;
+}
+
+Result<void, std::string> sync_file_system(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(path.string() + ": " + std::strerror(errno));
+  const bool ok = ::syncfs(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) return std::unexpected(path.string() + ": syncfs: " + std::strerror(saved));
+  return {};
 }
 
 Result<void, std::string> publish_artifacts(const fs::path& stage, const fs::path& data_dir) {

@@ -38,12 +38,17 @@ Preflight preflight_data_dir(const std::filesystem::path& dir, std::uint64_t nee
 /// Disk space a ceremony needs: about twice the messages it journals plus the keystores.
 std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t validators, std::uint32_t roots);
 
-/// Writes `data` to `path` atomically (temp file, fsync, rename, folder fsync) with permission `mode`; creates
-/// parent folders 0700. Replaces an existing file. The error is one line naming the file.
-Result<void, std::string> write_file_synced(const std::filesystem::path& path, ByteSpan data, unsigned mode);
+/// Writes `data` to `path` atomically (temp file, fsync unless `sync` is false, rename, folder fsync) with
+/// permission `mode`; creates parent folders 0700. Replaces an existing file. The error is one line naming the file.
+Result<void, std::string> write_file_synced(const std::filesystem::path& path, ByteSpan data, unsigned mode,
+                                            bool sync = true);
+
+/// Flushes every file of the file system holding `path` (syncfs): one flush after many unsynced writes.
+Result<void, std::string> sync_file_system(const std::filesystem::path& path);
 
 /// Encrypts `sk` as EIP-2335 keystore-N.json (0600) with a random password in keystore-N.txt (0400) in `dir`;
-/// `insecure`: scrypt N = 16, for test clusters only (as `create cluster --insecure-keys`).
+/// `insecure`: scrypt N = 16, for test clusters only (as `create cluster --insecure-keys`). Not synced: call
+/// sync_file_system after the last one.
 Result<void, std::string> write_keystore(const std::filesystem::path& dir, std::size_t n,
                                          const crypto::bls::SecretKey& sk, bool insecure);
 
