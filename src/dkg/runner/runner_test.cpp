@@ -264,3 +264,38 @@ TEST(VerifyOutputs, CatchesAnotherLockATruncatedTranscriptAndAnEditedDepositFile
 
 }  // namespace
 }  // namespace phx::dkg::runner
+
+namespace phx::dkg::runner {
+namespace {
+
+// The fuzz corpus of dkg_journal_file_fuzz (key 0x00…2a, definition hash 0x42…): a journal with a seed and two
+// envelopes, and its header alone. Rewritten when PHX_WRITE_CORPUS is set; otherwise the stored seed must decode.
+TEST(JournalFile, FuzzCorpusDecodes) {
+  ByteArray<32> kb{};
+  kb[31] = 0x2a;
+  auto key = *crypto::k1::SecretKey::from_bytes(kb);
+  Root def{};
+  def.fill(0x42);
+  const fs::path dir = PHX_DKG_RUNNER_CORPUS;
+  if (std::getenv("PHX_WRITE_CORPUS")) {
+    TempDir d;
+    auto j = JournalFile::open(d.path / "j", key, def, nullptr);
+    ASSERT_TRUE(j);
+    std::vector<JournalRecord> recs;
+    recs.push_back(rec(JournalType::kSeed, 7, 32));
+    recs.push_back(rec(JournalType::kSent, 8, 40));
+    recs.push_back(rec(JournalType::kReceived, 9, 40));
+    ASSERT_TRUE(j->append(recs));
+    fs::create_directories(dir);
+    fs::copy_file(d.path / "j", dir / "journal", fs::copy_options::overwrite_existing);
+    const Bytes all = read_all(d.path / "j");
+    std::ofstream(dir / "header", std::ios::binary)
+        .write(reinterpret_cast<const char*>(all.data()), static_cast<std::streamsize>(kJournalHeaderSize));
+  }
+  auto got = decode_journal_file(read_all(dir / "journal"), key, def);
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->size(), 3u);
+}
+
+}  // namespace
+}  // namespace phx::dkg::runner
