@@ -105,6 +105,7 @@ int dkg_cmd(const DkgOptions& o) {
               to_hex(report.lock_hash).c_str());
   for (std::size_t r = 0; r < report.round_seconds.size(); ++r)
     std::printf("  %-11s %8.2f s\n", kRounds[r], report.round_seconds[r]);
+  std::printf("  %-11s %8.2f s\n", "keystores", report.keystore_seconds);
   for (std::size_t p = 0; p < report.bytes_in.size(); ++p)
     if (p != report.self)
       std::printf("  %s: %.1f MB in, %.1f MB out\n", run::operator_name(*in, static_cast<std::uint32_t>(p)).c_str(),

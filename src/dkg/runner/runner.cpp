@@ -87,6 +87,7 @@ class Worker {
   LockPlan plan_;
   std::unique_ptr<Ceremony> ceremony_;
   std::optional<JournalFile> journal_;
+  std::vector<crypto::bls::SecretKey> shares_;  // this node's secret shares, until the keystores are written
   fs::path work_, stage_;
   std::optional<std::uint64_t> timer_;
   std::optional<Clock::time_point> end_at_;
@@ -174,11 +175,10 @@ void Worker::stage(CeremonyResult& r) {
     const auto name = cluster::deposit_data_file_name(in_.deposit_amounts[a]);
     if (auto w = write_file_synced(stage_ / name, as_bytes(text), 0644); !w) return fail_write(w.error());
   }
-  for (std::size_t v = 0; v < r.secret_shares.size(); ++v)
-    if (auto w = write_keystore(stage_ / "validator_keys", v, r.secret_shares[v], cfg_.insecure_keys); !w)
-      return fail_write(w.error());
-  r.secret_shares.clear();  // zeroized
   if (auto w = sync_file_system(stage_); !w) return fail_write(w.error());  // durable before R5 says "written"
+  // Keystores are written after R5 (finish): they are this node's alone, and a standard KDF (seconds per keystore)
+  // must not hold up the other operators' R5 deadline.
+  shares_ = std::move(r.secret_shares);
   report_.lock_hash = lock->lock_hash;
   char buf[160];
   std::snprintf(buf, sizeof buf, "[%7.2f s] keys ready: %zu validators, lock_hash %s; artifacts staged",
@@ -189,24 +189,32 @@ void Worker::stage(CeremonyResult& r) {
 }
 
 void Worker::finish() {
+  auto local_error = [&](const std::string& why) {
+    report_.error = why + " (the journal is kept: run `phalanx dkg` again to finish)";
+    end_at_ = Clock::now();
+  };
+  const auto r5_end = Clock::now();
+  if (round_ >= 0) report_.round_seconds[static_cast<std::size_t>(round_)] +=
+      std::chrono::duration<double>(r5_end - round_start_).count();
+  round_ = 99;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "[%7.2f s] every operator wrote identical artifacts; encrypting %zu keystores%s",
+                std::chrono::duration<double>(Clock::now() - start_).count(), shares_.size(),
+                cfg_.insecure_keys ? " (insecure: test only)" : "");
+  log(buf);
+  for (std::size_t v = 0; v < shares_.size(); ++v)
+    if (auto w = write_keystore(stage_ / "validator_keys", v, shares_[v], cfg_.insecure_keys); !w)
+      return local_error(w.error());
+  shares_.clear();  // zeroized
   const Bytes transcript = ceremony_->transcript();
-  if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w) {
-    report_.error = w.error();
-    end_at_ = Clock::now();
-    return;
-  }
-  if (auto p = publish_artifacts(stage_, cfg_.data_dir); !p) {
-    report_.error = p.error() + " (the journal is kept: run `phalanx dkg` again to finish)";
-    end_at_ = Clock::now();
-    return;
-  }
+  if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w) return local_error(w.error());
+  if (auto w = sync_file_system(stage_); !w) return local_error(w.error());
+  if (auto p = publish_artifacts(stage_, cfg_.data_dir); !p) return local_error(p.error());
   journal_.reset();
   std::error_code ec;
   fs::remove_all(work_, ec);  // the journal is as sensitive as a keystore: gone once the artifacts are out
   const auto now = Clock::now();
-  if (round_ >= 0) report_.round_seconds[static_cast<std::size_t>(round_)] +=
-      std::chrono::duration<double>(now - round_start_).count();
-  round_ = 99;
+  report_.keystore_seconds = std::chrono::duration<double>(now - r5_end).count();
   report_.total_seconds = std::chrono::duration<double>(now - start_).count();
   report_.ok = true;
   end_at_ = now + cfg_.linger;  // answer peers that still miss our R5

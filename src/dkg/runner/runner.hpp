@@ -48,6 +48,7 @@ struct RunReport {
   std::uint32_t self = 0;                   ///< this node's operator index
   Root lock_hash{};                         ///< of the published lock
   std::vector<double> round_seconds;        ///< wall time spent in R0..R5
+  double keystore_seconds = 0;              ///< after R5: keystores, transcript, publication
   double total_seconds = 0;                 ///< from start to published artifacts
   std::vector<std::uint64_t> bytes_in, bytes_out;  ///< per operator
 };
