@@ -5,7 +5,7 @@
 # outside the definition, or a node of another definition dialing the members) is refused; the npm oracles
 # (tests/oracle/dkg_check.mjs) decrypt every keystore and check shares, recombination and signatures; `phalanx
 # combine` recovers keys matching the lock; a second run in a used data dir stops at preflight and overwrites
-# nothing.
+# nothing; a crash after R5 (while encrypting keystores) resumes and finishes offline.
 set -euo pipefail
 bin="$1"; here="$(cd "$(dirname "$0")/../.." && pwd)"
 dir=$(mktemp -d); pids=()
@@ -87,5 +87,21 @@ cp "$dir/n0/cluster-lock.json" "$dir/lock.before"
 set +e; (op 0 --connect-timeout 2) > "$dir/again.out" 2>&1; r=$?; set -e
 check "preflight names the left-over artifact and nothing is overwritten" '[ $r != 0 ] &&
   grep -q "preflight: .* exists in the data directory" "$dir/again.out" && cmp -s "$dir/lock.before" "$dir/n0/cluster-lock.json"'
+# A crash after R5, while encrypting the keystores (standard KDF, so it takes a while), resumes offline: the journal
+# holds every peer's R5, and the other operators have already exited.
+"$bin" create dkg --operator-enrs "$enrs" --network hoodi --withdrawal-addresses $W --fee-recipient-addresses $F \
+  --num-validators 3 --output-dir "$dir/def3" >/dev/null
+for i in 0 1 2 3; do mkdir -p "$dir/m$i"; cp "$dir/n$i/charon-enr-private-key" "$dir/m$i/"; done
+late() { exec "$bin" dkg --definition-file "$dir/def3/cluster-definition.json" --data-dir "$dir/m$1" --p2p-listen \
+  127.0.0.1:$((base+$1)) --p2p-peers "$peers" --connect-timeout 60 --round-timeout 10 --linger 1 "${@:2}"; }
+pids=(); for i in 0 1 2; do late $i --insecure-keys > "$dir/late$i" 2>&1 & pids+=($!); done
+late 3 > "$dir/late3" 2>&1 & pids+=($!)
+for _ in $(seq 1 1200); do grep -q "encrypting" "$dir/late3" && break; sleep 0.05; done
+kill -9 "${pids[3]}"; wait "${pids[3]}" 2>/dev/null || true
+for i in 0 1 2; do wait "${pids[$i]}" || true; done
+set +e; (late 3) > "$dir/late3b" 2>&1; r=$?; set -e
+check "a crash while writing keystores after R5 resumes and finishes offline" '[ $r = 0 ] &&
+  grep -q "DKG complete (resumed)" "$dir/late3b" && cmp -s "$dir/m0/cluster-lock.json" "$dir/m3/cluster-lock.json" &&
+  [ -f "$dir/m3/validator_keys/keystore-2.json" ]'
 echo "passed $passes, failed $fails"
 [ "$fails" = 0 ]
