@@ -1,5 +1,5 @@
-// Fuzz target: the DKG runner's sealed journal file (dkg::runner::decode_journal_file) under a fixed ENR key and
-// definition hash. Never crashes; whatever decodes re-seals and decodes to the same records.
+// Fuzz target: the DKG runner's sealed journal file (dkg::runner::decode_journal_file) under a fixed ENR key
+// and definition hash. Never crashes; whatever decodes re-seals and decodes to the same records.
 #include <cstdint>
 #include <cstdlib>
 

@@ -49,19 +49,22 @@ Preflight preflight_data_dir(const fs::path& dir, std::uint64_t need_bytes) {
     const std::string name = e.path().filename().string();
     if (is_artifact(name)) return {PreflightCode::kArtifactsExist, name + " exists in the data directory"};
     if (name == "validator_keys" && !fs::is_empty(e.path(), ec))
-      return {PreflightCode::kArtifactsExist, "validator_keys/ exists in the data directory and is not empty"};
+      return {PreflightCode::kArtifactsExist,
+              "validator_keys/ exists in the data directory and is not empty"};
   }
   struct statvfs sv {};
   if (::statvfs(dir.c_str(), &sv) == 0) {
     const std::uint64_t free_bytes = std::uint64_t{sv.f_bavail} * sv.f_frsize;
     if (free_bytes < need_bytes)
-      return {PreflightCode::kDiskSpace, std::to_string(free_bytes >> 20) + " MiB free in the data directory, " +
+      return {PreflightCode::kDiskSpace, std::to_string(free_bytes >> 20) +
+                                             " MiB free in the data directory, " +
                                              std::to_string((need_bytes >> 20) + 1) + " MiB needed"};
   }
   return {};
 }
 
-std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t validators, std::uint32_t roots) {
+std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t validators,
+                                 std::uint32_t roots) {
   const std::uint64_t per_validator = std::uint64_t{n} * (48ull * t + 80 + 32ull * n + 96ull * (roots + 1));
   return 2 * per_validator * validators + 4096ull * validators + (1u << 20);
 }
@@ -86,8 +89,10 @@ Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data,
   for (std::size_t off = 0; ok && off < data.size();) {
     auto n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false;
-    else off += static_cast<std::size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      off += static_cast<std::size_t>(n);
   }
   ok = ok && (!sync || ::fsync(fd) == 0);
   const int saved = errno;

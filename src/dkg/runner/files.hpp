@@ -20,9 +20,10 @@ inline constexpr const char* kTranscriptFile = "dkg-transcript.ssz";
 /// Local preflight reasons, sent in R0 (Hello::preflight) so every operator learns which node is not ready.
 enum class PreflightCode : std::uint8_t {
   kReady = 0,
-  kNotWritable = 1,     ///< the data directory cannot be written
-  kArtifactsExist = 2,  ///< a cluster-lock.json, validator_keys/, deposit-data*.json or transcript is already there
-  kDiskSpace = 3,       ///< not enough free space for the journal and the artifacts
+  kNotWritable = 1,  ///< the data directory cannot be written
+  kArtifactsExist =
+      2,  ///< a cluster-lock.json, validator_keys/, deposit-data*.json or transcript is already there
+  kDiskSpace = 3,  ///< not enough free space for the journal and the artifacts
 };
 
 /// The outcome of the local preflight: a code and a one-line detail naming the file or the numbers.
@@ -36,10 +37,12 @@ struct Preflight {
 Preflight preflight_data_dir(const std::filesystem::path& dir, std::uint64_t need_bytes);
 
 /// Disk space a ceremony needs: about twice the messages it journals plus the keystores.
-std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t validators, std::uint32_t roots);
+std::uint64_t estimate_disk_need(std::uint32_t n, std::uint32_t t, std::uint32_t validators,
+                                 std::uint32_t roots);
 
 /// Writes `data` to `path` atomically (temp file, fsync unless `sync` is false, rename, folder fsync) with
-/// permission `mode`; creates parent folders 0700. Replaces an existing file. The error is one line naming the file.
+/// permission `mode`; creates parent folders 0700. Replaces an existing file. The error is one line naming
+/// the file.
 Result<void, std::string> write_file_synced(const std::filesystem::path& path, ByteSpan data, unsigned mode,
                                             bool sync = true);
 
@@ -54,6 +57,7 @@ Result<void, std::string> write_keystore(const std::filesystem::path& dir, std::
 
 /// Moves every staged artifact from `stage` into `data_dir` (renames in one file system; validator_keys/ as a
 /// folder), then fsyncs the data directory.
-Result<void, std::string> publish_artifacts(const std::filesystem::path& stage, const std::filesystem::path& data_dir);
+Result<void, std::string> publish_artifacts(const std::filesystem::path& stage,
+                                            const std::filesystem::path& data_dir);
 
 }  // namespace phx::dkg::runner

@@ -26,7 +26,8 @@ using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
 std::array<std::uint8_t, 12> nonce_of(std::uint64_t index) {
   std::array<std::uint8_t, 12> n{};
-  for (int i = 0; i < 8; ++i) n[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(index >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    n[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(index >> (56 - 8 * i));
   return n;
 }
 
@@ -34,7 +35,8 @@ std::array<std::uint8_t, 12> nonce_of(std::uint64_t index) {
 std::array<std::uint8_t, kJournalHeaderSize + 8> aad_of(ByteSpan header, std::uint64_t index) {
   std::array<std::uint8_t, kJournalHeaderSize + 8> a{};
   std::memcpy(a.data(), header.data(), kJournalHeaderSize);
-  for (std::size_t i = 0; i < 8; ++i) a[kJournalHeaderSize + i] = static_cast<std::uint8_t>(index >> (56 - 8 * i));
+  for (std::size_t i = 0; i < 8; ++i)
+    a[kJournalHeaderSize + i] = static_cast<std::uint8_t>(index >> (56 - 8 * i));
   return a;
 }
 
@@ -44,16 +46,19 @@ Bytes seal(const SecretArray<32>& key, ByteSpan header, std::uint64_t index, Byt
   const auto aad = aad_of(header, index);
   Bytes out(plain.size() + kTag);
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.view().data(), nonce.data()) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), out.data(), &len, plain.data(), static_cast<int>(plain.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, out.data() + plain.size()) == 1;
+  bool ok =
+      ctx &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.view().data(), nonce.data()) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), out.data(), &len, plain.data(), static_cast<int>(plain.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, out.data() + plain.size()) == 1;
   if (!ok) out.clear();
   return out;
 }
 
-bool open(const SecretArray<32>& key, ByteSpan header, std::uint64_t index, ByteSpan sealed, SecretBytes& plain) {
+bool open(const SecretArray<32>& key, ByteSpan header, std::uint64_t index, ByteSpan sealed,
+          SecretBytes& plain) {
   if (sealed.size() < kTag) return false;
   Ctx ctx(EVP_CIPHER_CTX_new());
   const auto nonce = nonce_of(index);
@@ -63,9 +68,11 @@ bool open(const SecretArray<32>& key, ByteSpan header, std::uint64_t index, Byte
   ByteArray<kTag> tag{};
   std::memcpy(tag.data(), sealed.data() + n, kTag);
   int len = 0;
-  return ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.view().data(), nonce.data()) == 1 &&
+  return ctx &&
+         EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.view().data(), nonce.data()) == 1 &&
          EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-         EVP_DecryptUpdate(ctx.get(), plain.mut_view().data(), &len, sealed.data(), static_cast<int>(n)) == 1 &&
+         EVP_DecryptUpdate(ctx.get(), plain.mut_view().data(), &len, sealed.data(), static_cast<int>(n)) ==
+             1 &&
          EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) == 1 &&
          EVP_DecryptFinal_ex(ctx.get(), plain.mut_view().data() + len, &len) == 1;
 }
@@ -108,7 +115,8 @@ SecretArray<32> journal_key(const crypto::k1::SecretKey& enr_key, const Root& de
   return key;
 }
 
-Result<std::vector<JournalRecord>, std::string> decode_journal_file(ByteSpan file, const crypto::k1::SecretKey& enr_key,
+Result<std::vector<JournalRecord>, std::string> decode_journal_file(ByteSpan file,
+                                                                    const crypto::k1::SecretKey& enr_key,
                                                                     const Root& definition_hash, bool* torn) {
   if (torn) *torn = false;
   if (file.size() < kJournalHeaderSize || std::memcmp(file.data(), kMagic.data(), kMagic.size()) != 0)
@@ -116,7 +124,8 @@ Result<std::vector<JournalRecord>, std::string> decode_journal_file(ByteSpan fil
   if (std::memcmp(file.data() + 8, definition_hash.data(), 32) != 0)
     return std::unexpected(std::string("the journal belongs to another cluster definition"));
   const ByteSpan header = file.first(kJournalHeaderSize);
-  const auto key = journal_key(enr_key, definition_hash, std::span<const std::uint8_t, 16>(file.data() + 40, 16));
+  const auto key =
+      journal_key(enr_key, definition_hash, std::span<const std::uint8_t, 16>(file.data() + 40, 16));
   std::vector<JournalRecord> out;
   std::size_t off = kJournalHeaderSize;
   for (std::uint64_t index = 0; off < file.size(); ++index) {
@@ -133,8 +142,9 @@ Result<std::vector<JournalRecord>, std::string> decode_journal_file(ByteSpan fil
     }
     SecretBytes plain;
     if (!open(key, header, index, file.subspan(off + 4, len), plain))
-      return std::unexpected("record " + std::to_string(index) +
-                             " does not authenticate: the journal was sealed with another ENR key or was altered");
+      return std::unexpected(
+          "record " + std::to_string(index) +
+          " does not authenticate: the journal was sealed with another ENR key or was altered");
     auto rec = decode_journal_record(plain.view());
     if (!rec) return std::unexpected("record " + std::to_string(index) + ": " + rec.error().message());
     out.push_back(std::move(*rec));
@@ -144,7 +154,8 @@ Result<std::vector<JournalRecord>, std::string> decode_journal_file(ByteSpan fil
 }
 
 Result<JournalFile, std::string> JournalFile::open(const std::filesystem::path& path,
-                                                   const crypto::k1::SecretKey& enr_key, const Root& definition_hash,
+                                                   const crypto::k1::SecretKey& enr_key,
+                                                   const Root& definition_hash,
                                                    std::vector<JournalRecord>* existing) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
@@ -190,7 +201,8 @@ Result<JournalFile, std::string> JournalFile::open(const std::filesystem::path& 
       ::close(fd);
       return std::unexpected(path.string() + ": cannot read the header");
     }
-    auto key = journal_key(enr_key, definition_hash, std::span<const std::uint8_t, 16>(header.data() + 40, 16));
+    auto key =
+        journal_key(enr_key, definition_hash, std::span<const std::uint8_t, 16>(header.data() + 40, 16));
     const std::uint64_t count = recs->size();
     if (existing) *existing = std::move(*recs);
     return JournalFile(fd, std::move(key), header, count, good);
@@ -204,7 +216,8 @@ Result<JournalFile, std::string> JournalFile::open(const std::filesystem::path& 
   std::memcpy(header.data(), kMagic.data(), kMagic.size());
   std::memcpy(header.data() + 8, definition_hash.data(), 32);
   crypto::hash::random_bytes(MutByteSpan(header.data() + 40, 16));
-  if (::fchmod(fd, 0600) != 0 || !write_all(fd, header) || ::fsync(fd) != 0 || !fsync_dir(path.parent_path())) {
+  if (::fchmod(fd, 0600) != 0 || !write_all(fd, header) || ::fsync(fd) != 0 ||
+      !fsync_dir(path.parent_path())) {
     ::close(fd);
     ::unlink(path.c_str());
     return std::unexpected(path.string() + ": cannot create the journal: " + std::strerror(errno));

@@ -11,7 +11,8 @@ Params make_params(const cluster::DkgInputs& in, std::uint32_t chunk_validators)
   p.threshold = in.threshold;
   p.validators = in.num_validators;
   p.chunk_validators = chunk_validators;
-  p.roots_per_validator = static_cast<std::uint32_t>(in.deposit_amounts.size() + (in.builder_registrations ? 1 : 0));
+  p.roots_per_validator =
+      static_cast<std::uint32_t>(in.deposit_amounts.size() + (in.builder_registrations ? 1 : 0));
   for (const auto& op : in.operators)
     p.participants.push_back(Participant{op.node_key, true, op.share_idx.value, true, op.share_idx.value});
   return p;
@@ -19,7 +20,8 @@ Params make_params(const cluster::DkgInputs& in, std::uint32_t chunk_validators)
 
 namespace {
 
-cluster::Registration registration(const cluster::DkgInputs& in, std::uint32_t v, const ByteArray<48>& pubkey) {
+cluster::Registration registration(const cluster::DkgInputs& in, std::uint32_t v,
+                                   const ByteArray<48>& pubkey) {
   cluster::Registration r;
   r.fee_recipient = in.validators[v].fee_recipient;
   r.gas_limit = in.registration_gas_limit;
@@ -34,7 +36,8 @@ std::uint32_t LockPlan::roots_per_validator() const {
   return static_cast<std::uint32_t>(in_.deposit_amounts.size() + (in_.builder_registrations ? 1 : 0));
 }
 
-std::vector<Root> LockPlan::signing_roots(std::uint32_t validator, const crypto::bls::PublicKey& pubkey) const {
+std::vector<Root> LockPlan::signing_roots(std::uint32_t validator,
+                                          const crypto::bls::PublicKey& pubkey) const {
   std::vector<Root> out;
   const auto pk = pubkey.to_bytes();
   if (validator >= in_.validators.size()) return out;  // the ceremony never asks (V = num_validators)

@@ -2,10 +2,9 @@
 // progress and summary.
 #include "dkg/runner/runner.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -41,12 +40,18 @@ std::string mib(std::uint64_t b) {
 
 const char* round_title(Round r) {
   switch (r) {
-    case Round::kHello: return "R0 hello (connect, preflight)";
-    case Round::kDeal: return "R1 deal";
-    case Round::kVerdict: return "R2 verdict";
-    case Round::kSign: return "R3 sign deposits and registrations";
-    case Round::kLock: return "R4 lock hash";
-    case Round::kDone: return "R5 done";
+    case Round::kHello:
+      return "R0 hello (connect, preflight)";
+    case Round::kDeal:
+      return "R1 deal";
+    case Round::kVerdict:
+      return "R2 verdict";
+    case Round::kSign:
+      return "R3 sign deposits and registrations";
+    case Round::kLock:
+      return "R4 lock hash";
+    case Round::kDone:
+      return "R5 done";
   }
   return "?";
 }
@@ -116,8 +121,9 @@ void Worker::on_progress(const Progress& p) {
   sh_.total = p.total;
   if (r <= round_) return;
   const auto now = Clock::now();
-  if (round_ >= 0) report_.round_seconds[static_cast<std::size_t>(round_)] +=
-      std::chrono::duration<double>(now - round_start_).count();
+  if (round_ >= 0)
+    report_.round_seconds[static_cast<std::size_t>(round_)] +=
+        std::chrono::duration<double>(now - round_start_).count();
   round_ = r;
   round_start_ = now;
   char buf[160];
@@ -155,10 +161,10 @@ void Worker::stage(CeremonyResult& r) {
   auto results = to_lock_validators(in_, r.validators);
   auto assembled = cluster::assemble_lock(cfg_.definition, results);
   if (!assembled) return fail_write("cannot assemble the lock: " + assembled.error().message());
-  // Not cluster::complete_lock: its verify_lock re-checks every deposit, registration and share one pairing at a
-  // time (seconds for V = 1,000), while the ceremony already verified all of them in batch (R3 multi-pairing, R4
-  // FastAggregateVerify and node signatures) and R5 compares the lock bytes across operators. `phalanx dkg verify`
-  // and `phalanx lock verify` run the per-item checks offline.
+  // Not cluster::complete_lock: its verify_lock re-checks every deposit, registration and share one pairing
+  // at a time (seconds for V = 1,000), while the ceremony already verified all of them in batch (R3
+  // multi-pairing, R4 FastAggregateVerify and node signatures) and R5 compares the lock bytes across
+  // operators. `phalanx dkg verify` and `phalanx lock verify` run the per-item checks offline.
   std::optional<cluster::Lock> lock(std::move(*assembled));
   lock->signature_aggregate.assign(r.signature_aggregate.begin(), r.signature_aggregate.end());
   lock->node_signatures.clear();
@@ -166,7 +172,8 @@ void Worker::stage(CeremonyResult& r) {
     for (const auto& ns : r.node_signatures) lock->node_signatures.emplace_back(ns.begin(), ns.end());
   const std::string json = cluster::write_lock(*lock);
   std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
-  if (auto w = write_file_synced(stage_ / "cluster-lock.json", as_bytes(json), 0644); !w) return fail_write(w.error());
+  if (auto w = write_file_synced(stage_ / "cluster-lock.json", as_bytes(json), 0644); !w)
+    return fail_write(w.error());
   for (std::size_t a = 0; a < in_.deposit_amounts.size(); ++a) {
     std::vector<cluster::DepositData> deposits;
     for (const auto& v : results) deposits.push_back(v.deposit_data[a]);
@@ -175,9 +182,10 @@ void Worker::stage(CeremonyResult& r) {
     const auto name = cluster::deposit_data_file_name(in_.deposit_amounts[a]);
     if (auto w = write_file_synced(stage_ / name, as_bytes(text), 0644); !w) return fail_write(w.error());
   }
-  if (auto w = sync_file_system(stage_); !w) return fail_write(w.error());  // durable before R5 says "written"
-  // Keystores are written after R5 (finish): they are this node's alone, and a standard KDF (seconds per keystore)
-  // must not hold up the other operators' R5 deadline.
+  if (auto w = sync_file_system(stage_); !w)
+    return fail_write(w.error());  // durable before R5 says "written"
+  // Keystores are written after R5 (finish): they are this node's alone, and a standard KDF (seconds per
+  // keystore) must not hold up the other operators' R5 deadline.
   shares_ = std::move(r.secret_shares);
   report_.lock_hash = lock->lock_hash;
   char buf[160];
@@ -194,11 +202,13 @@ void Worker::finish() {
     end_at_ = Clock::now();
   };
   const auto r5_end = Clock::now();
-  if (round_ >= 0) report_.round_seconds[static_cast<std::size_t>(round_)] +=
-      std::chrono::duration<double>(r5_end - round_start_).count();
+  if (round_ >= 0)
+    report_.round_seconds[static_cast<std::size_t>(round_)] +=
+        std::chrono::duration<double>(r5_end - round_start_).count();
   round_ = 99;
   char buf[160];
-  std::snprintf(buf, sizeof buf, "[%7.2f s] every operator wrote identical artifacts; encrypting %zu keystores%s",
+  std::snprintf(buf, sizeof buf,
+                "[%7.2f s] every operator wrote identical artifacts; encrypting %zu keystores%s",
                 std::chrono::duration<double>(Clock::now() - start_).count(), shares_.size(),
                 cfg_.insecure_keys ? " (insecure: test only)" : "");
   log(buf);
@@ -207,7 +217,8 @@ void Worker::finish() {
       return local_error(w.error());
   shares_.clear();  // zeroized
   const Bytes transcript = ceremony_->transcript();
-  if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w) return local_error(w.error());
+  if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w)
+    return local_error(w.error());
   if (auto w = sync_file_system(stage_); !w) return local_error(w.error());
   if (auto p = publish_artifacts(stage_, cfg_.data_dir); !p) return local_error(p.error());
   journal_.reset();
@@ -226,14 +237,15 @@ void Worker::run() {
   const Params params = make_params(in_, cfg_.chunk_validators);
   LocalConfig local;
   local.self = report_.self;
-  local.connect_timeout_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(cfg_.connect_timeout).count());
+  local.connect_timeout_ns =
+      static_cast<std::uint64_t>(std::chrono::nanoseconds(cfg_.connect_timeout).count());
   local.round_timeout_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(cfg_.round_timeout).count());
   const fs::path journal_path = work_ / ("journal-" + to_hex(in_.definition_hash, false).substr(0, 16));
   std::error_code ec;
   const bool have_journal = fs::exists(journal_path, ec);
-  const Preflight pf = preflight_data_dir(cfg_.data_dir, estimate_disk_need(params.n(), params.threshold,
-                                                                            params.validators,
-                                                                            params.roots_per_validator));
+  const Preflight pf = preflight_data_dir(
+      cfg_.data_dir,
+      estimate_disk_need(params.n(), params.threshold, params.validators, params.roots_per_validator));
   std::vector<JournalRecord> records;
   if (pf.code == PreflightCode::kReady || have_journal) {
     auto j = JournalFile::open(journal_path, cfg_.enr_key, in_.definition_hash, &records);
@@ -318,7 +330,8 @@ runtime::Task<void> status_loop(p2p::Node& node, Shared& sh, const RunnerConfig&
     }
     for (std::size_t p = 0; p < m.peers.size(); ++p) {
       if (p == self) continue;
-      line += " | op " + std::to_string(p) + (m.peers[p].connected ? " " : " (offline) ") + mib(m.peers[p].bytes_in);
+      line += " | op " + std::to_string(p) + (m.peers[p].connected ? " " : " (offline) ") +
+              mib(m.peers[p].bytes_in);
     }
     cfg.log(line);
   }
@@ -356,8 +369,9 @@ RunReport run_dkg(RunnerConfig cfg) {
     if (in->operators[i].node_key == me) self = i;
   }
   if (!self) {
-    report.error = "this node's ENR key is not one of the definition's operators (check charon-enr-private-key in " +
-                   cfg.data_dir.string() + ")";
+    report.error =
+        "this node's ENR key is not one of the definition's operators (check charon-enr-private-key in " +
+        cfg.data_dir.string() + ")";
     return report;
   }
   report.self = *self;

@@ -1,5 +1,5 @@
-// Tests of the DKG runner's parts: the sealed journal file, the data-directory preflight, the lock plan driven by
-// a real in-memory ceremony, and the offline verification of its outputs (tampering is caught).
+// Tests of the DKG runner's parts: the sealed journal file, the data-directory preflight, the lock plan
+// driven by a real in-memory ceremony, and the offline verification of its outputs (tampering is caught).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -112,8 +112,10 @@ TEST(JournalFile, DropsATornTailAndRefusesAnotherKeyDefinitionOrEdit) {
   edited[kJournalHeaderSize + 10] ^= 1;
   EXPECT_FALSE(decode_journal_file(edited, key, def));
   // Reopening a torn file cuts the tail and continues after the last good record.
-  { std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(cut.data()),
-                                                                   static_cast<std::streamsize>(cut.size())); }
+  {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(cut.data()), static_cast<std::streamsize>(cut.size()));
+  }
   std::vector<JournalRecord> got;
   auto j = JournalFile::open(path, key, def, &got);
   ASSERT_TRUE(j) << j.error();
@@ -143,8 +145,8 @@ TEST(Preflight, NamesArtifactsLeftOverAndMissingSpace) {
   EXPECT_EQ(preflight_data_dir(d.path, 1).code, PreflightCode::kArtifactsExist);
 }
 
-/// A whole ceremony in memory (FIFO delivery) over a real v1.11 definition with LockPlan, assembled into a lock
-/// the way the runner does it.
+/// A whole ceremony in memory (FIFO delivery) over a real v1.11 definition with LockPlan, assembled into a
+/// lock the way the runner does it.
 struct LockCeremony {
   std::vector<crypto::k1::SecretKey> keys;
   cluster::Definition def;
@@ -268,8 +270,9 @@ TEST(VerifyOutputs, CatchesAnotherLockATruncatedTranscriptAndAnEditedDepositFile
 namespace phx::dkg::runner {
 namespace {
 
-// The fuzz corpus of dkg_journal_file_fuzz (key 0x00…2a, definition hash 0x42…): a journal with a seed and two
-// envelopes, and its header alone. Rewritten when PHX_WRITE_CORPUS is set; otherwise the stored seed must decode.
+// The fuzz corpus of dkg_journal_file_fuzz (key 0x00…2a, definition hash 0x42…): a journal with a seed and
+// two envelopes, and its header alone. Rewritten when PHX_WRITE_CORPUS is set; otherwise the stored seed must
+// decode.
 TEST(JournalFile, FuzzCorpusDecodes) {
   ByteArray<32> kb{};
   kb[31] = 0x2a;

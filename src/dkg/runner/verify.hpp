@@ -1,6 +1,6 @@
 #pragma once
-/// `phalanx dkg verify`: offline, without secrets, checks that a cluster lock, its ceremony transcript and its
-/// deposit-data files belong together and are all valid.
+/// `phalanx dkg verify`: offline, without secrets, checks that a cluster lock, its ceremony transcript and
+/// its deposit-data files belong together and are all valid.
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,10 +21,11 @@ struct DepositFile {
 /// deposits, registrations, node signatures); (2) the transcript (dkg::verify_transcript with the parameters
 /// rebuilt from the lock's definition: every message signed by a definition operator, the PoKs, commitments
 /// summing to each distributed key and evaluating to the public shares, the R4 aggregate and node signatures,
-/// R5); (3) that the transcript's outputs are the lock's (keys, public shares, lock hash, signature aggregate,
-/// node signatures) and R5's first artifact hash is the lock file's sha256; (4) every deposit file: each entry's
-/// signature (DOMAIN_DEPOSIT), roots and fork version, the entry is the lock's, every validator appears once, and
-/// the file's sha256 is one of R5's artifact hashes. Returns one line per check, or the first failure.
+/// R5); (3) that the transcript's outputs are the lock's (keys, public shares, lock hash, signature
+/// aggregate, node signatures) and R5's first artifact hash is the lock file's sha256; (4) every deposit
+/// file: each entry's signature (DOMAIN_DEPOSIT), roots and fork version, the entry is the lock's, every
+/// validator appears once, and the file's sha256 is one of R5's artifact hashes. Returns one line per check,
+/// or the first failure.
 Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lock_json, ByteSpan transcript,
                                                              std::span<const DepositFile> deposits);
 
