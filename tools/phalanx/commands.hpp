@@ -13,6 +13,9 @@ void add_cluster_commands(CLI::App& root, CLI::App& create);
 /// `phalanx create dkg`, `phalanx definition verify` (registered by add_cluster_commands).
 void add_definition_commands(CLI::App& root, CLI::App& create);
 
+/// `phalanx dkg`, `phalanx dkg verify` (the ceremony and its offline check).
+void add_dkg_command(CLI::App& root);
+
 /// `phalanx run` (the node; flags parsed by app/config).
 void add_run_command(CLI::App& root);
 

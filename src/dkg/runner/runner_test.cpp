@@ -1,0 +1,304 @@
+// Tests of the DKG runner's parts: the sealed journal file, the data-directory preflight, the lock plan
+// driven by a real in-memory ceremony, and the offline verification of its outputs (tampering is caught).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "cluster/create.hpp"
+#include "cluster/deposit.hpp"
+#include "cluster/enr.hpp"
+#include "crypto/hash/sha256.hpp"
+#include "dkg/ceremony.hpp"
+#include "dkg/runner/files.hpp"
+#include "dkg/runner/journal_file.hpp"
+#include "dkg/runner/plan.hpp"
+#include "dkg/runner/verify.hpp"
+
+namespace phx::dkg::runner {
+namespace {
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/phx-dkg-runner-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+JournalRecord rec(JournalType t, std::uint8_t fill, std::size_t n) {
+  Bytes b(n, fill);
+  return JournalRecord{t, SecretBytes(b)};
+}
+
+Bytes read_all(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(JournalFile, RoundTripsAppendsAcrossReopenAndIs0600) {
+  TempDir d;
+  auto key = crypto::k1::SecretKey::generate();
+  Root def{};
+  def.fill(7);
+  const auto path = d.path / "w" / "journal";
+  std::vector<JournalRecord> got;
+  {
+    auto j = JournalFile::open(path, key, def, &got);
+    ASSERT_TRUE(j) << j.error();
+    EXPECT_TRUE(got.empty());
+    std::vector<JournalRecord> recs;
+    recs.push_back(rec(JournalType::kSeed, 0x11, 32));
+    recs.push_back(rec(JournalType::kSent, 0x22, 300));
+    ASSERT_TRUE(j->append(recs));
+  }
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  // The seed is sealed: its bytes do not appear in the file.
+  const Bytes raw = read_all(path);
+  EXPECT_EQ(std::search(raw.begin(), raw.end(), Bytes(32, 0x11).begin(), Bytes(32, 0x11).end()), raw.end());
+  {
+    auto j = JournalFile::open(path, key, def, &got);
+    ASSERT_TRUE(j) << j.error();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].type, JournalType::kSeed);
+    EXPECT_EQ(Bytes(got[1].data.view().begin(), got[1].data.view().end()), Bytes(300, 0x22));
+    std::vector<JournalRecord> more;
+    more.push_back(rec(JournalType::kReceived, 0x33, 10));
+    ASSERT_TRUE(j->append(more));
+  }
+  auto j = JournalFile::open(path, key, def, &got);
+  ASSERT_TRUE(j);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].type, JournalType::kReceived);
+}
+
+TEST(JournalFile, DropsATornTailAndRefusesAnotherKeyDefinitionOrEdit) {
+  TempDir d;
+  auto key = crypto::k1::SecretKey::generate();
+  Root def{};
+  def.fill(9);
+  const auto path = d.path / "journal";
+  {
+    auto j = JournalFile::open(path, key, def, nullptr);
+    ASSERT_TRUE(j);
+    std::vector<JournalRecord> recs;
+    recs.push_back(rec(JournalType::kSeed, 1, 32));
+    recs.push_back(rec(JournalType::kSent, 2, 100));
+    ASSERT_TRUE(j->append(recs));
+  }
+  Bytes file = read_all(path);
+  bool torn = false;
+  auto all = decode_journal_file(file, key, def, &torn);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_FALSE(torn);
+  Bytes cut(file.begin(), file.end() - 7);
+  auto part = decode_journal_file(cut, key, def, &torn);
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->size(), 1u);
+  EXPECT_TRUE(torn);
+  EXPECT_FALSE(decode_journal_file(file, crypto::k1::SecretKey::generate(), def));
+  Root other = def;
+  other[0] ^= 1;
+  EXPECT_FALSE(decode_journal_file(file, key, other));
+  Bytes edited = file;
+  edited[kJournalHeaderSize + 10] ^= 1;
+  EXPECT_FALSE(decode_journal_file(edited, key, def));
+  // Reopening a torn file cuts the tail and continues after the last good record.
+  {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(cut.data()), static_cast<std::streamsize>(cut.size()));
+  }
+  std::vector<JournalRecord> got;
+  auto j = JournalFile::open(path, key, def, &got);
+  ASSERT_TRUE(j) << j.error();
+  EXPECT_EQ(got.size(), 1u);
+  std::vector<JournalRecord> more;
+  more.push_back(rec(JournalType::kSent, 3, 5));
+  ASSERT_TRUE(j->append(more));
+  auto again = decode_journal_file(read_all(path), key, def, &torn);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(again->size(), 2u);
+  EXPECT_FALSE(torn);
+}
+
+TEST(Preflight, NamesArtifactsLeftOverAndMissingSpace) {
+  TempDir d;
+  EXPECT_EQ(preflight_data_dir(d.path, 1).code, PreflightCode::kReady);
+  EXPECT_EQ(preflight_data_dir(d.path / "absent", 1).code, PreflightCode::kNotWritable);
+  EXPECT_EQ(preflight_data_dir(d.path, ~std::uint64_t{0} >> 2).code, PreflightCode::kDiskSpace);
+  fs::create_directories(d.path / "validator_keys");
+  EXPECT_EQ(preflight_data_dir(d.path, 1).code, PreflightCode::kReady);  // an empty folder is fine
+  std::ofstream(d.path / "validator_keys" / "keystore-0.json") << "{}";
+  auto p = preflight_data_dir(d.path, 1);
+  EXPECT_EQ(p.code, PreflightCode::kArtifactsExist);
+  EXPECT_NE(p.detail.find("validator_keys"), std::string::npos);
+  fs::remove_all(d.path / "validator_keys");
+  std::ofstream(d.path / "deposit-data-1eth.json") << "[]";
+  EXPECT_EQ(preflight_data_dir(d.path, 1).code, PreflightCode::kArtifactsExist);
+}
+
+/// A whole ceremony in memory (FIFO delivery) over a real v1.11 definition with LockPlan, assembled into a
+/// lock the way the runner does it.
+struct LockCeremony {
+  std::vector<crypto::k1::SecretKey> keys;
+  cluster::Definition def;
+  cluster::DkgInputs in;
+  std::string lock_json;
+  std::vector<DepositFile> deposits;
+  Bytes transcript;
+  std::vector<std::vector<crypto::bls::SecretKey>> shares;  // [operator][validator]
+
+  void run(std::uint32_t n, std::uint32_t validators) {
+    cluster::CreateDkgParams p;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      keys.push_back(crypto::k1::SecretKey::generate());
+      p.operator_enrs.push_back(cluster::Enr::create(keys.back()).to_text());
+    }
+    p.num_validators = validators;
+    p.network = "hoodi";
+    p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
+    p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
+    def = *cluster::create_dkg_definition(p);
+    in = *cluster::dkg_inputs(def);
+    const Params params = make_params(in);
+    const LockPlan plan(def, in);
+    std::vector<crypto::k1::PublicKey> ids;
+    for (const auto& k : keys) ids.push_back(k.public_key());
+    const K1NodeVerifier verifier(ids);
+    std::vector<std::unique_ptr<K1NodeSigner>> signers;
+    std::vector<std::unique_ptr<Ceremony>> nodes;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      signers.push_back(std::make_unique<K1NodeSigner>(*crypto::k1::SecretKey::from_bytes(keys[i].bytes())));
+      LocalConfig local;
+      local.self = i;
+      nodes.push_back(std::make_unique<Ceremony>(params, local, *signers[i], verifier, plan));
+    }
+    std::deque<std::tuple<std::uint32_t, std::uint32_t, Bytes>> q;  // from, to, bytes
+    shares.resize(n);
+    std::vector<bool> finished(n, false);
+    std::function<void(std::uint32_t, Outbox)> exec = [&](std::uint32_t i, Outbox ob) {
+      ASSERT_FALSE(ob.failure) << code_name(ob.failure->code) << ": " << ob.failure->cause;
+      for (auto& m : ob.messages)
+        for (std::uint32_t to = 0; to < n; ++to)
+          if (to != i && (!m.to || *m.to == to)) q.emplace_back(i, to, m.bytes);
+      if (ob.result) {
+        auto results = to_lock_validators(in, ob.result->validators);
+        auto lock = cluster::assemble_lock(def, results);
+        ASSERT_TRUE(lock) << lock.error().message();
+        auto done = cluster::complete_lock(*lock, ob.result->signature_aggregate, ob.result->node_signatures);
+        ASSERT_TRUE(done) << done.error().message();
+        const std::string json = cluster::write_lock(*done);
+        if (lock_json.empty()) lock_json = json;
+        EXPECT_EQ(json, lock_json);
+        std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
+        const bool first = deposits.empty();
+        for (std::size_t a = 0; a < in.deposit_amounts.size(); ++a) {
+          std::vector<cluster::DepositData> dd;
+          for (const auto& v : results) dd.push_back(v.deposit_data[a]);
+          DepositFile f{cluster::deposit_data_file_name(in.deposit_amounts[a]),
+                        cluster::write_deposit_data_json(dd, in.fork_version)};
+          hashes.push_back(crypto::hash::sha256(as_bytes(f.text)));
+          if (first) deposits.push_back(std::move(f));
+        }
+        shares[i] = std::move(ob.result->secret_shares);
+        exec(i, nodes[i]->on_artifacts_written(hashes, 0));
+      }
+      if (ob.finished) finished[i] = true;
+    };
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Seed seed;
+      seed.mut_view()[0] = static_cast<std::uint8_t>(i + 1);
+      seed.mut_view()[1] = 0x5a;
+      exec(i, nodes[i]->start(std::move(seed), 0));
+    }
+    while (!q.empty()) {
+      auto [from, to, bytes] = std::move(q.front());
+      q.pop_front();
+      exec(to, nodes[to]->on_message(from, bytes, 0));
+    }
+    for (std::uint32_t i = 0; i < n; ++i) ASSERT_TRUE(finished[i]) << "node " << i;
+    transcript = nodes[0]->transcript();
+  }
+};
+
+TEST(LockPlan, CeremonyOutputsMakeAVerifiedLockAndVerifyOffline) {
+  LockCeremony c;
+  c.run(4, 3);
+  ASSERT_FALSE(HasFatalFailure());
+  auto lines = verify_outputs(c.lock_json, c.transcript, c.deposits);
+  ASSERT_TRUE(lines) << lines.error();
+  EXPECT_GE(lines->size(), 5u);
+  // Every operator's shares belong to the lock's public shares.
+  auto lock = *cluster::parse_lock(c.lock_json);
+  for (std::size_t op = 0; op < 4; ++op)
+    for (std::size_t v = 0; v < 3; ++v)
+      EXPECT_EQ(c.shares[op][v].public_key().to_bytes(), lock.validators[v].public_shares[op]);
+}
+
+TEST(VerifyOutputs, CatchesAnotherLockATruncatedTranscriptAndAnEditedDepositFile) {
+  LockCeremony a, b;
+  a.run(4, 2);
+  b.run(4, 2);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_FALSE(verify_outputs(b.lock_json, a.transcript, a.deposits));  // another ceremony's lock
+  Bytes cut(a.transcript.begin(), a.transcript.end() - 1);
+  EXPECT_FALSE(verify_outputs(a.lock_json, cut, a.deposits));
+  auto edited = a.deposits;
+  auto pos = edited[0].text.find("\"amount\": ");
+  ASSERT_NE(pos, std::string::npos);
+  edited[0].text.replace(pos, 10, "\"amount\":  ");  // same content, other bytes: not what R5 signed
+  auto r = verify_outputs(a.lock_json, a.transcript, edited);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("R5"), std::string::npos);
+  auto other = b.deposits;  // valid deposits of another cluster
+  EXPECT_FALSE(verify_outputs(a.lock_json, a.transcript, other));
+  std::string lock_ws = a.lock_json + "\n";  // a lock file that is not the one every operator wrote
+  EXPECT_FALSE(verify_outputs(lock_ws, a.transcript, a.deposits));
+}
+
+}  // namespace
+}  // namespace phx::dkg::runner
+
+namespace phx::dkg::runner {
+namespace {
+
+// The fuzz corpus of dkg_journal_file_fuzz (key 0x00…2a, definition hash 0x42…): a journal with a seed and
+// two envelopes, and its header alone. Rewritten when PHX_WRITE_CORPUS is set; otherwise the stored seed must
+// decode.
+TEST(JournalFile, FuzzCorpusDecodes) {
+  ByteArray<32> kb{};
+  kb[31] = 0x2a;
+  auto key = *crypto::k1::SecretKey::from_bytes(kb);
+  Root def{};
+  def.fill(0x42);
+  const fs::path dir = PHX_DKG_RUNNER_CORPUS;
+  if (std::getenv("PHX_WRITE_CORPUS")) {
+    TempDir d;
+    auto j = JournalFile::open(d.path / "j", key, def, nullptr);
+    ASSERT_TRUE(j);
+    std::vector<JournalRecord> recs;
+    recs.push_back(rec(JournalType::kSeed, 7, 32));
+    recs.push_back(rec(JournalType::kSent, 8, 40));
+    recs.push_back(rec(JournalType::kReceived, 9, 40));
+    ASSERT_TRUE(j->append(recs));
+    fs::create_directories(dir);
+    fs::copy_file(d.path / "j", dir / "journal", fs::copy_options::overwrite_existing);
+    const Bytes all = read_all(d.path / "j");
+    std::ofstream(dir / "header", std::ios::binary)
+        .write(reinterpret_cast<const char*>(all.data()), static_cast<std::streamsize>(kJournalHeaderSize));
+  }
+  auto got = decode_journal_file(read_all(dir / "journal"), key, def);
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->size(), 3u);
+}
+
+}  // namespace
+}  // namespace phx::dkg::runner
