@@ -449,18 +449,19 @@ TEST(Workflow, EmbeddedModeTellsTheBeaconNodeWhatAValidatorClientWould) {
   });
   run_epochs(h, 2);
   const auto& bn = h.bn();
-  // Subnet subscriptions for every attester duty, and the aggregators marked (committee 0 has 8 members, so
-  // every member aggregates: modulo max(1, 8/16) = 1).
-  std::size_t aggregators = 0, plain = 0;
-  for (const auto& s : bn.committee_subscriptions) (s.is_aggregator ? aggregators : plain) += 1;
-  EXPECT_GT(plain, 0u);
-  EXPECT_GT(aggregators, 0u);
+  // Subnet subscriptions for every attester duty, in the validator's own committee, and the aggregators marked:
+  // committee 0 has 8 members, so every member aggregates (modulo max(1, 8/16) = 1); committee 1 has 64
+  // (modulo 4), so its members aggregate when their selection proof says so.
+  std::size_t aggregators = 0, plain = 0, committee0_aggregators = 0;
   for (const auto& s : bn.committee_subscriptions) {
+    (s.is_aggregator ? aggregators : plain) += 1;
     EXPECT_EQ(s.committees_at_slot, bn.committee_count);
-    if (s.is_aggregator) {
-      EXPECT_EQ(s.committee_index, 0u);
-    }
+    EXPECT_EQ(s.committee_index, bn.committee_of(s.validator_index.value - 100));
+    if (s.is_aggregator && s.committee_index == 0) ++committee0_aggregators;
   }
+  EXPECT_GT(plain, 0u);
+  EXPECT_GT(committee0_aggregators, 0u);
+  EXPECT_GE(aggregators, committee0_aggregators);
   // Sync subnets until the end of the sync-committee period.
   ASSERT_FALSE(bn.sync_subscriptions.empty());
   for (const auto& s : bn.sync_subscriptions) {
