@@ -318,4 +318,38 @@ Task<Result<void>> BeaconNodeAdapter::submit(core::Duty duty, std::vector<core::
   co_return Result<void>{};
 }
 
+Task<Result<void>> BeaconNodeAdapter::subscribe_committees(std::vector<core::CommitteeSubscription> subs) {
+  std::vector<beaconapi::http::BeaconCommitteeSubscription> body;
+  body.reserve(subs.size());
+  for (const auto& s : subs)
+    body.push_back({s.validator_index, s.committee_index, s.committees_at_slot, s.slot, s.is_aggregator});
+  auto r = co_await client_.beacon_committee_subscriptions(std::move(body));
+  if (!r) co_return std::unexpected(failed("beacon committee subscriptions", r.error()));
+  co_return Result<void>{};
+}
+
+Task<Result<void>> BeaconNodeAdapter::subscribe_sync_committees(std::vector<core::SyncCommitteeSubscription> subs) {
+  std::vector<beaconapi::http::SyncCommitteeSubscription> body;
+  body.reserve(subs.size());
+  for (const auto& s : subs) {
+    beaconapi::http::SyncCommitteeSubscription e;
+    e.validator_index = s.validator_index;
+    for (auto i : s.sync_committee_indices) e.sync_committee_indices.push_back(i);
+    e.until_epoch = s.until_epoch;
+    body.push_back(std::move(e));
+  }
+  auto r = co_await client_.sync_committee_subscriptions(std::move(body));
+  if (!r) co_return std::unexpected(failed("sync committee subscriptions", r.error()));
+  co_return Result<void>{};
+}
+
+Task<Result<void>> BeaconNodeAdapter::prepare_proposers(std::vector<core::ProposerPreparation> preps) {
+  std::vector<beaconapi::http::ProposerPreparation> body;
+  body.reserve(preps.size());
+  for (const auto& p : preps) body.push_back({p.validator_index, p.fee_recipient});
+  auto r = co_await client_.prepare_beacon_proposer(std::move(body));
+  if (!r) co_return std::unexpected(failed("prepare beacon proposer", r.error()));
+  co_return Result<void>{};
+}
+
 }  // namespace phx::app

@@ -46,6 +46,9 @@ class BeaconNodeAdapter final : public core::BeaconNode {
   Task<Result<eth::altair::SyncCommitteeContribution>> sync_contribution(Slot slot, std::uint64_t subcommittee_index,
                                                                         Root beacon_block_root) override;
   Task<Result<void>> submit(core::Duty duty, std::vector<core::Submission> aggregates) override;
+  Task<Result<void>> subscribe_committees(std::vector<core::CommitteeSubscription> subs) override;
+  Task<Result<void>> subscribe_sync_committees(std::vector<core::SyncCommitteeSubscription> subs) override;
+  Task<Result<void>> prepare_proposers(std::vector<core::ProposerPreparation> preps) override;
 
   /// Remembers decided full blocks (their blobs and KZG proofs are needed to publish the signed block).
   /// Wire it to Consensus::subscribe_decided. Keeps the last 64 slots.

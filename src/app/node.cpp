@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <fstream>
@@ -178,12 +179,22 @@ Task<Result<void, std::string>> DvNode::start() {
   bn_client_ = std::make_unique<http::BeaconNodeClient>(endpoints, bn_opts);
   bn_ = std::make_unique<BeaconNodeAdapter>(*bn_client_);
   for (int attempt = 0;; ++attempt) {
-    auto c = co_await bn_->chain_config();
+    auto c = co_await bn_client_->chain_config();
     if (c) {
       chain_ = *c;
+      if (auto ok = co_await bn_->chain_config(); !ok) continue;  // the adapter learns the fork schedule
       break;
     }
-    if (attempt % 10 == 0) log::warn("beacon node not reachable yet ({}); retrying", c.error().message());
+    // A BN that answers 200 with a body Phalanx cannot use is reachable but incompatible (wrong preset, an
+    // unknown fork schedule): say so, it will not fix itself by waiting.
+    const bool incompatible = c.error().code == make_error_code(http::HttpError::kBadBody);
+    if (incompatible) {
+      if (attempt % 10 == 0)
+        log::error("beacon node is reachable but incompatible: {}; retrying every 5 s", c.error().message);
+      co_await runtime::sleep_for(std::chrono::seconds(5));
+      continue;
+    }
+    if (attempt % 10 == 0) log::warn("beacon node not reachable yet ({}); retrying", c.error().message);
     co_await runtime::sleep_for(std::chrono::milliseconds(500));
   }
   if (chain_.forks[0].version != setup_.lock.definition.fork_version)
@@ -256,6 +267,17 @@ Task<Result<void, std::string>> DvNode::start() {
   if (!setup_.lock.definition.validators.empty()) {
     auto fee = from_hex(setup_.lock.definition.validators[0].fee_recipient_address);
     if (fee && fee->size() == wopts.fee_recipient.size()) std::copy(fee->begin(), fee->end(), wopts.fee_recipient.begin());
+  }
+  // Each validator's own fee recipient (definition.validators[i] belongs to lock.validators[i]).
+  for (std::size_t i = 0; i < setup_.lock.validators.size() && i < setup_.lock.definition.validators.size(); ++i) {
+    auto fee = from_hex(setup_.lock.definition.validators[i].fee_recipient_address);
+    const auto& key = setup_.lock.validators[i].distributed_public_key;
+    if (!fee || fee->size() != eth::ExecutionAddress{}.size() || key.size() != core::PubKey{}.size()) continue;
+    core::PubKey pk;
+    std::copy(key.begin(), key.end(), pk.begin());
+    eth::ExecutionAddress addr;
+    std::copy(fee->begin(), fee->end(), addr.begin());
+    wopts.fee_recipients[pk] = addr;
   }
   if (setup_.lock.definition.target_gas_limit != 0) wopts.gas_limit = setup_.lock.definition.target_gas_limit;
   core::WorkflowPorts ports{*bn_, *consensus_, *parsigex_, *guard_, signer_.get(), clock_};
@@ -400,8 +422,22 @@ Task<void> DvNode::shutdown() {
   if (p2p_) co_await p2p_->stop();
 }
 
+/// Returns once `flag` is set (woken by `stop`).
+Task<void> stop_requested(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> flag) {
+  while (!*flag) co_await stop->wait();
+}
+
 Task<int> DvNode::run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> stop_flag) {
-  auto started = co_await start();
+  // Start-up waits (the beacon node may not answer for a long time) end as soon as a stop is requested: the
+  // start coroutine is cancelled at its next suspension point and shutdown() releases what it made.
+  using namespace asio::experimental::awaitable_operators;
+  auto first = co_await (start() || stop_requested(stop, stop_flag));
+  if (first.index() == 1) {
+    log::info("stopped during start-up");
+    co_await shutdown();
+    co_return 0;
+  }
+  auto started = std::get<0>(std::move(first));
   int code = 0;
   if (!started) {
     log::error("{}", started.error());

@@ -51,8 +51,13 @@ TEST(BeaconApiVersioned, ErrorsNameTheFieldPath) {
   EXPECT_EQ(decode_versioned_json<VersionedBeaconBlock>(j).error().message(),
             "data.body.attestations[0].committee_bits: unknown field");
   j = encode_versioned_json(VersionedBeaconBlock::make<Fork::kElectra>(sample_block()));
+  // Envelope keys a BN adds (Lodestar: execution_payload_source) are ignored; inside `data` stays strict.
   j["surprise"] = 1;
-  EXPECT_EQ(decode_versioned_json<VersionedBeaconBlock>(j).error().message(), "surprise: unknown field");
+  EXPECT_TRUE(decode_versioned_json<VersionedBeaconBlock>(j));
+  EXPECT_EQ(unknown_envelope_keys(j), std::vector<std::string>{"surprise"});
+  j["data"]["surprise"] = 1;
+  EXPECT_EQ(decode_versioned_json<VersionedBeaconBlock>(j).error().message(), "data.surprise: unknown field");
+  j["data"].erase("surprise");
   j.erase("surprise");
   j["execution_optimistic"] = false;
   EXPECT_TRUE(decode_versioned_json<VersionedBeaconBlock>(j));
@@ -171,7 +176,7 @@ TEST(BeaconApiConfig, RejectsBadOrForeignSpecs) {
   auto body = mainnet_spec_body();
   body["data"]["SYNC_COMMITTEE_SIZE"] = "32";  // a minimal-preset value under PRESET_BASE mainnet
   EXPECT_EQ(parse_spec(body, mainnet_genesis()).error().message(),
-            "data.SYNC_COMMITTEE_SIZE: differs from the compiled mainnet preset");
+            "data: incompatible mainnet preset: SYNC_COMMITTEE_SIZE is 32 (Phalanx: 512)");
   body["data"]["PRESET_BASE"] = "minimal";
   body["data"]["SLOTS_PER_EPOCH"] = "8";
   auto mc = parse_spec(body, mainnet_genesis());

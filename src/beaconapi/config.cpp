@@ -98,6 +98,14 @@ bool is_known_envelope_key(std::string_view key) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 
+std::vector<std::string> unknown_envelope_keys(const ssz::Json& j) {
+  std::vector<std::string> out;
+  if (!j.is_object()) return out;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!is_known_envelope_key(it.key())) out.push_back(it.key());
+  return out;
+}
+
 Result<Genesis, JsonError> parse_genesis(const ssz::Json& body) {
   auto d = data_of(body);
   if (!d) return std::unexpected(d.error());
@@ -159,15 +167,27 @@ Result<eth::ChainConfig, JsonError> parse_spec(const ssz::Json& body, const Gene
   auto spe = spec_u64(d, "SLOTS_PER_EPOCH");
   if (!spe) return std::unexpected(spe.error());
   c.slots_per_epoch = *spe;
-  // The compiled containers of the chosen preset must match the sizes the node reports.
+  c.epochs_per_sync_committee_period = c.preset == eth::Preset::kMinimal ? 8 : c.preset == eth::Preset::kGnosis ? 512 : 256;
+  if (d.find("EPOCHS_PER_SYNC_COMMITTEE_PERIOD") != d.end()) {
+    auto p = spec_u64(d, "EPOCHS_PER_SYNC_COMMITTEE_PERIOD");
+    if (!p) return std::unexpected(p.error());
+    if (*p == 0) return err("data.EPOCHS_PER_SYNC_COMMITTEE_PERIOD", "must be positive");
+    c.epochs_per_sync_committee_period = *p;
+  }
+  // The compiled containers of the chosen preset must match the sizes the node reports: every differing key is
+  // named (a beacon node that answers with other sizes is reachable but incompatible).
+  std::string differing;
   for (const auto& [key, want] : preset_sizes(c.preset)) {
     if (d.find(key) == d.end()) continue;
     auto v = spec_u64(d, key);
     if (!v) return std::unexpected(v.error());
     if (*v != want) {
-      return err(std::string("data.") + key,
-                 "differs from the compiled " + std::string(eth::preset_name(c.preset)) + " preset");
+      differing += (differing.empty() ? "" : ", ") + std::string(key) + " is " + std::to_string(*v) + " (Phalanx: " +
+                   std::to_string(want) + ")";
     }
+  }
+  if (!differing.empty()) {
+    return err("data", "incompatible " + std::string(eth::preset_name(c.preset)) + " preset: " + differing);
   }
   c.genesis_time = genesis.genesis_time;
   c.genesis_validators_root = genesis.genesis_validators_root;

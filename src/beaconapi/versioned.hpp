@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "eth/fork.hpp"
 #include "eth/types.hpp"
@@ -39,8 +40,13 @@ struct Versioned {
   bool operator==(const Versioned&) const = default;
 };
 
-/// Metadata keys a Beacon API response may carry next to version/data; any other key is rejected.
+/// Metadata keys the Beacon API spec defines next to version/data. Other envelope keys are ignored by the
+/// decoders (beacon nodes add fields to envelopes, e.g. Lodestar's `execution_payload_source`); what is inside
+/// `data` is decoded strictly.
 bool is_known_envelope_key(std::string_view key);
+
+/// The top-level keys of a response object that are neither version/data nor known metadata (for logging once).
+std::vector<std::string> unknown_envelope_keys(const Json& j);
 
 namespace detail {
 
@@ -91,7 +97,8 @@ Result<V, JsonError> decode_versioned_data(Fork fork, const Json& data, const st
   return detail::decode_data_at<V>(static_cast<std::size_t>(fork), data, path);
 }
 
-/// Strictly decodes `{"version": "<fork>", "data": {…}, [known metadata]}`.
+/// Decodes `{"version": "<fork>", "data": {…}, [metadata]}`: `data` strictly (a missing or unknown field inside
+/// it is an error), other envelope keys are ignored (see is_known_envelope_key).
 template <class V>
 Result<V, JsonError> decode_versioned_json(const Json& j) {
   if (!j.is_object()) return std::unexpected(JsonError{"", "expected an object"});
@@ -102,9 +109,6 @@ Result<V, JsonError> decode_versioned_json(const Json& j) {
   if (!fork) return std::unexpected(JsonError{"version", "unknown fork \"" + vit->get<std::string>() + "\""});
   auto dit = j.find("data");
   if (dit == j.end()) return std::unexpected(JsonError{"data", "missing field"});
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!is_known_envelope_key(it.key())) return std::unexpected(JsonError{it.key(), "unknown field"});
-  }
   return decode_versioned_data<V>(*fork, *dit, "data");
 }
 

@@ -31,15 +31,16 @@ std::string now_rfc3339() {
   return buf;
 }
 
-/// Expands one-for-all or one-each address lists and validates every address.
+/// Expands one-for-all or one-each address lists and validates every address (kept as given).
 LockResult<std::vector<std::string>> expand_addresses(const std::vector<std::string>& in, std::uint32_t v,
                                                        const char* what) {
+  if (in.empty()) return bad(std::string(what) + " is required");
   if (in.size() != 1 && in.size() != v)
-    return bad(std::string(what) + ": give one address for all validators or exactly " + std::to_string(v));
+    return bad(std::string(what) + ": give one address for all validators or exactly " + std::to_string(v) +
+               " (one per validator), not " + std::to_string(in.size()));
   std::vector<std::string> out;
   for (std::uint32_t i = 0; i < v; ++i) {
-    std::string a = in.size() == 1 ? in[0] : in[i];
-    for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string& a = in.size() == 1 ? in[0] : in[i];
     auto b = from_hex(a);
     if (!a.starts_with("0x") || !b || b->size() != 20)
       return bad(std::string(what) + ": \"" + a + "\" is not an address (0x + 40 hex digits)");
@@ -47,6 +48,13 @@ LockResult<std::vector<std::string>> expand_addresses(const std::vector<std::str
   }
   return out;
 }
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+constexpr std::string_view kNetworks = "mainnet, sepolia, hoodi, holesky, gnosis, chiado, goerli";
 
 }  // namespace
 
@@ -85,11 +93,15 @@ LockResult<CreatedCluster> create_cluster(CreateParams p) {
   if (!p.existing_keys.empty()) p.num_validators = static_cast<std::uint32_t>(p.existing_keys.size());
   if (p.num_validators < 1 || p.num_validators > kMaxValidators) return bad("--num-validators must be between 1 and 65536");
   auto net = network_by_name(p.network);
-  if (!net) return bad("unknown network \"" + p.network + "\" (mainnet, sepolia, hoodi, holesky, gnosis, chiado, goerli)");
+  if (!net) return bad("unknown network \"" + p.network + "\" (" + std::string(kNetworks) + ")");
+  if (p.version != "v1.10.0" && p.version != "v1.11.0")
+    return bad("schema version \"" + p.version + "\": create cluster writes v1.11.0 (default) or v1.10.0");
   auto withdrawals = expand_addresses(p.withdrawal_addresses, p.num_validators, "--withdrawal-addresses");
   if (!withdrawals) return std::unexpected(withdrawals.error());
   auto fees = expand_addresses(p.fee_recipient_addresses, p.num_validators, "--fee-recipient-addresses");
   if (!fees) return std::unexpected(fees.error());
+  for (auto& a : *withdrawals) a = lower(a);
+  for (auto& a : *fees) a = lower(a);
   if (p.deposit_amounts_gwei.empty()) p.deposit_amounts_gwei = {32 * kGweiPerEth};
   std::uint64_t total = std::accumulate(p.deposit_amounts_gwei.begin(), p.deposit_amounts_gwei.end(), std::uint64_t{0});
   if (!p.compounding && total != 32 * kGweiPerEth) return bad("--deposit-amounts must add up to 32 ETH");
@@ -105,7 +117,7 @@ LockResult<CreatedCluster> create_cluster(CreateParams p) {
   Definition& d = out.lock.definition;
   d.name = p.name;
   d.uuid = crypto::hash::uuid_v4(/*upper=*/true);
-  d.version = std::string(kLatestVersion);
+  d.version = p.version;
   d.timestamp = p.timestamp.empty() ? now_rfc3339() : p.timestamp;
   d.num_validators = p.num_validators;
   d.threshold = p.threshold;
@@ -167,6 +179,79 @@ LockResult<CreatedCluster> create_cluster(CreateParams p) {
     out.lock.node_signatures.emplace_back(s.begin(), s.end());
   }
   return out;
+}
+
+}  // namespace phx::cluster
+
+namespace phx::cluster {
+
+LockResult<Definition> create_dkg_definition(const CreateDkgParams& p) {
+  constexpr std::uint32_t kMinThreshold = 2;
+  const auto n = static_cast<std::uint32_t>(p.operator_enrs.size());
+  if (p.operator_enrs.empty()) return bad("--operator-enrs is required (a comma-separated list of the operators' ENRs)");
+  if (n < kMinNodes) return bad("--operator-enrs: " + std::to_string(n) + " operators, at least 3 are needed");
+  if (n > kMaxNodes) return bad("--operator-enrs: " + std::to_string(n) + " operators, at most 256 are allowed");
+  std::vector<std::string> seen_keys;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto enr = Enr::parse(p.operator_enrs[i]);
+    if (!enr) return bad("--operator-enrs: operator " + std::to_string(i) + ": invalid ENR: " + enr.error().message());
+    const std::string key = to_hex(enr->public_key().to_compressed());
+    for (std::uint32_t j = 0; j < seen_keys.size(); ++j)
+      if (seen_keys[j] == key)
+        return bad("--operator-enrs: operators " + std::to_string(j) + " and " + std::to_string(i) +
+                   " have the same node key");
+    seen_keys.push_back(key);
+  }
+  const std::uint32_t threshold = p.threshold.value_or(default_threshold(n));
+  if (p.threshold && *p.threshold < kMinThreshold)
+    return bad("--threshold " + std::to_string(*p.threshold) + " is below the minimum of 2");
+  if (threshold > n) return bad("--threshold " + std::to_string(threshold) + " exceeds the number of operators (" +
+                                std::to_string(n) + ")");
+  if (p.num_validators < 1 || p.num_validators > kMaxValidators)
+    return bad("--num-validators must be between 1 and 65536");
+  auto net = network_by_name(p.network);
+  if (!net) return bad("--network: unknown network \"" + p.network + "\" (" + std::string(kNetworks) + ")");
+  auto fees = expand_addresses(p.fee_recipient_addresses, p.num_validators, "--fee-recipient-addresses");
+  if (!fees) return std::unexpected(fees.error());
+  auto withdrawals = expand_addresses(p.withdrawal_addresses, p.num_validators, "--withdrawal-addresses");
+  if (!withdrawals) return std::unexpected(withdrawals.error());
+  for (const auto& a : *withdrawals) {
+    auto sum = checksum_address(a);
+    if (*sum != a)
+      return bad("--withdrawal-addresses: \"" + a + "\" is not EIP-55 checksummed (did you mean " + *sum + "?)");
+    if ((p.network == "mainnet" || p.network == "gnosis") && lower(a) == "0x0000000000000000000000000000000000000000")
+      return bad("--withdrawal-addresses: the zero address is forbidden on " + p.network);
+  }
+  if (auto ok = check_deposit_amounts(p.deposit_amounts_gwei, p.compounding); !ok)
+    return bad("--deposit-amounts: " + ok.error().detail);
+  if (p.target_gas_limit == 0) return bad("--target-gas-limit must be greater than 0");
+  if (!p.consensus_protocol.empty() && lower(p.consensus_protocol) != "qbft")
+    return bad("--consensus-protocol: unsupported protocol \"" + p.consensus_protocol + "\" (supported: qbft)");
+  if (p.dkg_algorithm != "default" && p.dkg_algorithm != "frost" && p.dkg_algorithm != "pedersen")
+    return bad("--dkg-algorithm: \"" + p.dkg_algorithm + "\" (default, frost or pedersen)");
+
+  Definition d;
+  d.name = p.name;
+  d.uuid = crypto::hash::uuid_v4(/*upper=*/true);
+  d.version = std::string(kLatestVersion);
+  d.timestamp = p.timestamp.empty() ? now_rfc3339() : p.timestamp;
+  d.num_validators = p.num_validators;
+  d.threshold = threshold;
+  d.dkg_algorithm = p.dkg_algorithm;
+  d.fork_version = net->genesis_fork_version;
+  d.deposit_amounts = p.deposit_amounts_gwei;
+  d.consensus_protocol = p.consensus_protocol;
+  d.target_gas_limit = p.target_gas_limit;
+  d.compounding = p.compounding;
+  for (const auto& enr : p.operator_enrs) d.operators.push_back(Operator{"", enr, {}, {}});
+  for (std::uint32_t v = 0; v < p.num_validators; ++v) d.validators.push_back({(*fees)[v], (*withdrawals)[v]});
+  auto ch = compute_config_hash(d);
+  if (!ch) return std::unexpected(ch.error());
+  d.config_hash = *ch;
+  auto dh = compute_definition_hash(d);
+  if (!dh) return std::unexpected(dh.error());
+  d.definition_hash = *dh;
+  return d;
 }
 
 }  // namespace phx::cluster

@@ -22,6 +22,24 @@ eth::Domain genesis_domain(const eth::DomainType& type, const ByteArray<4>& fork
 
 }  // namespace
 
+LockResult<void> check_deposit_amounts(std::span<const std::uint64_t> amounts, bool compounding) {
+  constexpr std::uint64_t kGwei = 1'000'000'000;
+  const std::uint64_t max = (compounding ? 2048 : 32) * kGwei;
+  std::uint64_t sum = 0;
+  for (auto a : amounts) {
+    std::string why;
+    if (a < kGwei) why = "each deposit amount must be at least 1 ETH";
+    else if (a > max) why = compounding ? "a deposit amount may not exceed 2048 ETH"
+                                        : "a deposit amount may not exceed 32 ETH without compounding";
+    if (!why.empty()) return std::unexpected(LockProblem{LockError::kBadField, why});
+    sum += a;
+  }
+  if (!amounts.empty() && sum < 32 * kGwei)
+    return std::unexpected(
+        LockProblem{LockError::kBadField, "deposit amounts must add up to at least 32 ETH (repeats are allowed)"});
+  return {};
+}
+
 LockResult<Root> withdrawal_credentials(const std::string& address, bool compounding) {
   auto a = from_hex(address);
   if (!address.starts_with("0x") || !a || a->size() != 20)

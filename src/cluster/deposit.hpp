@@ -2,6 +2,7 @@
 /// Deposit data (staking-deposit-cli layout) and pre-signed builder registrations for a cluster's validators.
 /// Deposits and registrations are signed in the genesis fork's domain with a zero genesis_validators_root
 /// (consensus-specs phase0 deposits; builder-specs DOMAIN_APPLICATION_BUILDER).
+#include <span>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,11 @@
 #include "crypto/bls/bls.hpp"
 
 namespace phx::cluster {
+
+/// Charon's deposit amount rules (eth2util/deposit VerifyDepositAmounts): each amount at least 1 ETH and at most
+/// 32 ETH (2048 ETH when compounding), at least 32 ETH in total (repeats allowed); none is fine (the default
+/// deposits). The error (kBadField) says which rule broke.
+LockResult<void> check_deposit_amounts(std::span<const std::uint64_t> amounts_gwei, bool compounding);
 
 /// 0x01 (execution address) or 0x02 (compounding, EIP-7251) withdrawal credentials for `address` (0x + 40 hex).
 LockResult<Root> withdrawal_credentials(const std::string& address, bool compounding);

@@ -66,34 +66,85 @@ SignedDefinition signed_definition(std::size_t n) {
 
 TEST(Eip712, VerifiesSignedDefinitionsAndNamesTheBadOperator) {
   auto s = signed_definition(4);
-  EXPECT_TRUE(verify_definition_signatures(s.d));
+  auto ok = check_definition_signatures(s.d);
+  EXPECT_TRUE(ok.ok()) << ok.problem->message();
+  ASSERT_EQ(ok.signatures.size(), 9u);  // creator + 2 per operator
+  for (const auto& c : ok.signatures) EXPECT_EQ(c.status, SignatureStatus::kValid) << c.signer << " " << c.field;
+  EXPECT_EQ(ok.signatures[0].signer, "creator");
 
   auto wrong = s.d;
   wrong.operators[2].enr_signature = wrong.operators[1].enr_signature;
-  auto r = verify_definition_signatures(wrong);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, LockError::kBadOperatorSignature);
-  EXPECT_NE(r.error().detail.find("operator 2"), std::string::npos) << r.error().detail;
+  auto r = check_definition_signatures(wrong);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.problem->code, LockError::kBadOperatorSignature);
+  EXPECT_NE(r.problem->detail.find("operator 2"), std::string::npos) << r.problem->detail;
+  EXPECT_EQ(r.signatures[6].status, SignatureStatus::kInvalid);  // operator 2's enr_signature
 
   auto changed = s.d;
   changed.config_hash[0] ^= 1;  // operators signed another config
-  EXPECT_FALSE(verify_definition_signatures(changed));
+  EXPECT_FALSE(check_definition_signatures(changed).ok());
 
   auto nocreator = s.d;
   nocreator.creator.config_signature.clear();
-  EXPECT_EQ(verify_definition_signatures(nocreator).error().code, LockError::kBadCreatorSignature);
+  EXPECT_EQ(check_definition_signatures(nocreator).problem->code, LockError::kBadCreatorSignature);
+  nocreator.creator.address.clear();
+  EXPECT_EQ(check_definition_signatures(nocreator).problem->code, LockError::kBadCreatorSignature);
 
   auto partial = s.d;
   partial.operators[0] = Operator{"", partial.operators[0].enr, {}, {}};
-  EXPECT_EQ(verify_definition_signatures(partial).error().code, LockError::kBadOperatorSignature);
+  EXPECT_EQ(check_definition_signatures(partial).problem->code, LockError::kBadOperatorSignature);
+
+  auto half = s.d;  // an operator with an address that has signed only one field
+  half.operators[3].enr_signature.clear();
+  auto h = check_definition_signatures(half);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.problem->detail.find("has not signed its ENR"), std::string::npos) << h.problem->detail;
 }
 
-TEST(Eip712, AcceptsAFullyUnsignedDefinition) {
+TEST(Eip712, ConcatenatedContractSignaturesAreUnverifiableOfflineNotValid) {
+  auto s = signed_definition(3);
+  s.d.version = "v1.11.0";  // the EIP-712 digests do not depend on the version (v1.4+)
+  Bytes multisig = s.d.operators[1].config_signature;
+  append(multisig, s.d.operators[2].config_signature);  // two owners' signatures, as a Safe collects them
+  s.d.operators[1].config_signature = multisig;
+  auto r = check_definition_signatures(s.d);
+  EXPECT_TRUE(r.ok()) << r.problem->message();
+  EXPECT_EQ(r.unverifiable(), 1u);
+  EXPECT_EQ(r.signatures[3].status, SignatureStatus::kUnverifiableOffline);
+  EXPECT_EQ(r.signatures[3].signatures, 2u);
+  EXPECT_NE(r.note.find("EIP-1271"), std::string::npos) << r.note;
+  EXPECT_STREQ(to_string(SignatureStatus::kUnverifiableOffline), "unverifiable offline (contract signature, EIP-1271)");
+  // A single 65-byte signature is always judged as an EOA signature.
+  s.d.operators[1].config_signature = s.d.operators[2].config_signature;
+  EXPECT_EQ(check_definition_signatures(s.d).problem->code, LockError::kBadOperatorSignature);
+}
+
+TEST(Eip712, AcceptsAFullyUnsignedDefinitionAndACreatorAlone) {
   Definition d = sepolia_definition();
   d.operators.resize(4);
-  EXPECT_TRUE(verify_definition_signatures(d));
-  d.creator.address = "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf";
-  EXPECT_FALSE(verify_definition_signatures(d));
+  auto r = check_definition_signatures(d);
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.unsigned_operators);
+  for (const auto& c : r.signatures) EXPECT_EQ(c.status, SignatureStatus::kUnsigned);
+  // Charon accepts a creator-signed definition whose operators have not signed yet (a Launchpad invitation).
+  auto creator = crypto::k1::SecretKey::generate();
+  d.creator.address = eth_address(creator.public_key());
+  auto sig = creator.sign_recoverable(*creator_config_digest(d));
+  d.creator.config_signature.assign(sig.begin(), sig.end());
+  EXPECT_TRUE(check_definition_signatures(d).ok());
+  d.creator.config_signature.clear();  // an address without its signature is not
+  EXPECT_FALSE(check_definition_signatures(d).ok());
+}
+
+TEST(Eip712, VersionsBeforeV1_3HaveNoSignatures) {
+  Definition d = sepolia_definition();
+  d.version = "v1.2.0";
+  d.operators.resize(2);
+  auto r = check_definition_signatures(d);
+  EXPECT_TRUE(r.ok());
+  EXPECT_NE(r.note.find("predates"), std::string::npos);
+  d.operators[1].config_signature = Bytes(65, 1);
+  EXPECT_EQ(check_definition_signatures(d).problem->code, LockError::kBadOperatorSignature);
 }
 
 TEST(NodeSignatures, EachOperatorSignsTheLockHash) {

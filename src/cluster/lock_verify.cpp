@@ -1,86 +1,230 @@
+// Verification reports for definitions and locks (see lock_verify.hpp).
 #include "cluster/lock_verify.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "cluster/deposit.hpp"
-#include "cluster/eip712.hpp"
 #include "crypto/threshold/threshold.hpp"
 
 namespace phx::cluster {
 namespace {
 
-std::unexpected<LockProblem> problem(LockError e, std::string detail) {
-  return std::unexpected(LockProblem{e, std::move(detail)});
+namespace bls = crypto::bls;
+namespace th = crypto::threshold;
+
+bool is_empty_deposit(const DepositData& dd) {
+  auto zero = [](const auto& a) { return std::all_of(a.begin(), a.end(), [](std::uint8_t x) { return x == 0; }); };
+  return dd.amount == 0 && zero(dd.pubkey) && zero(dd.withdrawal_credentials) && zero(dd.signature);
 }
 
-}  // namespace
+/// Records checks and the first failure.
+struct Recorder {
+  LockVerification& out;
+  void add(std::string what, CheckStatus s, std::string detail = {}) {
+    out.checks.push_back({std::move(what), s, std::move(detail)});
+  }
+  /// Records a failed check; returns false so callers can `return rec.fail(…)`.
+  bool fail(std::string what, LockError e, std::string detail) {
+    add(std::move(what), CheckStatus::kFailed, detail);
+    out.problem = LockProblem{e, std::move(detail)};
+    return false;
+  }
+};
 
-LockResult<void> verify_lock(const Lock& l) {
-  namespace bls = crypto::bls;
-  namespace th = crypto::threshold;
+bool check_signatures(const Lock& l, Recorder& rec) {
+  const auto& dv = rec.out.definition;
+  const VersionLayout& lay = *layout_of(l.definition.version);
+  if (!dv.ok()) return rec.fail("operator signatures", dv.problem->code, dv.problem->detail);
+  if (!lay.eip712) rec.add("operator signatures", CheckStatus::kNotInVersion, dv.note);
+  else if (dv.unverifiable() > 0) rec.add("operator signatures", CheckStatus::kUnverifiable, dv.note);
+  else if (dv.unsigned_operators) rec.add("operator signatures", CheckStatus::kAbsent, dv.note);
+  else rec.add("operator signatures", CheckStatus::kPassed);
+  return true;
+}
+
+/// Share counts, distinct keys and shares, threshold, and each validator's shares on one polynomial.
+bool check_shares(const Lock& l, Recorder& rec, std::vector<bls::PublicKey>& all_shares) {
   const Definition& d = l.definition;
-  if (auto r = verify_hashes(l); !r) return r;
-  if (auto r = verify_definition_signatures(d); !r) return r;
-  if (l.validators.size() != d.num_validators)
-    return problem(LockError::kBadField, "lock has " + std::to_string(l.validators.size()) +
-                                             " validators, definition num_validators is " +
-                                             std::to_string(d.num_validators));
-  if (d.threshold < 1 || d.threshold > d.operators.size())
-    return problem(LockError::kBadField, "threshold " + std::to_string(d.threshold) + " with " +
-                                             std::to_string(d.operators.size()) + " operators");
+  const std::size_t n = d.operators.size();
+  if (d.threshold < 1 || d.threshold > n)
+    return rec.fail("public shares", LockError::kBadField,
+                    "threshold " + std::to_string(d.threshold) + " with " + std::to_string(n) + " operators");
   const auto t = static_cast<std::uint32_t>(d.threshold);
   std::set<ByteArray<48>> seen;
-  std::vector<bls::PublicKey> all_shares;
   for (std::size_t i = 0; i < l.validators.size(); ++i) {
     const auto& v = l.validators[i];
-    std::string who = "validator " + std::to_string(i);
-    if (v.public_shares.size() != d.operators.size())
-      return problem(LockError::kBadField, who + ": " + std::to_string(v.public_shares.size()) +
-                                               " public shares for " + std::to_string(d.operators.size()) +
-                                               " operators");
+    const std::string who = "validator " + std::to_string(i);
+    if (v.public_shares.size() != n)
+      return rec.fail("public shares", LockError::kBadField,
+                      who + ": " + std::to_string(v.public_shares.size()) + " public shares for " + std::to_string(n) +
+                          " operators");
     auto dv_key = bls::PublicKey::from_bytes(v.distributed_public_key);
-    if (!dv_key) return problem(LockError::kBadField, who + ": distributed_public_key: " + dv_key.error().message());
+    if (!dv_key)
+      return rec.fail("public shares", LockError::kBadField,
+                      who + ": distributed_public_key: " + dv_key.error().message());
     if (!seen.insert(v.distributed_public_key).second)
-      return problem(LockError::kBadField, who + ": duplicate distributed_public_key");
+      return rec.fail("public shares", LockError::kBadField, who + ": duplicate distributed_public_key");
+    std::set<ByteArray<48>> own;
     std::vector<th::PublicShare> shares;
-    for (std::size_t s = 0; s < v.public_shares.size(); ++s) {
+    for (std::size_t s = 0; s < n; ++s) {
       auto pk = bls::PublicKey::from_bytes(v.public_shares[s]);
       if (!pk)
-        return problem(LockError::kBadField, who + ": public share " + std::to_string(s) + ": " + pk.error().message());
+        return rec.fail("public shares", LockError::kBadField,
+                        who + ": public share " + std::to_string(s) + ": " + pk.error().message());
+      if (!own.insert(v.public_shares[s]).second)
+        return rec.fail("public shares", LockError::kBadField, who + ": duplicate public share " + std::to_string(s));
       shares.push_back({ShareIdx{static_cast<std::uint32_t>(s + 1)}, *pk});
       all_shares.push_back(*pk);
     }
     // Recombining from all n shares checks that shares t+1..n lie on the polynomial through the first t.
     auto recombined = th::recombine_pubkeys(shares, t);
     if (!recombined || !(*recombined == *dv_key))
-      return problem(LockError::kInconsistentShares,
-                     who + ": public shares do not recombine to " + to_hex(v.distributed_public_key));
+      return rec.fail("public shares", LockError::kInconsistentShares,
+                      who + ": public shares do not recombine to " + to_hex(v.distributed_public_key));
+  }
+  rec.add("public shares", CheckStatus::kPassed);
+  return true;
+}
 
+bool check_aggregate(const Lock& l, Recorder& rec, const std::vector<bls::PublicKey>& all_shares) {
+  const VersionLayout& lay = *layout_of(l.definition.version);
+  if (l.signature_aggregate.empty() && lay.base64_bytes) {
+    rec.add("signature_aggregate", CheckStatus::kAbsent,
+            l.definition.version + " locks made by `create cluster` carry no signature_aggregate");
+    return true;
+  }
+  auto agg = bls::Signature::from_bytes(l.signature_aggregate);
+  if (!agg) return rec.fail("signature_aggregate", LockError::kBadSignatureAggregate, agg.error().message());
+  if (!bls::fast_aggregate_verify(all_shares, l.lock_hash, *agg))
+    return rec.fail("signature_aggregate", LockError::kBadSignatureAggregate,
+                    "not the aggregate of every share's signature over lock_hash");
+  rec.add("signature_aggregate", CheckStatus::kPassed);
+  return true;
+}
+
+bool check_registrations(const Lock& l, Recorder& rec) {
+  const Definition& d = l.definition;
+  if (!layout_of(d.version)->builder_registration) {
+    rec.add("builder registrations", CheckStatus::kNotInVersion, d.version + " has no builder registrations");
+    return true;
+  }
+  for (std::size_t i = 0; i < l.validators.size(); ++i) {
+    const auto& v = l.validators[i];
+    const std::string who = "validator " + std::to_string(i);
     const auto& br = v.builder_registration;
+    if (br.absent) return rec.fail("builder registrations", LockError::kBadBuilderRegistration, who + ": missing");
     if (br.message.pubkey != v.distributed_public_key || !verify_registration(br, d.fork_version))
-      return problem(LockError::kBadBuilderRegistration, who + ": not signed by the validator key");
+      return rec.fail("builder registrations", LockError::kBadBuilderRegistration,
+                      who + ": not signed by the validator key");
     if (i < d.validators.size() && !d.validators[i].fee_recipient_address.empty()) {
       auto fee = from_hex(d.validators[i].fee_recipient_address);
       if (!fee || !std::equal(fee->begin(), fee->end(), br.message.fee_recipient.begin()))
-        return problem(LockError::kBadBuilderRegistration, who + ": fee recipient differs from the definition");
+        return rec.fail("builder registrations", LockError::kBadBuilderRegistration,
+                        who + ": fee recipient differs from the definition");
     }
+  }
+  rec.add("builder registrations", CheckStatus::kPassed);
+  return true;
+}
+
+bool check_deposits(const Lock& l, Recorder& rec) {
+  const Definition& d = l.definition;
+  if (layout_of(d.version)->deposits == DepositShape::kNone) {
+    rec.add("deposit data", CheckStatus::kNotInVersion, d.version + " locks carry no deposit data");
+    return true;
+  }
+  std::size_t checked = 0, empty = 0;
+  for (std::size_t i = 0; i < l.validators.size(); ++i) {
+    const auto& v = l.validators[i];
     for (std::size_t k = 0; k < v.partial_deposit_data.size(); ++k) {
       const auto& dd = v.partial_deposit_data[k];
-      std::string dwho = who + ": deposit " + std::to_string(k);
+      if (is_empty_deposit(dd)) {
+        ++empty;
+        continue;
+      }
+      const std::string who = "validator " + std::to_string(i) + ": deposit " + std::to_string(k);
       if (dd.pubkey != v.distributed_public_key || !verify_deposit(dd, d.fork_version))
-        return problem(LockError::kBadDepositData, dwho + " is not signed by the validator key");
+        return rec.fail("deposit data", LockError::kBadDepositData, who + " is not signed by the validator key");
       if (i < d.validators.size() && !d.validators[i].withdrawal_address.empty()) {
         auto wc = withdrawal_credentials(d.validators[i].withdrawal_address, d.compounding);
         if (!wc || *wc != dd.withdrawal_credentials)
-          return problem(LockError::kBadDepositData, dwho + " has withdrawal credentials other than the definition's");
+          return rec.fail("deposit data", LockError::kBadDepositData,
+                          who + " has withdrawal credentials other than the definition's");
       }
+      ++checked;
     }
   }
-  auto agg = bls::Signature::from_bytes(l.signature_aggregate);
-  if (!agg) return problem(LockError::kBadSignatureAggregate, agg.error().message());
-  if (!bls::fast_aggregate_verify(all_shares, l.lock_hash, *agg))
-    return problem(LockError::kBadSignatureAggregate, "not the aggregate of every share's signature over lock_hash");
-  return verify_node_signatures(l);
+  if (checked == 0)
+    rec.add("deposit data", CheckStatus::kAbsent, "the lock holds no deposit data (Charon does not require it)");
+  else if (empty > 0)
+    rec.add("deposit data", CheckStatus::kAbsent,
+            std::to_string(checked) + " deposits verified, " + std::to_string(empty) + " empty");
+  else
+    rec.add("deposit data", CheckStatus::kPassed);
+  return true;
+}
+
+bool check_node_signatures(const Lock& l, Recorder& rec) {
+  if (!layout_of(l.definition.version)->node_signatures) {
+    rec.add("node signatures", CheckStatus::kNotInVersion, l.definition.version + " has no node signatures");
+    return true;
+  }
+  if (auto r = verify_node_signatures(l); !r) return rec.fail("node signatures", r.error().code, r.error().detail);
+  rec.add("node signatures", CheckStatus::kPassed);
+  return true;
+}
+
+}  // namespace
+
+DefinitionVerification verify_definition(const Definition& d) {
+  if (auto h = verify_definition_hashes(d); !h) {
+    DefinitionVerification out = check_definition_signatures(d);
+    out.problem = h.error();
+    return out;
+  }
+  return check_definition_signatures(d);
+}
+
+const char* to_string(CheckStatus s) {
+  switch (s) {
+    case CheckStatus::kPassed: return "verified";
+    case CheckStatus::kFailed: return "FAILED";
+    case CheckStatus::kNotInVersion: return "not in this version";
+    case CheckStatus::kAbsent: return "absent";
+    case CheckStatus::kUnverifiable: return "not verifiable offline";
+  }
+  return "unknown";
+}
+
+bool LockVerification::complete() const {
+  return ok() && std::all_of(checks.begin(), checks.end(),
+                             [](const LockCheck& c) { return c.status == CheckStatus::kPassed; });
+}
+
+LockVerification check_lock(const Lock& l) {
+  LockVerification out;
+  Recorder rec{out};
+  if (!layout_of(l.definition.version)) {
+    rec.fail("hashes", LockError::kUnsupportedVersion, "\"" + l.definition.version + "\"");
+    return out;
+  }
+  if (auto r = verify_hashes(l); !r) {
+    rec.fail("hashes", r.error().code, r.error().detail);
+    return out;
+  }
+  rec.add("hashes", CheckStatus::kPassed);
+  out.definition = check_definition_signatures(l.definition);
+  std::vector<bls::PublicKey> all_shares;
+  (void)(check_signatures(l, rec) && check_shares(l, rec, all_shares) && check_aggregate(l, rec, all_shares) &&
+         check_registrations(l, rec) && check_deposits(l, rec) && check_node_signatures(l, rec));
+  return out;
+}
+
+LockResult<void> verify_lock(const Lock& l) {
+  auto v = check_lock(l);
+  if (v.problem) return std::unexpected(*v.problem);
+  return {};
 }
 
 }  // namespace phx::cluster

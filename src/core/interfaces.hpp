@@ -62,6 +62,30 @@ struct Submission {
   SignedData data;     ///< the aggregate
 };
 
+/// A committee subnet subscription (prepareBeaconCommitteeSubnet): what a validator client tells its BN about an
+/// attester duty so the BN joins the subnet and, for an aggregator, pools the subnet's attestations.
+struct CommitteeSubscription {
+  ValidatorIndex validator_index{};
+  eth::CommitteeIndex committee_index = 0;
+  std::uint64_t committees_at_slot = 0;
+  Slot slot{};
+  bool is_aggregator = false;
+  bool operator==(const CommitteeSubscription&) const = default;
+};
+/// A sync-committee subnet subscription (prepareSyncCommitteeSubnets), valid until `until_epoch`.
+struct SyncCommitteeSubscription {
+  ValidatorIndex validator_index{};
+  std::vector<std::uint64_t> sync_committee_indices;
+  Epoch until_epoch{};
+  bool operator==(const SyncCommitteeSubscription&) const = default;
+};
+/// A proposer preparation (prepareBeaconProposer): the fee recipient the BN puts in the validator's payloads.
+struct ProposerPreparation {
+  ValidatorIndex validator_index{};
+  eth::ExecutionAddress fee_recipient{};
+  bool operator==(const ProposerPreparation&) const = default;
+};
+
 /// The beacon node (or a fallback group of them). Errors are the adapter's (timeout, HTTP status, bad body)
 /// as std::error_code; a coroutine never throws for a bad answer.
 class BeaconNode {
@@ -98,6 +122,13 @@ class BeaconNode {
   /// Submits the aggregates of `duty` (one call per duty type: attestations, block, aggregates, sync
   /// messages, contributions, registrations, exits). RANDAO reveals and selection proofs are never submitted.
   virtual Task<Result<void>> submit(Duty duty, std::vector<Submission> aggregates) = 0;
+
+  /// Embedded mode (the node is the validator client): the subscriptions and preparations a VC sends.
+  virtual Task<Result<void>> subscribe_committees(std::vector<CommitteeSubscription> subscriptions) = 0;
+  /// Embedded mode: sync-committee subnet subscriptions.
+  virtual Task<Result<void>> subscribe_sync_committees(std::vector<SyncCommitteeSubscription> subscriptions) = 0;
+  /// Embedded mode: fee recipients for the validators' proposals.
+  virtual Task<Result<void>> prepare_proposers(std::vector<ProposerPreparation> preparations) = 0;
 };
 
 /// Cluster consensus over one value per duty (a QBFT instance per duty in the adapter). Runs on the io thread.

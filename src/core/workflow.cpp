@@ -230,6 +230,9 @@ Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const K
       alive_(std::make_shared<bool>(true)) {
   PHX_ASSERT(options_.share_idx.value >= 1 && options_.share_idx.value <= keys_.share_count());
   PHX_ASSERT(options_.mode != SigningMode::kEmbedded || ports_.signer != nullptr);
+  if (options_.mode == SigningMode::kEmbedded)
+    preparation_ = std::make_unique<BnPreparation>(scheduler_, ports_.beacon_node, options_.fee_recipients,
+                                                   options_.fee_recipient);
   std::weak_ptr<bool> alive = alive_;
   ports_.consensus.subscribe_decided([this, alive](const Duty& duty, const UnsignedDataSet& set) {
     if (alive.expired()) return;
@@ -295,7 +298,10 @@ Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead) {
   if (!r) {
     ++metrics_.beacon_errors;
     log::warn("workflow: duties of epoch {} not resolved: {}", epoch.value, error_text(r.error()));
+    co_return;
   }
+  // Embedded mode: tell the BN what a validator client would (subscriptions, fee recipients), off this path.
+  if (preparation_) tasks_.spawn(preparation_->on_epoch_resolved(epoch));
 }
 
 Task<void> Workflow::run_scheduler() {
@@ -333,7 +339,10 @@ Task<void> Workflow::run_scheduler() {
       resolving_.insert(next);
       tasks_.spawn(resolve_epoch_task(next, true));
     }
-    if (tick == SlotTick::kStart && epoch.value > 1) scheduler_.forget_before(Epoch{epoch.value - 1});
+    if (tick == SlotTick::kStart && epoch.value > 1) {
+      scheduler_.forget_before(Epoch{epoch.value - 1});
+      if (preparation_) preparation_->forget_before(Epoch{epoch.value - 1});
+    }
     expire_duties();
     changed_.notify_all();  // waiters re-check their deadline at least once per tick
     for (const Duty& d : scheduler_.duties_at(slot, tick))
@@ -446,19 +455,22 @@ void Workflow::trigger(const Duty& duty) {
 
 Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs) {
   auto set = co_await fetcher_.fetch(duty, defs);
-  // A failed fetch is retried every 1/12 slot until the duty's slot ends: the BN may not have the data yet
-  // (a sync contribution or aggregate asked for before the slot's messages reached it answers 404) or may
-  // have timed out once.
+  // A failed fetch is retried until the duty's slot ends: the BN may not have the data yet (a sync contribution
+  // or aggregate asked for before the slot's messages reached it answers 404) or may have timed out once. The
+  // wait doubles from 1/12 of a slot (capped at 1/4): a BN that keeps failing is not hammered (a block
+  // production that fails ten times a slot costs the BN a full block build each time).
   const SlotClock& sc = scheduler_.clock();
   const TimePoint give_up = sc.slot_start(Slot{duty.slot.value + 1});
-  const Duration backoff = sc.slot_duration() / 12;
+  Duration backoff = sc.slot_duration() / 12;
   while (!set && !deadliner_.expired(duty) && duties_.contains(duty) && ports_.clock.now() + backoff < give_up) {
     ++metrics_.fetch_retries;
-    log::debug("workflow: fetch of {} failed ({}), retrying", to_string(duty), error_text(set.error()));
+    log::debug("workflow: fetch of {} failed ({}), retrying in {} ms", to_string(duty), error_text(set.error()),
+               std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
     const TimePoint again = ports_.clock.now() + backoff;
     co_await sleep_until(again);
     if (deadliner_.expired(duty) || !duties_.contains(duty)) break;
     set = co_await fetcher_.fetch(duty, defs);
+    backoff = std::min<Duration>(backoff * 2, sc.slot_duration() / 4);
   }
   if (!set) {
     if (!deadliner_.expired(duty)) ++metrics_.beacon_errors;
@@ -517,7 +529,7 @@ void Workflow::sign_without_consensus(const Duty& duty) {
         break;
       case DutyType::kBuilderRegistration: {
         eth::phase0::ValidatorRegistrationV1 reg{};
-        reg.fee_recipient = options_.fee_recipient;
+        reg.fee_recipient = options_.fee_recipients.contains(pk) ? options_.fee_recipients.at(pk) : options_.fee_recipient;
         reg.gas_limit = options_.gas_limit;
         reg.timestamp = config_.genesis_time;  // fixed, so that every operator signs the same message
         reg.pubkey = pk;
@@ -862,6 +874,18 @@ void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcom
       std::all_of(st.expected.begin(), st.expected.end(), [&](const PubKey& pk) { return st.aggregated.contains(pk); }))
     track(duty, Step::kAggregated);
   changed_.notify_all();
+  if (preparation_ && duty.type == DutyType::kPrepareAggregator && !stored_now.empty()) {
+    // The slot's aggregators are known now: subscribe them before the attestations go out (1/3 of the slot).
+    if (st.defs.empty()) st.defs = scheduler_.definitions(duty);
+    std::vector<DutyDefinition> aggregators;
+    for (const PubKey& pk : stored_now) {
+      auto def = st.defs.find(pk);
+      auto proof = aggsigdb_.get(duty, pk);
+      if (def != st.defs.end() && proof && is_aggregator(def->second.committee_length, proof->signature.to_bytes()))
+        aggregators.push_back(def->second);
+    }
+    if (!aggregators.empty()) tasks_.spawn(preparation_->on_aggregators(duty.slot, std::move(aggregators)));
+  }
   if (!stored_now.empty()) mark_done(duty, stored_now);
   if (!subs.empty()) tasks_.spawn(submit(duty, std::move(subs)));
 }

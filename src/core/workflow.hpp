@@ -34,6 +34,7 @@
 #include "core/fetcher.hpp"
 #include "core/interfaces.hpp"
 #include "core/parsigdb.hpp"
+#include "core/preparation.hpp"
 #include "core/scheduler.hpp"
 #include "core/sigagg.hpp"
 #include "core/tracker.hpp"
@@ -53,7 +54,9 @@ struct WorkflowOptions {
   SigningMode mode = SigningMode::kValidatorClient;  ///< who signs
   ShareIdx share_idx{1};             ///< this node's share index (operator index + 1)
   bool builder = false;              ///< request blinded blocks; sign builder registrations (embedded)
-  eth::ExecutionAddress fee_recipient{};  ///< builder registrations (embedded mode)
+  eth::ExecutionAddress fee_recipient{};  ///< builder registrations and proposer preparations (embedded mode)
+  /// Per-validator fee recipients (the lock's); validators not listed use `fee_recipient`.
+  std::map<PubKey, eth::ExecutionAddress> fee_recipients;
   std::uint64_t gas_limit = 30'000'000;   ///< builder registrations (embedded mode)
   Root graffiti{};                        ///< graffiti of produced blocks
   unsigned sigagg_threads = 1;            ///< threads SigAgg may use (its worker thread included)
@@ -147,6 +150,8 @@ class Workflow {
   void subscribe_results(ResultFn fn);
   /// The counters.
   const WorkflowMetrics& metrics() const { return metrics_; }
+  /// Embedded mode: what was sent to the BN as a validator client would (nullptr in VC mode).
+  const PreparationStats* preparation_stats() const { return preparation_ ? &preparation_->stats() : nullptr; }
   /// The chain configuration.
   const eth::ChainConfig& chain_config() const { return config_; }
   /// Number of signing and aggregation jobs on the BLS worker thread (test drivers of virtual time wait for 0).
@@ -242,6 +247,7 @@ class Workflow {
   SigAgg sigagg_;
   AggSigDB aggsigdb_;
   Tracker tracker_;
+  std::unique_ptr<BnPreparation> preparation_;  // embedded mode only
   runtime::Event changed_;  // notified whenever a store gains data or a duty expires
   runtime::TaskGroup tasks_;
   std::map<Duty, std::unique_ptr<DutyState>> duties_;

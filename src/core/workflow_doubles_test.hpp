@@ -344,6 +344,24 @@ class BeaconNodeDouble final : public BeaconNode {
     co_return Result<void>{};
   }
 
+  Task<Result<void>> subscribe_committees(std::vector<CommitteeSubscription> subs) override {
+    committee_subscriptions.insert(committee_subscriptions.end(), subs.begin(), subs.end());
+    co_return Result<void>{};
+  }
+  Task<Result<void>> subscribe_sync_committees(std::vector<SyncCommitteeSubscription> subs) override {
+    sync_subscriptions.insert(sync_subscriptions.end(), subs.begin(), subs.end());
+    co_return Result<void>{};
+  }
+  Task<Result<void>> prepare_proposers(std::vector<ProposerPreparation> preps) override {
+    preparations.insert(preparations.end(), preps.begin(), preps.end());
+    co_return Result<void>{};
+  }
+
+  // ---- what a validator client would have told the BN (embedded mode)
+  std::vector<CommitteeSubscription> committee_subscriptions;
+  std::vector<SyncCommitteeSubscription> sync_subscriptions;
+  std::vector<ProposerPreparation> preparations;
+
   std::uint64_t bad_randao = 0;
   std::uint64_t calls_ = 0;
 
@@ -610,6 +628,7 @@ class Harness {
   asio::io_context& ctx() { return ctx_; }
   ManualClock& clock() { return clock_; }
   BeaconNodeDouble& bn() { return bn_; }
+  const eth::ChainConfig& config() const { return config_; }
   ConsensusHub& hub() { return hub_; }
   std::vector<std::unique_ptr<Node>>& nodes() { return nodes_; }
 

@@ -427,6 +427,68 @@ TEST(Workflow, BeaconNodeOutageIsAFetchFailureWithTheReason) {
   EXPECT_GT(successes(h.nodes()[0]->results).at(DutyType::kSyncMessage), 0u);
 }
 
+TEST(Workflow, AFetchThatKeepsFailingBacksOffWithinTheSlot) {
+  // From 1/3 of the slot, waits of 1/12, 1/6, 1/4 … of a slot leave room for at most three retries before the
+  // slot ends (a fixed 1/12-slot retry made seven): a failing BN is not hammered.
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4});
+  h.bn().fail_attestation_data = true;
+  h.start();
+  h.run_until(h.slot_start(Slot{8}));
+  for (auto& n : h.nodes()) {
+    const auto& m = n->workflow->metrics();
+    const auto failed = m.duties_failed[static_cast<std::size_t>(DutyType::kAttester)];
+    ASSERT_GT(failed, 0u);
+    EXPECT_LE(m.fetch_retries, 3 * failed);
+    EXPECT_GE(m.fetch_retries, 2 * failed);
+  }
+}
+
+TEST(Workflow, EmbeddedModeTellsTheBeaconNodeWhatAValidatorClientWould) {
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4}, SigningMode::kEmbedded, true, {}, false, [](WorkflowOptions& o) {
+    o.fee_recipient[0] = 0xfe;
+  });
+  run_epochs(h, 2);
+  const auto& bn = h.bn();
+  // Subnet subscriptions for every attester duty, and the aggregators marked (committee 0 has 8 members, so
+  // every member aggregates: modulo max(1, 8/16) = 1).
+  std::size_t aggregators = 0, plain = 0;
+  for (const auto& s : bn.committee_subscriptions) (s.is_aggregator ? aggregators : plain) += 1;
+  EXPECT_GT(plain, 0u);
+  EXPECT_GT(aggregators, 0u);
+  for (const auto& s : bn.committee_subscriptions) {
+    EXPECT_EQ(s.committees_at_slot, bn.committee_count);
+    if (s.is_aggregator) {
+      EXPECT_EQ(s.committee_index, 0u);
+    }
+  }
+  // Sync subnets until the end of the sync-committee period.
+  ASSERT_FALSE(bn.sync_subscriptions.empty());
+  for (const auto& s : bn.sync_subscriptions) {
+    EXPECT_EQ(s.until_epoch.value % h.config().epochs_per_sync_committee_period, 0u);
+    EXPECT_FALSE(s.sync_committee_indices.empty());
+  }
+  // Every validator's fee recipient, every epoch.
+  ASSERT_FALSE(bn.preparations.empty());
+  for (const auto& p : bn.preparations) EXPECT_EQ(p.fee_recipient[0], 0xfe);
+  std::set<std::uint64_t> prepared;
+  for (const auto& p : bn.preparations) prepared.insert(p.validator_index.value);
+  EXPECT_EQ(prepared.size(), keys4().book.size());
+  const auto* stats = h.nodes()[0]->workflow->preparation_stats();
+  ASSERT_NE(stats, nullptr);
+  EXPECT_EQ(stats->failures, 0u);
+  EXPECT_GT(stats->aggregator_subscriptions, 0u);
+}
+
+TEST(Workflow, ValidatorClientModeLeavesSubscriptionsToTheVc) {
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);
+  h.start();
+  h.run_until(h.slot_start(Slot{4}));
+  EXPECT_TRUE(h.bn().committee_subscriptions.empty());
+  EXPECT_TRUE(h.bn().preparations.empty());
+  EXPECT_EQ(h.nodes()[0]->workflow->preparation_stats(), nullptr);
+  h.stop();
+}
+
 TEST(Workflow, AFailedFetchIsRetriedWithinTheSlot) {
   Harness h(fulu_config(), keys4(), {1, 2, 3, 4});
   h.bn().fail_attestation_data_calls = 4;  // the first four calls (one per node's first attester fetch) fail

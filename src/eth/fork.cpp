@@ -117,6 +117,7 @@ const ChainConfig& gnosis_config() {
   static const ChainConfig g = [] {
     ChainConfig x = c;
     x.preset = Preset::kGnosis;
+    x.epochs_per_sync_committee_period = 512;
     return x;
   }();
   return g;
@@ -138,6 +139,7 @@ ChainConfig devnet_config(Fork last_fork, std::uint64_t genesis_time, const Root
   c.slots_per_epoch = preset == Preset::kMinimal  ? minimal::preset::kSlotsPerEpoch
                       : preset == Preset::kGnosis ? gnosis::preset::kSlotsPerEpoch
                                                   : preset::kSlotsPerEpoch;
+  c.epochs_per_sync_committee_period = preset == Preset::kMinimal ? 8 : preset == Preset::kGnosis ? 512 : 256;
   for (std::size_t i = 0; i < kForkCount; ++i) {
     c.forks[i].version = {static_cast<std::uint8_t>(i), 0, 0, network_id_byte};
     c.forks[i].epoch = i <= static_cast<std::size_t>(last_fork) ? Epoch{0} : kFarFutureEpoch;

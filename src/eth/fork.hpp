@@ -49,6 +49,7 @@ struct ChainConfig {
   std::array<ForkEntry, kForkCount> forks{};  ///< forks[0] is {GENESIS_FORK_VERSION, 0}
   std::uint64_t seconds_per_slot = 12;
   std::uint64_t slots_per_epoch = 32;
+  std::uint64_t epochs_per_sync_committee_period = 256;  ///< EPOCHS_PER_SYNC_COMMITTEE_PERIOD (minimal 8, gnosis 512)
   std::uint64_t genesis_time = 0;
   Root genesis_validators_root{};
 

@@ -119,6 +119,7 @@ struct CreateClusterOptions {
   std::string cluster_dir = ".charon/cluster";
   std::string name = "phalanx cluster";
   std::string split_keys_dir;
+  std::string schema_version{cluster::kLatestVersion};
   bool split_existing_keys = false;
   bool compounding = false;
   bool insecure_keys = false;
@@ -135,8 +136,7 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
   p.withdrawal_addresses = split_list(o.withdrawal_addresses);
   p.fee_recipient_addresses = split_list(o.fee_recipient_addresses);
   p.compounding = o.compounding;
-  if (p.withdrawal_addresses.empty()) return error("--withdrawal-addresses is required");
-  if (p.fee_recipient_addresses.empty()) return error("--fee-recipient-addresses is required");
+  p.version = o.schema_version;
   if (!o.deposit_amounts.empty()) {
     auto a = cluster::parse_eth_amounts(o.deposit_amounts);
     if (!a) return error(a.error().message());
@@ -265,10 +265,17 @@ int lock_verify_cmd(const std::string& path) {
   if (!text) return error(path + ": " + text.error().message());
   auto l = cluster::parse_lock(*text);
   if (!l) return error(path + ": " + l.error().message());
-  if (auto v = cluster::verify_lock(*l); !v) return error(path + ": " + v.error().message());
+  const auto v = cluster::check_lock(*l);
+  for (const auto& c : v.checks)
+    std::printf("  %-22s %s%s%s\n", (c.what + ":").c_str(), cluster::to_string(c.status), c.detail.empty() ? "" : ": ",
+                c.detail.c_str());
+  if (!v.ok()) return error(path + ": " + v.problem->message());
   std::printf("%s: valid %s lock, %llu-of-%zu, %zu validators, lock_hash %s\n", path.c_str(), l->definition.version.c_str(),
               static_cast<unsigned long long>(l->definition.threshold), l->definition.operators.size(),
               l->validators.size(), to_hex(l->lock_hash).c_str());
+  if (!v.complete())
+    std::printf("note: not everything above could be verified: some parts are absent, not in this schema version, "
+                "or not verifiable offline\n");
   return 0;
 }
 
@@ -289,6 +296,8 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   c->add_flag("--split-existing-keys", co->split_existing_keys, "Split existing validator keys instead of new ones");
   c->add_option("--split-keys-dir", co->split_keys_dir, "Folder of keystore-*.json + keystore-*.txt to split");
   c->add_flag("--compounding", co->compounding, "0x02 (compounding) withdrawal credentials");
+  c->add_option("--schema-version", co->schema_version, "Cluster lock schema version: v1.11.0 or v1.10.0")
+      ->capture_default_str();
   c->add_flag("--insecure-keys", co->insecure_keys, "Fast, weak keystore encryption (test clusters only)");
   c->add_flag("--force", co->force, "Replace existing files");
   c->callback([co] { std::exit(create_cluster_cmd(*co)); });
@@ -307,6 +316,8 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   auto* verify = lock->add_subcommand("verify", "Verify every hash and signature of a cluster lock");
   verify->add_option("--lock", *lock_path, "Path of the cluster-lock.json")->capture_default_str();
   verify->callback([lock_path] { std::exit(lock_verify_cmd(*lock_path)); });
+
+  add_definition_commands(root, create);
 }
 
 }  // namespace phx::tools

@@ -7,8 +7,11 @@ namespace phx::tools {
 /// `phalanx create enr` and `phalanx enr`.
 void add_enr_commands(CLI::App& root, CLI::App& create);
 
-/// `phalanx create cluster`, `phalanx combine`, `phalanx lock verify`.
+/// `phalanx create cluster`, `phalanx combine`, `phalanx lock verify` (and the definition commands below).
 void add_cluster_commands(CLI::App& root, CLI::App& create);
+
+/// `phalanx create dkg`, `phalanx definition verify` (registered by add_cluster_commands).
+void add_definition_commands(CLI::App& root, CLI::App& create);
 
 /// `phalanx run` (the node; flags parsed by app/config).
 void add_run_command(CLI::App& root);

@@ -3,6 +3,7 @@
 #include "base/log.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -169,9 +170,28 @@ std::string error_message(const std::string& body) {
   return body;
 }
 
-/// An older beacon node without this endpoint (Lodestar answers 404 to unknown routes).
+}  // namespace
+
+bool route_not_served(unsigned status, std::string_view message) {
+  if (status == 405) return true;
+  if (status != 404) return false;
+  std::string m;
+  for (char c : message) m.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  // Unknown routes: fastify (Lodestar) "Route GET:/eth/v2/… not found", warp (Lighthouse) "NOT_FOUND", Go's
+  // mux "404 page not found", Javalin "Not found", Phalanx's own server (and simulator) "no route for /…", or an
+  // empty body. A 404 with details ("No aggregated
+  // attestation for slot=…", "NOT_FOUND: no matching aggregate found") is about the resource, not the route.
+  return m.empty() || m == "not found" || m == "not_found" || m == "404 page not found" || m == "page not found" ||
+         m.starts_with("route ") || m.starts_with("no route") || m.starts_with("endpoint not served") || m.find("endpoint not found") != std::string::npos ||
+         m.find("unknown endpoint") != std::string::npos || m.find("route not found") != std::string::npos;
+}
+
+namespace {
+
+/// An older beacon node without this endpoint (see route_not_served).
 bool missing_endpoint(const ClientError& e) {
-  return e.status == 404 || e.status == 405;
+  return route_not_served(e.status, e.message);
 }
 
 /// The family V holding `value` as fork `fork`'s alternative; nullopt when that alternative is not T.
@@ -248,7 +268,7 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
       st.unhealthy_until = {};
       last_used_ = i;
       if (r->status >= 200 && r->status < 300) co_return std::move(*r);
-      if (req.probe && (r->status == 404 || r->status == 405))
+      if (req.probe && route_not_served(r->status, error_message(r->body)))
         missing_until_[probe_key] =
             std::chrono::steady_clock::now() +
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.recheck_missing);
@@ -265,6 +285,13 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
   }
   last.code = make_error_code(HttpError::kNoEndpoint);
   co_return std::unexpected(last);
+}
+
+void BeaconNodeClient::note_unknown_envelope_keys(std::string_view endpoint, const ssz::Json& body) {
+  for (const auto& key : unknown_envelope_keys(body)) {
+    if (noted_envelope_keys_.size() < 64 && noted_envelope_keys_.insert(std::string(endpoint) + " " + key).second)
+      log::debug("beacon node: {} answer has envelope field \"{}\" (not in the Beacon API spec; ignored)", endpoint, key);
+  }
 }
 
 runtime::Task<void> BeaconNodeClient::check_health() {
@@ -522,6 +549,7 @@ runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::pro
   if (!r) co_return std::unexpected(r.error());
   auto j = ssz::parse_json(r->body);
   if (!j) co_return std::unexpected(json_error(j.error()));
+  note_unknown_envelope_keys("produceBlockV3", *j);
   auto b = decode_produce_block_v3<VersionedProducedBlock, VersionedBlindedBeaconBlock>(*j);
   if (!b) co_return std::unexpected(json_error(b.error()));
   if (!r->consensus_version.empty() && r->consensus_version != eth::fork_name(b->fork())) {
@@ -661,6 +689,16 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_voluntary_exit
 runtime::Task<Result<void, ClientError>> BeaconNodeClient::prepare_beacon_proposer(
     std::vector<ProposerPreparation> entries) {
   co_return co_await post_only(post_req("/eth/v1/validator/prepare_beacon_proposer", json_array_of(entries)));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::beacon_committee_subscriptions(
+    std::vector<BeaconCommitteeSubscription> entries) {
+  co_return co_await post_only(post_req("/eth/v1/validator/beacon_committee_subscriptions", json_array_of(entries)));
+}
+
+runtime::Task<Result<void, ClientError>> BeaconNodeClient::sync_committee_subscriptions(
+    std::vector<SyncCommitteeSubscription> entries) {
+  co_return co_await post_only(post_req("/eth/v1/validator/sync_committee_subscriptions", json_array_of(entries)));
 }
 
 ssz::Json validator_info_to_json(const ValidatorInfo& v) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ struct ClientError {
   unsigned status = 0;
   std::string message;
 };
+
+/// True when a 404/405 answer means the BN does not serve the route at all (an older BN: fall back to an older
+/// endpoint), false when the route exists and the answer is about the resource (e.g. no aggregate yet).
+bool route_not_served(unsigned status, std::string_view message);
 
 /// Fallback settings.
 struct BnClientOptions {
@@ -174,6 +179,11 @@ class BeaconNodeClient {
   runtime::Task<Result<void, ClientError>> submit_voluntary_exit(eth::phase0::SignedVoluntaryExit exit);
   /// prepareBeaconProposer (POST /eth/v1/validator/prepare_beacon_proposer).
   runtime::Task<Result<void, ClientError>> prepare_beacon_proposer(std::vector<ProposerPreparation> entries);
+  /// prepareBeaconCommitteeSubnet (POST /eth/v1/validator/beacon_committee_subscriptions).
+  runtime::Task<Result<void, ClientError>> beacon_committee_subscriptions(
+      std::vector<BeaconCommitteeSubscription> entries);
+  /// prepareSyncCommitteeSubnets (POST /eth/v1/validator/sync_committee_subscriptions).
+  runtime::Task<Result<void, ClientError>> sync_committee_subscriptions(std::vector<SyncCommitteeSubscription> entries);
 
  private:
   /// call() for a submission whose answer body is ignored.
@@ -191,6 +201,10 @@ class BeaconNodeClient {
   /// "METHOD path" of probes answered 404/405, until when to keep answering them locally.
   std::map<std::string, std::chrono::steady_clock::time_point> missing_until_;
   std::size_t last_used_ = 0;
+  std::set<std::string> noted_envelope_keys_;  // "endpoint key" pairs already logged
+
+  /// Logs (once per endpoint and key, at debug) envelope keys of `body` the Beacon API spec does not define.
+  void note_unknown_envelope_keys(std::string_view endpoint, const ssz::Json& body);
 };
 
 }  // namespace phx::beaconapi::http

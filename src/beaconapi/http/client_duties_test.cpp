@@ -110,6 +110,67 @@ TEST(BeaconNodeClientDuties, ProduceBlockV3ChecksVersionHeaderAndQuery) {
   });
 }
 
+TEST(BeaconNodeClientDuties, ProduceBlockV3IgnoresUnknownEnvelopeFieldsButNotUnknownBlockFields) {
+  // Lodestar 1.23 adds `execution_payload_source` next to the spec's metadata.
+  eth::deneb::BlockContents contents;
+  contents.block.slot = Slot{7};
+  ssz::Json j = encode_versioned_json(VersionedProducedBlock::make<eth::Fork::kDeneb>(contents));
+  j["execution_payload_blinded"] = false;
+  j["execution_payload_value"] = "1";
+  j["consensus_block_value"] = "2";
+  j["execution_payload_source"] = "engine";
+  ssz::Json inner = j;
+  inner["data"]["block"]["surprise"] = "1";
+  Router r;
+  r.add(Method::kGet, "/eth/v3/validator/blocks/7", answer(j.dump(), "deneb"));
+  r.add(Method::kGet, "/eth/v3/validator/blocks/8", answer(inner.dump(), "deneb"));
+  with_client(r, [](BeaconNodeClient& client, Server&) -> Task<void> {
+    const eth::BLSSignature randao{};
+    const Root graffiti{};
+    auto b = co_await client.produce_block_v3(Slot{7}, randao, graffiti);
+    EXPECT_TRUE(b.has_value()) << (b ? "" : b.error().message);
+    if (b) {
+      EXPECT_EQ(b->fork(), eth::Fork::kDeneb);
+      EXPECT_FALSE(b->blinded());
+    }
+    auto bad = co_await client.produce_block_v3(Slot{8}, randao, graffiti);
+    EXPECT_TRUE(!bad && bad.error().code == HttpError::kBadBody);
+    if (!bad) {
+      EXPECT_NE(bad.error().message.find("data.block.surprise: unknown field"), std::string::npos) << bad.error().message;
+    }
+  });
+}
+
+TEST(BeaconNodeClientDuties, ARouteMissingIsToldApartFromAResourceMissing) {
+  EXPECT_TRUE(route_not_served(405, "anything"));
+  EXPECT_TRUE(route_not_served(404, "Route GET:/eth/v2/validator/aggregate_attestation?slot=1 not found"));
+  EXPECT_TRUE(route_not_served(404, "NOT_FOUND"));
+  EXPECT_TRUE(route_not_served(404, "404 page not found\n"));
+  EXPECT_TRUE(route_not_served(404, ""));
+  EXPECT_TRUE(route_not_served(404, "no route for /eth/v2/beacon/pool/attestations"));
+  EXPECT_FALSE(route_not_served(404, "No aggregated attestation for slot=94, dataRoot=0xab"));
+  EXPECT_FALSE(route_not_served(404, "NOT_FOUND: no matching aggregate found"));
+  EXPECT_FALSE(route_not_served(500, "Route GET:/x not found"));
+}
+
+TEST(BeaconNodeClientDuties, NoAggregateYetOnV2DoesNotFallBackToV1) {
+  Router r;
+  int v1_calls = 0;
+  r.add(Method::kGet, "/eth/v2/validator/aggregate_attestation", [](const Request&, const PathParams&) -> Task<Response> {
+    co_return Response::error(404, "No aggregated attestation for slot=94, dataRoot=0xab");
+  });
+  r.add(Method::kGet, "/eth/v1/validator/aggregate_attestation",
+        [&v1_calls](const Request&, const PathParams&) -> Task<Response> {
+          ++v1_calls;
+          co_return Response::error(404, "No aggregated attestation");
+        });
+  with_client(r, [&](BeaconNodeClient& client, Server&) -> Task<void> {
+    auto a = co_await client.aggregate_attestation(Slot{94}, Root{}, 0);
+    EXPECT_TRUE(!a && a.error().status == 404u);
+    EXPECT_EQ(v1_calls, 0);
+  });
+}
+
 TEST(BeaconNodeClientDuties, PublishAndAggregateSubmissionsCarryTheForkHeader) {
   Router r;
   std::vector<std::string> seen;

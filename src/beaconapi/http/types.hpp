@@ -50,6 +50,26 @@ struct ProposerPreparation {
   PHX_SSZ_FIELDS(ProposerPreparation, validator_index, fee_recipient)
 };
 
+/// One prepareBeaconCommitteeSubnet entry (POST /eth/v1/validator/beacon_committee_subscriptions): asks the BN to
+/// join the committee's subnet and, when `is_aggregator`, to pool the subnet's attestations for aggregation
+/// (Lodestar pools API-submitted attestations only for such subnets and slots).
+struct BeaconCommitteeSubscription {
+  ValidatorIndex validator_index{};
+  std::uint64_t committee_index = 0;
+  std::uint64_t committees_at_slot = 0;
+  Slot slot{};
+  bool is_aggregator = false;
+  PHX_SSZ_FIELDS(BeaconCommitteeSubscription, validator_index, committee_index, committees_at_slot, slot, is_aggregator)
+};
+
+/// One prepareSyncCommitteeSubnets entry (POST /eth/v1/validator/sync_committee_subscriptions).
+struct SyncCommitteeSubscription {
+  ValidatorIndex validator_index{};
+  ssz::List<std::uint64_t, 512> sync_committee_indices;
+  Epoch until_epoch{};
+  PHX_SSZ_FIELDS(SyncCommitteeSubscription, validator_index, sync_committee_indices, until_epoch)
+};
+
 /// Duties with the dependent root that invalidates them on a reorg.
 struct AttesterDuties {
   Root dependent_root{};

@@ -7,6 +7,9 @@
 // Usage: node checks.mjs --bn http://127.0.0.1:9596 --phase NAME --mode vc|dv-vc|dv-embedded
 //          --indices 0-7 [--others 8-127] --min-epochs 4 --bn-traffic FILE[,FILE] --violations FILE[,FILE]
 //          --known known-violations.json [--phalanx-logs FILE,FILE…] [--duty-reports FILE,FILE…]
+//          [--slots-per-epoch 32] [--lodestar 1.5.1|1.23] [--duties duties.json] [--fee-recipient 0x…]
+// With --duties (duties.mjs' record of what the BN assigned) the proposal check counts every slot assigned to the
+// cluster, and the aggregation checks look at every slot whose committee is the cluster's alone.
 import fs from "node:fs";
 
 const args = {};
@@ -26,8 +29,10 @@ const indexSet = new Set(indices);
 // or another cluster does).
 const others = ranges(args.others);
 const minEpochs = Number(args["min-epochs"] ?? 4);
-const kSlotsPerEpoch = 32;  // mainnet preset
-const kSyncCommitteeSize = 512;
+const kSlotsPerEpoch = Number(args["slots-per-epoch"] ?? 32);
+const lodestar = args.lodestar ?? "1.5.1";
+const feeRecipient = args["fee-recipient"]?.toLowerCase();
+const duties = args.duties && fs.existsSync(args.duties) ? JSON.parse(fs.readFileSync(args.duties, "utf8")) : null;
 const minBlockRatio = Number(process.env.MIN_BLOCK_RATIO ?? 0.85);
 // Lodestar 1.5.1 builds a block's sync aggregate ONLY from sync contributions (aggregators), and with 8
 // validators a subnet has no aggregator in a slot with probability (7/8)^8 ≈ 34%: ~65% is the expected
@@ -74,6 +79,7 @@ async function check(name, fn) {
   }
 }
 
+const kSyncCommitteeSize = Number((await get("/eth/v1/config/spec")).data.SYNC_COMMITTEE_SIZE ?? 512);
 const head = (await get("/eth/v1/beacon/headers/head")).data;
 const headSlot = Number(head.header.message.slot);
 
@@ -113,6 +119,40 @@ await check("attestations: every validator earned rewards", async () => {
   const low = indices.filter((i) => bal[i] <= 32000000000n);
   return [low.length === 0, `balances (gwei) [${indices.map((i) => bal[i]).join(",")}]`];
 });
+
+// Every slot the BN assigned to one of the cluster's validators (duties.mjs) must hold a canonical block by it,
+// with the lock's fee recipient in its execution payload (post-merge). Slots at and after the head are not counted.
+// (Lodestar 1.5.1 runs keep the ratio below until issue 17's epoch-boundary work lands.)
+if (duties && lodestar !== "1.5.1") {
+  await check("proposals: every assigned proposal is canonical", async () => {
+    const assigned = [];
+    for (const e of Object.values(duties.epochs)) {
+      for (const [slot, index] of Object.entries(e.proposers ?? {})) {
+        if (indexSet.has(index) && Number(slot) > 0 && Number(slot) < headSlot) assigned.push([Number(slot), index]);
+      }
+    }
+    assigned.sort((a, b) => a[0] - b[0]);
+    const missed = [], wrongFee = [];
+    let payloads = 0, blobs = 0;
+    for (const [slot, index] of assigned) {
+      const res = await fetch(`${bn}/eth/v2/beacon/blocks/${slot}`, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(10000) });
+      if (!res.ok) { missed.push(`${slot}(validator ${index}: no block)`); continue; }
+      const msg = (await res.json()).data.message;
+      if (Number(msg.proposer_index) !== index || Number(msg.slot) !== slot) { missed.push(`${slot}(block by ${msg.proposer_index})`); continue; }
+      const payload = msg.body.execution_payload;
+      if (payload) {
+        ++payloads;
+        if (feeRecipient && payload.fee_recipient.toLowerCase() !== feeRecipient) wrongFee.push(`${slot}:${payload.fee_recipient}`);
+      }
+      blobs += msg.body.blob_kzg_commitments?.length ?? 0;
+    }
+    return [assigned.length > 0 && missed.length === 0 && wrongFee.length === 0,
+            `${assigned.length - missed.length} of ${assigned.length} assigned proposals canonical` +
+            (payloads ? `, ${payloads} with an execution payload (${blobs} blobs)` : "") +
+            (missed.length ? `; missed: ${missed.join(", ")}` : "") +
+            (wrongFee.length ? `; fee recipient not the lock's (${feeRecipient}): ${wrongFee.join(", ")}` : "")];
+  });
+}
 
 // Blocks: without --others every slot belongs to one of our validators. With --others, the BN's own
 // validators never miss (in-process), so the empty slots are the cluster's missed proposals.
@@ -183,7 +223,8 @@ await check("sync committee: participation in blocks", async () => {
 // What reached the BN (its proxy's traffic log: status as answered by the BN itself).
 const traffic = read_jsonl(list(args["bn-traffic"]));
 const isDuplicate = (t) => /ALREADY_KNOWN|PublishError\.Duplicate|already known/i.test(t.error_body ?? "");
-const posts = (op) => traffic.filter((t) => t.operation === op && t.method === "POST");
+// v1 and v2 of an endpoint count alike (submitPoolAttestations / submitPoolAttestationsV2 …).
+const posts = (op) => traffic.filter((t) => (t.operation === op || t.operation === op + "V2") && t.method === "POST");
 const summary = (op) => {
   const p = posts(op);
   return { ok: p.filter((t) => t.status >= 200 && t.status < 300).length,
@@ -220,7 +261,7 @@ const perValidator = (op, what, need, who = indices) => check(`${what}: accepted
 await perValidator("submitPoolSyncCommitteeSignatures", "sync committee messages", Math.max(1, Math.floor(headSlot / 2)),
                    syncMembers);
 
-if (mode === "dv-vc") {
+if (mode === "dv-vc" && lodestar === "1.5.1") {
   // Lodestar 1.5.1 has no DVT selection endpoints: its aggregate/contribution carry a partial selection proof.
   // Phalanx must not submit anything invalid for them, and must say why.
   await check("aggregation (VC without selection endpoints): nothing invalid submitted", async () => {
@@ -248,6 +289,46 @@ if (mode === "dv-vc") {
     const s = summary("publishContributionAndProofs");
     return [s.ok >= epochsRun, `${s.ok} POSTs accepted (need ≥ ${epochsRun}), ${s.bad.length} rejected, ${s.dup} already known`];
   });
+}
+
+// Aggregation where the cluster's validators are a committee's only members (so its only possible aggregators):
+// nobody else can aggregate that committee, so an accepted aggregate for the slot proves the cluster's aggregation
+// (Lodestar pools API-submitted attestations only for subnets with an aggregator subscription).
+if (duties && !(mode === "dv-vc" && lodestar === "1.5.1")) {
+  await check("aggregation: every committee of the cluster's validators alone was aggregated", async () => {
+    const sole = [];
+    for (const e of Object.values(duties.epochs)) {
+      for (const [slot, committees] of Object.entries(e.committees ?? {})) {
+        if (Number(slot) >= headSlot - 1) continue;
+        for (const members of Object.values(committees)) {
+          if (members.length > 0 && members.every((i) => indexSet.has(i))) sole.push(Number(slot));
+        }
+      }
+    }
+    const aggregated = new Set();
+    for (const t of posts("publishAggregateAndProofs")) {
+      if (t.status < 200 || t.status >= 300) continue;
+      for (const sl of t.slots ?? []) aggregated.add(Number(sl));
+    }
+    const missing = sole.filter((sl) => !aggregated.has(sl));
+    if (sole.length === 0) return [null, "no slot had a committee of the cluster's validators alone"];
+    return [missing.length === 0, `${sole.length - missing.length} of ${sole.length} such committees aggregated` +
+            (missing.length ? `; not aggregated in slots ${missing.join(", ")}` : "")];
+  });
+}
+
+// Embedded mode: the node is the validator client, so it tells its BN what a VC would (subnet subscriptions with
+// the aggregator flag, sync subnets, the fee recipient for proposals).
+if (mode === "dv-embedded") {
+  for (const [op, what] of [["prepareBeaconCommitteeSubnet", "beacon committee subscriptions"],
+                            ["prepareBeaconProposer", "proposer preparations (fee recipient)"],
+                            ["prepareSyncCommitteeSubnets", "sync committee subscriptions"]]) {
+    await check(`embedded signer: ${what} sent to the BN`, async () => {
+      const s = summary(op);
+      const need = op === "prepareSyncCommitteeSubnets" ? (syncMembers.length > 0 ? 1 : 0) : epochsRun;
+      return [s.ok >= need && s.bad.length === 0, `${s.ok} POSTs accepted (need ≥ ${need}), ${s.bad.length} rejected`];
+    });
+  }
 }
 
 // Not rejections: a newer endpoint's 404 on this older BN (the client falls back; the proxy marks it `probe`),

@@ -19,6 +19,34 @@ install_dir() {
   echo "$want" >"$stamp"
 }
 
+# `install.sh modern`: Lodestar 1.23.0-dev (Capella…Electra devnet-4, `--distributed` VC) from the bundle in
+# ../shared/interop (tarballs built from source; its own install.sh runs `npm ci` against its lock) into
+# modern/ (git-ignored), stamped with the bundle lock's sha256 like the folders above.
+install_modern() {
+  local bundle="${LODESTAR_BUNDLE:-}"
+  if [[ -z "$bundle" ]]; then
+    for cand in "$here/../../../../shared/interop/lodestar-1.23.0-dev.6de0736274" \
+                "/work/shared/interop/lodestar-1.23.0-dev.6de0736274"; do
+      [[ -f "$cand/install.sh" ]] && { bundle="$(cd "$cand" && pwd)"; break; }
+    done
+  fi
+  if [[ -z "$bundle" || ! -f "$bundle/install.sh" ]]; then
+    echo "install.sh: the Lodestar 1.23 bundle was not found (set LODESTAR_BUNDLE)" >&2
+    return 1
+  fi
+  local dir="$here/modern" want
+  want="$(sha256sum "$bundle/package-lock.json" | cut -d' ' -f1)"
+  if [[ -f "$dir/node_modules/.phx-lock-sha256" && "$(cat "$dir/node_modules/.phx-lock-sha256")" == "$want" ]]; then
+    echo "install.sh: $dir up to date"
+  else
+    rm -rf "$dir"
+    "$bundle/install.sh" "$dir"
+    echo "$want" >"$dir/node_modules/.phx-lock-sha256"
+  fi
+  "$dir/node_modules/.bin/lodestar" --version | grep -i version
+}
+
 install_dir "$here"
 install_dir "$here/proxy"
 "$here/node_modules/.bin/lodestar" --version
+if [[ "${1:-}" == modern ]]; then install_modern; fi

@@ -3,6 +3,15 @@
 #
 #   tests/interop/lodestar/run.sh [--phases vc,dv-vc,dv-embedded|dv] [--phalanx-bin PATH]
 #                                 [--default-phalanx-bin PATH]   (CTest: the build's binary, if $PHALANX_BIN unset)
+#                                 [--lodestar 1.5.1|1.23] [--fork altair|capella|deneb|electra] [--preset mainnet|minimal]
+#
+# --lodestar 1.23 runs Lodestar 1.23.0-dev (../shared/interop bundle, installed into modern/): a post-merge chain
+# with the in-process mock execution layer (`--execution.engineMock`, blobs from Deneb), the fork given by --fork
+# (default deneb) at genesis, and validator clients in `--distributed` mode (they ask Phalanx's DVT selection
+# endpoints for combined selection proofs). Its `dv` phase has 32 genesis validators (keys 0..7 the VC cluster,
+# 8..15 the embedded cluster, 16..31 run by the BN): with the mainnet preset every committee has one member, so
+# in half the slots a cluster's validator is its committee's only aggregator. --preset minimal (8-slot epochs)
+# uses the dev command's default preset.
 #
 # Everything runs inside a private network namespace (loopback only; needs root). Phases, each on a fresh
 # `lodestar dev` chain (mainnet preset, Altair at genesis, 8 interop genesis validators per cluster, the BN runs none
@@ -19,7 +28,8 @@
 # give the Beacon API conformance result. Prints every check, ends with `N passed, N failed`, exits non-zero
 # on any failure. The dv-* phases are skipped (with a message) when the phalanx binary has no working `run`.
 #
-# Environment: PHALANX_BIN (default <repo>/build/ci/bin/phalanx), PHASES (vc,dv-vc,dv-embedded),
+# Environment: PHALANX_BIN (default <repo>/build/ci/bin/phalanx), PHASES (vc,dv-vc,dv-embedded), PHX_LODESTAR / FORK /
+# PRESET (the flags above; not LODESTAR: Lodestar reads LODESTAR* variables as its own flags),
 # SECONDS_PER_SLOT (vc phase, 2), PHALANX_SECONDS_PER_SLOT (dv phases, 4), MIN_EPOCHS (4), MAX_EPOCHS (8),
 # INTEROP_WORKAROUNDS (diagnostic, makes the run fail: genesis-fork-version,fork-schedule),
 # BEACON_API_SPEC (v2.4.2 | HEAD | file), PROXY_STRICT (1: every declared property required), INTEROP_WORKDIR (default mktemp), KEEP_WORKDIR=1 keeps logs.
@@ -30,6 +40,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
 phases="${PHASES:-vc,dv-vc,dv-embedded}"
+lodestar_version="${PHX_LODESTAR:-1.5.1}"
+fork_at_genesis="${FORK:-}"
+preset="${PRESET:-mainnet}"
 phalanx_bin="${PHALANX_BIN:-}"
 default_bin="$repo/build/ci/bin/phalanx"
 inside=0
@@ -39,12 +52,25 @@ while [[ $# -gt 0 ]]; do
     --phalanx-bin) phalanx_bin="$2"; shift 2 ;;
     --default-phalanx-bin) default_bin="$2"; shift 2 ;;  # used when neither --phalanx-bin nor $PHALANX_BIN
     --inside) inside=1; shift ;;
+    --lodestar) lodestar_version="$2"; shift 2 ;;
+    --fork) fork_at_genesis="$2"; shift 2 ;;
+    --preset) preset="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 phalanx_bin="${phalanx_bin:-$default_bin}"
-export PHASES="$phases" PHALANX_BIN="$phalanx_bin"
+case "$lodestar_version" in
+  1.5.1) fork_at_genesis="${fork_at_genesis:-altair}" ;;
+  1.23) fork_at_genesis="${fork_at_genesis:-deneb}" ;;
+  *) echo "run.sh: --lodestar must be 1.5.1 or 1.23" >&2; exit 2 ;;
+esac
+case "$fork_at_genesis" in altair|capella|deneb|electra) ;; *) echo "run.sh: unknown --fork $fork_at_genesis" >&2; exit 2 ;; esac
+case "$preset" in mainnet|minimal) ;; *) echo "run.sh: unknown --preset $preset" >&2; exit 2 ;; esac
+if [[ $lodestar_version == 1.5.1 && ( $fork_at_genesis != altair || $preset != mainnet ) ]]; then
+  echo "run.sh: Lodestar 1.5.1 runs altair with the mainnet preset only" >&2; exit 2
+fi
+export PHASES="$phases" PHALANX_BIN="$phalanx_bin" PHX_LODESTAR="$lodestar_version" FORK="$fork_at_genesis" PRESET="$preset"
 
 # ---------------------------------------------------------------------------------------------------------
 # Outer part: install, create the namespace, re-run this script inside it, clean up.
@@ -53,7 +79,11 @@ if [[ $inside == 0 ]]; then
     command -v "$tool" >/dev/null || { echo "SKIP: $tool not found"; exit 77; }
   done
   if [[ $(id -u) != 0 ]]; then echo "SKIP: network namespaces need root"; exit 77; fi
-  "$here/install.sh"
+  if [[ $lodestar_version == 1.23 ]]; then
+    "$here/install.sh" modern || { echo "SKIP: Lodestar 1.23 cannot be installed (see above)"; exit 77; }
+  else
+    "$here/install.sh"
+  fi
   export INTEROP_WORKDIR="${INTEROP_WORKDIR:-$(mktemp -d /tmp/phx-interop.XXXXXX)}"
   mkdir -p "$INTEROP_WORKDIR"
   ns="phx-interop-$$"
@@ -91,8 +121,25 @@ fi
 # Inner part (inside the namespace).
 work="$INTEROP_WORKDIR"
 lodestar="$here/node_modules/.bin/lodestar"
+[[ $PHX_LODESTAR == 1.23 ]] && lodestar="$here/modern/node_modules/.bin/lodestar"
 proxy="$here/proxy/proxy.mjs"
 spec="${BEACON_API_SPEC:-v2.4.2}"
+[[ $PHX_LODESTAR == 1.23 ]] && spec="${BEACON_API_SPEC:-HEAD}"
+slots_per_epoch=32
+[[ $PRESET == minimal ]] && slots_per_epoch=8
+# Chain flags shared by BN and VC (the VC compares them with the BN's spec).
+chain_flags=()
+if [[ $PHX_LODESTAR == 1.5.1 ]]; then
+  chain_flags=(--preset mainnet --params.ALTAIR_FORK_EPOCH 0)
+else
+  [[ $PRESET == mainnet ]] && chain_flags+=(--preset mainnet)
+  chain_flags+=(--params.ALTAIR_FORK_EPOCH 0 --params.BELLATRIX_FORK_EPOCH 0 --terminal-total-difficulty-override 0)
+  case "$FORK" in
+    capella) chain_flags+=(--params.CAPELLA_FORK_EPOCH 0) ;;
+    deneb) chain_flags+=(--params.CAPELLA_FORK_EPOCH 0 --params.DENEB_FORK_EPOCH 0) ;;
+    electra) chain_flags+=(--params.CAPELLA_FORK_EPOCH 0 --params.DENEB_FORK_EPOCH 0 --params.ELECTRA_FORK_EPOCH 0) ;;
+  esac
+fi
 min_epochs="${MIN_EPOCHS:-4}"
 max_epochs="${MAX_EPOCHS:-8}"
 results="$work/results.txt"
@@ -138,10 +185,13 @@ start_bn() {  # start_bn DIR REST_PORT P2P_PORT SECONDS_PER_SLOT GENESIS_TIME [G
   local own=()
   # (--beaconNodes: the dev command's own VC otherwise looks for the BN on the default port 9596.)
   [[ -n "${7:-}" ]] && own=(--startValidators "$7" --beaconNodes "http://127.0.0.1:$2")
-  (cd "$1" && exec "$lodestar" dev --preset mainnet --genesisValidators "${6:-8}" "${own[@]}" --genesisTime "$5" \
-     --dataDir "$1/data" --rest.address 127.0.0.1 --rest.port "$2" --rest.namespace '*' \
-     --listenAddress 127.0.0.1 --port "$3" --mdns false \
-     --params.ALTAIR_FORK_EPOCH 0 --params.SECONDS_PER_SLOT "$4" >"$1/bn.log" 2>&1) &
+  local el=()
+  [[ $PHX_LODESTAR == 1.23 ]] && el=(--execution.engineMock)
+  local cmd=("$lodestar" dev "${chain_flags[@]}" --genesisValidators "${6:-8}" "${own[@]}" --genesisTime "$5"
+     --dataDir "$1/data" --rest.address 127.0.0.1 --rest.port "$2" --rest.namespace '*'
+     --listenAddress 127.0.0.1 --port "$3" --mdns false "${el[@]}" --params.SECONDS_PER_SLOT "$4")
+  printf '%q ' "${cmd[@]}" >"$1/bn.cmd"
+  (cd "$1" && exec "${cmd[@]}" >"$1/bn.log" 2>&1) &
   bn_pid=$!
   pids+=("$bn_pid"); pname[$bn_pid]="beacon node ($1/bn.log)"
 }
@@ -159,8 +209,11 @@ start_proxy() {  # start_proxy NAME LISTEN_PORT TARGET_URL DIR [EXTRA_ARGS…]
 
 start_vc() {  # start_vc DIR BEACON_URL KEYS_DIR PASSWORD_FILE SECONDS_PER_SLOT
   mkdir -p "$1"
-  "$lodestar" validator --network dev --preset mainnet --params.ALTAIR_FORK_EPOCH 0 \
-    --params.SECONDS_PER_SLOT "$5" --dataDir "$1/data" --beaconNodes "$2" \
+  local dist=()
+  # 1.23: a DV's VC asks the DVT selection endpoints for combined selection proofs.
+  [[ $PHX_LODESTAR == 1.23 && "${6:-}" == distributed ]] && dist=(--distributed)
+  "$lodestar" validator --network dev "${chain_flags[@]}" \
+    --params.SECONDS_PER_SLOT "$5" --dataDir "$1/data" --beaconNodes "$2" "${dist[@]}" \
     --importKeystores "$3" --importKeystoresPassword "$4" >"$1/vc.log" 2>&1 &
   pids+=("$!"); pname[$!]="Lodestar VC ($1/vc.log)"
 }
@@ -181,7 +234,7 @@ wait_chain() {
     fin=$(curl -sf -m 5 "$bn/eth/v1/beacon/states/head/finality_checkpoints" | jq -r '.data.finalized.epoch' 2>/dev/null || echo 0)
     local now; now=$(date +%s)
     if (( now < genesis_time )); then sleep 1; continue; fi
-    now_epoch=$(( (now - genesis_time) / (slot_seconds * 32) ))
+    now_epoch=$(( (now - genesis_time) / (slot_seconds * slots_per_epoch) ))
     if (( now_epoch != last_epoch )); then
       say "$phase: epoch $now_epoch, head slot $slot, finalized epoch $fin"
       last_epoch=$now_epoch
@@ -193,7 +246,8 @@ wait_chain() {
 
 run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS] [INDICES]
   BEACON_API_SPEC="$spec" node "$here/checks.mjs" --bn "$3" --phase "$1" --mode "$2" --indices "${9:-0-7}" \
-    ${8:+--others "$8"} \
+    ${8:+--others "$8"} --slots-per-epoch "$slots_per_epoch" --lodestar "$PHX_LODESTAR" \
+    ${10:+--duties "${10}"} ${11:+--fee-recipient "${11}"} \
     --min-epochs "$min_epochs" --bn-traffic "$4" --violations "$5" --known "$here/known-violations.json" \
     --phalanx-logs "${6:-}" --duty-reports "${7:-}" >"$work/checks-$1.txt" 2>&1 || true
   cat "$work/checks-$1.txt" >>"$results"
@@ -266,7 +320,11 @@ phase_dv() {
   # probability ~1e-4 per epoch; and the BN-run validators alone finalize the chain.
   local ours=$(( 8 * ${#clusters[@]} )) genesis_validators bn_validators=""
   genesis_validators=$ours
-  if [[ " ${clusters[*]} " == *" dv-vc:"* ]]; then genesis_validators=128; bn_validators="$ours..127"; fi
+  if [[ $PHX_LODESTAR == 1.23 ]]; then
+    # The VCs aggregate through Phalanx's selection endpoints: 32 validators, the BN runs the rest (with the mainnet
+    # preset each committee then has one member, so aggregation is the cluster's alone in its validators' slots).
+    genesis_validators=32; bn_validators="$ours..31"
+  elif [[ " ${clusters[*]} " == *" dv-vc:"* ]]; then genesis_validators=128; bn_validators="$ours..127"; fi
 
   genesis_time=$(( $(date +%s) + 40 ))
   local bn_port=9696
@@ -286,7 +344,12 @@ phase_dv() {
   if ((${#patch[@]})); then
     result FAIL "$phase: no harness workaround — INTEROP_WORKAROUNDS=${INTEROP_WORKAROUNDS} rewrites BN answers (diagnostic run)"
   fi
-  local watch=("$bn") signers=() c
+  # Every epoch's duties as the BN tells them (proposers, committees, sync committee): the checks count what the
+  # clusters were assigned from these, not from what they did.
+  node "$here/duties.mjs" --bn "http://127.0.0.1:$bn_port" --out "$dir/duties.json" --slots-per-epoch "$slots_per_epoch" \
+    --validators "$genesis_validators" >"$dir/duties.log" 2>&1 &
+  pids+=("$!"); pname[$!]="duty recorder ($dir/duties.log)"
+  local watch=("$bn" "$!") signers=() c
   local -A c_dir=() c_viol=() c_logs=() c_reports=()
   for ((c = 0; c < ${#clusters[@]}; ++c)); do
     local mode="${clusters[c]%%:*}" first="${clusters[c]##*:}"
@@ -344,7 +407,7 @@ phase_dv() {
         c_viol[$mode]+=",$cdir/violations-vapi$i.jsonl"
         node "$here/reencrypt.mjs" "$cdir/cluster/node$i/validator_keys" "$cdir/node$i/vc-keys" >/dev/null
         start_vc "$cdir/node$i/vc" "http://127.0.0.1:$((13700 + base + i))" "$cdir/node$i/vc-keys" \
-          "$cdir/node$i/vc-keys/password.txt" "$slot_seconds"
+          "$cdir/node$i/vc-keys/password.txt" "$slot_seconds" distributed
         watch+=("${pids[-1]}"); signers+=("${pids[-1]}")
       done
       # The VCs poll for genesis every 12 s, so the nodes may come up after them; report any that never does.
@@ -366,7 +429,8 @@ phase_dv() {
     (( first + 8 < genesis_validators )) && others+="${others:+,}$((first + 8))-$((genesis_validators - 1))"
     [[ -n "${c_dir[$mode]:-}" ]] || continue
     run_checks "$mode" "$mode" "http://127.0.0.1:$bn_port" "${c_dir[$mode]}/traffic-bn.jsonl" "${c_viol[$mode]}" \
-      "${c_logs[$mode]}" "${c_reports[$mode]}" "$others" "$first-$((first + 7))"
+      "${c_logs[$mode]}" "${c_reports[$mode]}" "$others" "$first-$((first + 7))" "$dir/duties.json" \
+      0x000000000000000000000000000000000000dEaD
   done
   stop_pids "${watch[@]}"
 }

@@ -223,11 +223,27 @@ class Validator {
 const kIndexOf = {
   submitPoolSyncCommitteeSignatures: (x) => x.validator_index,
   publishAggregateAndProofs: (x) => x.message?.aggregator_index,
+  publishAggregateAndProofsV2: (x) => x.message?.aggregator_index,
+  submitPoolAttestationsV2: (x) => x.validator_index ?? x.attester_index,
   publishContributionAndProofs: (x) => x.message?.aggregator_index,
   publishBlock: (x) => x.message?.proposer_index,
   publishBlindedBlock: (x) => x.message?.proposer_index,
   submitPoolVoluntaryExit: (x) => x.message?.validator_index,
 };
+// Slots named in a submission body (aggregates and contributions: which slot's aggregation reached the BN).
+const kSlotOf = {
+  publishAggregateAndProofs: (x) => x.message?.aggregate?.data?.slot,
+  publishAggregateAndProofsV2: (x) => x.message?.aggregate?.data?.slot,
+  publishContributionAndProofs: (x) => x.message?.contribution?.slot,
+};
+function body_slots(operation, body) {
+  const f = kSlotOf[operation];
+  if (!f || body.length === 0) return undefined;
+  try {
+    const j = JSON.parse(body.toString("utf8"));
+    return (Array.isArray(j) ? j : [j]).map(f).filter((v) => v !== undefined).map(String);
+  } catch { return undefined; }
+}
 function body_indices(operation, body) {
   const f = kIndexOf[operation];
   if (!f || body.length === 0) return undefined;
@@ -332,6 +348,7 @@ function run_proxy(args) {
                           req_content_type: req.headers["content-type"] ?? null, accept: req.headers.accept ?? null,
                           req_consensus_version: req.headers["eth-consensus-version"] ?? null,
                           req_body_bytes: body.length, indices: body_indices(base.operation, body),
+                          slots: body_slots(base.operation, body),
                           status: upRes.statusCode,
                           resp_content_type: upRes.headers["content-type"] ?? null,
                           resp_consensus_version: upRes.headers["eth-consensus-version"] ?? null };

@@ -1,0 +1,165 @@
+// Resharing (issue 15): the same distributed keys with a new operator set or threshold; old dealers' constant
+// commitments must equal their old public shares; index rules; old and new shares do not mix.
+#include "dkg/reshare.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dkg/ceremony_sim_test.hpp"
+
+using namespace phx;
+using namespace phx::dkg;
+using namespace phx::dkg::test;
+using crypto::bls::Fr;
+
+namespace {
+
+constexpr std::uint32_t kV = 2;
+
+// A finished 4-operator DKG (persons 0..3, t = 3): the old lock.
+struct OldLock {
+  Sim sim{dkg_params(4, 3, kV, 1, 1), 1};
+  OldLock() {
+    sim.start_all();
+    sim.run();
+  }
+  const CeremonyResult& result(std::uint32_t i) { return *sim.node(i).result; }
+  ReshareParams params() {
+    ReshareParams r;
+    r.old_lock_hash = result(0).lock_hash;
+    r.old_threshold = 3;
+    for (const auto& v : result(0).validators) {
+      r.pubkeys.push_back(v.pubkey);
+      r.old_pubshares.push_back(v.pubshares);
+    }
+    return r;
+  }
+};
+
+OldLock& old_lock() {
+  static OldLock o;
+  return o;
+}
+
+crypto::k1::PublicKey person(std::uint32_t i) { return identity_key(i).public_key(); }
+
+// Runs a reshare from the old lock to `new_ops` (persons) with `dealing_old` (old positions).
+std::unique_ptr<Sim> reshare(const std::vector<std::uint32_t>& new_ops, const std::vector<std::uint32_t>& dealing_old,
+                             std::uint32_t new_t, std::optional<std::uint32_t> corrupt_dealer = std::nullopt) {
+  auto& old = old_lock();
+  ReshareOperators ops;
+  for (std::uint32_t i = 0; i < 4; ++i) ops.old_operators.push_back(person(i));
+  for (auto i : new_ops) ops.new_operators.push_back(person(i));
+  ops.dealing_old = dealing_old;
+  auto parts = reshare_participants(ops);
+  EXPECT_TRUE(parts.has_value());
+  Params p;
+  p.definition_hash.fill(0xd2);
+  p.threshold = new_t;
+  p.validators = kV;
+  p.chunk_validators = 1;
+  p.roots_per_validator = 0;
+  p.participants = *parts;
+  p.reshare = old.params();
+  EXPECT_TRUE(validate(p).has_value()) << validate(p).error();
+  std::vector<SecretScalars> olds;
+  for (std::uint32_t i = 0; i < p.n(); ++i) {
+    SecretScalars s;
+    if (p.participants[i].dealer) {
+      const std::uint32_t old_pos = p.participants[i].dealer_x - 1;
+      s = SecretScalars(kV);
+      for (std::uint32_t v = 0; v < kV; ++v) s[v] = old.result(old_pos).secret_shares[v].scalar();
+      if (corrupt_dealer && *corrupt_dealer == i) s[0] = s[0] + Fr::one();
+    }
+    olds.push_back(std::move(s));
+  }
+  auto sim = std::make_unique<Sim>(p, 0, NetConfig{}, olds.data());
+  sim->start_all();
+  sim->run();
+  return sim;
+}
+
+void expect_same_keys(Sim& sim) {
+  expect_success(sim);
+  if (::testing::Test::HasFatalFailure()) return;
+  auto& old = old_lock();
+  for (std::uint32_t v = 0; v < kV; ++v) {
+    EXPECT_TRUE(sim.node(0).result->validators[v].pubkey == old.result(0).validators[v].pubkey);
+  }
+}
+
+}  // namespace
+
+TEST(DkgReshareIndices, RemoveCompactsAddAppendsReplaceKeepsThePosition) {
+  ReshareOperators remove{{person(0), person(1), person(2), person(3)}, {person(0), person(1), person(3)}, {0, 1, 3}};
+  auto r = reshare_participants(remove);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[2].share_x, 3u);   // old index 4 compacts to 3
+  EXPECT_EQ((*r)[2].dealer_x, 4u);  // and deals its old share 4
+  ReshareOperators add{{person(0), person(1), person(2), person(3)},
+                       {person(0), person(1), person(2), person(3), person(4)}, {0, 1, 2, 3}};
+  r = reshare_participants(add);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ((*r)[4].share_x, 5u);
+  EXPECT_FALSE((*r)[4].dealer);
+  ReshareOperators replace{{person(0), person(1), person(2), person(3)},
+                           {person(0), person(4), person(2), person(3)}, {0, 2, 3}};
+  r = reshare_participants(replace);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ((*r)[1].share_x, 2u);  // the new operator takes position 2
+  EXPECT_FALSE((*r)[1].dealer);
+  ReshareOperators removed_deals{{person(0), person(1), person(2), person(3)}, {person(0), person(1), person(3)},
+                                 {0, 1, 2}};
+  r = reshare_participants(removed_deals);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 4u);  // the removed operator joins as a dealer only
+  EXPECT_TRUE((*r)[3].dealer);
+  EXPECT_FALSE((*r)[3].receiver);
+  EXPECT_EQ((*r)[3].dealer_x, 3u);
+  ReshareOperators dup{{person(0), person(0)}, {person(1)}, {0}};
+  EXPECT_FALSE(reshare_participants(dup).has_value());
+  ReshareOperators out_of_range{{person(0)}, {person(1)}, {3}};
+  EXPECT_FALSE(reshare_participants(out_of_range).has_value());
+}
+
+TEST(DkgReshare, SameOperatorsLowerThreshold) {
+  auto sim = reshare({0, 1, 2, 3}, {0, 1, 2, 3}, 2);
+  expect_same_keys(*sim);
+}
+
+TEST(DkgReshare, RemoveAnOperator) {
+  auto sim = reshare({0, 1, 3}, {0, 1, 3}, 2);
+  expect_same_keys(*sim);
+}
+
+TEST(DkgReshare, RemovedOperatorDealsButReceivesNothing) {
+  auto sim = reshare({0, 1, 3}, {0, 1, 2}, 2);
+  expect_same_keys(*sim);
+  EXPECT_TRUE(sim->node(3).result->secret_shares.empty());
+}
+
+TEST(DkgReshare, AddAnOperator) {
+  auto sim = reshare({0, 1, 2, 3, 4}, {0, 1, 2, 3}, 4);
+  expect_same_keys(*sim);
+}
+
+TEST(DkgReshare, ReplaceAnOperatorWithoutContactingIt) {
+  auto sim = reshare({0, 4, 2, 3}, {0, 2, 3}, 3);
+  expect_same_keys(*sim);
+  // Old and new shares do not mix: two new shares and one old one recombine to another key.
+  auto& old = old_lock();
+  std::vector<crypto::threshold::KeyShare> mixed;
+  for (std::uint32_t i : {0u, 2u}) {
+    const auto& r = *sim->node(i).result;
+    mixed.push_back({ShareIdx{*r.share_x}, *crypto::bls::SecretKey::from_bytes(r.secret_shares[0].to_bytes().view())});
+  }
+  mixed.push_back({ShareIdx{4}, *crypto::bls::SecretKey::from_bytes(old.result(3).secret_shares[0].to_bytes().view())});
+  auto rec = crypto::threshold::recover_secret(mixed, 3);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_FALSE(rec->public_key() == old.result(0).validators[0].pubkey);
+}
+
+TEST(DkgReshare, DealerWhoseConstantIsNotItsOldShareIsBlamed) {
+  auto sim = reshare({0, 1, 2, 3}, {0, 1, 2, 3}, 3, 1u);
+  expect_failure(*sim, {0, 2, 3}, FailureCode::kBadDeal, 1, DealCheck::kOldShare);
+}
