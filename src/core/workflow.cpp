@@ -97,7 +97,7 @@ Task<Result<T>> wait_until(runtime::Event& ev, const Deadliner& deadliner, const
 
 /// AggregateAndProof of the same fork layout as `att`.
 template <std::size_t I = 0>
-beaconapi::VersionedAggregateAndProof make_aggregate_and_proof(const beaconapi::VersionedAttestation& att,
+eth::VersionedAggregateAndProof make_aggregate_and_proof(const eth::VersionedAttestation& att,
                                                                ValidatorIndex index,
                                                                const eth::BLSSignature& proof) {
   if constexpr (I == eth::kForkCount) {
@@ -105,13 +105,13 @@ beaconapi::VersionedAggregateAndProof make_aggregate_and_proof(const beaconapi::
     return {};
   } else {
     if (att.value.index() != I) return make_aggregate_and_proof<I + 1>(att, index, proof);
-    using T = std::variant_alternative_t<I, beaconapi::VersionedAggregateAndProof::Variant>;
+    using T = std::variant_alternative_t<I, eth::VersionedAggregateAndProof::Variant>;
     T out{};
     out.aggregator_index = index;
     out.aggregate = std::get<I>(att.value);
     out.selection_proof = proof;
-    return beaconapi::VersionedAggregateAndProof{
-        beaconapi::VersionedAggregateAndProof::Variant(std::in_place_index<I>, std::move(out))};
+    return eth::VersionedAggregateAndProof{
+        eth::VersionedAggregateAndProof::Variant(std::in_place_index<I>, std::move(out))};
   }
 }
 
@@ -989,11 +989,11 @@ bool Workflow::vc_sent_selections(const Duty& aggregation) const {
   return false;
 }
 
-Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestation(
+Task<Result<eth::VersionedAttestation>> Workflow::await_aggregate_attestation(
     Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
   const Duty duty{slot, DutyType::kAggregator};
   if (!vc_sent_selections(Duty{slot, DutyType::kAggregator})) co_return fail(CoreError::kNoSelectionProof);
-  std::function<Result<beaconapi::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
+  std::function<Result<eth::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
     return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
   };
   co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
