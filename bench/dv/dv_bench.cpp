@@ -11,6 +11,7 @@
 #include "base/assert.hpp"
 #include "consensus/qbft/message.hpp"
 #include "dv/frame.hpp"
+#include "dv/k1_signer.hpp"
 #include "dv/qbft_driver.hpp"
 
 namespace {
@@ -38,7 +39,7 @@ struct Cluster {
       keys.push_back(k1::SecretKey::generate());
       pubs.push_back(keys.back().public_key());
     }
-    auto verifier = std::make_shared<qbft::K1Verifier>(pubs);
+    auto verifier = std::make_shared<phx::dv::K1Verifier>(pubs);
     phx::Root lock{};
     for (std::uint32_t i = 0; i < kN; ++i) {
       phx::p2p::PeerSetConfig cfg{lock, pubs, OperatorIdx{i}, {}};
@@ -46,7 +47,7 @@ struct Cluster {
                                          k1::SecretKey::from_bytes(keys[i].bytes()).value());
       PHX_ASSERT(node.has_value());
       nodes.push_back(std::move(*node));
-      auto signer = std::make_shared<qbft::K1Signer>(k1::SecretKey::from_bytes(keys[i].bytes()).value());
+      auto signer = std::make_shared<phx::dv::K1Signer>(k1::SecretKey::from_bytes(keys[i].bytes()).value());
       phx::dv::QbftDriverOptions o;
       o.timer.first_ns = 5'000'000'000;  // no round change in a healthy loopback cluster
       auto d = phx::dv::QbftDriver::create(ioc.get_executor(), *nodes[i], OperatorIdx{i}, kN, signer, verifier, o);
@@ -126,7 +127,7 @@ void BM_QbftDecide4DriversInMemory(benchmark::State& state) {
     keys.push_back(k1::SecretKey::generate());
     pubs.push_back(keys.back().public_key());
   }
-  auto verifier = std::make_shared<qbft::K1Verifier>(pubs);
+  auto verifier = std::make_shared<phx::dv::K1Verifier>(pubs);
   std::vector<std::unique_ptr<phx::dv::QbftDriver>> drivers(kN);
   std::uint64_t decisions = 0;
   for (std::uint32_t i = 0; i < kN; ++i) {
@@ -139,7 +140,7 @@ void BM_QbftDecide4DriversInMemory(benchmark::State& state) {
     phx::dv::QbftDriverOptions o;
     o.timer.first_ns = 5'000'000'000;
     auto d = phx::dv::QbftDriver::create_with_transport(ioc.get_executor(), OperatorIdx{i}, kN,
-                                                        std::make_shared<qbft::K1Signer>(std::move(keys[i])),
+                                                        std::make_shared<phx::dv::K1Signer>(std::move(keys[i])),
                                                         verifier, o, send);
     PHX_ASSERT(d.has_value());
     drivers[i] = std::move(*d);

@@ -14,7 +14,7 @@
 
 #include "consensus/qbft/instance.hpp"
 #include "consensus/qbft/leader.hpp"
-#include "fake_signer.hpp"
+#include "identities.hpp"
 #include "sim.hpp"
 
 namespace {

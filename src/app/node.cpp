@@ -27,8 +27,8 @@
 #include "cluster/definition.hpp"
 #include "cluster/enr.hpp"
 #include "cluster/lock_verify.hpp"
-#include "consensus/qbft/signer.hpp"
 #include "core/workflow.hpp"
+#include "dv/k1_signer.hpp"
 #include "dv/parsig_transport.hpp"
 #include "dv/qbft_driver.hpp"
 #include "metrics/registry.hpp"
@@ -248,8 +248,8 @@ Task<Result<void, std::string>> DvNode::start() {
   qopts.registry = &registry_;
   qopts.clock = &clock_;
   qopts.test_equivocate = cfg_.test_fault == TestFault::kEquivocate || cfg_.test_fault == TestFault::kByzantine;
-  auto signer = std::make_shared<consensus::qbft::K1Signer>(k1::SecretKey::from_bytes(key_.bytes()).value());
-  auto verifier = std::make_shared<consensus::qbft::K1Verifier>(setup_.operators);
+  auto signer = std::make_shared<dv::K1Signer>(k1::SecretKey::from_bytes(key_.bytes()).value());
+  auto verifier = std::make_shared<dv::K1Verifier>(setup_.operators);
   auto qbft = dv::QbftDriver::create(ex, *p2p_, setup_.self, n, signer, verifier, qopts);
   if (!qbft) co_return std::unexpected("qbft: " + qbft.error().message());
   qbft_ = std::move(*qbft);

@@ -17,14 +17,14 @@ Result<void> SlashingDbGuard::check_and_record(const core::PubKey& pubkey, const
     if (!v) return std::unexpected(v.error());
     return {};
   }
-  const bool block = std::holds_alternative<beaconapi::VersionedBeaconBlock>(message) ||
-                     std::holds_alternative<beaconapi::VersionedBlindedBeaconBlock>(message);
+  const bool block = std::holds_alternative<eth::VersionedBeaconBlock>(message) ||
+                     std::holds_alternative<eth::VersionedBlindedBeaconBlock>(message);
   if (!block) return {};
   const Slot slot = std::visit(
       [](const auto& m) -> Slot {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, beaconapi::VersionedBeaconBlock> ||
-                      std::is_same_v<T, beaconapi::VersionedBlindedBeaconBlock>)
+        if constexpr (std::is_same_v<T, eth::VersionedBeaconBlock> ||
+                      std::is_same_v<T, eth::VersionedBlindedBeaconBlock>)
           return core::slot_of(m);
         else
           return Slot{};

@@ -1,9 +1,9 @@
 #pragma once
-/// Fork-versioned Beacon API values: `{"version":"deneb","data":{…}}` JSON bodies and SSZ bodies whose fork
-/// comes from the Eth-Consensus-Version header. A family lists one type per fork (phase0 … fulu); a fork
-/// where the family does not exist (e.g. blinded blocks before bellatrix) uses std::monostate and decodes to
-/// an error. Spec: ethereum/beacon-APIs (produceBlockV3, publishBlockV2, getBlockV2, aggregate attestations
-/// v2).
+/// Fork-versioned Beacon API values: `{"version":"deneb","data":{…}}` JSON bodies (SSZ bodies, whose fork
+/// comes from the Eth-Consensus-Version header, use eth/versioned.hpp, re-exported here). The families
+/// themselves (one type per fork, std::monostate where a family does not exist, which decodes to an error)
+/// are consensus types in eth/versioned.hpp. Spec: ethereum/beacon-APIs (produceBlockV3, publishBlockV2,
+/// getBlockV2, aggregate attestations v2).
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,9 +12,9 @@
 
 #include "eth/fork.hpp"
 #include "eth/types.hpp"
+#include "eth/versioned.hpp"
 #include "ssz/codec.hpp"
 #include "ssz/json.hpp"
-#include "ssz/merkle.hpp"
 
 namespace phx::beaconapi {
 
@@ -22,23 +22,10 @@ using eth::Fork;
 using ssz::Json;
 using ssz::JsonError;
 
-/// A value of the family whose per-fork types are Ts (in fork order, 7 of them).
-template <class... Ts>
-struct Versioned {
-  static_assert(sizeof...(Ts) == eth::kForkCount, "one type per fork");
-  using Variant = std::variant<Ts...>;
-  Variant value;
-
-  /// The fork of the held value.
-  Fork fork() const { return static_cast<Fork>(value.index()); }
-
-  /// Holds `v` as the value for fork F.
-  template <Fork F, class V>
-  static Versioned make(V&& v) {
-    return Versioned{Variant(std::in_place_index<static_cast<std::size_t>(F)>, std::forward<V>(v))};
-  }
-  bool operator==(const Versioned&) const = default;
-};
+using eth::decode_versioned_ssz;
+using eth::encode_versioned_ssz;
+using eth::Versioned;
+using eth::versioned_hash_tree_root;
 
 /// Metadata keys the Beacon API spec defines next to version/data. Other envelope keys are ignored by the
 /// decoders (beacon nodes add fields to envelopes, e.g. Lodestar's `execution_payload_source`); what is inside
@@ -63,25 +50,6 @@ Result<V, JsonError> decode_data_at(std::size_t fork, const Json& data, const st
       return std::unexpected(JsonError{"version", "type not defined in this fork"});
     } else {
       auto v = ssz::from_json<T>(data, path);
-      if (!v) return std::unexpected(v.error());
-      return V{typename V::Variant(std::in_place_index<I>, std::move(*v))};
-    }
-  }
-}
-
-template <class V, std::size_t I = 0>
-Result<V> decode_ssz_at(std::size_t fork, ByteSpan bytes) {
-  if constexpr (I == std::variant_size_v<typename V::Variant>) {
-    (void)fork;
-    (void)bytes;
-    return fail(ssz::SszError::kBadLength);
-  } else {
-    if (fork != I) return decode_ssz_at<V, I + 1>(fork, bytes);
-    using T = std::variant_alternative_t<I, typename V::Variant>;
-    if constexpr (std::is_same_v<T, std::monostate>) {
-      return fail(ssz::SszError::kBadLength);
-    } else {
-      auto v = ssz::deserialize<T>(bytes);
       if (!v) return std::unexpected(v.error());
       return V{typename V::Variant(std::in_place_index<I>, std::move(*v))};
     }
@@ -135,40 +103,6 @@ Json encode_versioned_json(const V& v) {
       },
       v.value);
   return out;
-}
-
-/// Strict SSZ decoding for fork `fork` (Eth-Consensus-Version header).
-template <class V>
-Result<V> decode_versioned_ssz(Fork fork, ByteSpan bytes) {
-  return detail::decode_ssz_at<V>(static_cast<std::size_t>(fork), bytes);
-}
-
-/// SSZ bytes of the held value (empty for monostate).
-template <class V>
-Bytes encode_versioned_ssz(const V& v) {
-  return std::visit(
-      [](const auto& x) -> Bytes {
-        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) {
-          return {};
-        } else {
-          return ssz::serialize(x);
-        }
-      },
-      v.value);
-}
-
-/// hash_tree_root of the held value (zero for monostate).
-template <class V>
-Root versioned_hash_tree_root(const V& v) {
-  return std::visit(
-      [](const auto& x) -> Root {
-        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) {
-          return Root{};
-        } else {
-          return ssz::hash_tree_root(x);
-        }
-      },
-      v.value);
 }
 
 /// A produceBlockV3 response: an unblinded (BlockContents from deneb) or a blinded block, with its values.

@@ -108,12 +108,12 @@ Result<ByteSpan> take_item(Reader& r, const CodecLimits& limits) {
 /// SSZ of a versioned value's held container.
 template <class V>
 Bytes versioned_bytes(const V& v) {
-  return beaconapi::encode_versioned_ssz(v);
+  return eth::encode_versioned_ssz(v);
 }
 template <class V>
 Result<V> versioned_from(std::uint8_t fork, ByteSpan bytes) {
   if (fork >= eth::kForkCount) return fail(CodecError::kBadFork);
-  auto v = beaconapi::decode_versioned_ssz<V>(static_cast<eth::Fork>(fork), bytes);
+  auto v = eth::decode_versioned_ssz<V>(static_cast<eth::Fork>(fork), bytes);
   if (!v) return fail(CodecError::kBadSsz);
   return v;
 }
@@ -159,17 +159,17 @@ Result<UnsignedData> unsigned_from(std::uint8_t kind, std::uint8_t fork, ByteSpa
       return UnsignedData{AttesterData{*data, get_le64(p.data())}};
     }
     case 1: {
-      auto b = versioned_from<beaconapi::VersionedProducedBlock>(fork, p);
+      auto b = versioned_from<eth::VersionedProducedBlock>(fork, p);
       if (!b) return std::unexpected(b.error());
       return UnsignedData{ProposalData{std::move(*b)}};
     }
     case 2: {
-      auto b = versioned_from<beaconapi::VersionedBlindedBeaconBlock>(fork, p);
+      auto b = versioned_from<eth::VersionedBlindedBeaconBlock>(fork, p);
       if (!b) return std::unexpected(b.error());
       return UnsignedData{BlindedProposalData{std::move(*b)}};
     }
     case 3: {
-      auto a = versioned_from<beaconapi::VersionedAttestation>(fork, p);
+      auto a = versioned_from<eth::VersionedAttestation>(fork, p);
       if (!a) return std::unexpected(a.error());
       return UnsignedData{AggregatedAttestationData{std::move(*a)}};
     }
@@ -229,9 +229,9 @@ Result<SignedMessage> message_from(std::uint8_t kind, std::uint8_t fork, ByteSpa
     case 0:
       return wrap(ssz_from<eth::phase0::AttestationData>(p));
     case 1:
-      return wrap(versioned_from<beaconapi::VersionedBeaconBlock>(fork, p));
+      return wrap(versioned_from<eth::VersionedBeaconBlock>(fork, p));
     case 2:
-      return wrap(versioned_from<beaconapi::VersionedBlindedBeaconBlock>(fork, p));
+      return wrap(versioned_from<eth::VersionedBlindedBeaconBlock>(fork, p));
     case 3:
       if (p.size() != 8) return fail(CodecError::kBadSsz);
       return SignedMessage{RandaoMessage{Epoch{get_le64(p.data())}}};
@@ -239,7 +239,7 @@ Result<SignedMessage> message_from(std::uint8_t kind, std::uint8_t fork, ByteSpa
       if (p.size() != 8) return fail(CodecError::kBadSsz);
       return SignedMessage{SelectionProofMessage{Slot{get_le64(p.data())}}};
     case 5:
-      return wrap(versioned_from<beaconapi::VersionedAggregateAndProof>(fork, p));
+      return wrap(versioned_from<eth::VersionedAggregateAndProof>(fork, p));
     case 6: {
       if (p.size() != 40) return fail(CodecError::kBadSsz);
       SyncMessage s{Slot{get_le64(p.data())}, {}};

@@ -69,13 +69,13 @@ TEST(CoreCodec, UnsignedSetsOfEveryKindRoundTripCanonically) {
   dc.block.slot = Slot{8};
   dc.kzg_proofs.push_back({});
   cases.push_back({DutyType::kProposer,
-                   {{pk(1), ProposalData{beaconapi::VersionedProducedBlock::make<eth::Fork::kAltair>(ab)}}}});
+                   {{pk(1), ProposalData{eth::VersionedProducedBlock::make<eth::Fork::kAltair>(ab)}}}});
   cases.push_back({DutyType::kProposer,
-                   {{pk(4), ProposalData{beaconapi::VersionedProducedBlock::make<eth::Fork::kDeneb>(dc)}}}});
+                   {{pk(4), ProposalData{eth::VersionedProducedBlock::make<eth::Fork::kDeneb>(dc)}}}});
   eth::fulu::BlindedBeaconBlock fb{};
   fb.slot = Slot{9};
   cases.push_back({DutyType::kBuilderProposer,
-                   {{pk(1), BlindedProposalData{beaconapi::VersionedBlindedBeaconBlock::make<eth::Fork::kFulu>(fb)}}}});
+                   {{pk(1), BlindedProposalData{eth::VersionedBlindedBeaconBlock::make<eth::Fork::kFulu>(fb)}}}});
   eth::phase0::Attestation pa{};
   pa.data = att(10);
   pa.aggregation_bits = ssz::Bitlist<2048>(5);
@@ -84,8 +84,8 @@ TEST(CoreCodec, UnsignedSetsOfEveryKindRoundTripCanonically) {
   ea.data = att(11);
   ea.committee_bits.set(1, true);
   cases.push_back({DutyType::kAggregator,
-                   {{pk(1), AggregatedAttestationData{beaconapi::VersionedAttestation::make<eth::Fork::kCapella>(pa)}},
-                    {pk(2), AggregatedAttestationData{beaconapi::VersionedAttestation::make<eth::Fork::kElectra>(ea)}}}});
+                   {{pk(1), AggregatedAttestationData{eth::VersionedAttestation::make<eth::Fork::kCapella>(pa)}},
+                    {pk(2), AggregatedAttestationData{eth::VersionedAttestation::make<eth::Fork::kElectra>(ea)}}}});
   SyncBlockRootData sr{};
   sr.beacon_block_root[31] = 4;
   cases.push_back({DutyType::kSyncMessage, {{pk(3), sr}}});
@@ -139,7 +139,7 @@ TEST(CoreCodec, UnsignedSetRejectsMalformedPeerBytes) {
   // A blinded block claimed for phase0 (no such family) is refused.
   eth::bellatrix::BlindedBeaconBlock bb{};
   const UnsignedDataSet blinded{
-      {pk(1), BlindedProposalData{beaconapi::VersionedBlindedBeaconBlock::make<eth::Fork::kBellatrix>(bb)}}};
+      {pk(1), BlindedProposalData{eth::VersionedBlindedBeaconBlock::make<eth::Fork::kBellatrix>(bb)}}};
   Bytes bl = encode_unsigned_set(blinded);
   bl[4 + 48 + 1] = 0;
   EXPECT_FALSE(decode_unsigned_set(DutyType::kBuilderProposer, bl).has_value());
@@ -162,12 +162,12 @@ TEST(CoreCodec, PartialBatchesRoundTripAndRejectBadSignaturesAndShares) {
   std::vector<std::pair<Duty, SignedMessage>> kinds = {
       {{Slot{1}, DutyType::kAttester}, att(1)},
       {{Slot{1}, DutyType::kProposer},
-       beaconapi::VersionedBeaconBlock::make<eth::Fork::kPhase0>(eth::phase0::BeaconBlock{})},
+       eth::VersionedBeaconBlock::make<eth::Fork::kPhase0>(eth::phase0::BeaconBlock{})},
       {{Slot{1}, DutyType::kBuilderProposer},
-       beaconapi::VersionedBlindedBeaconBlock::make<eth::Fork::kDeneb>(eth::deneb::BlindedBeaconBlock{})},
+       eth::VersionedBlindedBeaconBlock::make<eth::Fork::kDeneb>(eth::deneb::BlindedBeaconBlock{})},
       {{Slot{1}, DutyType::kPrepareAggregator}, SelectionProofMessage{Slot{1}}},
       {{Slot{1}, DutyType::kAggregator},
-       beaconapi::VersionedAggregateAndProof::make<eth::Fork::kElectra>(eth::electra::AggregateAndProof{})},
+       eth::VersionedAggregateAndProof::make<eth::Fork::kElectra>(eth::electra::AggregateAndProof{})},
       {{Slot{1}, DutyType::kSyncMessage}, SyncMessage{Slot{1}, Root{}}},
       {{Slot{1}, DutyType::kPrepareSyncContribution}, eth::altair::SyncAggregatorSelectionData{}},
       {{Slot{1}, DutyType::kSyncContribution}, eth::altair::ContributionAndProof{}},

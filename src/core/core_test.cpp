@@ -149,16 +149,16 @@ TEST(CoreTypes, UnsignedDataGivesTheRootTheValidatorSigns) {
   EXPECT_EQ(*r, signing_root(cfg, SignedMessage{d}));
   eth::electra::BlockContents contents{};
   contents.block.slot = slot;
-  const ProposalData p{beaconapi::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
+  const ProposalData p{eth::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
   EXPECT_EQ(*signing_root(cfg, Duty{slot, DutyType::kProposer}, UnsignedData{p}),
             eth::block_signing_root(cfg, contents.block));
   EXPECT_EQ(hash_tree_root(UnsignedData{p}), ssz::hash_tree_root(contents.block));
-  EXPECT_EQ(block_of(p.block), beaconapi::VersionedBeaconBlock::make<eth::Fork::kElectra>(contents.block));
+  EXPECT_EQ(block_of(p.block), eth::VersionedBeaconBlock::make<eth::Fork::kElectra>(contents.block));
   EXPECT_EQ(signing_root(cfg, SignedMessage{block_of(p.block)}), eth::block_signing_root(cfg, contents.block));
   EXPECT_EQ(slot_of(p.block), slot);
   eth::altair::BeaconBlock altair_block{};
   altair_block.slot = slot;
-  const ProposalData pa{beaconapi::VersionedProducedBlock::make<eth::Fork::kAltair>(altair_block)};
+  const ProposalData pa{eth::VersionedProducedBlock::make<eth::Fork::kAltair>(altair_block)};
   EXPECT_EQ(*signing_root(cfg, Duty{slot, DutyType::kProposer}, UnsignedData{pa}),
             eth::block_signing_root(cfg, altair_block));
   SyncBlockRootData sr{};
@@ -306,7 +306,7 @@ TEST_F(CoreFixture, DutyDbServesBlocksAggregatesAndContributions) {
   eth::electra::BlockContents contents{};
   contents.block.slot = kSlot;
   contents.block.proposer_index = ValidatorIndex{42};
-  const ProposalData prop{beaconapi::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
+  const ProposalData prop{eth::VersionedProducedBlock::make<eth::Fork::kElectra>(contents)};
   ASSERT_TRUE(db.store({kSlot, DutyType::kProposer}, {{pk, prop}}).has_value());
   ASSERT_TRUE(db.block(kSlot).has_value());
   EXPECT_EQ(std::get<static_cast<std::size_t>(eth::Fork::kElectra)>(db.block(kSlot)->value).block.proposer_index,
@@ -316,7 +316,7 @@ TEST_F(CoreFixture, DutyDbServesBlocksAggregatesAndContributions) {
   eth::electra::Attestation att{};
   att.data = att_data(kSlot, 9);
   att.committee_bits.set(3, true);
-  const AggregatedAttestationData agg{beaconapi::VersionedAttestation::make<eth::Fork::kElectra>(att)};
+  const AggregatedAttestationData agg{eth::VersionedAttestation::make<eth::Fork::kElectra>(att)};
   ASSERT_TRUE(db.store({kSlot, DutyType::kAggregator}, {{pk, agg}}).has_value());
   EXPECT_TRUE(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 9))).has_value());
   EXPECT_TRUE(db.aggregate_attestation(kSlot, ssz::hash_tree_root(att_data(kSlot, 9)), 3).has_value());

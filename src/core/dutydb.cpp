@@ -48,19 +48,19 @@ Result<eth::phase0::AttestationData> DutyDB::attestation_data(Slot slot,
   return it->second;
 }
 
-Result<beaconapi::VersionedProducedBlock> DutyDB::block(Slot slot) const {
+Result<eth::VersionedProducedBlock> DutyDB::block(Slot slot) const {
   auto it = data_.find(Duty{slot, DutyType::kProposer});
   if (it == data_.end() || it->second.empty()) return fail(CoreError::kNotFound);
   return std::get<ProposalData>(it->second.begin()->second).block;
 }
 
-Result<beaconapi::VersionedBlindedBeaconBlock> DutyDB::blinded_block(Slot slot) const {
+Result<eth::VersionedBlindedBeaconBlock> DutyDB::blinded_block(Slot slot) const {
   auto it = data_.find(Duty{slot, DutyType::kBuilderProposer});
   if (it == data_.end() || it->second.empty()) return fail(CoreError::kNotFound);
   return std::get<BlindedProposalData>(it->second.begin()->second).block;
 }
 
-Result<beaconapi::VersionedAttestation> DutyDB::aggregate_attestation(
+Result<eth::VersionedAttestation> DutyDB::aggregate_attestation(
     Slot slot, const Root& attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) const {
   auto it = data_.find(Duty{slot, DutyType::kAggregator});
   if (it == data_.end()) return fail(CoreError::kNotFound);

@@ -31,13 +31,13 @@ class DutyDB {
   /// GET /eth/v1/validator/attestation_data). Errors: kNotFound.
   Result<eth::phase0::AttestationData> attestation_data(Slot slot, eth::CommitteeIndex committee_index) const;
   /// The full block (contents) decided for the proposer duty of `slot`. Errors: kNotFound.
-  Result<beaconapi::VersionedProducedBlock> block(Slot slot) const;
+  Result<eth::VersionedProducedBlock> block(Slot slot) const;
   /// The blinded block decided for the builder proposer duty of `slot`. Errors: kNotFound.
-  Result<beaconapi::VersionedBlindedBeaconBlock> blinded_block(Slot slot) const;
+  Result<eth::VersionedBlindedBeaconBlock> blinded_block(Slot slot) const;
   /// The aggregate attestation decided at `slot` whose data has hash_tree_root `attestation_data_root` and,
   /// when given (electra on: data.index is 0), whose committee_bits name `committee_index`
   /// (GET /eth/v2/validator/aggregate_attestation). Errors: kNotFound.
-  Result<beaconapi::VersionedAttestation> aggregate_attestation(
+  Result<eth::VersionedAttestation> aggregate_attestation(
       Slot slot, const Root& attestation_data_root,
       std::optional<eth::CommitteeIndex> committee_index = std::nullopt) const;
   /// The sync contribution decided at `slot` for (subcommittee_index, beacon_block_root)

@@ -157,7 +157,7 @@ inline constexpr bool kIsMonostate = std::is_same_v<std::remove_cvref_t<T>, std:
 
 /// The block inside produced contents (deneb on) or the block itself.
 template <class F>
-auto with_inner_block(const beaconapi::VersionedProducedBlock& produced, F&& f) {
+auto with_inner_block(const eth::VersionedProducedBlock& produced, F&& f) {
   return std::visit(
       [&](const auto& x) {
         if constexpr (requires { x.block.slot; }) return f(x.block);
@@ -180,8 +180,8 @@ Root versioned_block_signing_root(const eth::ChainConfig& config, const V& v) {
 
 namespace {
 template <std::size_t I = 0>
-beaconapi::VersionedBeaconBlock block_of_at(const beaconapi::VersionedProducedBlock& p) {
-  using Out = beaconapi::VersionedBeaconBlock;
+eth::VersionedBeaconBlock block_of_at(const eth::VersionedProducedBlock& p) {
+  using Out = eth::VersionedBeaconBlock;
   if constexpr (I == eth::kForkCount) {
     return Out{};
   } else {
@@ -195,11 +195,11 @@ beaconapi::VersionedBeaconBlock block_of_at(const beaconapi::VersionedProducedBl
 }
 }  // namespace
 
-beaconapi::VersionedBeaconBlock block_of(const beaconapi::VersionedProducedBlock& produced) {
+eth::VersionedBeaconBlock block_of(const eth::VersionedProducedBlock& produced) {
   return block_of_at(produced);
 }
 
-const eth::phase0::AttestationData& data_of(const beaconapi::VersionedAttestation& att) {
+const eth::phase0::AttestationData& data_of(const eth::VersionedAttestation& att) {
   return std::visit([](const auto& a) -> const eth::phase0::AttestationData& { return a.data; }, att.value);
 }
 
@@ -234,9 +234,9 @@ Root hash_tree_root(const UnsignedData& u) {
         else if constexpr (std::is_same_v<T, ProposalData>)
           return with_inner_block(v.block, [](const auto& b) { return ssz::hash_tree_root(b); });
         else if constexpr (std::is_same_v<T, BlindedProposalData>)
-          return beaconapi::versioned_hash_tree_root(v.block);
+          return eth::versioned_hash_tree_root(v.block);
         else if constexpr (std::is_same_v<T, AggregatedAttestationData>)
-          return beaconapi::versioned_hash_tree_root(v.attestation);
+          return eth::versioned_hash_tree_root(v.attestation);
         else if constexpr (std::is_same_v<T, SyncBlockRootData>)
           return v.beacon_block_root;
         else if constexpr (std::is_same_v<T, SyncContributionData>)
@@ -297,15 +297,15 @@ DutyType duty_type_of(const SignedMessage& m) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, eth::phase0::AttestationData>)
           return DutyType::kAttester;
-        else if constexpr (std::is_same_v<T, beaconapi::VersionedBeaconBlock>)
+        else if constexpr (std::is_same_v<T, eth::VersionedBeaconBlock>)
           return DutyType::kProposer;
-        else if constexpr (std::is_same_v<T, beaconapi::VersionedBlindedBeaconBlock>)
+        else if constexpr (std::is_same_v<T, eth::VersionedBlindedBeaconBlock>)
           return DutyType::kBuilderProposer;
         else if constexpr (std::is_same_v<T, RandaoMessage>)
           return DutyType::kRandao;
         else if constexpr (std::is_same_v<T, SelectionProofMessage>)
           return DutyType::kPrepareAggregator;
-        else if constexpr (std::is_same_v<T, beaconapi::VersionedAggregateAndProof>)
+        else if constexpr (std::is_same_v<T, eth::VersionedAggregateAndProof>)
           return DutyType::kAggregator;
         else if constexpr (std::is_same_v<T, SyncMessage>)
           return DutyType::kSyncMessage;
@@ -329,14 +329,14 @@ Root signing_root(const eth::ChainConfig& config, const SignedMessage& m) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, eth::phase0::AttestationData>)
           return eth::attestation_signing_root(config, v);
-        else if constexpr (std::is_same_v<T, beaconapi::VersionedBeaconBlock> ||
-                           std::is_same_v<T, beaconapi::VersionedBlindedBeaconBlock>)
+        else if constexpr (std::is_same_v<T, eth::VersionedBeaconBlock> ||
+                           std::is_same_v<T, eth::VersionedBlindedBeaconBlock>)
           return versioned_block_signing_root(config, v);
         else if constexpr (std::is_same_v<T, RandaoMessage>)
           return eth::randao_signing_root(config, v.epoch);
         else if constexpr (std::is_same_v<T, SelectionProofMessage>)
           return eth::selection_proof_signing_root(config, v.slot);
-        else if constexpr (std::is_same_v<T, beaconapi::VersionedAggregateAndProof>)
+        else if constexpr (std::is_same_v<T, eth::VersionedAggregateAndProof>)
           return std::visit([&](const auto& a) { return eth::aggregate_and_proof_signing_root(config, a); },
                             v.value);
         else if constexpr (std::is_same_v<T, SyncMessage>)
@@ -368,7 +368,7 @@ Root hash_tree_root(const SignedMessage& m) {
         else if constexpr (std::is_same_v<T, ExitMessage>)
           return ssz::hash_tree_root(v.exit);
         else if constexpr (requires { v.value.index(); })
-          return beaconapi::versioned_hash_tree_root(v);
+          return eth::versioned_hash_tree_root(v);
         else
           return ssz::hash_tree_root(v);
       },

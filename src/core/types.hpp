@@ -16,9 +16,9 @@
 #include "base/bytes.hpp"
 #include "base/ids.hpp"
 #include "base/result.hpp"
-#include "beaconapi/versioned.hpp"
 #include "crypto/bls/bls.hpp"
 #include "eth/duty_signing.hpp"
+#include "eth/versioned.hpp"
 
 namespace phx::core {
 
@@ -154,17 +154,17 @@ struct AttesterData {
 /// Proposer duty data: a full block of any fork (produceBlockV3's BlockContents from deneb on: block, KZG
 /// proofs and blobs; only the block is signed). Mainnet preset.
 struct ProposalData {
-  beaconapi::VersionedProducedBlock block;  ///< unsigned block (contents)
+  eth::VersionedProducedBlock block;  ///< unsigned block (contents)
   bool operator==(const ProposalData&) const = default;
 };
 /// Builder proposer duty data: a blinded block (bellatrix on).
 struct BlindedProposalData {
-  beaconapi::VersionedBlindedBeaconBlock block;  ///< unsigned blinded block
+  eth::VersionedBlindedBeaconBlock block;  ///< unsigned blinded block
   bool operator==(const BlindedProposalData&) const = default;
 };
 /// Aggregator duty data: the aggregate attestation chosen for the slot (phase0 layout before electra).
 struct AggregatedAttestationData {
-  beaconapi::VersionedAttestation attestation;  ///< the best aggregate the BN returned
+  eth::VersionedAttestation attestation;  ///< the best aggregate the BN returned
   bool operator==(const AggregatedAttestationData&) const = default;
 };
 /// Sync message duty data: the head block root to sign.
@@ -193,7 +193,7 @@ Root hash_tree_root(const UnsignedData& u);
 /// aggregator index and selection proof), kWrongDataType when `u` is not of duty.type.
 Result<Root> signing_root(const eth::ChainConfig& config, const Duty& duty, const UnsignedData& u);
 /// The unsigned block inside produced contents (BlockContents.block from deneb on).
-beaconapi::VersionedBeaconBlock block_of(const beaconapi::VersionedProducedBlock& produced);
+eth::VersionedBeaconBlock block_of(const eth::VersionedProducedBlock& produced);
 /// The slot of a versioned block (any family; monostate → 0).
 template <class V>
 Slot slot_of(const V& versioned) {
@@ -206,7 +206,7 @@ Slot slot_of(const V& versioned) {
       versioned.value);
 }
 /// The AttestationData of a versioned attestation.
-const eth::phase0::AttestationData& data_of(const beaconapi::VersionedAttestation& att);
+const eth::phase0::AttestationData& data_of(const eth::VersionedAttestation& att);
 /// (duty, pubkey) → unsigned data: one consensus value for one duty.
 using UnsignedDataSet = std::map<PubKey, UnsignedData>;
 /// Digest of a whole set: sha256 over, in pubkey order, pubkey ‖ [committee_index as uint64 LE, attester
@@ -240,8 +240,8 @@ struct ExitMessage {
 
 /// Every message a validator signs in the duty workflow.
 using SignedMessage =
-    std::variant<eth::phase0::AttestationData, beaconapi::VersionedBeaconBlock, beaconapi::VersionedBlindedBeaconBlock,
-                 RandaoMessage, SelectionProofMessage, beaconapi::VersionedAggregateAndProof, SyncMessage,
+    std::variant<eth::phase0::AttestationData, eth::VersionedBeaconBlock, eth::VersionedBlindedBeaconBlock,
+                 RandaoMessage, SelectionProofMessage, eth::VersionedAggregateAndProof, SyncMessage,
                  eth::altair::SyncAggregatorSelectionData, eth::altair::ContributionAndProof,
                  eth::phase0::ValidatorRegistrationV1, ExitMessage>;
 

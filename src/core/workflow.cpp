@@ -1,70 +1,11 @@
-// g++ 12 at -O1/-O2 (RelWithDebInfo, sanitizer builds) reports a false -Wmismatched-new-delete on the frame
-// deallocation of asio::awaitable coroutines (operator new/delete of awaitable_frame_base are a matching pair).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-#include "core/workflow.hpp"
-
-#include <algorithm>
-#include <cstdio>
-#include <tuple>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include "base/assert.hpp"
-#include "base/log.hpp"
-#include "ssz/merkle.hpp"
+// The duty workflow's lifecycle and front half: scheduling, triggering, fetching, consensus, the VC API.
+#include "core/workflow_detail.hpp"
 
 namespace phx::core {
 
-namespace asio = boost::asio;
+using namespace detail;
 
 namespace {
-
-/// True for duties whose unsigned data is agreed by consensus first.
-bool needs_consensus(DutyType t) {
-  switch (t) {
-    case DutyType::kAttester:
-    case DutyType::kProposer:
-    case DutyType::kBuilderProposer:
-    case DutyType::kAggregator:
-    case DutyType::kSyncMessage:
-    case DutyType::kSyncContribution:
-      return true;
-    default:
-      return false;
-  }
-}
-
-/// True for duties whose aggregates go to the beacon node (the others are only inputs of later duties).
-/// The selection duty whose combined proofs an aggregation duty needs (aggregator → prepare_aggregator,
-/// sync_contribution → prepare_sync_contribution; same slot and subcommittee). A selection duty maps to
-/// itself; other types to nothing.
-std::optional<Duty> selection_duty_of(const Duty& d) {
-  switch (d.type) {
-    case DutyType::kAggregator:
-    case DutyType::kPrepareAggregator:
-      return Duty{d.slot, DutyType::kPrepareAggregator, d.subcommittee};
-    case DutyType::kSyncContribution:
-    case DutyType::kPrepareSyncContribution:
-      return Duty{d.slot, DutyType::kPrepareSyncContribution, d.subcommittee};
-    default:
-      return std::nullopt;
-  }
-}
-
-bool submitted(DutyType t) {
-  switch (t) {
-    case DutyType::kRandao:
-    case DutyType::kPrepareAggregator:
-    case DutyType::kPrepareSyncContribution:
-      return false;
-    default:
-      return true;
-  }
-}
 
 DeadlinePolicy policy_of(const eth::ChainConfig& config, const WorkflowOptions& o) {
   DeadlinePolicy p;
@@ -73,31 +14,9 @@ DeadlinePolicy policy_of(const eth::ChainConfig& config, const WorkflowOptions& 
   return p;
 }
 
-/// Counts a job on the BLS worker thread for its lifetime (test drivers of virtual time wait for none).
-struct InFlight {
-  std::size_t& n;
-  explicit InFlight(std::size_t& c) : n(c) { ++n; }
-  ~InFlight() { --n; }
-  InFlight(const InFlight&) = delete;
-  InFlight& operator=(const InFlight&) = delete;
-};
-
-/// Waits (on `ev`) until `query` stops answering kNotFound, `duty` expires, or the workflow stops.
-template <class T>
-Task<Result<T>> wait_until(runtime::Event& ev, const Deadliner& deadliner, const bool& stopping, Duty duty,
-                           std::function<Result<T>()> query) {
-  for (;;) {
-    auto r = query();
-    if (r || r.error() != make_error_code(CoreError::kNotFound)) co_return r;
-    if (deadliner.expired(duty)) co_return fail(CoreError::kExpired);
-    if (stopping) co_return fail(runtime::RuntimeError::kClosed);
-    co_await ev.wait();
-  }
-}
-
 /// AggregateAndProof of the same fork layout as `att`.
 template <std::size_t I = 0>
-beaconapi::VersionedAggregateAndProof make_aggregate_and_proof(const beaconapi::VersionedAttestation& att,
+eth::VersionedAggregateAndProof make_aggregate_and_proof(const eth::VersionedAttestation& att,
                                                                ValidatorIndex index,
                                                                const eth::BLSSignature& proof) {
   if constexpr (I == eth::kForkCount) {
@@ -105,102 +24,17 @@ beaconapi::VersionedAggregateAndProof make_aggregate_and_proof(const beaconapi::
     return {};
   } else {
     if (att.value.index() != I) return make_aggregate_and_proof<I + 1>(att, index, proof);
-    using T = std::variant_alternative_t<I, beaconapi::VersionedAggregateAndProof::Variant>;
+    using T = std::variant_alternative_t<I, eth::VersionedAggregateAndProof::Variant>;
     T out{};
     out.aggregator_index = index;
     out.aggregate = std::get<I>(att.value);
     out.selection_proof = proof;
-    return beaconapi::VersionedAggregateAndProof{
-        beaconapi::VersionedAggregateAndProof::Variant(std::in_place_index<I>, std::move(out))};
+    return eth::VersionedAggregateAndProof{
+        eth::VersionedAggregateAndProof::Variant(std::in_place_index<I>, std::move(out))};
   }
-}
-
-std::string error_text(const std::error_code& ec) {
-  return ec.category().name() + std::string(": ") + ec.message();
 }
 
 }  // namespace
-
-std::string to_json_line(const DutyResult& result) {
-  const DutyReport& r = result.report;
-  std::string out = "{\"duty\":\"";
-  out += to_string(r.duty.type);
-  out += "\",\"slot\":" + std::to_string(r.duty.slot.value);
-  if (is_per_subcommittee(r.duty.type)) out += ",\"subcommittee\":" + std::to_string(r.duty.subcommittee);
-  out += ",\"success\":";
-  out += r.success ? "true" : "false";
-  out += ",\"last_step\":\"";
-  out += to_string(r.last_step);
-  out += "\",\"failed_step\":";
-  out += r.failed_step ? "\"" + std::string(to_string(*r.failed_step)) + "\"" : std::string("null");
-  out += ",\"reason\":\"";
-  for (const char c : r.reason) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += "\"";
-  auto list = [&](const char* name, const std::vector<ShareIdx>& v) {
-    out += ",\"";
-    out += name;
-    out += "\":[";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i != 0) out += ',';
-      out += std::to_string(v[i].value);
-    }
-    out += ']';
-  };
-  list("missing", r.missing);
-  list("blamed", r.blamed);
-  out += ",\"validators\":" + std::to_string(result.validators);
-  auto ms = [&](const char* name, const std::optional<Duration>& d) {
-    out += ",\"";
-    out += name;
-    out += "\":";
-    if (!d) {
-      out += "null";
-      return;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double, std::milli>(*d).count());
-    out += buf;
-  };
-  ms("consensus_ms", result.consensus);
-  ms("e2e_ms", result.partial_to_submit);
-  if (r.expected) out += ",\"expected\":true";
-  out += '}';
-  return out;
-}
-
-/// Per-duty bookkeeping of the workflow.
-struct Workflow::DutyState {
-  Duty duty;
-  bool tracked = false;    // a duty of this node: reported when it completes, fails or expires
-  bool reported = false;   // the report went out
-  bool triggered = false;  // the scheduler (or the VC) started it
-  bool decided = false;    // consensus decided (and DutyDB stored) it
-  std::map<PubKey, DutyDefinition> defs;  // duty definitions (scheduler)
-  std::set<PubKey> expected;              // validators whose aggregate completes the duty
-  std::set<PubKey> done;                  // validators aggregated (and submitted, where submitted)
-  std::set<PubKey> aggregated;            // validators with an aggregate stored
-  std::map<PubKey, Root> own_roots;       // what this node signed / accepted from its VC, per validator
-  std::set<PubKey> signing;               // handed to the embedded signer, partial not back yet
-  std::map<PubKey, ThresholdSet> pending; // threshold sets waiting for aggregation
-  bool aggregation_posted = false;
-  std::optional<Root> sync_root;          // decided head root (sync message duties)
-  std::optional<TimePoint> proposed_at;
-  std::optional<Duration> consensus;
-  std::optional<TimePoint> first_own_partial;
-};
 
 Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const KeyBook& keys, WorkflowPorts ports,
                    WorkflowOptions options)
@@ -391,39 +225,6 @@ Workflow::DutyState* Workflow::state(const Duty& duty) {
   auto st = std::make_unique<DutyState>();
   st->duty = duty;
   return duties_.emplace(duty, std::move(st)).first->second.get();
-}
-
-void Workflow::track(const Duty& duty, Step step) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end() || !it->second->tracked || it->second->reported) return;
-  tracker_.on_step(duty, step);
-}
-
-void Workflow::fail_duty(const Duty& duty, std::string reason) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end() || !it->second->tracked || it->second->reported) return;
-  log::warn("workflow: {} failed: {}", to_string(duty), reason);
-  finish(*it->second, tracker_.on_failure(duty, std::move(reason)));
-}
-
-void Workflow::finish(DutyState& st, DutyReport report) {
-  st.reported = true;
-  DutyResult res;
-  res.report = std::move(report);
-  res.validators = std::max(st.expected.size(), st.defs.size());
-  res.consensus = st.consensus;
-  const auto type = static_cast<std::size_t>(st.duty.type);
-  if (res.report.success) {
-    ++metrics_.duties_succeeded[type];
-    if (st.first_own_partial) {
-      res.partial_to_submit = ports_.clock.now() - *st.first_own_partial;
-      ++metrics_.partial_latency_count;
-      metrics_.partial_latency_sum += *res.partial_to_submit;
-    }
-  } else {
-    ++metrics_.duties_failed[type];
-  }
-  for (const auto& fn : subscribers_) fn(res);
 }
 
 // ------------------------------------------------------------------------------------------------ duties
@@ -623,321 +424,6 @@ void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
   sign_items(duty, std::move(items));
 }
 
-void Workflow::sign_items(const Duty& duty, std::vector<SignItem> items) {
-  DutyState* st = state(duty);
-  if (st == nullptr || items.empty()) return;
-  // Slashing protection first, on the io thread: nothing it refuses is ever signed.
-  std::vector<SignItem> allowed;
-  allowed.reserve(items.size());
-  for (auto& item : items) {
-    auto guard = ports_.guard.check_and_record(item.pubkey, item.message);
-    if (!guard) {
-      ++metrics_.slashing_refusals;
-      st->tracked = true;
-      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
-      continue;
-    }
-    st->signing.insert(item.pubkey);
-    allowed.push_back(std::move(item));
-  }
-  if (allowed.empty()) return;
-  if (!options_.bls_off_thread) {
-    on_signed(duty, allowed, ports_.signer->sign_batch(duty, allowed));
-    return;
-  }
-  tasks_.spawn(sign_off_thread(duty, std::move(allowed)));
-}
-
-Task<std::vector<Result<ParSignedData>>> Workflow::run_signer(Duty duty, const std::vector<SignItem>& items) {
-  co_return ports_.signer->sign_batch(duty, items);  // on the worker thread: the signer touches only its keys
-}
-
-Task<void> Workflow::sign_off_thread(Duty duty, std::vector<SignItem> items) {
-  InFlight in_flight(in_flight_);
-  auto work = run_signer(duty, items);
-  auto results = co_await asio::co_spawn(worker(), std::move(work), asio::use_awaitable);
-  on_signed(duty, items, results);
-}
-
-void Workflow::on_signed(const Duty& duty, const std::vector<SignItem>& items,
-                         const std::vector<Result<ParSignedData>>& results) {
-  std::vector<std::pair<PubKey, ParSignedData>> partials;
-  for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
-    if (!results[i]) {
-      ++metrics_.signer_errors;
-      fail_duty(duty, "signer: " + error_text(results[i].error()));
-      continue;
-    }
-    partials.emplace_back(items[i].pubkey, results[i].value());
-  }
-  if (auto it = duties_.find(duty); it != duties_.end())
-    for (const auto& item : items) it->second->signing.erase(item.pubkey);
-  if (!partials.empty()) (void)own_partials(duty, partials);
-}
-
-Result<void> Workflow::own_partials(const Duty& duty, const std::vector<std::pair<PubKey, ParSignedData>>& partials) {
-  DutyState* st = state(duty);
-  if (st == nullptr) return fail(CoreError::kExpired);
-  Result<void> first_error{};
-  auto note = [&](std::error_code ec) {
-    if (first_error) first_error = std::unexpected(ec);
-  };
-  std::vector<std::pair<PubKey, ParSignedData>> accepted;
-  for (const auto& [pk, p] : partials) {
-    if (keys_.find(pk) == nullptr) {
-      note(make_error_code(CoreError::kUnknownPubkey));
-      continue;
-    }
-    if (duty_type_of(p.data.message) != duty.type) {
-      note(make_error_code(CoreError::kWrongDataType));
-      continue;
-    }
-    if (p.share_idx != options_.share_idx) {
-      note(make_error_code(CoreError::kUnknownShare));
-      continue;
-    }
-    const Root root = signing_root(config_, p.data.message);
-    auto own = st->own_roots.find(pk);
-    if (own != st->own_roots.end()) {
-      if (own->second != root) note(make_error_code(CoreError::kConflict));
-      continue;  // identical: already handled
-    }
-    auto guard = ports_.guard.check_and_record(pk, p.data.message);
-    if (!guard) {
-      ++metrics_.slashing_refusals;
-      note(guard.error());
-      st->tracked = true;
-      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
-      continue;
-    }
-    st->own_roots[pk] = root;
-    if (duty.type == DutyType::kExit || duty.type == DutyType::kBuilderRegistration) {
-      // Not scheduled from duties: the validators this node signs for complete the duty.
-      st->tracked = true;
-      st->triggered = true;
-      if (!st->expected.contains(pk)) {
-        st->expected.insert(pk);
-        track(duty, Step::kDecided);
-      }
-    }
-    auto stored = parsigdb_.store(duty, pk, p);
-    if (!stored) {
-      note(stored.error());
-      log::warn("workflow: own partial of {} refused by ParSigDB: {}", to_string(duty), error_text(stored.error()));
-      continue;
-    }
-    tracker_.on_partial(duty, options_.share_idx);
-    if (stored->ready) queue_threshold(std::move(*stored->ready));
-    accepted.emplace_back(pk, p);
-  }
-  if (!accepted.empty()) {
-    if (!st->first_own_partial) st->first_own_partial = ports_.clock.now();
-    metrics_.own_partials += accepted.size();
-    auto r = ports_.parsigex.broadcast(duty, accepted);
-    if (!r) log::warn("workflow: broadcast of {} partials failed: {}", to_string(duty), error_text(r.error()));
-  }
-  return first_error;
-}
-
-void Workflow::on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial) {
-  // Bound what a peer can make this node hold: no own share index, nothing more than an epoch ahead.
-  const Slot now = scheduler_.clock().slot_at(ports_.clock.now());
-  if (partial.share_idx == options_.share_idx || duty.slot.value > now.value + config_.slots_per_epoch) {
-    ++metrics_.partials_rejected;
-    return;
-  }
-  auto stored = parsigdb_.store(duty, pubkey, partial);
-  if (!stored) {
-    if (stored.error() == make_error_code(CoreError::kEquivocation)) {
-      ++metrics_.equivocations;
-      tracker_.on_blame(duty, partial.share_idx);
-    } else {
-      ++metrics_.partials_rejected;
-    }
-    log::debug("workflow: partial of {} from share {} refused: {}", to_string(duty), partial.share_idx.value,
-               error_text(stored.error()));
-    return;
-  }
-  if (state(duty) == nullptr) return;  // expired meanwhile (cannot happen after a successful store)
-  ++metrics_.partials_received;
-  tracker_.on_partial(duty, partial.share_idx);
-  if (stored->ready) queue_threshold(std::move(*stored->ready));
-}
-
-void Workflow::queue_threshold(ThresholdSet set) {
-  DutyState* st = state(set.duty);
-  if (st == nullptr) return;
-  const Duty duty = set.duty;
-  st->pending.insert_or_assign(set.pubkey, std::move(set));
-  if (st->aggregation_posted) return;
-  st->aggregation_posted = true;
-  // Batch every set that becomes ready in this turn of the io loop (typically a whole duty).
-  std::weak_ptr<bool> alive = alive_;
-  asio::post(ex_, [this, alive, duty] {
-    if (!alive.expired()) aggregate_pending(duty);
-  });
-}
-
-void Workflow::aggregate_pending(const Duty& duty) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end()) return;
-  DutyState& st = *it->second;
-  st.aggregation_posted = false;
-  std::vector<ThresholdSet> sets;
-  sets.reserve(st.pending.size());
-  for (auto& [pk, s] : st.pending) sets.push_back(std::move(s));
-  st.pending.clear();
-  if (sets.empty()) return;
-  track(duty, Step::kPartialsIn);
-  std::set<ShareIdx> suspects = suspects_at(duty.slot);
-  if (options_.bls_off_thread) {
-    tasks_.spawn(aggregate_off_thread(duty, std::move(sets), std::move(suspects)));
-    return;
-  }
-  on_aggregated(duty, sigagg_.aggregate(sets, suspects));
-}
-
-std::set<ShareIdx> Workflow::suspects_at(Slot slot) const {
-  // A share blamed for a bad partial in the last two epochs: its partials are verified before use.
-  std::set<ShareIdx> out;
-  const std::uint64_t window = 2 * config_.slots_per_epoch;
-  for (const auto& [share, at] : blamed_at_)
-    if (at.value + window >= slot.value) out.insert(share);
-  return out;
-}
-
-Task<std::vector<AggregateOutcome>> Workflow::run_sigagg(std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects) {
-  co_return sigagg_.aggregate(sets, suspects);  // on the worker thread: touches only sigagg_ (one worker: serialised)
-}
-
-asio::thread_pool::executor_type Workflow::worker() {
-  if (!pool_) pool_ = std::make_unique<asio::thread_pool>(1);
-  return pool_->get_executor();
-}
-
-Task<void> Workflow::aggregate_off_thread(Duty duty, std::vector<ThresholdSet> sets, std::set<ShareIdx> suspects) {
-  InFlight in_flight(in_flight_);
-  auto work = run_sigagg(std::move(sets), std::move(suspects));
-  auto outcomes = co_await asio::co_spawn(worker(), std::move(work), asio::use_awaitable);
-  on_aggregated(duty, outcomes);
-}
-
-void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcome>& outcomes) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end()) return;  // expired while aggregating
-  DutyState& st = *it->second;
-  std::vector<Submission> subs;
-  std::vector<PubKey> stored_now;
-  for (const auto& out : outcomes) {
-    for (const ShareIdx s : out.blamed) {
-      parsigdb_.exclude(duty, out.pubkey, s);
-      tracker_.on_blame(duty, s);
-      ++metrics_.blamed_partials;
-      Slot& at = blamed_at_[s];
-      at = std::max(at, duty.slot);
-    }
-    if (!out.aggregate) continue;  // not enough good partials yet: ParSigDB emits again on the next one
-    auto stored = aggsigdb_.store(duty, out.pubkey, *out.aggregate);
-    if (!stored) {
-      log::error("workflow: aggregate of {} for a validator refused: {}", to_string(duty),
-                 error_text(stored.error()));
-      continue;
-    }
-    parsigdb_.mark_aggregated(duty, out.pubkey);
-    if (!*stored || st.aggregated.contains(out.pubkey)) continue;
-    st.aggregated.insert(out.pubkey);
-    ++metrics_.aggregates;
-    if (submitted(duty.type)) {
-      // A duty this node did not start (it joined late, or skips the type) still completes here from the
-      // decision and the peers' partials: its definitions come from the scheduler.
-      if (st.defs.empty()) st.defs = scheduler_.definitions(duty);
-      DutyDefinition def;
-      if (auto d = st.defs.find(out.pubkey); d != st.defs.end()) {
-        def = d->second;
-      } else if (duty.type == DutyType::kAttester) {
-        // Without the validator's committee assignment the attestation cannot be built; the peers submit it.
-        log::debug("workflow: {}: no committee assignment here for a validator, left to the peers",
-                   to_string(duty));
-        continue;
-      } else if (const ValidatorRef* v = scheduler_.validator(out.pubkey)) {
-        def.pubkey = out.pubkey;
-        def.validator_index = v->index;
-      } else {
-        def.pubkey = out.pubkey;
-      }
-      subs.push_back(Submission{out.pubkey, std::move(def), *out.aggregate});
-    } else {
-      stored_now.push_back(out.pubkey);
-    }
-  }
-  if (!st.expected.empty() &&
-      std::all_of(st.expected.begin(), st.expected.end(), [&](const PubKey& pk) { return st.aggregated.contains(pk); }))
-    track(duty, Step::kAggregated);
-  changed_.notify_all();
-  if (preparation_ && duty.type == DutyType::kPrepareAggregator && !stored_now.empty()) {
-    // The slot's aggregators are known now: subscribe them before the attestations go out (1/3 of the slot).
-    if (st.defs.empty()) st.defs = scheduler_.definitions(duty);
-    std::vector<DutyDefinition> aggregators;
-    for (const PubKey& pk : stored_now) {
-      auto def = st.defs.find(pk);
-      auto proof = aggsigdb_.get(duty, pk);
-      if (def != st.defs.end() && proof && is_aggregator(def->second.committee_length, proof->signature.to_bytes()))
-        aggregators.push_back(def->second);
-    }
-    if (!aggregators.empty()) tasks_.spawn(preparation_->on_aggregators(duty.slot, std::move(aggregators)));
-  }
-  if (!stored_now.empty()) mark_done(duty, stored_now);
-  if (!subs.empty()) tasks_.spawn(submit(duty, std::move(subs)));
-}
-
-Task<void> Workflow::submit(Duty duty, std::vector<Submission> subs) {
-  if (duty.type == DutyType::kProposer) {
-    // Peers' partials can complete the aggregate before this node's own QBFT instance decides; a full block
-    // is published with the contents (blobs) decided here, so wait for the decision (or the deadline).
-    std::function<Result<bool>()> q = [this, duty]() -> Result<bool> {
-      auto it = duties_.find(duty);
-      if (it == duties_.end()) return fail(CoreError::kExpired);
-      if (!it->second->decided) return fail(CoreError::kNotFound);
-      return true;
-    };
-    auto decided = co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
-    if (!decided) {
-      fail_duty(duty, "submit: not decided here: " + error_text(decided.error()));
-      co_return;
-    }
-  }
-  std::vector<PubKey> pubkeys;
-  pubkeys.reserve(subs.size());
-  for (const auto& s : subs) pubkeys.push_back(s.pubkey);
-  auto r = co_await ports_.beacon_node.submit(duty, std::move(subs));
-  if (!r) {
-    ++metrics_.beacon_errors;
-    fail_duty(duty, "submit: " + error_text(r.error()));
-    co_return;
-  }
-  metrics_.submissions += pubkeys.size();
-  mark_done(duty, pubkeys);
-}
-
-void Workflow::mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end()) return;
-  for (const auto& pk : pubkeys) it->second->done.insert(pk);
-  check_complete(duty);
-}
-
-void Workflow::check_complete(const Duty& duty) {
-  auto it = duties_.find(duty);
-  if (it == duties_.end()) return;
-  DutyState& st = *it->second;
-  if (!st.tracked || st.reported || st.expected.empty()) return;
-  if (needs_consensus(duty.type) && !st.decided) return;
-  for (const auto& pk : st.expected)
-    if (!st.done.contains(pk)) return;
-  tracker_.on_step(duty, Step::kBroadcast);
-  finish(st, tracker_.on_expired(duty));
-}
-
 // ------------------------------------------------------------------------------------------------ VC API
 
 Task<Result<eth::phase0::AttestationData>> Workflow::await_attestation_data(Slot slot,
@@ -989,11 +475,11 @@ bool Workflow::vc_sent_selections(const Duty& aggregation) const {
   return false;
 }
 
-Task<Result<beaconapi::VersionedAttestation>> Workflow::await_aggregate_attestation(
+Task<Result<eth::VersionedAttestation>> Workflow::await_aggregate_attestation(
     Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
   const Duty duty{slot, DutyType::kAggregator};
   if (!vc_sent_selections(Duty{slot, DutyType::kAggregator})) co_return fail(CoreError::kNoSelectionProof);
-  std::function<Result<beaconapi::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
+  std::function<Result<eth::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
     return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
   };
   co_return co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));

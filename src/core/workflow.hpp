@@ -171,7 +171,7 @@ class Workflow {
   Task<Result<UnsignedData>> await_block(Slot slot);
   /// The aggregate attestation decided at `slot` with data root `attestation_data_root` (and committee from
   /// electra on).
-  Task<Result<beaconapi::VersionedAttestation>> await_aggregate_attestation(
+  Task<Result<eth::VersionedAttestation>> await_aggregate_attestation(
       Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index = std::nullopt);
   /// The sync contribution decided at `slot` for (subcommittee_index, beacon_block_root).
   Task<Result<eth::altair::SyncCommitteeContribution>> await_sync_contribution(Slot slot,

@@ -289,8 +289,8 @@ class BeaconNodeDouble final : public BeaconNode {
     };
     // Every other proposer gets a builder block (when asked for one).
     if (builder && builder_blocks && fork >= eth::Fork::kBellatrix && *pos % 2 == 0)
-      co_return UnsignedData{BlindedProposalData{make_versioned<beaconapi::VersionedBlindedBeaconBlock>(fork, fill)}};
-    co_return UnsignedData{ProposalData{make_versioned<beaconapi::VersionedProducedBlock>(fork, fill)}};
+      co_return UnsignedData{BlindedProposalData{make_versioned<eth::VersionedBlindedBeaconBlock>(fork, fill)}};
+    co_return UnsignedData{ProposalData{make_versioned<eth::VersionedProducedBlock>(fork, fill)}};
   }
 
   Task<Result<AggregatedAttestationData>> aggregate_attestation(Slot slot, Root data_root,
@@ -299,7 +299,7 @@ class BeaconNodeDouble final : public BeaconNode {
     if (ssz::hash_tree_root(data) != data_root) co_return phx::fail(CoreError::kNotFound);
     const eth::Fork fork = config_.fork_at(config_.epoch_at(slot));
     const std::uint64_t len = committee_length(ci);
-    auto att = make_versioned<beaconapi::VersionedAttestation>(fork, [&](auto& x) {
+    auto att = make_versioned<eth::VersionedAttestation>(fork, [&](auto& x) {
       x.aggregation_bits = std::decay_t<decltype(x.aggregation_bits)>(len);
       x.aggregation_bits.set(0, true);
       x.data = data;
@@ -513,8 +513,8 @@ class GuardDouble final : public SlashingGuard {
     const Root root = signing_root(config_, message);
     std::optional<std::pair<int, std::uint64_t>> key;
     if (const auto* a = std::get_if<eth::phase0::AttestationData>(&message)) key = {0, a->target.epoch.value};
-    if (const auto* b = std::get_if<beaconapi::VersionedBeaconBlock>(&message)) key = {1, slot_of(*b).value};
-    if (const auto* b = std::get_if<beaconapi::VersionedBlindedBeaconBlock>(&message)) key = {1, slot_of(*b).value};
+    if (const auto* b = std::get_if<eth::VersionedBeaconBlock>(&message)) key = {1, slot_of(*b).value};
+    if (const auto* b = std::get_if<eth::VersionedBlindedBeaconBlock>(&message)) key = {1, slot_of(*b).value};
     if (!key || permissive) return {};
     if (refuse_all) {
       ++refused;

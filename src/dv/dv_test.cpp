@@ -1,4 +1,4 @@
-// Tests of the DV transport layer: the strict frame decoders, the QBFT driver on real p2p nodes over loopback
+// Tests of the DV transport layer: the secp256k1 QBFT signer, the strict frame decoders, the QBFT driver on real p2p nodes over loopback
 // (all decide, one node down, diverging proposal, leader down, invalid value, late start, garbage frames,
 // expiry and caps), and partial-signature exchange.
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "consensus/qbft/leader.hpp"
 #include "consensus/qbft/message.hpp"
 #include "dv/frame.hpp"
+#include "dv/k1_signer.hpp"
 #include "dv/parsig_transport.hpp"
 #include "dv/qbft_driver.hpp"
 #include "metrics/registry.hpp"
@@ -26,6 +27,32 @@ using namespace std::chrono_literals;
 
 Bytes str_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string to_str(ByteSpan b) { return std::string(b.begin(), b.end()); }
+
+// ---------------------------------------------------------------------------------------------------------
+// secp256k1 identity signer (pure)
+
+TEST(DvK1Signer, Secp256k1SignaturesBindSenderAndBody) {
+  std::vector<std::unique_ptr<K1Signer>> signers;
+  std::vector<k1::PublicKey> pks;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    ByteArray<32> sk{};
+    sk[31] = static_cast<std::uint8_t>(i + 1);
+    sk[0] = 0x42;
+    auto k = k1::SecretKey::from_bytes(sk);
+    pks.push_back(k->public_key());
+    signers.push_back(std::make_unique<K1Signer>(std::move(*k)));
+  }
+  const K1Verifier verifier(pks);
+  consensus::qbft::SignedBody b;
+  b.instance = str_bytes("x");
+  b.sender = OperatorIdx{1};
+  consensus::qbft::sign(b, *signers[1]);
+  EXPECT_TRUE(consensus::qbft::verify_signature(b, verifier));
+  b.sender = OperatorIdx{2};
+  EXPECT_FALSE(consensus::qbft::verify_signature(b, verifier));
+  b.sender = OperatorIdx{7};
+  EXPECT_FALSE(consensus::qbft::verify_signature(b, verifier));  // unknown sender
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Frames (pure)
@@ -113,7 +140,7 @@ struct Cluster {
       keys.push_back(k1::SecretKey::generate());
       pubs.push_back(keys.back().public_key());
     }
-    verifier = std::make_shared<consensus::qbft::K1Verifier>(pubs);
+    verifier = std::make_shared<K1Verifier>(pubs);
     nodes.resize(n);
     drivers.resize(n);
     parsig.resize(n);
@@ -133,7 +160,7 @@ struct Cluster {
 
   void make(std::uint32_t i, QbftDriverOptions o = fast_qbft(), ParSigTransportOptions po = {}) {
     auto& node = make_node(i);
-    auto signer = std::make_shared<consensus::qbft::K1Signer>(key(i));
+    auto signer = std::make_shared<K1Signer>(key(i));
     auto d = QbftDriver::create(ioc.get_executor(), node, OperatorIdx{i}, n, signer, verifier, o);
     PHX_ASSERT(d.has_value());
     drivers[i] = std::move(*d);
@@ -205,7 +232,7 @@ struct Cluster {
   Root lock_hash{};
   std::vector<k1::SecretKey> keys;
   std::vector<k1::PublicKey> pubs;
-  std::shared_ptr<consensus::qbft::K1Verifier> verifier;
+  std::shared_ptr<K1Verifier> verifier;
   std::vector<std::unique_ptr<p2p::Node>> nodes;
   std::vector<std::unique_ptr<QbftDriver>> drivers;
   std::vector<std::unique_ptr<ParSigTransport>> parsig;
@@ -452,7 +479,7 @@ TEST(DvQbftDriver, GarbageFramesAreRejectedAndCounted) {
     // A well-framed but undecodable qbft message for the live instance.
     c.send_raw(3, 0, kQbftProtocol, encode_qbft_frame(as_bytes(id), Bytes{0xde, 0xad}));
     // A correctly signed message for another instance inside a frame for this one.
-    consensus::qbft::K1Signer signer3(c.key(3));
+    K1Signer signer3(c.key(3));
     consensus::qbft::Message m;
     m.body.type = consensus::qbft::MsgType::kPrepare;
     m.body.instance = str_bytes("other");
@@ -567,11 +594,11 @@ struct MemoryCluster {
       keys.push_back(k1::SecretKey::generate());
       pubs.push_back(keys.back().public_key());
     }
-    auto verifier = std::make_shared<consensus::qbft::K1Verifier>(pubs);
+    auto verifier = std::make_shared<K1Verifier>(pubs);
     drivers.resize(n);
     decided.resize(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      auto signer = std::make_shared<consensus::qbft::K1Signer>(std::move(keys[i]));
+      auto signer = std::make_shared<K1Signer>(std::move(keys[i]));
       auto send = [this, &io, i](OperatorIdx to, ByteSpan frame) -> Result<void> {
         asio::post(io, [this, i, to, f = Bytes(frame.begin(), frame.end())] {
           if (drivers[to.value]) drivers[to.value]->deliver(OperatorIdx{i}, f);
@@ -650,9 +677,9 @@ TEST(DvQbftDriver, InMemoryTransportDecidesManyInstancesAndDeliverIgnoresBadSend
   c.drivers[0]->deliver(OperatorIdx{4}, frame);
   EXPECT_EQ(c.drivers[0]->metrics().rejected(DvError::kBadArgument), 2u);
   const auto bad = make_error_code(DvError::kBadArgument);
-  auto signer = std::make_shared<consensus::qbft::K1Signer>(k1::SecretKey::generate());
+  auto signer = std::make_shared<K1Signer>(k1::SecretKey::generate());
   EXPECT_EQ(QbftDriver::create_with_transport(ioc.get_executor(), OperatorIdx{0}, 4, signer,
-                                              std::make_shared<consensus::qbft::K1Verifier>(
+                                              std::make_shared<K1Verifier>(
                                                   std::vector<k1::PublicKey>{}),
                                               fast_qbft(), {})
                 .error(),
@@ -668,9 +695,9 @@ TEST(DvQbftDriver, RoundTimersCountFromTheDutyStartEvenInTheFuture) {
   for (int i = 0; i < 4; ++i) pubs.push_back(k1::SecretKey::generate().public_key());
   QbftDriverOptions o = fast_qbft();
   o.clock = &clock;
-  auto signer = std::make_shared<consensus::qbft::K1Signer>(k1::SecretKey::generate());
+  auto signer = std::make_shared<K1Signer>(k1::SecretKey::generate());
   auto d = QbftDriver::create_with_transport(
-      ioc.get_executor(), OperatorIdx{0}, 4, signer, std::make_shared<consensus::qbft::K1Verifier>(pubs), o,
+      ioc.get_executor(), OperatorIdx{0}, 4, signer, std::make_shared<K1Verifier>(pubs), o,
       [](OperatorIdx, ByteSpan) -> Result<void> { return {}; });
   ASSERT_TRUE(d.has_value());
   const auto t0 = std::chrono::steady_clock::now();
@@ -688,7 +715,7 @@ TEST(DvQbftDriver, CreateChecksArgumentsAndExportsMetrics) {
   asio::io_context ioc;
   Cluster c(ioc, 4);
   auto& node = c.make_node(0);
-  auto signer = std::make_shared<consensus::qbft::K1Signer>(c.key(0));
+  auto signer = std::make_shared<K1Signer>(c.key(0));
   const auto bad = make_error_code(DvError::kBadArgument);
   EXPECT_EQ(QbftDriver::create(ioc.get_executor(), node, OperatorIdx{4}, 4, signer, c.verifier).error(), bad);
   EXPECT_EQ(QbftDriver::create(ioc.get_executor(), node, OperatorIdx{0}, 0, signer, c.verifier).error(), bad);

@@ -123,7 +123,7 @@ class QbftDriver {
 
   /// Creates the driver and registers kQbftProtocol on `node`, which must not be started yet.
   /// `self` = node.self(); `n` = number of operators (1..qbft::kMaxNodes); `signer` holds this operator's
-  /// identity key and `verifier` knows every operator's key (K1Signer/K1Verifier from the cluster lock ENRs).
+  /// identity key and `verifier` knows every operator's key (dv::K1Signer/K1Verifier, k1_signer.hpp, from the cluster lock ENRs).
   /// `node` must outlive the driver. Errors: kBadArgument (n, self, options out of range), or the node's
   /// register_protocol error (already started, duplicate protocol).
   static Result<std::unique_ptr<QbftDriver>> create(runtime::Executor ex, p2p::Node& node, OperatorIdx self,

@@ -15,7 +15,7 @@
 #include "consensus/qbft/leader.hpp"
 #include "consensus/qbft/message.hpp"
 #include "crypto/hash/sha256.hpp"
-#include "fake_signer.hpp"
+#include "identities.hpp"
 
 namespace phx::consensus::qbft::sim {
 

@@ -40,7 +40,10 @@ Result<std::vector<T>, std::string> decode_items(std::string_view body, bool ssz
   if (j->size() > kMaxBodyItems) return std::unexpected(std::string("too many items in the body"));
   out.reserve(j->size());
   for (std::size_t i = 0; i < j->size(); ++i) {
-    auto v = ssz::from_json<T>((*j)[i], "[" + std::to_string(i) + "]");
+    std::string path = "[";  // appended, not "[" + … + "]": g++ 12 reports a bogus -Wrestrict on the latter
+    path += std::to_string(i);
+    path += ']';
+    auto v = ssz::from_json<T>((*j)[i], path);
     if (!v) return std::unexpected("malformed JSON body: " + v.error().message());
     out.push_back(std::move(*v));
   }

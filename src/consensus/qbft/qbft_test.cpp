@@ -6,6 +6,7 @@
 #include "consensus/qbft/instance.hpp"
 #include "consensus/qbft/leader.hpp"
 #include "consensus/qbft/message.hpp"
+#include "consensus/qbft/signer_doubles_test.hpp"
 
 namespace phx::consensus::qbft {
 namespace {
@@ -25,21 +26,20 @@ Bytes numbered(std::string_view prefix, unsigned i) {
   return b;
 }
 
-/// n real secp256k1 identities (deterministic keys 1..n).
+/// n test identities (deterministic keys 1..n; the fast HMAC double, secp256k1 is tested in dv_test).
 struct Keys {
-  std::vector<std::unique_ptr<K1Signer>> signers;
-  std::unique_ptr<K1Verifier> verifier;
+  std::vector<std::unique_ptr<FakeSignerForTests>> signers;
+  std::unique_ptr<FakeVerifierForTests> verifier;
   explicit Keys(std::uint32_t n) {
-    std::vector<crypto::k1::PublicKey> pks;
+    std::vector<ByteArray<32>> keys;
     for (std::uint32_t i = 0; i < n; ++i) {
       ByteArray<32> sk{};
       sk[31] = static_cast<std::uint8_t>(i + 1);
       sk[0] = 0x42;
-      auto k = crypto::k1::SecretKey::from_bytes(sk);
-      pks.push_back(k->public_key());
-      signers.push_back(std::make_unique<K1Signer>(std::move(*k)));
+      keys.push_back(sk);
+      signers.push_back(std::make_unique<FakeSignerForTests>(sk));
     }
-    verifier = std::make_unique<K1Verifier>(pks);
+    verifier = std::make_unique<FakeVerifierForTests>(keys);
   }
 };
 
@@ -329,7 +329,7 @@ TEST(QbftInstance, TimerRequestsAreAbsoluteDeadlinesFromDutyStart) {
   EXPECT_EQ(out.timer->deadline_ns, cfg.timer.deadline_ns(4));
 }
 
-TEST(QbftSigner, Secp256k1SignaturesBindSenderAndBody) {
+TEST(QbftSigner, SignaturesBindSenderAndBody) {
   Keys keys(3);
   SignedBody b;
   b.instance = str_bytes("x");

@@ -1,11 +1,8 @@
 #pragma once
-/// Identity-key signing interfaces of the QBFT engine and their production implementation over secp256k1
-/// (libsecp256k1). The engine only sees Signer/Verifier, so tests may plug in a fast double.
-#include <vector>
-
+/// Identity-key signing ports of the QBFT engine. The engine only sees Signer/Verifier; the production
+/// secp256k1 implementation lives with its user (dv/k1_signer.hpp), tests plug in a fast double.
 #include "base/bytes.hpp"
 #include "base/ids.hpp"
-#include "crypto/k1/k1.hpp"
 
 namespace phx::consensus::qbft {
 
@@ -26,30 +23,6 @@ class Verifier {
   virtual ~Verifier() = default;
   /// True when `sig` is `sender`'s signature of `digest`; false for an unknown sender. Public data only.
   virtual bool verify(OperatorIdx sender, const Root& digest, const Signature& sig) const = 0;
-};
-
-/// Production signer: ECDSA secp256k1 (RFC 6979 nonces, low-s) with the operator's identity key.
-class K1Signer final : public Signer {
- public:
-  /// Takes ownership of the key (move-only, zeroized).
-  explicit K1Signer(crypto::k1::SecretKey sk) : sk_(std::move(sk)) {}
-  /// Compact ECDSA signature of `digest`; constant time (libsecp256k1).
-  Signature sign(const Root& digest) const override;
-
- private:
-  crypto::k1::SecretKey sk_;
-};
-
-/// Production verifier: the cluster's identity public keys in operator order.
-class K1Verifier final : public Verifier {
- public:
-  /// `pubkeys[i]` is operator i's identity key.
-  explicit K1Verifier(std::vector<crypto::k1::PublicKey> pubkeys) : pubkeys_(std::move(pubkeys)) {}
-  /// secp256k1 ECDSA verification (high-s rejected); variable time on public data.
-  bool verify(OperatorIdx sender, const Root& digest, const Signature& sig) const override;
-
- private:
-  std::vector<crypto::k1::PublicKey> pubkeys_;
 };
 
 }  // namespace phx::consensus::qbft

@@ -1,20 +1,9 @@
-#include "fake_signer.hpp"
+#include "identities.hpp"
 
 #include "crypto/hash/sha256.hpp"
+#include "dv/k1_signer.hpp"
 
 namespace phx::consensus::qbft::sim {
-
-Signature FakeSignerForTests::sign(const Root& digest) const {
-  Signature s{};
-  const auto mac = crypto::hash::hmac_sha256(key_, digest);
-  std::copy(mac.begin(), mac.end(), s.begin());
-  return s;
-}
-
-bool FakeVerifierForTests::verify(OperatorIdx sender, const Root& digest, const Signature& sig) const {
-  if (sender.value >= keys_.size()) return false;
-  return FakeSignerForTests(keys_[sender.value]).sign(digest) == sig;
-}
 
 Identities Identities::make(std::uint32_t n, std::uint64_t seed, bool real) {
   Identities ids;
@@ -28,14 +17,14 @@ Identities Identities::make(std::uint32_t n, std::uint64_t seed, bool real) {
     if (real) {
       auto sk = crypto::k1::SecretKey::from_bytes(key);  // a SHA-256 output is a valid key but for ~2^-128
       pks.push_back(sk->public_key());
-      ids.signers.push_back(std::make_unique<K1Signer>(std::move(*sk)));
+      ids.signers.push_back(std::make_unique<dv::K1Signer>(std::move(*sk)));
     } else {
       keys.push_back(key);
       ids.signers.push_back(std::make_unique<FakeSignerForTests>(key));
     }
   }
   if (real) {
-    ids.verifier = std::make_unique<K1Verifier>(std::move(pks));
+    ids.verifier = std::make_unique<dv::K1Verifier>(std::move(pks));
   } else {
     ids.verifier = std::make_unique<FakeVerifierForTests>(std::move(keys));
   }

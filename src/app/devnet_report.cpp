@@ -1,0 +1,258 @@
+// `phalanx devnet`'s report: duty-report lines parsed, counts and latency percentiles, table and JSON.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "app/devnet.hpp"
+#include "ssz/json.hpp"
+
+namespace phx::app {
+
+Result<DutyLine, std::string> parse_duty_line(std::string_view line) {
+  auto j = ssz::parse_json(line);
+  if (!j) return std::unexpected("not JSON: " + j.error().message());
+  if (!j->is_object()) return std::unexpected("not a JSON object");
+  DutyLine d;
+  auto slot = j->find("slot");
+  if (slot == j->end()) return std::unexpected("missing slot");
+  if (slot->is_number_unsigned()) {
+    d.slot = slot->get<std::uint64_t>();
+  } else if (slot->is_string()) {
+    auto v = ssz::dec_to_u64(slot->get_ref<const std::string&>());
+    if (!v) return std::unexpected("slot: " + v.error());
+    d.slot = *v;
+  } else {
+    return std::unexpected("slot: expected a number or decimal string");
+  }
+  auto duty = j->find("duty");
+  if (duty == j->end() || !duty->is_string() || duty->get_ref<const std::string&>().empty())
+    return std::unexpected("duty: expected a non-empty string");
+  d.duty = duty->get<std::string>();
+  auto ok = j->find("success");
+  if (ok == j->end() || !ok->is_boolean()) return std::unexpected("success: expected true or false");
+  d.success = ok->get<bool>();
+  if (auto v = j->find("validators"); v != j->end() && v->is_number_unsigned())
+    d.validators = v->get<std::uint64_t>();
+  if (auto r = j->find("reason"); r != j->end() && r->is_string()) d.reason = r->get<std::string>();
+  if (auto b = j->find("blamed"); b != j->end() && b->is_array()) {
+    for (const auto& x : *b)
+      if (x.is_number_unsigned() && x.get<std::uint64_t>() <= UINT32_MAX)
+        d.blamed.push_back(static_cast<std::uint32_t>(x.get<std::uint64_t>()));
+  }
+  auto latency = [&](const char* key) -> std::optional<double> {
+    auto it = j->find(key);
+    if (it == j->end() || !it->is_number()) return std::nullopt;
+    double v = it->get<double>();
+    if (!std::isfinite(v) || v < 0) return std::nullopt;
+    return v;
+  };
+  d.consensus_ms = latency("consensus_ms");
+  d.e2e_ms = latency("e2e_ms");
+  return d;
+}
+
+std::vector<DutyLine> parse_duty_lines(std::string_view text, std::size_t* bad_lines) {
+  std::vector<DutyLine> out;
+  std::size_t bad = 0, pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    auto line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto d = parse_duty_line(line);
+    if (d)
+      out.push_back(std::move(*d));
+    else
+      ++bad;
+  }
+  if (bad_lines != nullptr) *bad_lines = bad;
+  return out;
+}
+
+Percentiles percentiles(std::vector<double> values) {
+  Percentiles p;
+  p.count = values.size();
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  auto rank = [&](double q) {
+    // Nearest rank: the smallest value with at least q of the sample at or below it.
+    auto n = static_cast<double>(values.size());
+    auto k = static_cast<std::size_t>(std::ceil(q * n));
+    return values[std::clamp<std::size_t>(k, 1, values.size()) - 1];
+  };
+  p.p50 = rank(0.50);
+  p.p90 = rank(0.90);
+  p.p99 = rank(0.99);
+  p.max = values.back();
+  return p;
+}
+
+std::string_view sim_kind_of_duty(std::string_view d) {
+  if (d == "attester") return "attestation";
+  if (d == "proposer" || d == "builder_proposer") return "proposal";
+  if (d == "aggregator") return "aggregation";
+  if (d == "sync_message") return "sync_message";
+  if (d == "sync_contribution") return "sync_contribution";
+  if (d == "builder_registration") return "registration";
+  if (d == "exit") return "exit";
+  return "";
+}
+
+DevnetReport build_report(const ReportInputs& in) {
+  DevnetReport r;
+  auto faulty = [&](std::size_t node) { return node < in.node_faulty.size() && in.node_faulty[node]; };
+  // Failure reasons per kind from honest nodes, de-duplicated per (slot, duty, reason). A duty that one
+  // honest node failed (e.g. its own broadcast) but another completed is a warning, not a failure.
+  std::map<std::string, std::set<std::string>> reasons;
+  std::set<std::string> warnings;
+  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> done;  ///< (slot, duty) → validators
+  std::set<std::pair<std::uint64_t, std::string>> succeeded;            ///< every successful (slot, duty)
+  std::vector<double> consensus, e2e;
+  for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
+    if (faulty(n)) continue;
+    for (const auto& l : in.node_lines[n]) {
+      if (!l.success) continue;
+      succeeded.insert({l.slot, l.duty});
+      if (sim_kind_of_duty(l.duty).empty()) continue;
+      auto& v = done[{l.slot, l.duty}];
+      v = std::max(v, l.validators);
+      if (l.consensus_ms) consensus.push_back(*l.consensus_ms);
+      if (l.e2e_ms) e2e.push_back(*l.e2e_ms);
+    }
+  }
+  for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
+    if (faulty(n)) continue;
+    for (const auto& l : in.node_lines[n]) {
+      if (l.success) continue;
+      std::string text = "slot " + std::to_string(l.slot) + " " + l.duty + ": " +
+                         (l.reason.empty() ? "failed" : l.reason);
+      if (succeeded.contains({l.slot, l.duty})) {
+        warnings.insert("node " + std::to_string(n) + ": " + text + " (another node completed it)");
+        continue;
+      }
+      std::string kind(sim_kind_of_duty(l.duty));
+      if (kind.empty()) kind = l.duty;  // an internal step failing is reported under its own name
+      reasons[kind].insert(std::move(text));
+    }
+  }
+  r.warnings.assign(warnings.begin(), warnings.end());
+  r.consensus_ms = percentiles(std::move(consensus));
+  r.e2e_ms = percentiles(std::move(e2e));
+  auto get = [](const std::map<std::string, std::uint64_t>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::uint64_t{0} : it->second;
+  };
+  std::map<std::string, std::uint64_t> completed;
+  for (const auto& [key, v] : done) completed[std::string(sim_kind_of_duty(key.second))] += v;
+  for (const auto& [kind, exp] : in.expected) {
+    DutyRow row;
+    row.duty = kind;
+    row.expected = exp.first;
+    row.exact = exp.second;
+    row.completed = get(completed, kind);
+    row.sim_accepted = get(in.accepted, kind);
+    row.rejected = get(in.rejected, kind);
+    row.failed = row.exact && row.expected > row.completed ? row.expected - row.completed : 0;
+    if (auto it = reasons.find(kind); it != reasons.end()) {
+      row.reasons.assign(it->second.begin(), it->second.end());
+      reasons.erase(it);
+    }
+    std::string first_reason = row.reasons.empty() ? "" : " (" + row.reasons.front() + ")";
+    if (row.failed > 0)
+      r.problems.push_back(kind + ": " + std::to_string(row.failed) + " of " + std::to_string(row.expected) +
+                           " not completed" + first_reason);
+    if (row.exact && row.completed > row.expected)
+      r.problems.push_back(kind + ": the nodes report " + std::to_string(row.completed) + " done but only " +
+                           std::to_string(row.expected) + " were expected");
+    if (row.exact && row.sim_accepted < row.completed)
+      r.problems.push_back(kind + ": the nodes report " + std::to_string(row.completed) +
+                           " done but the beacon simulator accepted only " + std::to_string(row.sim_accepted));
+    if (row.rejected > 0)
+      r.problems.push_back(kind + ": " + std::to_string(row.rejected) + " submissions rejected by the beacon simulator");
+    if (row.failed == 0 && !row.reasons.empty())
+      r.problems.push_back(kind + ": an honest node reported " + std::to_string(row.reasons.size()) +
+                           " failed duties" + first_reason);
+    r.rows.push_back(std::move(row));
+  }
+  for (const auto& [kind, set] : reasons)
+    r.problems.push_back(kind + ": an honest node reported " + std::to_string(set.size()) + " failed duties (" +
+                         *set.begin() + ")");
+  r.ok = r.problems.empty();
+  return r;
+}
+
+std::string render_table(const DevnetReport& report) {
+  std::ostringstream o;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-18s | %9s | %9s | %12s | %8s | %6s\n", "duty", "expected", "completed",
+                "sim accepted", "rejected", "failed");
+  o << buf << std::string(79, '-') << "\n";
+  for (const auto& row : report.rows) {
+    std::string expected = (row.exact ? "" : "<=") + std::to_string(row.expected);
+    std::snprintf(buf, sizeof buf, "%-18s | %9s | %9llu | %12llu | %8llu | %6llu\n", row.duty.c_str(),
+                  expected.c_str(), static_cast<unsigned long long>(row.completed),
+                  static_cast<unsigned long long>(row.sim_accepted), static_cast<unsigned long long>(row.rejected),
+                  static_cast<unsigned long long>(row.failed));
+    o << buf;
+  }
+  auto line = [&](const char* name, const Percentiles& p) {
+    std::snprintf(buf, sizeof buf, "%-18s   p50 %8.1f ms   p90 %8.1f ms   p99 %8.1f ms   (n=%zu)\n", name, p.p50,
+                  p.p90, p.p99, p.count);
+    o << buf;
+  };
+  o << "\n";
+  line("consensus", report.consensus_ms);
+  line("end-to-end", report.e2e_ms);
+  o << "\n" << (report.ok ? "OK: every duty that should have succeeded did" : "FAILED:") << "\n";
+  for (const auto& p : report.problems) o << "  - " << p << "\n";
+  if (!report.warnings.empty()) {
+    o << "warnings (" << report.warnings.size() << "):\n";
+    std::size_t shown = 0;
+    for (const auto& w : report.warnings) {
+      if (++shown > 5) {
+        o << "  … " << report.warnings.size() - 5 << " more in the JSON report\n";
+        break;
+      }
+      o << "  - " << w << "\n";
+    }
+  }
+  return o.str();
+}
+
+ssz::Json report_to_json(const DevnetReport& report) {
+  ssz::Json j = ssz::Json::object();
+  j["ok"] = report.ok;
+  ssz::Json rows = ssz::Json::array();
+  for (const auto& row : report.rows) {
+    ssz::Json x = ssz::Json::object();
+    x["duty"] = row.duty;
+    x["expected"] = row.expected;
+    x["expected_is_upper_bound"] = !row.exact;
+    x["completed"] = row.completed;
+    x["sim_accepted"] = row.sim_accepted;
+    x["rejected"] = row.rejected;
+    x["failed"] = row.failed;
+    x["reasons"] = row.reasons;
+    rows.push_back(std::move(x));
+  }
+  j["duties"] = std::move(rows);
+  auto pj = [](const Percentiles& p) {
+    ssz::Json x = ssz::Json::object();
+    x["count"] = p.count;
+    x["p50"] = p.p50;
+    x["p90"] = p.p90;
+    x["p99"] = p.p99;
+    x["max"] = p.max;
+    return x;
+  };
+  j["latency_ms"] = {{"consensus", pj(report.consensus_ms)}, {"end_to_end", pj(report.e2e_ms)}};
+  j["problems"] = report.problems;
+  j["warnings"] = report.warnings;
+  for (auto it = report.extra.begin(); it != report.extra.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+}  // namespace phx::app
