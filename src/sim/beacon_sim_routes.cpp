@@ -53,6 +53,23 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+/// A POST duties request (attester, sync): the `{epoch}` path parameter and the body's JSON array of
+/// decimal-string validator indices, or the 400 response that names what is wrong.
+Result<std::pair<Epoch, std::vector<ValidatorIndex>>, Response> duties_request(const Request& req,
+                                                                               const PathParams& p) {
+  auto epoch = http::parse_u64(p.at("epoch"));
+  if (!epoch) return std::unexpected(error_response(400, "invalid epoch \"" + p.at("epoch") + "\""));
+  auto j = ssz::parse_json(req.body);
+  if (!j || !j->is_array()) return std::unexpected(error_response(400, "body must be a JSON array of indices"));
+  std::vector<ValidatorIndex> indices;
+  for (const auto& e : *j) {
+    auto n = e.is_string() ? http::parse_u64(e.get<std::string>()) : std::nullopt;
+    if (!n) return std::unexpected(error_response(400, "invalid validator index " + e.dump()));
+    indices.push_back(ValidatorIndex{*n});
+  }
+  return std::pair{Epoch{*epoch}, std::move(indices)};
+}
+
 }  // namespace
 
 // ---- handlers: one small function per endpoint ----
@@ -181,20 +198,13 @@ void BeaconSim::add_routes() {
 
   r.add(Method::kPost, "/eth/v1/validator/duties/attester/{epoch}",
         [this](const Request& req, const PathParams& p) -> Task<Response> {
-          auto epoch = http::parse_u64(p.at("epoch"));
-          if (!epoch) co_return error_response(400, "invalid epoch \"" + p.at("epoch") + "\"");
-          auto j = ssz::parse_json(req.body);
-          if (!j || !j->is_array()) co_return error_response(400, "body must be a JSON array of indices");
-          std::vector<ValidatorIndex> indices;
-          for (const auto& e : *j) {
-            auto n = e.is_string() ? http::parse_u64(e.get<std::string>()) : std::nullopt;
-            if (!n) co_return error_response(400, "invalid validator index " + e.dump());
-            indices.push_back(ValidatorIndex{*n});
-          }
+          auto q = duties_request(req, p);
+          if (!q) co_return std::move(q.error());
+          const auto& [epoch, indices] = *q;
           Json a = Json::array();
-          for (const auto& d : attester_duties(Epoch{*epoch}, indices)) a.push_back(ssz::to_json(d));
+          for (const auto& d : attester_duties(epoch, indices)) a.push_back(ssz::to_json(d));
           Json body = Json::object();
-          body["dependent_root"] = to_hex(dependent_root(Epoch{*epoch}));
+          body["dependent_root"] = to_hex(dependent_root(epoch));
           body["execution_optimistic"] = false;
           body["data"] = std::move(a);
           co_return Response::json(body);
@@ -366,18 +376,11 @@ void BeaconSim::add_duty_routes() {
 
   r.add(Method::kPost, "/eth/v1/validator/duties/sync/{epoch}",
         [this](const Request& req, const PathParams& p) -> Task<Response> {
-          auto epoch = http::parse_u64(p.at("epoch"));
-          if (!epoch) co_return error_response(400, "invalid epoch \"" + p.at("epoch") + "\"");
-          auto j = ssz::parse_json(req.body);
-          if (!j || !j->is_array()) co_return error_response(400, "body must be a JSON array of indices");
-          std::vector<ValidatorIndex> indices;
-          for (const auto& e : *j) {
-            auto n = e.is_string() ? http::parse_u64(e.get<std::string>()) : std::nullopt;
-            if (!n) co_return error_response(400, "invalid validator index " + e.dump());
-            indices.push_back(ValidatorIndex{*n});
-          }
+          auto q = duties_request(req, p);
+          if (!q) co_return std::move(q.error());
+          const auto& [epoch, indices] = *q;
           Json a = Json::array();
-          for (const auto& d : sync_committee_duties(Epoch{*epoch}, indices)) a.push_back(ssz::to_json(d));
+          for (const auto& d : sync_committee_duties(epoch, indices)) a.push_back(ssz::to_json(d));
           Json body = data_body(std::move(a));
           body["execution_optimistic"] = false;
           co_return Response::json(body);

@@ -10,6 +10,7 @@
 
 #include "beaconapi/http/client.hpp"
 #include "beaconapi/vapi/validator_api.hpp"
+#include "beaconapi/vapi/vapi_doubles_test.hpp"
 #include "eth/duty_signing.hpp"
 
 #ifndef PHX_VAPI_VECTORS
@@ -24,6 +25,7 @@ namespace bls = crypto::bls;
 using runtime::Task;
 using ssz::Json;
 using namespace std::chrono_literals;
+using testing::run;
 
 Json load(const std::string& name) {
   std::ifstream in(std::string(PHX_VAPI_VECTORS) + "/lodestar-1.5.1/" + name);
@@ -133,15 +135,6 @@ class ReplayBackend final : public Backend {
   bool randao_ok_ = false;
   std::vector<std::pair<PartialKind, PartialSignature>> submitted_;
 };
-
-template <class F>
-void run(F f) {
-  asio::io_context io;
-  asio::co_spawn(io, f(), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
-}
 
 /// Sends a captured request (method, url, JSON body) to the VAPI.
 Task<http::ClientResponse> replay(std::uint16_t port, const Json& fixture) {
