@@ -253,6 +253,10 @@ std::string kind_of(sim::SimDuty d) {
       return "exit";
     case sim::SimDuty::kPrepareProposer:
       return "prepare_proposer";
+    case sim::SimDuty::kCommitteeSubscription:
+      return "committee_subscription";
+    case sim::SimDuty::kSyncSubscription:
+      return "sync_subscription";
   }
   return "unknown";
 }

@@ -26,6 +26,9 @@ class WorkflowBackend final : public vapi::Backend {
   runtime::Task<vapi::ApiResult<vapi::AttesterRef>> attester_at(Slot slot, eth::CommitteeIndex committee_index,
                                                                 std::uint64_t validator_committee_index) override;
   runtime::Task<vapi::ApiResult<eth::BLSPubkey>> proposer_of(Slot slot) override;
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients() const override {
+    return wf_.fee_recipients_by_index();
+  }
 
   runtime::Task<vapi::ApiResult<eth::phase0::AttestationData>> attestation_data(
       Slot slot, eth::CommitteeIndex committee_index) override;

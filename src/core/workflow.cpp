@@ -64,9 +64,12 @@ Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const K
       alive_(std::make_shared<bool>(true)) {
   PHX_ASSERT(options_.share_idx.value >= 1 && options_.share_idx.value <= keys_.share_count());
   PHX_ASSERT(options_.mode != SigningMode::kEmbedded || ports_.signer != nullptr);
-  if (options_.mode == SigningMode::kEmbedded)
-    preparation_ = std::make_unique<BnPreparation>(scheduler_, ports_.beacon_node, options_.fee_recipients,
-                                                   options_.fee_recipient);
+  // Embedded: the node is the VC and tells the BN everything a VC would. VC mode: the VC subscribes itself; the
+  // node sends only the lock's fee recipients (as Charon does), so a misconfigured VC cannot redirect fees.
+  preparation_ = std::make_unique<BnPreparation>(
+      scheduler_, ports_.beacon_node, options_.fee_recipients, options_.fee_recipient,
+      options_.mode == SigningMode::kEmbedded ? BnPreparation::Scope::kEverything
+                                              : BnPreparation::Scope::kProposersOnly);
   std::weak_ptr<bool> alive = alive_;
   ports_.consensus.subscribe_decided([this, alive](const Duty& duty, const UnsignedDataSet& set) {
     if (alive.expired()) return;

@@ -54,7 +54,7 @@ struct WorkflowOptions {
   SigningMode mode = SigningMode::kValidatorClient;  ///< who signs
   ShareIdx share_idx{1};             ///< this node's share index (operator index + 1)
   bool builder = false;              ///< request blinded blocks; sign builder registrations (embedded)
-  eth::ExecutionAddress fee_recipient{};  ///< builder registrations and proposer preparations (embedded mode)
+  eth::ExecutionAddress fee_recipient{};  ///< builder registrations (embedded mode) and proposer preparations
   /// Per-validator fee recipients (the lock's); validators not listed use `fee_recipient`.
   std::map<PubKey, eth::ExecutionAddress> fee_recipients;
   std::uint64_t gas_limit = 30'000'000;   ///< builder registrations (embedded mode)
@@ -152,6 +152,11 @@ class Workflow {
   const WorkflowMetrics& metrics() const { return metrics_; }
   /// Embedded mode: what was sent to the BN as a validator client would (nullptr in VC mode).
   const PreparationStats* preparation_stats() const { return preparation_ ? &preparation_->stats() : nullptr; }
+  /// The lock's fee recipient of every validator whose index is known (the validator API rewrites a VC's
+  /// proposer preparations with it).
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_by_index() const {
+    return preparation_ ? preparation_->fee_recipients_by_index() : std::map<ValidatorIndex, eth::ExecutionAddress>{};
+  }
   /// The chain configuration.
   const eth::ChainConfig& chain_config() const { return config_; }
   /// Number of signing and aggregation jobs on the BLS worker thread (test drivers of virtual time wait for 0).
@@ -247,7 +252,7 @@ class Workflow {
   SigAgg sigagg_;
   AggSigDB aggsigdb_;
   Tracker tracker_;
-  std::unique_ptr<BnPreparation> preparation_;  // embedded mode only
+  std::unique_ptr<BnPreparation> preparation_;  // subscriptions (embedded mode) and proposer preparations
   runtime::Event changed_;  // notified whenever a store gains data or a duty expires
   runtime::TaskGroup tasks_;
   std::map<Duty, std::unique_ptr<DutyState>> duties_;

@@ -281,7 +281,8 @@ void Workflow::on_aggregated(const Duty& duty, const std::vector<AggregateOutcom
       std::all_of(st.expected.begin(), st.expected.end(), [&](const PubKey& pk) { return st.aggregated.contains(pk); }))
     track(duty, Step::kAggregated);
   changed_.notify_all();
-  if (preparation_ && duty.type == DutyType::kPrepareAggregator && !stored_now.empty()) {
+  if (preparation_ && preparation_->scope() == BnPreparation::Scope::kEverything &&
+      duty.type == DutyType::kPrepareAggregator && !stored_now.empty()) {
     // The slot's aggregators are known now: subscribe them before the attestations go out (1/3 of the slot).
     if (st.defs.empty()) st.defs = scheduler_.definitions(duty);
     std::vector<DutyDefinition> aggregators;

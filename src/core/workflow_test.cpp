@@ -480,13 +480,22 @@ TEST(Workflow, EmbeddedModeTellsTheBeaconNodeWhatAValidatorClientWould) {
   EXPECT_GT(stats->aggregator_subscriptions, 0u);
 }
 
-TEST(Workflow, ValidatorClientModeLeavesSubscriptionsToTheVc) {
-  Harness h(fulu_config(), keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);
+TEST(Workflow, ValidatorClientModeLeavesSubscriptionsToTheVcButSendsTheLocksFeeRecipients) {
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false, {}, false,
+            [](WorkflowOptions& o) { o.fee_recipient[0] = 0xfe; });
   h.start();
   h.run_until(h.slot_start(Slot{4}));
   EXPECT_TRUE(h.bn().committee_subscriptions.empty());
-  EXPECT_TRUE(h.bn().preparations.empty());
-  EXPECT_EQ(h.nodes()[0]->workflow->preparation_stats(), nullptr);
+  EXPECT_TRUE(h.bn().sync_subscriptions.empty());
+  ASSERT_FALSE(h.bn().preparations.empty());
+  for (const auto& p : h.bn().preparations) EXPECT_EQ(p.fee_recipient[0], 0xfe);
+  const auto by_index = h.nodes()[0]->workflow->fee_recipients_by_index();
+  EXPECT_EQ(by_index.size(), keys4().book.size());
+  for (const auto& [index, fr] : by_index) EXPECT_EQ(fr[0], 0xfe);
+  const auto* stats = h.nodes()[0]->workflow->preparation_stats();
+  ASSERT_NE(stats, nullptr);
+  EXPECT_EQ(stats->committee_subscriptions, 0u);
+  EXPECT_GT(stats->proposer_preparations, 0u);
   h.stop();
 }
 

@@ -35,6 +35,10 @@ const char* to_string(SimDuty d) {
       return "voluntary_exit";
     case SimDuty::kPrepareProposer:
       return "prepare_proposer";
+    case SimDuty::kCommitteeSubscription:
+      return "committee_subscription";
+    case SimDuty::kSyncSubscription:
+      return "sync_subscription";
   }
   return "unknown";
 }

@@ -79,10 +79,13 @@ enum class SimDuty : std::uint8_t {
   kBuilderRegistration,
   kVoluntaryExit,
   kPrepareProposer,
+  kCommitteeSubscription,  ///< beacon_committee_subscriptions entry (what a VC, or the embedded signer, sends)
+  kSyncSubscription,       ///< sync_committee_subscriptions entry
 };
-inline constexpr std::size_t kSimDutyCount = 9;
+inline constexpr std::size_t kSimDutyCount = 11;
 /// snake_case name of a duty kind ("attestation", "proposal", "blinded_proposal", "aggregate", "sync_message",
-/// "sync_contribution", "builder_registration", "voluntary_exit", "prepare_proposer").
+/// "sync_contribution", "builder_registration", "voluntary_exit", "prepare_proposer", "committee_subscription",
+/// "sync_subscription").
 const char* to_string(SimDuty d);
 
 /// Why a submission was rejected (counted per duty kind and reason).
@@ -208,6 +211,10 @@ class BeaconSim {
   Result<void, Reject> submit_exit(const eth::phase0::SignedVoluntaryExit& exit);
   /// Accepts a proposer preparation of a known validator. Counts under kPrepareProposer.
   Result<void, Reject> submit_preparation(const http::ProposerPreparation& prep);
+  /// Accepts a committee subnet subscription of a known validator. Counts under kCommitteeSubscription.
+  Result<void, Reject> submit_committee_subscription(const http::BeaconCommitteeSubscription& sub);
+  /// Accepts a sync committee subnet subscription of a known validator. Counts under kSyncSubscription.
+  Result<void, Reject> submit_sync_subscription(const http::SyncCommitteeSubscription& sub);
   /// Counts a submission that did not decode (kMalformed) under `kind`.
   void count_malformed(SimDuty kind);
 

@@ -668,6 +668,12 @@ void BeaconSim::add_duty_routes() {
   r.add(Method::kPost, "/eth/v1/validator/prepare_beacon_proposer",
         json_items(SimDuty::kPrepareProposer, "preparations", http::ProposerPreparation{},
                    [this](const http::ProposerPreparation& v) { return submit_preparation(v); }));
+  r.add(Method::kPost, "/eth/v1/validator/beacon_committee_subscriptions",
+        json_items(SimDuty::kCommitteeSubscription, "subscriptions", http::BeaconCommitteeSubscription{},
+                   [this](const http::BeaconCommitteeSubscription& v) { return submit_committee_subscription(v); }));
+  r.add(Method::kPost, "/eth/v1/validator/sync_committee_subscriptions",
+        json_items(SimDuty::kSyncSubscription, "subscriptions", http::SyncCommitteeSubscription{},
+                   [this](const http::SyncCommitteeSubscription& v) { return submit_sync_subscription(v); }));
 
   r.add(Method::kPost, "/eth/v1/beacon/pool/voluntary_exits",
         [this](const Request& req, const PathParams&) -> Task<Response> {

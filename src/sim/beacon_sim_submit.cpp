@@ -659,4 +659,18 @@ Result<void, Reject> BeaconSim::submit_preparation(const http::ProposerPreparati
   return count(SimDuty::kPrepareProposer, {});
 }
 
+Result<void, Reject> BeaconSim::submit_committee_subscription(const http::BeaconCommitteeSubscription& sub) {
+  if (key_of(sub.validator_index) == nullptr) {
+    return count(SimDuty::kCommitteeSubscription, std::unexpected(Reject::kUnknownValidator));
+  }
+  return count(SimDuty::kCommitteeSubscription, {});
+}
+
+Result<void, Reject> BeaconSim::submit_sync_subscription(const http::SyncCommitteeSubscription& sub) {
+  if (key_of(sub.validator_index) == nullptr) {
+    return count(SimDuty::kSyncSubscription, std::unexpected(Reject::kUnknownValidator));
+  }
+  return count(SimDuty::kSyncSubscription, {});
+}
+
 }  // namespace phx::sim

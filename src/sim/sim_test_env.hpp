@@ -1,5 +1,5 @@
 #pragma once
-// Shared set-up of the beacon simulator's tests: keys, a fake clock, a loopback client, reason counters.
+// Shared set-up of the beacon simulator's tests: keys, a fake clock, a loopback client, reason counters, blocks.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -96,6 +96,81 @@ std::uint64_t reason(const BeaconSim& sim, SimDuty d, T r) {
   return it == m.end() ? 0 : it->second;
 }
 
+
+// Blocks: edit, sign and root of a produced block of any fork.
+
+/// The block inside a produced value (BlockContents from deneb on).
+template <class X>
+auto& inner_block(X& x) {
+  if constexpr (requires { x.kzg_proofs; }) {
+    return x.block;
+  } else {
+    return x;
+  }
+}
+
+/// Applies fn to the (unsigned) block held by a versioned produced or blinded block.
+template <class V, class Fn>
+void edit_block(V& v, Fn fn) {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) fn(inner_block(x));
+      },
+      v.value);
+}
+
+template <std::size_t I = 0>
+bapi::VersionedSignedProducedBlock sign_full(const bapi::VersionedProducedBlock& v, const bls::SecretKey& sk,
+                                             const eth::ChainConfig& c) {
+  if constexpr (I == eth::kForkCount) {
+    ADD_FAILURE() << "no fork";
+    return {};
+  } else {
+    if (v.value.index() != I) return sign_full<I + 1>(v, sk, c);
+    const auto& x = std::get<I>(v.value);
+    std::variant_alternative_t<I, bapi::VersionedSignedProducedBlock::Variant> s;
+    if constexpr (requires { x.kzg_proofs; }) {
+      s.signed_block.message = x.block;
+      s.signed_block.signature = sk.sign(eth::block_signing_root(c, x.block)).to_bytes();
+      s.kzg_proofs = x.kzg_proofs;
+      s.blobs = x.blobs;
+    } else {
+      s.message = x;
+      s.signature = sk.sign(eth::block_signing_root(c, x)).to_bytes();
+    }
+    return bapi::VersionedSignedProducedBlock{
+        bapi::VersionedSignedProducedBlock::Variant(std::in_place_index<I>, std::move(s))};
+  }
+}
+
+template <std::size_t I = 2>
+bapi::VersionedSignedBlindedBeaconBlock sign_blinded(const bapi::VersionedBlindedBeaconBlock& v,
+                                                     const bls::SecretKey& sk, const eth::ChainConfig& c) {
+  if constexpr (I == eth::kForkCount) {
+    ADD_FAILURE() << "no fork";
+    return {};
+  } else {
+    if (v.value.index() != I) return sign_blinded<I + 1>(v, sk, c);
+    std::variant_alternative_t<I, bapi::VersionedSignedBlindedBeaconBlock::Variant> s;
+    s.message = std::get<I>(v.value);
+    s.signature = sk.sign(eth::block_signing_root(c, s.message)).to_bytes();
+    return bapi::VersionedSignedBlindedBeaconBlock{
+        bapi::VersionedSignedBlindedBeaconBlock::Variant(std::in_place_index<I>, std::move(s))};
+  }
+}
+
+template <class V>
+Root block_root_of(const V& v) {
+  Root r{};
+  std::visit(
+      [&](const auto& x) {
+        if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(x)>, std::monostate>) {
+          r = ssz::hash_tree_root(inner_block(x));
+        }
+      },
+      v.value);
+  return r;
+}
 
 struct ProposerOf {
   ValidatorIndex index{};

@@ -135,6 +135,8 @@ void ValidatorApi::Impl::add_routes() {
   add(M::kPost, "/eth/v1/validator/register_validator",
       [](Impl& s, const Ctx& c) { return s.submit_registrations(c); });
   add(M::kPost, "/eth/v1/beacon/pool/voluntary_exits", [](Impl& s, const Ctx& c) { return s.submit_exit(c); });
+  add(M::kPost, "/eth/v1/validator/prepare_beacon_proposer",
+      [](Impl& s, const Ctx& c) { return s.prepare_proposers(c); });
   // Proxied with public keys rewritten (DV keys → this node's shares in answers, shares → DV keys in requests).
   add(M::kPost, "/eth/v1/validator/duties/attester/{epoch}", [](Impl& s, const Ctx& c) { return s.duties(c); });
   add(M::kGet, "/eth/v1/validator/duties/proposer/{epoch}", [](Impl& s, const Ctx& c) { return s.duties(c); });

@@ -9,6 +9,7 @@
 /// Statuses: see docs/formats/validator-api.md. Spec: ethereum/beacon-APIs (v2.4.2 for Lodestar 1.5.1,
 /// later versions for produceBlockV3, electra attestations and the DVT selection endpoints).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -175,6 +176,10 @@ class Backend {
                                                             std::uint64_t validator_committee_index);
   /// DV key of the proposer of `slot` (when it is a cluster validator).
   virtual runtime::Task<ApiResult<eth::BLSPubkey>> proposer_of(Slot slot);
+  /// The lock's fee recipient of every cluster validator whose index is known (synchronous). A VC's
+  /// `prepare_beacon_proposer` is rewritten with it: the fee recipient is the cluster's, whatever the VC is
+  /// configured with. Default: none known (the VC's preparations pass unchanged).
+  virtual std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients() const { return {}; }
 
   // ---- duties: each awaits the cluster's decision ----
   /// produceAttestationData: the decided AttestationData of committee `committee_index` at `slot`.

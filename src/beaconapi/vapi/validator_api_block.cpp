@@ -1,4 +1,7 @@
-// Validator API, block family: block production and submission, builder registrations, voluntary exits.
+// Validator API, block family: block production and submission, builder registrations, proposer preparations
+// (fee recipients), voluntary exits.
+#include <cctype>
+#include <charconv>
 #include <type_traits>
 #include <variant>
 
@@ -216,6 +219,42 @@ Task<BeastResponse> ValidatorApi::Impl::submit_registrations(const Ctx& c) {
     cands.push_back(Candidate{i, dv, ValidatorIndex{}, 0, msg, root, s.signature});
   }
   co_return co_await finish(PartialKind::kRegistration, std::move(cands), std::move(failures));
+}
+
+Task<BeastResponse> ValidatorApi::Impl::prepare_proposers(const Ctx& c) {
+  // [{"validator_index":"…","fee_recipient":"0x…"}, …]: the cluster validators' entries get the lock's fee
+  // recipient, the others pass unchanged; a body that is not such a list is the BN's to judge (forwarded as is).
+  auto known = backend_.fee_recipients();
+  auto j = ssz::parse_json(c.req.body);
+  if (known.empty() || !j || !j->is_array()) co_return co_await proxy(c.msg);
+  std::size_t replaced = 0;
+  for (auto& item : *j) {
+    if (!item.is_object()) continue;
+    auto idx = item.find("validator_index");
+    auto fr = item.find("fee_recipient");
+    if (idx == item.end() || fr == item.end() || !idx->is_string() || !fr->is_string()) continue;
+    std::uint64_t index = 0;
+    const auto& is = idx->get_ref<const std::string&>();
+    auto [end, ec] = std::from_chars(is.data(), is.data() + is.size(), index);
+    if (ec != std::errc{} || end != is.data() + is.size()) continue;
+    auto lock = known.find(ValidatorIndex{index});
+    if (lock == known.end()) continue;
+    const std::string want = to_hex(lock->second);
+    std::string have = fr->get<std::string>();
+    std::transform(have.begin(), have.end(), have.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (have == want) continue;
+    if (fee_recipient_warned_.insert(index).second) {
+      log::warn("validator client: fee recipient {} for validator {} is not the cluster lock's; {} is sent to the "
+                "beacon node instead", fr->get<std::string>(), index, want);
+    }
+    *fr = want;
+    ++replaced;
+  }
+  if (replaced == 0) co_return co_await proxy(c.msg);
+  BeastRequest up = c.msg;
+  up.body() = j->dump();
+  up.prepare_payload();
+  co_return co_await proxy(up);
 }
 
 Task<BeastResponse> ValidatorApi::Impl::submit_exit(const Ctx& c) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -168,6 +169,7 @@ struct ValidatorApi::Impl {
   std::uint16_t port_ = 0;
   bool stopping_ = false;
   Stats stats_;
+  std::set<std::uint64_t> fee_recipient_warned_;  // validator indices whose VC fee recipient was replaced
   std::vector<Route> routes_;
 
   // Learnt from proxied duty and validator answers (bounded: old slots are pruned).
@@ -424,6 +426,7 @@ struct ValidatorApi::Impl {
   Task<BeastResponse> submit_sync_messages(const Ctx& c);
   Task<BeastResponse> submit_contributions(const Ctx& c);
   Task<BeastResponse> submit_registrations(const Ctx& c);
+  Task<BeastResponse> prepare_proposers(const Ctx& c);
   Task<BeastResponse> submit_exit(const Ctx& c);
   Task<BeastResponse> proxy_rewrite(const Ctx& c, BeastRequest up, bool learn_answer);
   Task<BeastResponse> duties(const Ctx& c);

@@ -13,7 +13,8 @@ Task<BeastResponse> ValidatorApi::Impl::sync_contribution(const Ctx& c) {
   if (!root) co_return error_response(400, root.error());
   auto r = co_await guarded(backend_.sync_contribution(Slot{*slot}, *sub, *root));
   if (!r) co_return error_response(r.error());
-  if (c.req.wants_ssz()) co_return ssz_response(ssz::serialize(*r));
+  // JSON even when the VC prefers SSZ: the spec lists only application/json for this route (Lodestar 1.23's VC
+  // asks every route with `application/octet-stream;q=1,application/json;q=0.9`).
   co_return json_response(data_body(ssz::to_json(*r)));
 }
 

@@ -73,6 +73,7 @@ class BackendDouble final : public Backend {
     if (index == kIndex) co_return dv_;
     co_return std::unexpected(ApiError{404, "unknown validator index"});
   }
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients() const override { return fee_recipients_; }
   Task<ApiResult<eth::BLSPubkey>> proposer_of(Slot slot) override {
     if (slot == Slot{34}) co_return dv_;
     co_return std::unexpected(ApiError{404, "no cluster proposer"});
@@ -149,6 +150,7 @@ class BackendDouble final : public Backend {
   Root graffiti_{};
   BlockPreference preference_ = BlockPreference::kAny;
   std::vector<std::pair<PartialKind, PartialSignature>> submitted_;
+  std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_;  ///< the lock's, by index
 };
 
 /// What the beacon-node double last received.
@@ -246,6 +248,11 @@ inline http::Router bn_router(BnLog& log, const eth::BLSPubkey& dv) {
           Json body = Json::object();
           body["data"] = entry;
           co_return Response::json(body);
+        });
+  r.add(Method::kPost, "/eth/v1/validator/prepare_beacon_proposer",
+        [record](const Request& req, const PathParams&) -> Task<Response> {
+          record(req);
+          co_return Response::json(Json::object());
         });
   r.add(Method::kPost, "/eth/v1/test/echo", [record](const Request& req, const PathParams&) -> Task<Response> {
     record(req);

@@ -187,6 +187,37 @@ TEST(ValidatorApi, RegistrationsNeedThisNodesShare) {
   });
 }
 
+TEST(ValidatorApi, ProposerPreparationsCarryTheLocksFeeRecipient) {
+  run([]() -> Task<void> {
+    Env env(co_await asio::this_coro::executor, eth::Fork::kDeneb);
+    eth::ExecutionAddress lock{};
+    lock.fill(0xab);
+    const std::string vc = "0x0000000000000000000000000000000000000000";
+    const std::string body = R"([{"validator_index":"7","fee_recipient":")" + vc +
+                             R"("},{"validator_index":"9","fee_recipient":")" + vc + R"("}])";
+    // No lock fee recipients known yet: passed through unchanged.
+    auto r0 = co_await env.call(http::Method::kPost, "/eth/v1/validator/prepare_beacon_proposer", body);
+    EXPECT_EQ(r0.status, 200u) << r0.body;
+    EXPECT_EQ(env.log.body, body);
+    // Validator 7 is the cluster's: the VC's fee recipient is replaced by the lock's; 9 is not and passes.
+    env.backend.fee_recipients_[ValidatorIndex{7}] = lock;
+    auto r1 = co_await env.call(http::Method::kPost, "/eth/v1/validator/prepare_beacon_proposer", body);
+    EXPECT_EQ(r1.status, 200u) << r1.body;
+    auto sent = ssz::Json::parse(env.log.body);
+    EXPECT_EQ(sent.size(), 2u);
+    if (sent.size() != 2) co_return;
+    EXPECT_EQ(sent[0]["validator_index"], "7");
+    EXPECT_EQ(sent[0]["fee_recipient"], to_hex(lock));
+    EXPECT_EQ(sent[1]["fee_recipient"], vc);
+    // Already the lock's (any letter case): unchanged.
+    const std::string same = R"([{"validator_index":"7","fee_recipient":"0xABABABABABABABABABABABABABABABABABABABAB"}])";
+    auto r2 = co_await env.call(http::Method::kPost, "/eth/v1/validator/prepare_beacon_proposer", same);
+    EXPECT_EQ(r2.status, 200u);
+    EXPECT_EQ(env.log.body, same);
+    co_await env.stop();
+  });
+}
+
 TEST(ValidatorApi, ProduceBlockVerifiesThePartialRandao) {
   run([]() -> Task<void> {
     Env env(co_await asio::this_coro::executor, eth::Fork::kAltair);
@@ -335,6 +366,12 @@ TEST(ValidatorApi, SyncCommitteeAndExitFlows) {
     auto r3 = co_await env.call(http::Method::kGet, "/eth/v1/validator/sync_committee_contribution?slot=40&"
                                                     "subcommittee_index=1&beacon_block_root=" + to_hex(head));
     EXPECT_EQ(r3.status, 200u) << r3.body;
+    // The spec serves this route as JSON only: a VC preferring SSZ still gets JSON.
+    auto r3s = co_await env.call(http::Method::kGet, "/eth/v1/validator/sync_committee_contribution?slot=40&"
+                                                     "subcommittee_index=1&beacon_block_root=" + to_hex(head),
+                                 "", "", "application/json", "application/octet-stream;q=1,application/json;q=0.9");
+    EXPECT_EQ(r3s.status, 200u) << r3s.body;
+    EXPECT_EQ(r3s.content_type, "application/json");
     auto contrib = ssz::from_json<eth::altair::SyncCommitteeContribution>(body_json(r3)["data"]);
     EXPECT_TRUE(contrib.has_value());
     if (contrib) {
