@@ -244,10 +244,10 @@ wait_chain() {
   done
 }
 
-run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS] [INDICES]
+run_checks() {  # run_checks PHASE MODE BN_URL BN_TRAFFIC VIOLATIONS [PHALANX_LOGS] [DUTY_REPORTS] [OTHERS] [INDICES] [DUTIES] [FEE] [UNTIL_SLOT]
   BEACON_API_SPEC="$spec" node "$here/checks.mjs" --bn "$3" --phase "$1" --mode "$2" --indices "${9:-0-7}" \
     ${8:+--others "$8"} --slots-per-epoch "$slots_per_epoch" --lodestar "$PHX_LODESTAR" \
-    ${10:+--duties "${10}"} ${11:+--fee-recipient "${11}"} \
+    ${10:+--duties "${10}"} ${11:+--fee-recipient "${11}"} ${12:+--until-slot "${12}"} \
     --min-epochs "$min_epochs" --bn-traffic "$4" --violations "$5" --known "$here/known-violations.json" \
     --phalanx-logs "${6:-}" --duty-reports "${7:-}" >"$work/checks-$1.txt" 2>&1 || true
   cat "$work/checks-$1.txt" >>"$results"
@@ -421,7 +421,10 @@ phase_dv() {
     fi
   done
   wait_chain "http://127.0.0.1:$bn_port" "$phase" "${watch[@]}" || true
-  # Stop signers first (VCs, nodes), then check against the still-running BN.
+  # Stop signers first (VCs, nodes), then check against the still-running BN; slots after the head seen now had
+  # no cluster to do their duties (under load the checks may read the chain several slots later).
+  local until_slot
+  until_slot=$(curl -sf -m 5 "http://127.0.0.1:$bn_port/eth/v1/beacon/headers/head" | jq -r '.data.header.message.slot' || true)
   stop_pids "${signers[@]}"
   for ((c = 0; c < ${#clusters[@]}; ++c)); do
     local mode="${clusters[c]%%:*}" first="${clusters[c]##*:}" others=""
@@ -430,7 +433,7 @@ phase_dv() {
     [[ -n "${c_dir[$mode]:-}" ]] || continue
     run_checks "$mode" "$mode" "http://127.0.0.1:$bn_port" "${c_dir[$mode]}/traffic-bn.jsonl" "${c_viol[$mode]}" \
       "${c_logs[$mode]}" "${c_reports[$mode]}" "$others" "$first-$((first + 7))" "$dir/duties.json" \
-      0x000000000000000000000000000000000000dEaD
+      0x000000000000000000000000000000000000dEaD "${until_slot:-}"
   done
   stop_pids "${watch[@]}"
 }
