@@ -125,7 +125,7 @@ Result<eth::ChainConfig, JsonError> parse_spec(const ssz::Json& body, const Gene
   auto spe = spec_u64(d, "SLOTS_PER_EPOCH");
   if (!spe) return std::unexpected(spe.error());
   c.slots_per_epoch = *spe;
-  c.epochs_per_sync_committee_period = c.preset == eth::Preset::kMinimal ? 8 : c.preset == eth::Preset::kGnosis ? 512 : 256;
+  c.epochs_per_sync_committee_period = eth::epochs_per_sync_committee_period(c.preset);
   if (d.find("EPOCHS_PER_SYNC_COMMITTEE_PERIOD") != d.end()) {
     auto p = spec_u64(d, "EPOCHS_PER_SYNC_COMMITTEE_PERIOD");
     if (!p) return std::unexpected(p.error());

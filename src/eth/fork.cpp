@@ -56,6 +56,18 @@ std::optional<Preset> preset_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::uint64_t epochs_per_sync_committee_period(Preset p) {
+  switch (p) {
+    case Preset::kMinimal:
+      return 8;
+    case Preset::kGnosis:
+      return 512;
+    case Preset::kMainnet:
+      break;
+  }
+  return 256;
+}
+
 std::string_view fork_name(Fork f) {
   return kNames[static_cast<std::size_t>(f)];
 }
@@ -117,7 +129,7 @@ const ChainConfig& gnosis_config() {
   static const ChainConfig g = [] {
     ChainConfig x = c;
     x.preset = Preset::kGnosis;
-    x.epochs_per_sync_committee_period = 512;
+    x.epochs_per_sync_committee_period = epochs_per_sync_committee_period(Preset::kGnosis);
     return x;
   }();
   return g;
@@ -139,7 +151,7 @@ ChainConfig devnet_config(Fork last_fork, std::uint64_t genesis_time, const Root
   c.slots_per_epoch = preset == Preset::kMinimal  ? minimal::preset::kSlotsPerEpoch
                       : preset == Preset::kGnosis ? gnosis::preset::kSlotsPerEpoch
                                                   : preset::kSlotsPerEpoch;
-  c.epochs_per_sync_committee_period = preset == Preset::kMinimal ? 8 : preset == Preset::kGnosis ? 512 : 256;
+  c.epochs_per_sync_committee_period = epochs_per_sync_committee_period(preset);
   for (std::size_t i = 0; i < kForkCount; ++i) {
     c.forks[i].version = {static_cast<std::uint8_t>(i), 0, 0, network_id_byte};
     c.forks[i].epoch = i <= static_cast<std::size_t>(last_fork) ? Epoch{0} : kFarFutureEpoch;

@@ -34,6 +34,8 @@ enum class Preset : std::uint8_t { kMainnet, kGnosis, kMinimal };
 std::string_view preset_name(Preset p);
 /// Inverse of preset_name; nullopt for an unknown name.
 std::optional<Preset> preset_from_name(std::string_view name);
+/// EPOCHS_PER_SYNC_COMMITTEE_PERIOD of a preset (mainnet 256, minimal 8, gnosis 512).
+std::uint64_t epochs_per_sync_committee_period(Preset p);
 
 /// One fork's version and activation epoch.
 struct ForkEntry {
