@@ -101,11 +101,12 @@ Task<Result<std::vector<core::ValidatorRef>>> BeaconNodeAdapter::validators(std:
   co_return out;
 }
 
-Task<Result<std::vector<core::AttesterDutyDef>>> BeaconNodeAdapter::attester_duties(
+Task<Result<core::AttesterDuties>> BeaconNodeAdapter::attester_duties(
     Epoch epoch, std::vector<ValidatorIndex> indices) {
   auto r = co_await client_.attester_duties(epoch, std::move(indices));
   if (!r) co_return std::unexpected(failed("attester duties", r.error()));
-  std::vector<core::AttesterDutyDef> out;
+  core::AttesterDuties out;
+  out.dependent_root = r->dependent_root;
   for (const auto& d : r->duties) {
     core::DutyDefinition def;
     def.pubkey = d.pubkey;
@@ -114,16 +115,17 @@ Task<Result<std::vector<core::AttesterDutyDef>>> BeaconNodeAdapter::attester_dut
     def.committee_length = d.committee_length;
     def.committees_at_slot = d.committees_at_slot;
     def.validator_committee_index = d.validator_committee_index;
-    out.push_back(core::AttesterDutyDef{d.slot, std::move(def)});
+    out.duties.push_back(core::AttesterDutyDef{d.slot, std::move(def)});
   }
   co_return out;
 }
 
-Task<Result<std::vector<core::ProposerDutyDef>>> BeaconNodeAdapter::proposer_duties(Epoch epoch) {
+Task<Result<core::ProposerDuties>> BeaconNodeAdapter::proposer_duties(Epoch epoch) {
   auto r = co_await client_.proposer_duties(epoch);
   if (!r) co_return std::unexpected(failed("proposer duties", r.error()));
-  std::vector<core::ProposerDutyDef> out;
-  for (const auto& d : r->duties) out.push_back(core::ProposerDutyDef{d.slot, d.pubkey, d.validator_index});
+  core::ProposerDuties out;
+  out.dependent_root = r->dependent_root;
+  for (const auto& d : r->duties) out.duties.push_back(core::ProposerDutyDef{d.slot, d.pubkey, d.validator_index});
   co_return out;
 }
 

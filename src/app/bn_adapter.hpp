@@ -32,9 +32,9 @@ class BeaconNodeAdapter final : public core::BeaconNode {
 
   Task<Result<eth::ChainConfig>> chain_config() override;
   Task<Result<std::vector<core::ValidatorRef>>> validators(std::vector<core::PubKey> pubkeys) override;
-  Task<Result<std::vector<core::AttesterDutyDef>>> attester_duties(Epoch epoch,
+  Task<Result<core::AttesterDuties>> attester_duties(Epoch epoch,
                                                                    std::vector<ValidatorIndex> indices) override;
-  Task<Result<std::vector<core::ProposerDutyDef>>> proposer_duties(Epoch epoch) override;
+  Task<Result<core::ProposerDuties>> proposer_duties(Epoch epoch) override;
   Task<Result<std::vector<core::SyncDutyDef>>> sync_duties(Epoch epoch, std::vector<ValidatorIndex> indices) override;
   Task<Result<eth::phase0::AttestationData>> attestation_data(Slot slot,
                                                               eth::CommitteeIndex committee_index) override;

@@ -49,6 +49,26 @@ struct ProposerDutyDef {
   PubKey pubkey{};
   ValidatorIndex validator_index{};
 };
+/// Attester duties of an epoch with the block root they depend on (the BN's `dependent_root`: the block at the
+/// last slot of epoch − 2; a different root later means a reorg changed them).
+struct AttesterDuties {
+  Root dependent_root{};
+  std::vector<AttesterDutyDef> duties;
+};
+/// Proposer duties of an epoch with their `dependent_root` (the block at the last slot of epoch − 1; from fulu,
+/// with its proposer lookahead, epoch − 2).
+struct ProposerDuties {
+  Root dependent_root{};
+  std::vector<ProposerDutyDef> duties;
+};
+/// A new head block, as the BN's `head` event reports it: the duties whose dependent root it changes are asked
+/// for again (Scheduler::on_head).
+struct HeadEvent {
+  Slot slot{};
+  Root block{};
+  Root previous_duty_dependent_root{};  ///< the block root at the last slot of (the head's epoch − 2)
+  Root current_duty_dependent_root{};   ///< the block root at the last slot of (the head's epoch − 1)
+};
 /// A sync-committee membership for a whole epoch (getSyncCommitteeDuties).
 struct SyncDutyDef {
   DutyDefinition def;  ///< pubkey, validator_index, sync_committee_indices
@@ -96,10 +116,9 @@ class BeaconNode {
   /// The cluster validators the BN knows (unknown keys are left out).
   virtual Task<Result<std::vector<ValidatorRef>>> validators(std::vector<PubKey> pubkeys) = 0;
   /// Attester duties of `epoch` for `indices`.
-  virtual Task<Result<std::vector<AttesterDutyDef>>> attester_duties(Epoch epoch,
-                                                                     std::vector<ValidatorIndex> indices) = 0;
+  virtual Task<Result<AttesterDuties>> attester_duties(Epoch epoch, std::vector<ValidatorIndex> indices) = 0;
   /// Proposer duties of `epoch` (every proposer of the epoch; the caller filters its own).
-  virtual Task<Result<std::vector<ProposerDutyDef>>> proposer_duties(Epoch epoch) = 0;
+  virtual Task<Result<ProposerDuties>> proposer_duties(Epoch epoch) = 0;
   /// Sync-committee duties of `epoch` for `indices` (empty before altair).
   virtual Task<Result<std::vector<SyncDutyDef>>> sync_duties(Epoch epoch, std::vector<ValidatorIndex> indices) = 0;
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/bytes.hpp"
 #include "base/log.hpp"
 #include "core/fetcher.hpp"
 
@@ -87,12 +88,14 @@ std::map<std::uint64_t, PubKey> Scheduler::active_by_index() const {
   return by_index;
 }
 
-Task<Result<std::map<Slot, std::map<PubKey, DutyDefinition>>>> Scheduler::fetch_proposers(
-    Epoch epoch, const std::map<std::uint64_t, PubKey>& by_index) {
-  std::map<Slot, std::map<PubKey, DutyDefinition>> out;
+Task<Result<Scheduler::Proposers>> Scheduler::fetch_proposers(Epoch epoch,
+                                                             const std::map<std::uint64_t, PubKey>& by_index) {
+  Proposers answer;
+  auto& out = answer.by_slot;
   auto prop = co_await bn_.proposer_duties(epoch);
   if (!prop) co_return std::unexpected(prop.error());
-  for (const auto& p : *prop) {
+  answer.dependent_root = prop->dependent_root;
+  for (const auto& p : prop->duties) {
     auto it = by_index.find(p.validator_index.value);
     if (it == by_index.end() || p.pubkey != it->second) continue;
     if (clock_.epoch_of(p.slot) != epoch) continue;
@@ -102,10 +105,10 @@ Task<Result<std::map<Slot, std::map<PubKey, DutyDefinition>>>> Scheduler::fetch_
     def.validator_index = p.validator_index;
     out[p.slot][p.pubkey] = def;
   }
-  co_return out;
+  co_return answer;
 }
 
-Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch, bool ahead) {
+Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch, bool ahead, std::optional<Root> expected_proposer_root) {
   // Validators are looked up again once per epoch (newly activated ones join); with an old answer at hand a
   // failed refresh is not fatal.
   if (validators_.empty() || !validators_epoch_ || *validators_epoch_ < epoch) {
@@ -118,11 +121,13 @@ Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch, bool ahead) {
   for (const auto& [i, pk] : by_index) indices.push_back(ValidatorIndex{i});
   EpochDuties out;
   out.epoch = epoch;
-  out.proposers_final = !ahead;
+  // From fulu the state's proposer lookahead fixes the next epoch's proposers at this epoch's start.
+  out.proposers_final = !ahead || clock_.config().fork_at(epoch) >= eth::Fork::kFulu;
   if (!indices.empty()) {
     auto att = co_await bn_.attester_duties(epoch, indices);
     if (!att) co_return std::unexpected(att.error());
-    for (auto& a : *att) {
+    out.attester_dependent_root = att->dependent_root;
+    for (auto& a : att->duties) {
       auto it = by_index.find(a.def.validator_index.value);
       if (it == by_index.end() || a.def.pubkey != it->second) continue;  // not ours, or inconsistent
       if (clock_.epoch_of(a.slot) != epoch) continue;
@@ -130,7 +135,9 @@ Task<Result<void>> Scheduler::resolve_epoch(Epoch epoch, bool ahead) {
     }
     auto prop = co_await fetch_proposers(epoch, by_index);
     if (!prop) co_return std::unexpected(prop.error());
-    out.proposers = std::move(*prop);
+    out.proposers = std::move(prop->by_slot);
+    out.proposer_dependent_root = prop->dependent_root;
+    if (expected_proposer_root && *expected_proposer_root == prop->dependent_root) out.proposers_final = true;
     if (clock_.config().fork_at(epoch) >= eth::Fork::kAltair) {
       auto sync = co_await bn_.sync_duties(epoch, indices);
       if (!sync) co_return std::unexpected(sync.error());
@@ -151,16 +158,56 @@ bool Scheduler::proposers_provisional(Epoch epoch) const {
   return it != epochs_.end() && !it->second.proposers_final;
 }
 
-Task<Result<void>> Scheduler::refresh_proposers(Epoch epoch) {
+Task<Result<void>> Scheduler::refresh_proposers(Epoch epoch, std::optional<Root> expected_root) {
   auto prop = co_await fetch_proposers(epoch, active_by_index());
   if (!prop) co_return std::unexpected(prop.error());
   auto it = epochs_.find(epoch);
   if (it == epochs_.end()) co_return Result<void>{};  // forgotten meanwhile
-  if (it->second.proposers != *prop)
-    log::info("scheduler: proposers of epoch {} changed since they were asked for ahead", epoch.value);
-  it->second.proposers = std::move(*prop);
-  it->second.proposers_final = true;
+  if (it->second.proposers != prop->by_slot)
+    log::info("scheduler: proposers of epoch {} changed (dependent root {} → {})", epoch.value,
+              to_hex(ByteSpan(it->second.proposer_dependent_root.data(), 6)),
+              to_hex(ByteSpan(prop->dependent_root.data(), 6)));
+  it->second.proposers = std::move(prop->by_slot);
+  it->second.proposer_dependent_root = prop->dependent_root;
+  it->second.proposers_final = !expected_root || *expected_root == prop->dependent_root;
   co_return Result<void>{};
+}
+
+HeadPlan Scheduler::on_head(const HeadEvent& head) const {
+  HeadPlan plan;
+  const std::uint64_t spe = clock_.config().slots_per_epoch;
+  const Epoch e = clock_.epoch_of(head.slot);
+  // The block roots at the end of epochs that this head fixes.
+  std::map<std::uint64_t, Root> end_root;
+  if (e.value >= 2) end_root[e.value - 2] = head.previous_duty_dependent_root;
+  if (e.value >= 1) end_root[e.value - 1] = head.current_duty_dependent_root;
+  if (spe > 0 && (head.slot.value + 1) % spe == 0) end_root[e.value] = head.block;
+  // The dependent root of epoch x's duties `back` epochs behind (1: the block at the end of x − 1).
+  auto root_for = [&](Epoch x, std::uint64_t back) -> std::optional<Root> {
+    if (x.value < back) return std::nullopt;
+    auto it = end_root.find(x.value - back);
+    if (it == end_root.end()) return std::nullopt;
+    return it->second;
+  };
+  for (const Epoch x : {e, Epoch{e.value + 1}, Epoch{e.value + 2}}) {
+    const bool lookahead = clock_.config().fork_at(x) >= eth::Fork::kFulu;
+    if (x.value == e.value + 2 && !lookahead) break;  // only fulu's lookahead knows that far
+    const auto att_root = root_for(x, 2);
+    const auto prop_root = root_for(x, lookahead ? 2 : 1);
+    auto it = epochs_.find(x);
+    if (it == epochs_.end()) {
+      // The next epoch becomes resolvable with final proposers; the head's own epoch is the slot loop's.
+      if (x.value == e.value + 1 && prop_root) plan.resolve.emplace_back(x, *prop_root);
+      continue;
+    }
+    const EpochDuties& d = it->second;
+    if (att_root && *att_root != d.attester_dependent_root) {
+      plan.resolve.emplace_back(x, prop_root);
+    } else if (prop_root && (*prop_root != d.proposer_dependent_root || !d.proposers_final)) {
+      plan.proposers.emplace_back(x, *prop_root);
+    }
+  }
+  return plan;
 }
 
 std::vector<Duty> Scheduler::duties_at(Slot slot, SlotTick tick) const {

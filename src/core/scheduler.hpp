@@ -63,9 +63,21 @@ struct EpochDuties {
   std::map<Slot, std::map<PubKey, DutyDefinition>> attesters;  ///< by slot, the cluster's attesters
   std::map<Slot, std::map<PubKey, DutyDefinition>> proposers;  ///< by slot, the cluster's proposers
   std::map<PubKey, DutyDefinition> sync;                        ///< the cluster's sync-committee members
-  /// False when the proposers were asked for before the epoch began: the BN's answer for the next epoch is
-  /// a guess (the proposer shuffling depends on the RANDAO mix at the end of the previous epoch).
+  /// False when the proposers were asked for before the block they depend on was known: the BN's answer is a
+  /// guess then (see ProposerDuties::dependent_root).
   bool proposers_final = true;
+  Root attester_dependent_root{};  ///< as the BN answered (the block at the last slot of epoch − 2)
+  Root proposer_dependent_root{};  ///< as the BN answered (last slot of epoch − 1; from fulu, epoch − 2)
+};
+
+/// What a head event asks the scheduler to look up again (Scheduler::on_head).
+struct HeadPlan {
+  /// Epochs to resolve in full (attester duties' dependent root changed, or the next epoch's proposers became
+  /// known), with the proposers' dependent root the head implies.
+  std::vector<std::pair<Epoch, std::optional<Root>>> resolve;
+  /// Epochs whose proposers to ask for again, with the dependent root the head implies.
+  std::vector<std::pair<Epoch, Root>> proposers;
+  bool empty() const { return resolve.empty() && proposers.empty(); }
 };
 
 /// Options of the scheduler.
@@ -87,12 +99,22 @@ class Scheduler {
   /// looked up again first when none are known or the last lookup was for an earlier epoch). Replaces what was known about `epoch`. Errors: the BN's (the
   /// epoch is then left unresolved, so the next call retries).
   /// `ahead`: asked before `epoch` began, so its proposers are provisional (see refresh_proposers).
-  Task<Result<void>> resolve_epoch(Epoch epoch, bool ahead = false);
+  /// `expected_proposer_root`: the proposers' dependent root as a head event told it; the proposers are final
+  /// when the BN's answer depends on it (even when asked ahead).
+  Task<Result<void>> resolve_epoch(Epoch epoch, bool ahead = false,
+                                   std::optional<Root> expected_proposer_root = std::nullopt);
   /// True iff `epoch` is resolved with provisional proposers.
   bool proposers_provisional(Epoch epoch) const;
-  /// Asks the BN for `epoch`'s proposers again (call once the epoch has begun) and replaces the provisional
-  /// ones. Errors: the BN's (the provisional proposers stay, the next call retries).
-  Task<Result<void>> refresh_proposers(Epoch epoch);
+  /// Asks the BN for `epoch`'s proposers again and replaces the known ones. Without `expected_root` (called
+  /// once the epoch has begun) the answer is final; with it, final iff the BN's answer depends on that root.
+  /// Errors: the BN's (the known proposers stay, the next call retries).
+  Task<Result<void>> refresh_proposers(Epoch epoch, std::optional<Root> expected_root = std::nullopt);
+  /// Pure: what the head `head` makes stale. For the head's epoch E and E + 1 (when resolved), the attester
+  /// duties are resolved again when their dependent root (block at the end of X − 2) differs from the BN's
+  /// earlier answer, the proposers asked for again when theirs (end of X − 1; fulu: X − 2) differs or they were
+  /// provisional. A head at the last slot of E makes E + 1's proposers known: they are asked for (or E + 1
+  /// resolved) at once, so a proposal at E + 1's first slot is scheduled before that slot starts.
+  HeadPlan on_head(const HeadEvent& head) const;
   /// True iff `epoch` has been resolved.
   bool resolved(Epoch epoch) const { return epochs_.contains(epoch); }
 
@@ -123,9 +145,13 @@ class Scheduler {
   std::optional<Epoch> validators_epoch_;  // the epoch validators_ was last refreshed for
   std::map<Epoch, EpochDuties> epochs_;
 
+  /// An epoch's proposers among the cluster's validators, with the BN's dependent root.
+  struct Proposers {
+    Root dependent_root{};
+    std::map<Slot, std::map<PubKey, DutyDefinition>> by_slot;
+  };
   /// `epoch`'s proposers among `by_index` (validator index → DV key) as the BN lists them now.
-  Task<Result<std::map<Slot, std::map<PubKey, DutyDefinition>>>> fetch_proposers(
-      Epoch epoch, const std::map<std::uint64_t, PubKey>& by_index);
+  Task<Result<Proposers>> fetch_proposers(Epoch epoch, const std::map<std::uint64_t, PubKey>& by_index);
   /// Active validators by index.
   std::map<std::uint64_t, PubKey> active_by_index() const;
 };

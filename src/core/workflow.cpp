@@ -129,8 +129,8 @@ Task<void> Workflow::sleep_until(TimePoint t) {
   }
 }
 
-Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead) {
-  auto r = co_await scheduler_.resolve_epoch(epoch, ahead);
+Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead, std::optional<Root> proposer_root) {
+  auto r = co_await scheduler_.resolve_epoch(epoch, ahead, proposer_root);
   resolving_.erase(epoch);
   if (!r) {
     ++metrics_.beacon_errors;
@@ -139,6 +139,62 @@ Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead) {
   }
   // Embedded mode: tell the BN what a validator client would (subscriptions, fee recipients), off this path.
   if (preparation_) tasks_.spawn(preparation_->on_epoch_resolved(epoch));
+  trigger_started_slot();
+}
+
+Task<void> Workflow::refresh_proposers_task(Epoch epoch, Root expected_root) {
+  auto r = co_await scheduler_.refresh_proposers(epoch, expected_root);
+  refreshing_.erase(epoch);
+  if (!r) {
+    ++metrics_.beacon_errors;
+    log::warn("workflow: proposers of epoch {} not refreshed: {}", epoch.value, error_text(r.error()));
+    co_return;
+  }
+  trigger_started_slot();
+}
+
+void Workflow::trigger_started_slot() {
+  if (!started_ || stopping_) return;
+  const SlotClock& sc = scheduler_.clock();
+  const TimePoint now = ports_.clock.now();
+  const Slot slot = sc.slot_at(now);
+  if (now < sc.slot_start(slot) || now >= sc.tick_time(slot, SlotTick::kOneThird)) return;
+  for (const Duty& d : scheduler_.duties_at(slot, SlotTick::kStart))
+    if ((d.type == DutyType::kProposer || d.type == DutyType::kBuilderProposer || d.type == DutyType::kRandao) &&
+        !options_.skip_duties.contains(d.type))
+      trigger(d);
+}
+
+void Workflow::on_head(const HeadEvent& head) {
+  if (!started_ || stopping_) return;
+  ++metrics_.head_events;
+  const SlotClock& sc = scheduler_.clock();
+  const TimePoint now = ports_.clock.now();
+  const Epoch current = sc.epoch_of(sc.slot_at(now));
+  const HeadPlan plan = scheduler_.on_head(head);
+  for (const auto& [epoch, root] : plan.resolve) {
+    if (resolving_.contains(epoch) || epoch.value + 1 < current.value) continue;
+    resolving_.insert(epoch);
+    ++metrics_.duty_refreshes;
+    tasks_.spawn(resolve_epoch_task(epoch, epoch > current, root));
+  }
+  for (const auto& [epoch, root] : plan.proposers) {
+    if (refreshing_.contains(epoch) || resolving_.contains(epoch)) continue;
+    refreshing_.insert(epoch);
+    ++metrics_.duty_refreshes;
+    tasks_.spawn(refresh_proposers_task(epoch, root));
+  }
+  // Early fetch on head: the block of the current slot is here, so attesting need not wait for 1/3 of it.
+  const Slot slot = sc.slot_at(now);
+  if (head.slot == slot && now >= sc.slot_start(slot) && now < sc.tick_time(slot, SlotTick::kOneThird)) {
+    for (const Duty& d : scheduler_.duties_at(slot, SlotTick::kOneThird)) {
+      if (options_.skip_duties.contains(d.type)) continue;
+      auto it = duties_.find(d);
+      if (it != duties_.end() && it->second->triggered) continue;
+      ++metrics_.early_triggers;
+      trigger(d);
+    }
+  }
 }
 
 Task<void> Workflow::run_scheduler() {

@@ -122,6 +122,9 @@ struct WorkflowMetrics {
   std::uint64_t fetch_retries = 0;           ///< fetches repeated after a failure (within the duty's slot)
   std::uint64_t aggregates = 0;              ///< aggregates stored
   std::uint64_t submissions = 0;             ///< aggregates submitted to the BN
+  std::uint64_t head_events = 0;             ///< head events from the BN (on_head)
+  std::uint64_t duty_refreshes = 0;          ///< duty lookups a head event caused (changed dependent root)
+  std::uint64_t early_triggers = 0;          ///< attester/sync-message duties started by their slot's head
 };
 
 /// The duty workflow of one node.
@@ -146,6 +149,11 @@ class Workflow {
   /// Stops every coroutine and waits for them; pending VC-API waits end with RuntimeError::kClosed. Call (and
   /// await) before destruction when started; VC-API callers must be gone before destruction too.
   Task<void> stop();
+  /// A new head from the BN (its `head` event; io thread). Duties whose dependent root the head changes are
+  /// asked for again (a proposal at the next epoch's first slot is known once the head reaches the last slot
+  /// of this epoch), and the head for the current slot starts that slot's attester and sync-message duties
+  /// before 1/3 of the slot. Without events the node behaves as before (ticks and epoch-start refresh).
+  void on_head(const HeadEvent& head);
   /// Registers `fn` for finished duties.
   void subscribe_results(ResultFn fn);
   /// The counters.
@@ -203,7 +211,10 @@ class Workflow {
   struct DutyState;
   Task<void> run_scheduler();
   Task<void> sleep_until(TimePoint t);
-  Task<void> resolve_epoch_task(Epoch epoch, bool ahead = false);
+  Task<void> resolve_epoch_task(Epoch epoch, bool ahead = false, std::optional<Root> proposer_root = std::nullopt);
+  Task<void> refresh_proposers_task(Epoch epoch, Root expected_root);
+  /// Starts the current slot's slot-start duties that a proposer refresh added after the slot began.
+  void trigger_started_slot();
   void expire_duties();
   DutyState* state(const Duty& duty);
   void trigger(const Duty& duty);
@@ -260,6 +271,7 @@ class Workflow {
   WorkflowMetrics metrics_;
   std::shared_ptr<bool> alive_;  // guards port callbacks after destruction
   std::set<Epoch> resolving_;
+  std::set<Epoch> refreshing_;  // epochs whose proposers are being asked for again (on_head)
   std::unique_ptr<boost::asio::thread_pool> pool_;  // the BLS worker (bls_off_thread): signing and SigAgg
   std::size_t in_flight_ = 0;
   bool started_ = false;

@@ -129,6 +129,25 @@ class BeaconNodeDouble final : public BeaconNode {
   bool fail_attestation_data = false;  ///< attestation_data answers with an error (BN outage)
   int fail_attestation_data_calls = 0; ///< the next this-many attestation_data calls fail (a BN hiccup)
   int fail_duty_calls = 0;             ///< the next this-many attester_duties calls fail
+  /// Chain view for dependent roots: the root the BN reports for the block at the last slot of `epoch`
+  /// (default: a root derived from the epoch; tests change it to model a reorg or a late block).
+  std::map<std::uint64_t, Root> end_of_epoch_root;
+  /// Proposer slots of `epoch` move by this many slots (a changed shuffling, e.g. after a reorg).
+  std::map<std::uint64_t, std::uint64_t> proposer_shift;
+  std::map<std::uint64_t, std::uint64_t> proposer_calls;  ///< proposer_duties calls by epoch
+  std::map<std::uint64_t, std::uint64_t> attester_calls;  ///< attester_duties calls by epoch
+
+  /// The root at the last slot of `epoch` as this BN sees it now.
+  Root end_root(std::int64_t epoch) const {
+    Root r{};
+    if (epoch < 0) return r;  // before genesis: the genesis block (all zero here)
+    auto it = end_of_epoch_root.find(static_cast<std::uint64_t>(epoch));
+    if (it != end_of_epoch_root.end()) return it->second;
+    r[0] = 0xe0;
+    r[1] = static_cast<std::uint8_t>(epoch);
+    r[2] = static_cast<std::uint8_t>(epoch >> 8);
+    return r;
+  }
 
   // ---- what was submitted
   struct Stats {
@@ -158,7 +177,10 @@ class BeaconNodeDouble final : public BeaconNode {
   }
   /// Proposer slots: validator at `pos` proposes at epoch start + 2 + 8·pos (pos < 4).
   std::optional<std::size_t> proposer_at(Slot slot) const {
-    const std::uint64_t in_epoch = slot.value % config_.slots_per_epoch;
+    const std::uint64_t epoch = slot.value / config_.slots_per_epoch;
+    const auto shift = proposer_shift.contains(epoch) ? proposer_shift.at(epoch) : 0;
+    const std::uint64_t in_epoch = (slot.value + config_.slots_per_epoch - shift % config_.slots_per_epoch) %
+                                   config_.slots_per_epoch;
     if (!proposers || in_epoch < 2 || (in_epoch - 2) % 8 != 0) return std::nullopt;
     const std::size_t pos = (in_epoch - 2) / 8;
     if (pos >= pubkeys_.size()) return std::nullopt;
@@ -167,14 +189,16 @@ class BeaconNodeDouble final : public BeaconNode {
   eth::CommitteeIndex committee_of(std::size_t pos) const { return pos % committee_count; }
   std::uint64_t committee_length(eth::CommitteeIndex ci) const { return ci == 0 ? 8 : 64; }
 
-  Task<Result<std::vector<AttesterDutyDef>>> attester_duties(Epoch epoch,
-                                                             std::vector<ValidatorIndex> indices) override {
+  Task<Result<AttesterDuties>> attester_duties(Epoch epoch, std::vector<ValidatorIndex> indices) override {
     ++calls_;
+    ++attester_calls[epoch.value];
     if (fail_duty_calls > 0) {
       --fail_duty_calls;
       co_return phx::fail(RuntimeError::kTimeout);
     }
-    std::vector<AttesterDutyDef> out;
+    AttesterDuties answer;
+    answer.dependent_root = end_root(static_cast<std::int64_t>(epoch.value) - 2);
+    auto& out = answer.duties;
     for (const auto& idx : indices) {
       const std::size_t pos = idx.value - 100;
       if (pos >= pubkeys_.size()) continue;
@@ -201,11 +225,16 @@ class BeaconNodeDouble final : public BeaconNode {
       d.def.validator_committee_index = pos % 8;
       out.push_back(std::move(d));
     }
-    co_return out;
+    co_return answer;
   }
 
-  Task<Result<std::vector<ProposerDutyDef>>> proposer_duties(Epoch epoch) override {
-    std::vector<ProposerDutyDef> out;
+  Task<Result<ProposerDuties>> proposer_duties(Epoch epoch) override {
+    ++proposer_calls[epoch.value];
+    ProposerDuties answer;
+    // Fulu's proposer lookahead: the proposers of an epoch are fixed one epoch earlier.
+    const std::int64_t back = config_.fork_at(epoch) >= eth::Fork::kFulu ? 2 : 1;
+    answer.dependent_root = end_root(static_cast<std::int64_t>(epoch.value) - back);
+    auto& out = answer.duties;
     for (std::uint64_t s = 0; s < config_.slots_per_epoch; ++s) {
       const Slot slot{epoch.value * config_.slots_per_epoch + s};
       ProposerDutyDef p;
@@ -219,7 +248,7 @@ class BeaconNodeDouble final : public BeaconNode {
       }
       out.push_back(p);
     }
-    co_return out;
+    co_return answer;
   }
 
   Task<Result<std::vector<SyncDutyDef>>> sync_duties(Epoch, std::vector<ValidatorIndex> indices) override {
