@@ -1,12 +1,14 @@
 #include "app/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
 #include <random>
+#include <utility>
 
 namespace phx::app {
 
@@ -18,6 +20,7 @@ const char* to_string(FsError e) {
     case FsError::kReadFailed: return "could not read file";
     case FsError::kTooLarge: return "file is larger than allowed";
     case FsError::kNotFound: return "file not found";
+    case FsError::kLocked: return "locked by another process";
   }
   return "unknown file error";
 }
@@ -86,6 +89,33 @@ Result<crypto::k1::SecretKey> read_operator_key(const std::filesystem::path& pat
   auto sk = crypto::k1::SecretKey::from_bytes(*bytes);
   secure_zero(bytes->data(), bytes->size());
   return sk;
+}
+
+Result<DataDirLock> DataDirLock::acquire(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(FsError::kWriteFailed);
+    ::chmod(dir.c_str(), 0700);
+  }
+  const auto path = dir / "phalanx.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(FsError::kWriteFailed);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool busy = errno == EWOULDBLOCK;
+    ::close(fd);
+    return fail(busy ? FsError::kLocked : FsError::kWriteFailed);
+  }
+  return DataDirLock(fd);
+}
+
+DataDirLock::DataDirLock(DataDirLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+DataDirLock& DataDirLock::operator=(DataDirLock&& o) noexcept {
+  std::swap(fd_, o.fd_);
+  return *this;
+}
+DataDirLock::~DataDirLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
 }  // namespace phx::app

@@ -9,7 +9,7 @@
 
 namespace phx::app {
 
-enum class FsError { kOk = 0, kExists, kWriteFailed, kReadFailed, kTooLarge, kNotFound };
+enum class FsError { kOk = 0, kExists, kWriteFailed, kReadFailed, kTooLarge, kNotFound, kLocked };
 const char* to_string(FsError e);
 PHX_ERROR_ENUM(FsError, "fs")
 
@@ -24,6 +24,25 @@ Result<Bytes> read_file(const std::filesystem::path& path, std::size_t max_size 
 /// Reads Charon's `charon-enr-private-key` (64 hex digits, optional trailing newline) as a secp256k1 key; the
 /// file's bytes and the hex text are zeroized. Errors: the file's, or the hex / key decoding error.
 Result<crypto::k1::SecretKey> read_operator_key(const std::filesystem::path& path);
+
+/// An exclusive advisory lock (flock) on `DIR/phalanx.lock`: `phalanx run` holds it on its data directory for
+/// its whole life, and the operator commands that must not run beside a node (`phalanx slashing import/export`)
+/// take it too. The kernel drops it when the process ends, so a crash leaves no stale lock behind. Move-only.
+class DataDirLock {
+ public:
+  /// Creates `dir` (0700) if absent and takes the lock without waiting. Errors: kLocked when another process
+  /// holds it; kWriteFailed when the folder or the lock file cannot be created.
+  static Result<DataDirLock> acquire(const std::filesystem::path& dir);
+  DataDirLock(DataDirLock&& o) noexcept;
+  DataDirLock& operator=(DataDirLock&& o) noexcept;
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+  ~DataDirLock();
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 
 }  // namespace phx::app
 

@@ -44,3 +44,26 @@ TEST(Fs, ReadReportsMissingAndOversizedFiles) {
 
 }  // namespace
 }  // namespace phx::app
+
+namespace phx::app {
+namespace {
+
+TEST(Fs, DataDirLockIsExclusiveAndReleasedWithItsOwner) {
+  const auto dir = std::filesystem::temp_directory_path() / ("phx_dirlock_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    auto first = DataDirLock::acquire(dir / "data");  // creates the folder
+    ASSERT_TRUE(first) << first.error().message();
+    EXPECT_TRUE(std::filesystem::exists(dir / "data" / "phalanx.lock"));
+    auto second = DataDirLock::acquire(dir / "data");
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error(), make_error_code(FsError::kLocked));
+    DataDirLock moved = std::move(*first);  // the lock travels with the object
+    EXPECT_FALSE(DataDirLock::acquire(dir / "data"));
+  }
+  EXPECT_TRUE(DataDirLock::acquire(dir / "data"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace phx::app

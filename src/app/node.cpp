@@ -143,6 +143,7 @@ class DvNode {
   eth::ChainConfig chain_;
   std::unique_ptr<http::BeaconNodeClient> bn_client_;
   std::unique_ptr<BeaconNodeAdapter> bn_;
+  std::optional<DataDirLock> data_dir_lock_;  ///< held while running: `phalanx slashing` refuses to run beside us
   std::optional<slashing::SlashingDb> slashing_db_;
   std::unique_ptr<SlashingDbGuard> guard_;
   std::unique_ptr<ShareSigner> signer_;
@@ -164,6 +165,17 @@ class DvNode {
 };
 
 Task<Result<void, std::string>> DvNode::start() {
+  // The data directory first, locked for the node's whole life (also while it waits for its beacon node).
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.data_dir, ec);
+  if (ec) co_return std::unexpected("--data-dir: cannot create " + cfg_.data_dir.string() + ": " + ec.message());
+  ::chmod(cfg_.data_dir.c_str(), 0700);
+  auto dir_lock = DataDirLock::acquire(cfg_.data_dir);
+  if (!dir_lock)
+    co_return std::unexpected("--data-dir: " + cfg_.data_dir.string() + "/phalanx.lock: " + dir_lock.error().message() +
+                              " (is another node or `phalanx slashing` using this data directory?)");
+  data_dir_lock_.emplace(std::move(*dir_lock));
+
   const auto ex = io_.get_executor();
   background_ = std::make_unique<runtime::TaskGroup>(ex);
 
@@ -212,10 +224,6 @@ Task<Result<void, std::string>> DvNode::start() {
             eth::fork_name(chain_.fork_at(Epoch{0})));
 
   // Slashing protection.
-  std::error_code ec;
-  std::filesystem::create_directories(cfg_.data_dir, ec);
-  if (ec) co_return std::unexpected("--data-dir: cannot create " + cfg_.data_dir.string() + ": " + ec.message());
-  ::chmod(cfg_.data_dir.c_str(), 0700);
   auto db = slashing::SlashingDb::open(cfg_.data_dir / "slashing.sqlite", chain_.genesis_validators_root);
   if (!db) co_return std::unexpected("slashing database: " + db.error().message());
   slashing_db_.emplace(std::move(*db));

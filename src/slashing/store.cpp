@@ -3,6 +3,8 @@
 //   validators(id INTEGER PRIMARY KEY, pubkey BLOB UNIQUE)
 //   signed_blocks(validator_id, slot, signing_root)          -- UNIQUE(validator_id, slot, signing_root)
 //   signed_attestations(validator_id, source_epoch, target_epoch, signing_root)
+//   watermarks(validator_id PRIMARY KEY, min_slot, min_source, min_target)  -- schema 2: pinned low
+//   watermarks
 // An unknown signing_root is stored as an empty blob (so UNIQUE de-duplicates repeated imports).
 // Fail closed: every sqlite3 error becomes SlashingError::kStorage and rolls the transaction back.
 #include "slashing/store.hpp"
@@ -18,7 +20,10 @@ namespace phx::slashing {
 namespace {
 
 constexpr int kBusyTimeoutMs = 500;
-constexpr std::int64_t kSchemaVersion = 1;
+constexpr std::int64_t kSchemaVersion = 2;
+/// Version 1 lacks the watermarks table; opening it creates the (empty) table and moves it to version 2,
+/// which keeps every decision (an absent pin means "the minimum over the history", exactly version 1's rule).
+constexpr std::int64_t kUpgradableSchemaVersion = 1;
 constexpr std::uint64_t kMaxValue = static_cast<std::uint64_t>(INT64_MAX);
 
 /// RAII prepared statement; reset and cleared after each use by Use.
@@ -82,6 +87,7 @@ struct SlashingDb::Impl {
   Stmt get_validator, insert_validator, list_validators;
   Stmt block_same_slot, block_min, insert_block, list_blocks;
   Stmt att_same_target, att_surrounding_existing, att_surrounded_existing, att_min, insert_att, list_atts;
+  Stmt pin_slot, pin_epochs;
   Stmt begin, commit, rollback;
 
   ~Impl() {
@@ -89,7 +95,7 @@ struct SlashingDb::Impl {
     get_validator = {}, insert_validator = {}, list_validators = {};
     block_same_slot = {}, block_min = {}, insert_block = {}, list_blocks = {};
     att_same_target = {}, att_surrounding_existing = {}, att_surrounded_existing = {}, att_min = {};
-    insert_att = {}, list_atts = {}, begin = {}, commit = {}, rollback = {};
+    insert_att = {}, list_atts = {}, pin_slot = {}, pin_epochs = {}, begin = {}, commit = {}, rollback = {};
     sqlite3_close_v2(db);
   }
 
@@ -295,6 +301,9 @@ Result<std::unique_ptr<SlashingDb::Impl>> open_impl(const std::string& name, int
       "CREATE INDEX IF NOT EXISTS signed_attestations_target ON signed_attestations(validator_id, "
       "target_epoch,"
       " source_epoch);"
+      // Low watermarks pinned by an import into an existing history (NULL: the minimum over the history).
+      "CREATE TABLE IF NOT EXISTS watermarks(validator_id INTEGER PRIMARY KEY REFERENCES validators(id),"
+      " min_slot INTEGER, min_source INTEGER, min_target INTEGER);"
       "COMMIT;";
   if (!impl->exec(kSchema)) {
     auto e = impl->storage("create schema");
@@ -309,7 +318,10 @@ Result<std::unique_ptr<SlashingDb::Impl>> open_impl(const std::string& name, int
       impl->prepare(impl->list_validators, "SELECT id, pubkey FROM validators ORDER BY id") &&
       impl->prepare(impl->block_same_slot,
                     "SELECT signing_root FROM signed_blocks WHERE validator_id=?1 AND slot=?2") &&
-      impl->prepare(impl->block_min, "SELECT MIN(slot) FROM signed_blocks WHERE validator_id=?1") &&
+      // The low watermark: the pinned one if an import pinned it, else the minimum over the history.
+      impl->prepare(impl->block_min,
+                    "SELECT COALESCE((SELECT min_slot FROM watermarks WHERE validator_id=?1),"
+                    " (SELECT MIN(slot) FROM signed_blocks WHERE validator_id=?1))") &&
       impl->prepare(
           impl->insert_block,
           "INSERT OR IGNORE INTO signed_blocks(validator_id, slot, signing_root) VALUES(?1,?2,?3)") &&
@@ -334,8 +346,24 @@ Result<std::unique_ptr<SlashingDb::Impl>> open_impl(const std::string& name, int
           "LIMIT 1") &&
       // Two scalar subqueries so that each MIN is one index lookup, not a scan of the history.
       impl->prepare(impl->att_min,
-                    "SELECT (SELECT MIN(source_epoch) FROM signed_attestations WHERE validator_id=?1),"
-                    " (SELECT MIN(target_epoch) FROM signed_attestations WHERE validator_id=?1)") &&
+                    "SELECT COALESCE((SELECT min_source FROM watermarks WHERE validator_id=?1),"
+                    " (SELECT MIN(source_epoch) FROM signed_attestations WHERE validator_id=?1)),"
+                    " COALESCE((SELECT min_target FROM watermarks WHERE validator_id=?1),"
+                    " (SELECT MIN(target_epoch) FROM signed_attestations WHERE validator_id=?1))") &&
+      // Pins the current low watermarks of a validator before an import adds records to its history, so that
+      // older imported records cannot lower them. An existing pin is kept; no history means nothing to pin.
+      impl->prepare(
+          impl->pin_slot,
+          "INSERT INTO watermarks(validator_id, min_slot) SELECT ?1, MIN(slot) FROM signed_blocks"
+          " WHERE validator_id=?1 GROUP BY validator_id"
+          " ON CONFLICT(validator_id) DO UPDATE SET min_slot=COALESCE(min_slot, excluded.min_slot)") &&
+      impl->prepare(impl->pin_epochs,
+                    "INSERT INTO watermarks(validator_id, min_source, min_target)"
+                    " SELECT ?1, MIN(source_epoch), MIN(target_epoch) FROM signed_attestations"
+                    " WHERE validator_id=?1 GROUP BY validator_id"
+                    " ON CONFLICT(validator_id) DO UPDATE SET"
+                    " min_source=COALESCE(min_source, excluded.min_source),"
+                    " min_target=COALESCE(min_target, excluded.min_target)") &&
       impl->prepare(impl->insert_att,
                     "INSERT OR IGNORE INTO signed_attestations(validator_id, source_epoch, target_epoch, "
                     "signing_root) VALUES(?1,?2,?3,?4)") &&
@@ -365,9 +393,23 @@ Result<std::unique_ptr<SlashingDb::Impl>> open_impl(const std::string& name, int
         log::warn("slashing db: genesis_validators_root differs from the one the database was created for");
         return fail(SlashingError::kWrongGenesis);
       }
-      // A database written by another schema version is not read with this code's queries.
+      // A database written by another schema version is not read with this code's queries; version 1 is
+      // upgraded in place (the CREATE TABLE above added its empty watermarks table).
       Use v(version);
-      if (v.step() != SQLITE_ROW || v.col_null(0) || v.col_int(0) != kSchemaVersion) {
+      const bool known = v.step() == SQLITE_ROW && !v.col_null(0);
+      const std::int64_t found = known ? v.col_int(0) : -1;
+      if (found == kUpgradableSchemaVersion) {
+        Stmt up;
+        if (!impl->prepare(up, "UPDATE metadata SET value=?1 WHERE key='schema_version'")) {
+          impl->rollback_tx();
+          return impl->storage("prepare schema upgrade");
+        }
+        Use w(up);
+        if (!w.bind(1, kSchemaVersion) || w.step() != SQLITE_DONE) {
+          impl->rollback_tx();
+          return impl->storage("upgrade schema_version");
+        }
+      } else if (found != kSchemaVersion) {
         impl->rollback_tx();
         return impl->storage("unsupported or missing schema_version");
       }
@@ -398,6 +440,30 @@ Result<SlashingDb> SlashingDb::open(const std::filesystem::path& path, const Roo
   auto impl = open_impl(path.string(), 0, genesis_validators_root, true);
   if (!impl) return std::unexpected(impl.error());
   return SlashingDb(std::move(*impl), genesis_validators_root);
+}
+
+Result<std::optional<Root>> SlashingDb::read_genesis_validators_root(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (ec) return fail(SlashingError::kStorage);
+    return std::optional<Root>{};
+  }
+  SlashingDb::Impl impl;  // only for its connection and storage(); no statements are prepared
+  // Read-write without CREATE: a WAL database needs its -shm file, which a read-only handle may not create.
+  if (sqlite3_open_v2(path.c_str(), &impl.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    return impl.storage("open");
+  sqlite3_busy_timeout(impl.db, kBusyTimeoutMs);
+  Stmt get;
+  if (!impl.prepare(get, "SELECT value FROM metadata WHERE key='genesis_validators_root'"))
+    return impl.storage("not a slashing database");
+  Use u(get);
+  if (u.step() != SQLITE_ROW) return impl.storage("no genesis_validators_root");
+  auto stored = u.col_blob(0);
+  if (stored.size() != 32) return impl.storage("corrupt genesis_validators_root");
+  Root r{};
+  std::memcpy(r.data(), stored.data(), 32);
+  return std::optional<Root>{r};
 }
 
 Result<SlashingDb> SlashingDb::open_in_memory(const Root& genesis_validators_root) {
@@ -476,6 +542,22 @@ InterchangeResult<ImportSummary> SlashingDb::import_interchange(const Interchang
   }
   if (!impl_->begin_tx()) return storage_problem("begin transaction");
   ImportSummary sum;
+  // Pin the low watermarks of every validator already in the history BEFORE inserting anything: the
+  // document's records (several entries may share a pubkey) are then merged below the pin without lowering
+  // it.
+  for (const auto& rec : doc.data) {
+    auto vid = impl_->validator_id(rec.pubkey);
+    bool ok = bool(vid);
+    for (const Stmt* pin : {&impl_->pin_slot, &impl_->pin_epochs}) {
+      if (!ok) break;
+      Use u(*pin);
+      ok = u.bind(1, *vid) && u.step() == SQLITE_DONE;
+    }
+    if (!ok) {
+      impl_->rollback_tx();
+      return storage_problem("pin watermarks");
+    }
+  }
   std::map<eth::BLSPubkey, bool> seen;
   for (const auto& rec : doc.data) {
     auto vid = impl_->validator_id(rec.pubkey);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ class SlashingDb {
   /// database, is corrupted or cannot be written. The parent directory must exist.
   static Result<SlashingDb> open(const std::filesystem::path& path, const Root& genesis_validators_root);
 
+  /// The genesis_validators_root an existing database at `path` is bound to, read without creating or
+  /// changing anything (operator tools use it to open a database for its own chain). nullopt when no file
+  /// exists at `path`; kStorage when it is not a readable slashing database (not SQLite, corrupted, no root).
+  static Result<std::optional<Root>> read_genesis_validators_root(const std::filesystem::path& path);
+
   /// Opens a private in-memory database (tests, fuzzing). Same contract as open().
   static Result<SlashingDb> open_in_memory(const Root& genesis_validators_root);
 
@@ -70,8 +76,11 @@ class SlashingDb {
       std::span<const AttestationRequest> reqs);
 
   /// Imports an EIP-3076 v5 interchange document in one transaction, merging it with the existing history
-  /// (union of records; the low watermarks become the minima over the merged history). Refuses a document
-  /// for another chain (kWrongGenesis) and malformed JSON (kBadInterchange, with the path).
+  /// (union of records, the "complete" strategy). An import never lowers a low watermark: a validator that
+  /// already has history keeps its current minimum slot / source / target as a pinned watermark, so older
+  /// records in the document are kept (for surround checks) but do not re-open slots or epochs that were
+  /// refused before; a validator new to the database gets the minima of the document. Refuses a document
+  /// for another chain (kWrongGenesis, nothing imported) and malformed JSON (kBadInterchange, with the path).
   InterchangeResult<ImportSummary> import_interchange(std::string_view json);
 
   /// Imports an already parsed document (same contract as import_interchange).

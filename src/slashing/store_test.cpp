@@ -102,12 +102,63 @@ TEST_F(SlashingDbFile, UnknownSchemaVersionFailsClosed) {
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(raw, "UPDATE metadata SET value=2 WHERE key='schema_version'", nullptr, nullptr, nullptr),
+      sqlite3_exec(raw, "UPDATE metadata SET value=3 WHERE key='schema_version'", nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(raw);
   auto db = SlashingDb::open(path_, root(1));
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error(), err(SlashingError::kStorage));
+}
+
+TEST_F(SlashingDbFile, SchemaVersionOneIsUpgradedKeepingItsDecisions) {
+  {
+    auto db = SlashingDb::open(path_, root(1));
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->check_and_record_block(pubkey(1), Slot{10}, root(1)));
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE watermarks; UPDATE metadata SET value=1 WHERE key='schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  {
+    auto db = SlashingDb::open(path_, root(1));
+    ASSERT_TRUE(db) << db.error().message();
+    EXPECT_EQ(db->check_and_record_block(pubkey(1), Slot{9}, root(2)).error(),
+              err(SlashingError::kBelowSlotWatermark));
+    EXPECT_EQ(db->check_and_record_block(pubkey(1), Slot{10}, root(2)).error(),
+              err(SlashingError::kDoubleProposal));
+  }
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw, "SELECT value FROM metadata WHERE key='schema_version'", -1, &st, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 2);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+}
+
+TEST_F(SlashingDbFile, ReadsTheRootOfAnExistingDatabaseOnly) {
+  auto none = SlashingDb::read_genesis_validators_root(path_);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  EXPECT_FALSE(fs::exists(path_)) << "reading must not create the database";
+  ASSERT_TRUE(SlashingDb::open(path_, root(0x42)));
+  auto some = SlashingDb::read_genesis_validators_root(path_);
+  ASSERT_TRUE(some && some->has_value());
+  EXPECT_EQ(**some, root(0x42));
+  {
+    std::ofstream f(dir_ / "garbage", std::ios::binary);
+    for (int i = 0; i < 8192; ++i) f.put(static_cast<char>(i * 37));
+  }
+  auto bad = SlashingDb::read_genesis_validators_root(dir_ / "garbage");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), err(SlashingError::kStorage));
+  std::ofstream(dir_ / "empty").close();  // SQLite opens an empty file as an empty database: no metadata
+  EXPECT_FALSE(SlashingDb::read_genesis_validators_root(dir_ / "empty"));
 }
 
 TEST_F(SlashingDbFile, GarbageFileFailsClosedOnOpen) {
@@ -323,6 +374,70 @@ TEST(SlashingInterchange, ImportMergesAndSetsWatermarks) {
   EXPECT_EQ(db->check_and_record_attestation(pk, Epoch{10}, Epoch{19}, root(1)).error(),
             err(SlashingError::kBelowTargetWatermark));
   EXPECT_TRUE(db->check_and_record_attestation(pk, Epoch{20}, Epoch{21}, root(1)));
+}
+
+// EIP-3076 leaves the merge of an older interchange into a newer history open; here an import must never make
+// a slot or epoch signable that was refused before it (a lower watermark never replaces a higher one), while
+// the older records still take part in the double-vote and surround checks.
+TEST_F(SlashingDbFile, ImportNeverLowersAWatermark) {
+  auto pk = *from_hex_fixed<48>(kPk1);
+  {
+    auto db = SlashingDb::open(path_, Root{});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->check_and_record_block(pk, Slot{100}, root(1)));
+    ASSERT_TRUE(db->check_and_record_attestation(pk, Epoch{10}, Epoch{20}, root(1)));
+    const std::string older =
+        std::string(R"([{"pubkey":")") + kPk1 +
+        R"(","signed_blocks":[{"slot":"50"}],"signed_attestations":[)"
+        R"({"source_epoch":"5","target_epoch":"8"},{"source_epoch":"12","target_epoch":"15"}]}])";
+    auto r = db->import_interchange(doc(kZero, older));
+    ASSERT_TRUE(r) << r.error().detail;
+    EXPECT_EQ(r->blocks_inserted, 1u);
+    EXPECT_EQ(r->attestations_inserted, 2u);
+    // A second, even older import keeps the first pin.
+    const std::string oldest = std::string(R"([{"pubkey":")") + kPk1 +
+                               R"(","signed_blocks":[{"slot":"1"}],"signed_attestations":[)"
+                               R"({"source_epoch":"0","target_epoch":"1"}]}])";
+    ASSERT_TRUE(db->import_interchange(doc(kZero, oldest)));
+  }
+  auto db = SlashingDb::open(path_, Root{});  // the pins are durable
+  ASSERT_TRUE(db);
+  for (std::uint64_t s : {2u, 51u, 99u})
+    EXPECT_EQ(db->check_and_record_block(pk, Slot{s}, root(2)).error(),
+              err(SlashingError::kBelowSlotWatermark))
+        << s;
+  EXPECT_EQ(db->check_and_record_block(pk, Slot{100}, root(2)).error(), err(SlashingError::kDoubleProposal));
+  EXPECT_TRUE(db->check_and_record_block(pk, Slot{101}, root(2)));
+  struct Refused {
+    std::uint64_t source, target;
+    SlashingError why;
+  };
+  for (const auto& [source, target, why] : {
+           Refused{9, 21, SlashingError::kSurroundingVote},  // surrounds the own (10, 20)
+           Refused{6, 9, SlashingError::kBelowSourceWatermark},
+           Refused{10, 14, SlashingError::kBelowTargetWatermark},
+           // The imported (12, 15) is below the pinned target watermark but still counts: (11, 21) surrounds
+           // it.
+           Refused{11, 21, SlashingError::kSurroundingVote},
+       }) {
+    auto v = db->check_and_record_attestation(pk, Epoch{source}, Epoch{target}, root(2));
+    ASSERT_FALSE(v) << source << "->" << target;
+    EXPECT_EQ(v.error(), err(why)) << source << "->" << target;
+  }
+  EXPECT_TRUE(db->check_and_record_attestation(pk, Epoch{20}, Epoch{21}, root(2)));
+}
+
+TEST(SlashingInterchange, DuplicateEntriesOfANewValidatorSetTheDocumentsMinima) {
+  auto db = SlashingDb::open_in_memory(Root{});
+  ASSERT_TRUE(db);
+  const std::string entry40 =
+      std::string(R"({"pubkey":")") + kPk1 + R"(","signed_blocks":[{"slot":"40"}],"signed_attestations":[]})";
+  const std::string entry20 =
+      std::string(R"({"pubkey":")") + kPk1 + R"(","signed_blocks":[{"slot":"20"}],"signed_attestations":[]})";
+  ASSERT_TRUE(db->import_interchange(doc(kZero, "[" + entry40 + "," + entry20 + "]")));
+  auto pk = *from_hex_fixed<48>(kPk1);
+  EXPECT_EQ(db->check_and_record_block(pk, Slot{20}, root(1)).error(), err(SlashingError::kDoubleProposal));
+  EXPECT_TRUE(db->check_and_record_block(pk, Slot{21}, root(1)));  // one document: its minimum, 20, counts
 }
 
 TEST(SlashingInterchange, ExportRoundTripsThroughAnotherDatabase) {

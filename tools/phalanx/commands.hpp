@@ -25,4 +25,7 @@ void add_vc_sim_command(CLI::App& root);
 /// `phalanx devnet` (a whole cluster on this machine).
 void add_devnet_command(CLI::App& root);
 
+/// `phalanx slashing export|import` (EIP-3076 interchange of the data directory's slashing database).
+void add_slashing_commands(CLI::App& root);
+
 }  // namespace phx::tools
