@@ -126,9 +126,9 @@ await check("attestations: every validator earned rewards", async () => {
 // with the lock's fee recipient in its execution payload (post-merge). Slots at and after the head are not counted.
 // A missed slot is reported with what each node's duty report says about it (outcome, failed step, reason).
 const reportRows = read_jsonl(list(args["duty-reports"]));
-function why_missed(slot) {
-  const rows = reportRows.filter((r) => Number(r.slot) === slot && (r.duty === "proposer" || r.duty === "builder_proposer"));
-  if (rows.length === 0) return "no node reported a proposer duty for it (never scheduled)";
+function why_missed(slot, duties = ["proposer", "builder_proposer"]) {
+  const rows = reportRows.filter((r) => Number(r.slot) === slot && duties.includes(r.duty));
+  if (rows.length === 0) return `no node reported a ${duties[0]} duty for it (never scheduled)`;
   return rows.map((r) => r.success ? "ok" : `${r.failed_step ?? "?"}: ${String(r.reason ?? "").slice(0, 80)}`).join(" | ");
 }
 if (duties) {
@@ -335,7 +335,7 @@ if (duties && !(mode === "dv-vc" && lodestar === "1.5.1")) {
     const missing = sole.filter((sl) => !aggregated.has(sl));
     if (sole.length === 0) return [null, "no slot had a committee of the cluster's validators alone"];
     return [missing.length === 0, `${sole.length - missing.length} of ${sole.length} such committees aggregated (epoch 1 on)` +
-            (missing.length ? `; not aggregated in slots ${missing.join(", ")}` : "")];
+            (missing.length ? `; not aggregated in slots ${missing.map((sl) => `${sl} (nodes: ${why_missed(sl, ["aggregator"])})`).join(", ")}` : "")];
   });
 }
 
