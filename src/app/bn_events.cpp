@@ -18,7 +18,9 @@ namespace {
 constexpr std::size_t kRecentHeads = 16;
 constexpr Duration kMinBackoff = std::chrono::seconds(1);
 constexpr Duration kMaxBackoff = std::chrono::seconds(30);
-constexpr Duration kConnectTimeout = std::chrono::seconds(5);
+// Connect and response headers. Lodestar sends its headers with the first event (the next head, up to a slot
+// away), so this is longer than a slot, not a connect timeout.
+constexpr Duration kConnectTimeout = std::chrono::seconds(30);
 // BNs send a keep-alive comment or a head at least every slot; a silent minute means a dead stream.
 constexpr Duration kIdleTimeout = std::chrono::seconds(60);
 }  // namespace

@@ -493,7 +493,8 @@ TEST(P2PNode, ReconnectsAfterPeerIsKilledAndRestarted) {
     c.make(1);
     c.wire();
     {
-      bool awaited_ = co_await c.all_connected(5s);
+      // A wait, not a speed claim: under load the restarted node's handshake may fail and back off first.
+      bool awaited_ = co_await c.all_connected(20s);
       EXPECT_TRUE(awaited_);
     }
     {
@@ -556,8 +557,10 @@ TEST(P2PNode, SlowPeerDoesNotBlockOthers) {
     Cluster c(ioc, 3);
     auto o = fast_options();
     o.queue_max_bytes = 512 * 1024;
-    o.write_timeout = 4s;
-    o.idle_timeout = 8s;
+    // The stall must outlast the sends to operator 2 also on a loaded machine: what is checked is the order
+    // (operator 2 served while operator 1 is still connected and stalled), not a wall-clock figure.
+    o.write_timeout = 10s;
+    o.idle_timeout = 20s;
     auto& a = c.make(0, o);
     c.make(2);
     c.wire();
@@ -575,7 +578,6 @@ TEST(P2PNode, SlowPeerDoesNotBlockOthers) {
       EXPECT_TRUE(awaited_);
     }
     Bytes chunk(60 * 1024, 0x77);
-    auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 200; ++i) {
       EXPECT_TRUE(
           a.send(OperatorIdx{1}, kTestProto, chunk).has_value());  // ~12 MB into a peer that never reads
@@ -583,18 +585,17 @@ TEST(P2PNode, SlowPeerDoesNotBlockOthers) {
       if (i % 20 == 0) co_await sleep_for(1ms);
     }
     {
-      bool awaited_ = co_await eventually([&] { return c.received[2][0].size() == 200; }, 3s);
+      bool awaited_ = co_await eventually([&] { return c.received[2][0].size() == 200; }, 8s);
       EXPECT_TRUE(awaited_);
     }
     // Everything reached operator 2 while the write to operator 1 was still stalled (before its write
-    // timeout).
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+    // timeout closed it).
     EXPECT_TRUE(a.connected(OperatorIdx{1}));
     EXPECT_GT(a.metrics().peers[1].drops, 0u);
     EXPECT_EQ(a.metrics().peers[2].drops, 0u);
     // The stalled connection is eventually closed by the write timeout; operator 2 stays up.
     {
-      bool awaited_ = co_await eventually([&] { return !a.connected(OperatorIdx{1}); }, 8s);
+      bool awaited_ = co_await eventually([&] { return !a.connected(OperatorIdx{1}); }, 25s);
       EXPECT_TRUE(awaited_);
     }
     EXPECT_TRUE(a.connected(OperatorIdx{2}));
