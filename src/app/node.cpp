@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "app/bn_adapter.hpp"
+#include "app/bn_events.hpp"
 #include "app/consensus.hpp"
 #include "app/fs.hpp"
 #include "app/operator_api.hpp"
@@ -161,6 +162,7 @@ class DvNode {
   std::unique_ptr<OperatorApi> operator_api_;  ///< exits (POST/GET /phalanx/v1/exits) on the monitoring address
   std::unique_ptr<http::Server> monitoring_;
   std::unique_ptr<runtime::TaskGroup> background_;
+  std::unique_ptr<BnEvents> bn_events_;  // the BNs' head events → workflow (duties follow the chain's head)
   std::unique_ptr<std::ofstream> report_;
   SystemClock clock_;
   bool bn_synced_ = false;
@@ -370,6 +372,10 @@ Task<Result<void, std::string>> DvNode::start() {
   }(this));
 
   workflow_->start();
+  bn_events_ = std::make_unique<BnEvents>(endpoints, [this](const core::HeadEvent& h) {
+    if (workflow_) workflow_->on_head(h);
+  });
+  bn_events_->start(*background_);
   background_->spawn(operator_api_->run_retries());
   log::info("phalanx node {} of {} running: {} validators, threshold {}, signer {}", setup_.self.value, n,
             setup_.book.size(), setup_.book.threshold(), cfg_.signer == SignerMode::kEmbedded ? "embedded" : "vc");
@@ -431,6 +437,23 @@ void DvNode::register_metrics() {
         [](const M& m) { return m.fetch_retries; });
   plain("phalanx_consensus_equivocations_total", "Peers proven to send conflicting consensus messages",
         MetricType::kCounter, [](const M& m) { return m.consensus_equivocations; });
+  auto events = [this](std::string_view name, std::string_view help, auto get) {
+    registry_.collect(name, help, MetricType::kCounter, {}, [this, get] {
+      std::vector<Sample> out;
+      if (bn_events_) out.push_back({{}, static_cast<double>(get(bn_events_->stats()))});
+      return out;
+    });
+  };
+  events("phalanx_bn_head_events_total", "Head events from the beacon nodes (each block once)",
+         [](const BnEventStats& s) { return s.heads; });
+  events("phalanx_bn_reorg_events_total", "chain_reorg events from the beacon nodes",
+         [](const BnEventStats& s) { return s.reorgs; });
+  events("phalanx_bn_event_stream_ends_total", "Beacon node event streams that ended (reconnected with backoff)",
+         [](const BnEventStats& s) { return s.stream_ends; });
+  plain("phalanx_duty_refreshes_total", "Duty lookups caused by a head event (a changed dependent root)",
+        MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
+  plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",
+        MetricType::kCounter, [](const M& m) { return m.early_triggers; });
   registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
     std::vector<Sample> out;
     double c = 0;

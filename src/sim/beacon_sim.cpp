@@ -120,6 +120,7 @@ BeaconSim::BeaconSim(BeaconSimConfig config, const Clock& clock) : config_(std::
   }
   add_routes();
   add_duty_routes();
+  add_event_routes();
 }
 
 Root BeaconSim::derive(std::string_view label, std::uint64_t a, std::uint64_t b) const {
@@ -206,8 +207,28 @@ eth::phase0::AttestationData BeaconSim::attestation_data(Slot slot, std::uint64_
   return d;
 }
 
-Root BeaconSim::dependent_root(Epoch epoch) const {
-  return derive("dependent", epoch.value == 0 ? 0 : epoch.value - 1);
+Root BeaconSim::attester_dependent_root(Epoch epoch) const {
+  return epoch.value < 2 ? block_root(Slot{0}) : block_root(Slot{(epoch.value - 1) * config_.chain.slots_per_epoch - 1});
+}
+
+Root BeaconSim::proposer_dependent_root(Epoch epoch) const {
+  return epoch.value < 1 ? block_root(Slot{0}) : block_root(Slot{epoch.value * config_.chain.slots_per_epoch - 1});
+}
+
+Root BeaconSim::state_root(Slot slot) const {
+  return derive("state", slot.value);
+}
+
+http::HeadEvent BeaconSim::head_event(Slot slot) const {
+  const Epoch epoch = config_.chain.epoch_at(slot);
+  http::HeadEvent e;
+  e.slot = slot;
+  e.block = block_root(slot);
+  e.state = state_root(slot);
+  e.epoch_transition = slot.value % config_.chain.slots_per_epoch == 0;
+  e.previous_duty_dependent_root = attester_dependent_root(epoch);
+  e.current_duty_dependent_root = proposer_dependent_root(epoch);
+  return e;
 }
 
 Root BeaconSim::block_root(Slot slot) const {

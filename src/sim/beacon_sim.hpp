@@ -15,6 +15,8 @@
 ///   keys, outer signature with DOMAIN_CONTRIBUTION_AND_PROOF), builder registrations
 ///   (DOMAIN_APPLICATION_BUILDER, genesis fork version), voluntary exits (EIP-7044 from deneb),
 ///   prepare_beacon_proposer (known validator, counted).
+/// GET /eth/v1/events streams a `head` (and `block`) event at each slot start (the simulated chain has a block at
+/// every slot) with the spec's dependent roots, and keep-alive comments; unknown topics are refused with 400.
 /// Duties are assigned deterministically from a seed; each endpoint is one small handler. Not a consensus
 /// client: no state transition; block roots and checkpoints are derived from the seed, produced blocks carry
 /// the slot, scheduled proposer, derived parent root, the given RANDAO reveal and a deterministic execution
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "beaconapi/http/events.hpp"
 #include "beaconapi/http/router.hpp"
 #include "beaconapi/http/types.hpp"
 #include "beaconapi/versioned.hpp"
@@ -63,6 +66,11 @@ struct BeaconSimConfig {
   bool builder_blocks = false;
   /// EPOCHS_PER_SYNC_COMMITTEE_PERIOD (mainnet 256; tests use less to cross periods quickly).
   std::uint64_t epochs_per_sync_committee_period = 256;
+  /// GET /eth/v1/events: a ": keep-alive" comment goes out when nothing else was sent for this long.
+  Duration event_keep_alive = std::chrono::seconds(5);
+  /// GET /eth/v1/events: how often an open stream re-reads the clock at most (the injected clock may jump;
+  /// with the system clock a stream wakes at each slot start anyway).
+  Duration event_poll = std::chrono::milliseconds(100);
   /// At most this many distinct validators fill a period's sync committee (0: every validator is eligible).
   /// The committee always has SYNC_COMMITTEE_SIZE positions, drawn with repetition as on a small chain.
   std::size_t sync_committee_validators = 0;
@@ -159,10 +167,22 @@ class BeaconSim {
   std::vector<http::ProposerDuty> proposer_duties(Epoch epoch) const;
   /// The AttestationData served for (slot, committee_index); `index` is 0 from electra on (EIP-7549).
   eth::phase0::AttestationData attestation_data(Slot slot, std::uint64_t committee_index) const;
-  /// Dependent root of an epoch's duties.
-  Root dependent_root(Epoch epoch) const;
-  /// Root of the simulated block at `slot` (what attestation data, sync messages and parent_root use).
+  /// Dependent root of `epoch`'s attester duties (getAttesterDuties `dependent_root`): the block root at the last
+  /// slot of epoch - 2, i.e. get_block_root_at_slot(compute_start_slot_at_epoch(epoch - 1) - 1); the genesis block
+  /// root for epochs 0 and 1.
+  Root attester_dependent_root(Epoch epoch) const;
+  /// Dependent root of `epoch`'s proposer duties (getProposerDuties `dependent_root`): the block root at the last
+  /// slot of epoch - 1 (get_block_root_at_slot(compute_start_slot_at_epoch(epoch) - 1)); genesis for epoch 0.
+  Root proposer_dependent_root(Epoch epoch) const;
+  /// Root of the simulated block at `slot` (what attestation data, sync messages and parent_root use). Every
+  /// slot has a block; slot 0's is the genesis block.
   Root block_root(Slot slot) const;
+  /// State root after the simulated block at `slot` (the produced block's state_root).
+  Root state_root(Slot slot) const;
+  /// The `head` event of the chain whose head is the block at `slot`: block and state roots, epoch_transition
+  /// at an epoch's first slot, previous_duty_dependent_root = attester_dependent_root(epoch(slot)),
+  /// current_duty_dependent_root = proposer_dependent_root(epoch(slot)).
+  http::HeadEvent head_event(Slot slot) const;
 
   /// The sync committee (SYNC_COMMITTEE_SIZE validator indices, by position) of `epoch`'s sync-committee
   /// period; empty before altair. Deterministic in the seed. Simplification: a message or contribution of
@@ -283,6 +303,10 @@ class BeaconSim {
   bool known_block_root(Slot slot, const Root& root) const;
   void add_routes();
   void add_duty_routes();
+  /// GET /eth/v1/events (beacon_sim_events.cpp).
+  void add_event_routes();
+  /// One subscriber's stream: `head` / `block` events at each new slot (if subscribed), keep-alive comments.
+  runtime::Task<void> serve_events(http::StreamSink& sink, bool head, bool block) const;
 
   BeaconSimConfig config_;
   const Clock& clock_;

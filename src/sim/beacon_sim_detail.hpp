@@ -6,9 +6,13 @@
 #include <utility>
 #include <variant>
 
+#include <string>
+#include <string_view>
+
 #include "base/assert.hpp"
 #include "base/bytes.hpp"
 #include "eth/fork.hpp"
+#include "beaconapi/http/router.hpp"
 #include "eth/preset.hpp"
 
 namespace phx::sim::detail {
@@ -24,6 +28,22 @@ constexpr std::uint64_t kTargetAggregatorsPerSyncSubcommittee = 16;
 constexpr std::size_t kSyncSubcommitteeSize = eth::preset::kSyncCommitteeSize / eth::preset::kSyncCommitteeSubnetCount;
 /// Slots of history the pools and the equivocation record keep.
 constexpr std::uint64_t kKeepSlots = 64;
+
+/// A Beacon API error body whose message may quote request bytes: anything outside printable ASCII becomes
+/// '?', so the JSON text is always valid UTF-8 (nlohmann::json::dump throws otherwise).
+inline std::string printable(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e) c = '?';
+  }
+  return out;
+}
+
+/// Response::error with printable(message).
+inline beaconapi::http::Response error_response(unsigned status, std::string_view message) {
+  return beaconapi::http::Response::error(status, printable(message));
+}
 
 /// The first 8 bytes of a derived root as a little-endian integer.
 inline std::uint64_t u64_of(const Root& r) {

@@ -26,21 +26,6 @@ std::string dec(std::uint64_t v) {
   return ssz::u64_to_dec(v);
 }
 
-/// A Beacon API error body whose message may quote request bytes: anything outside printable ASCII becomes
-/// '?', so the JSON text is always valid UTF-8 (nlohmann::json::dump throws otherwise).
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7e) c = '?';
-  }
-  return out;
-}
-
-Response error_response(unsigned status, std::string_view message) {
-  return Response::error(status, printable(message));
-}
-
 Json data_body(Json data) {
   Json j = Json::object();
   j["data"] = std::move(data);
@@ -204,7 +189,7 @@ void BeaconSim::add_routes() {
           Json a = Json::array();
           for (const auto& d : attester_duties(epoch, indices)) a.push_back(ssz::to_json(d));
           Json body = Json::object();
-          body["dependent_root"] = to_hex(dependent_root(epoch));
+          body["dependent_root"] = to_hex(attester_dependent_root(epoch));
           body["execution_optimistic"] = false;
           body["data"] = std::move(a);
           co_return Response::json(body);
@@ -217,7 +202,7 @@ void BeaconSim::add_routes() {
           Json a = Json::array();
           for (const auto& d : proposer_duties(Epoch{*epoch})) a.push_back(ssz::to_json(d));
           Json body = Json::object();
-          body["dependent_root"] = to_hex(dependent_root(Epoch{*epoch}));
+          body["dependent_root"] = to_hex(proposer_dependent_root(Epoch{*epoch}));
           body["execution_optimistic"] = false;
           body["data"] = std::move(a);
           co_return Response::json(body);

@@ -387,7 +387,7 @@ Result<beaconapi::ProduceBlockV3Response, std::string> BeaconSim::produce_block(
   s.slot = slot;
   s.proposer = proposer.index;
   s.parent_root = slot.value == 0 ? Root{} : block_root(Slot{slot.value - 1});
-  s.state_root = derive("state", slot.value);
+  s.state_root = state_root(slot);
   s.randao_reveal = randao_reveal;
   s.graffiti = graffiti;
   s.eth1 = {derive("deposit_root", 0), config_.validators.size(), derive("eth1_block", epoch.value)};

@@ -79,12 +79,12 @@ void with_client(BeaconSim& sim, Body body) {
   io.run();
 }
 
-std::string err(const Result<void, ClientError>& r) {
+[[maybe_unused]] std::string err(const Result<void, ClientError>& r) {
   return r ? std::string() : r.error().message;
 }
 
 /// The reject reason of a submission (nullopt when accepted).
-std::optional<Reject> why(const Result<void, Reject>& r) {
+[[maybe_unused]] std::optional<Reject> why(const Result<void, Reject>& r) {
   if (r) return std::nullopt;
   return r.error();
 }
@@ -176,7 +176,7 @@ struct ProposerOf {
   ValidatorIndex index{};
   eth::BLSSignature randao{};
 };
-ProposerOf proposer_of(const Env& env, const BeaconSim& sim, Slot slot) {
+[[maybe_unused]] ProposerOf proposer_of(const Env& env, const BeaconSim& sim, Slot slot) {
   const auto& chain = sim.config().chain;
   auto epoch = chain.epoch_at(slot);
   auto duties = sim.proposer_duties(epoch);

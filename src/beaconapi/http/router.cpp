@@ -38,6 +38,8 @@ const char* to_string(HttpError e) {
       return "response body did not decode";
     case HttpError::kNoEndpoint:
       return "no beacon node endpoint answered";
+    case HttpError::kCancelled:
+      return "cancelled";
   }
   return "unknown HTTP error";
 }

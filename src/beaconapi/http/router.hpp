@@ -32,6 +32,7 @@ enum class HttpError {
   kStatus,      ///< the server answered with a non-2xx status
   kBadBody,     ///< the body did not decode to the expected type
   kNoEndpoint,  ///< every endpoint failed
+  kCancelled,   ///< the calling coroutine was cancelled (a long-lived stream)
 };
 const char* to_string(HttpError e);
 PHX_ERROR_ENUM(HttpError, "beaconapi.http")
@@ -64,6 +65,15 @@ struct Request {
   bool body_is_ssz() const { return content_type == kOctetStream; }
 };
 
+/// Where a streaming response writes its body (see Response::stream).
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  /// Sends `bytes` now (one chunk). False once the client is gone or the write failed or timed out: the stream
+  /// should return then.
+  virtual runtime::Task<bool> write(std::string_view bytes) = 0;
+};
+
 /// A response: status, body, its content type, optional Eth-Consensus-Version.
 struct Response {
   unsigned status = 200;
@@ -72,6 +82,11 @@ struct Response {
   std::string consensus_version;
   /// Further response headers (e.g. produceBlockV3's Eth-Execution-Payload-Blinded), name → value.
   std::vector<std::pair<std::string, std::string>> headers;
+  /// A streaming body (server-sent events): when set, the server sends the status and headers with
+  /// `Transfer-Encoding: chunked` (`body` is ignored) and runs `stream`, whose writes become chunks, until it
+  /// returns, a write fails or the client closes the connection (then `stream` is cancelled); the connection
+  /// closes afterwards. A graceful server stop cancels open streams at once.
+  std::function<runtime::Task<void>(StreamSink&)> stream;
 
   /// 200 with a JSON body.
   static Response json(const ssz::Json& j, unsigned status = 200);

@@ -1,13 +1,18 @@
 #include "beaconapi/http/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <array>
 
 #include "base/log.hpp"
 #include "beaconapi/http/detail.hpp"
@@ -18,6 +23,82 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
+
+namespace {
+
+/// The StreamSink of one connection: each write is one HTTP/1.1 chunk on the raw socket, within `timeout`.
+class ChunkSink final : public StreamSink {
+ public:
+  ChunkSink(tcp::socket& socket, Duration timeout) : socket_(socket), timeout_(timeout) {}
+  runtime::Task<bool> write(std::string_view bytes) override {
+    if (failed_) co_return false;
+    if (bytes.empty()) co_return true;  // an empty chunk would end the body
+    // Named values, no temporaries in the co_await expression (GCC 12 destroys some of those twice).
+    const auto chunk = bhttp::make_chunk(asio::buffer(bytes.data(), bytes.size()));
+    auto sent = send(chunk);
+    auto w = co_await runtime::with_timeout(std::move(sent), timeout_);
+    failed_ = !w || !*w;
+    co_return !failed_;
+  }
+  /// The last chunk (end of the body), unless a write failed.
+  runtime::Task<void> finish() {
+    if (failed_) co_return;
+    const auto last = bhttp::make_chunk_last();
+    auto sent = send(last);
+    (void)co_await runtime::with_timeout(std::move(sent), timeout_);
+  }
+
+ private:
+  template <class Buffers>
+  runtime::Task<bool> send(Buffers buffers) {
+    auto r = co_await asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
+    co_return !std::get<0>(r);
+  }
+  tcp::socket& socket_;
+  Duration timeout_;
+  bool failed_ = false;
+};
+
+/// Returns when the client closes the connection (or sends anything: a streaming client has nothing more to say),
+/// or when the socket's operations are cancelled (server stop).
+runtime::Task<void> watch_close(tcp::socket& socket) {
+  std::array<char, 256> buf{};
+  (void)co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+}
+
+/// Runs a response's stream, turning an escaping exception (other than cancellation) into a log line.
+runtime::Task<void> run_stream(const Response& resp, StreamSink& sink) {
+  try {
+    co_await resp.stream(sink);
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) log::warn("beacon API stream failed: {}", e.what());
+  } catch (const std::exception& e) {
+    log::warn("beacon API stream failed: {}", e.what());
+  }
+}
+
+/// Sends a streaming response: the header (chunked, Connection: close), then the stream's chunks until it
+/// returns, a write fails or the client goes away, then the last chunk.
+runtime::Task<void> serve_stream(beast::tcp_stream& stream, const Response& resp, Duration write_timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(resp.status), 11};
+  head.set(bhttp::field::server, "phalanx");
+  head.set(bhttp::field::content_type, resp.content_type);
+  head.set(bhttp::field::cache_control, "no-cache");
+  for (const auto& [name, value] : resp.headers) head.set(name, value);
+  head.chunked(true);
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> sr{head};
+  stream.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(write_timeout));
+  auto wres = co_await bhttp::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+  stream.expires_never();
+  if (std::get<0>(wres)) co_return;
+  ChunkSink sink(stream.socket(), write_timeout);
+  co_await (run_stream(resp, sink) || watch_close(stream.socket()));
+  co_await sink.finish();
+}
+
+}  // namespace
 
 struct Server::SessionState {
   beast::tcp_stream* stream = nullptr;
@@ -116,6 +197,12 @@ runtime::Task<void> Server::session(tcp::socket socket, std::uint64_t id) {
         keep_alive = req->keep_alive;
         resp = co_await router_.dispatch(*req);
       }
+    }
+    if (resp.stream) {
+      state.busy = false;  // an open stream is idle as far as stop() is concerned: it is cancelled at once
+      ++*served;
+      co_await serve_stream(stream, resp, options_.write_timeout);
+      break;
     }
     auto msg = detail::to_message(resp, keep_alive && !stopping_);
     stream.expires_after(
