@@ -307,6 +307,9 @@ Task<Result<void>> BeaconNodeAdapter::submit(core::Duty duty, std::vector<core::
         out.message = std::get<core::ExitMessage>(s.data.message).exit;
         out.signature = s.data.signature.to_bytes();
         r = co_await client_.submit_voluntary_exit(out);
+        const std::string_view refused =
+            r ? std::string_view{} : r.error().message.empty() ? std::string_view("refused") : r.error().message;
+        for (const auto& fn : exit_subs_) fn(s.pubkey, out.message.epoch, refused);
         if (!r) break;
       }
       break;

@@ -4,8 +4,11 @@
 /// Attestation (one aggregation bit at the validator's committee position) before electra, SingleAttestation
 /// from electra on; signed blocks (SignedBlockContents with the decided KZG proofs and blobs from deneb on),
 /// signed blinded blocks, aggregates, sync messages, contributions, registrations and exits.
+#include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "beaconapi/http/client.hpp"
 #include "core/interfaces.hpp"
@@ -54,10 +57,17 @@ class BeaconNodeAdapter final : public core::BeaconNode {
   /// Wire it to Consensus::subscribe_decided. Keeps the last 64 slots.
   void on_decided(const core::Duty& duty, const core::UnsignedDataSet& set);
 
+  /// Called after each voluntary exit sent to the beacon node: the validator, the exit's epoch and the BN's
+  /// refusal ("" when accepted). Io thread. (The operator API reports exits per validator with it.)
+  using ExitFn = std::function<void(const core::PubKey&, Epoch, std::string_view error)>;
+  /// Registers `fn` for submitted exits.
+  void subscribe_exits(ExitFn fn) { exit_subs_.push_back(std::move(fn)); }
+
  private:
   std::optional<eth::ChainConfig> config_;  // set by chain_config()
   beaconapi::http::BeaconNodeClient& client_;
   std::map<Slot, beaconapi::VersionedProducedBlock> decided_blocks_;
+  std::vector<ExitFn> exit_subs_;
 };
 
 }  // namespace phx::app

@@ -18,6 +18,7 @@
 #include "app/bn_events.hpp"
 #include "app/consensus.hpp"
 #include "app/fs.hpp"
+#include "app/operator_api.hpp"
 #include "app/parsigex.hpp"
 #include "app/signer.hpp"
 #include "app/vapi_backend.hpp"
@@ -158,6 +159,7 @@ class DvNode {
   std::unique_ptr<beaconapi::vapi::ValidatorApi> vapi_;
   metrics::Registry registry_;
   std::unique_ptr<http::Router> monitoring_router_;
+  std::unique_ptr<OperatorApi> operator_api_;  ///< exits (POST/GET /phalanx/v1/exits) on the monitoring address
   std::unique_ptr<http::Server> monitoring_;
   std::unique_ptr<runtime::TaskGroup> background_;
   std::unique_ptr<BnEvents> bn_events_;  // the BNs' head events → workflow (duties follow the chain's head)
@@ -340,6 +342,20 @@ Task<Result<void, std::string>> DvNode::start() {
   if (!maddr) co_return std::unexpected(maddr.error());
   monitoring_router_ = std::make_unique<http::Router>(
       http::make_monitoring_router(registry_, [] { return true; }, [this] { return readiness(); }));
+  // Operator API (voluntary exits) beside the monitoring routes; loopback monitoring addresses only.
+  OperatorApiOptions oopts{cfg_.data_dir / "exits.json", cfg_.signer == SignerMode::kEmbedded,
+                           is_loopback_host(maddr->first), share_idx};
+  operator_api_ = std::make_unique<OperatorApi>(
+      chain_, setup_.book, clock_, [this](const core::PubKey& pk, Epoch e) { return workflow_->request_exit(pk, e); },
+      oopts);
+  if (auto ok = operator_api_->load(); !ok) co_return std::unexpected("exits: " + ok.error());
+  operator_api_->add_routes(*monitoring_router_);
+  workflow_->subscribe_results([this](const core::DutyResult& r) { operator_api_->on_result(r); });
+  parsigex_->subscribe_received([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
+    operator_api_->on_partial(d, pk, p);
+  });
+  bn_->subscribe_exits(
+      [this](const core::PubKey& pk, Epoch e, std::string_view err) { operator_api_->on_submitted(pk, e, err); });
   http::ServerOptions mopts;
   mopts.address = maddr->first;
   mopts.port = maddr->second;
@@ -360,6 +376,7 @@ Task<Result<void, std::string>> DvNode::start() {
     if (workflow_) workflow_->on_head(h);
   });
   bn_events_->start(*background_);
+  background_->spawn(operator_api_->run_retries());
   log::info("phalanx node {} of {} running: {} validators, threshold {}, signer {}", setup_.self.value, n,
             setup_.book.size(), setup_.book.threshold(), cfg_.signer == SignerMode::kEmbedded ? "embedded" : "vc");
   co_return Result<void, std::string>{};

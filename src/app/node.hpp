@@ -43,7 +43,7 @@ struct NodeConfig {
   /// Peers' p2p addresses "host:port" in operator order (this node's own entry is ignored). Empty: the
   /// addresses in the lock's ENRs (ip/tcp).
   std::vector<std::string> p2p_peers;
-  std::string monitoring_address = "127.0.0.1:3620";  ///< /metrics, /livez, /readyz
+  std::string monitoring_address = "127.0.0.1:3620";  ///< /metrics, /livez, /readyz; operator API when loopback
   SignerMode signer = SignerMode::kVc;
   /// Embedded signer: folder with this node's share keystores (keystore-*.json) and password files
   /// (keystore-*.txt), as written by `phalanx create cluster` (nodeI/validator_keys).

@@ -26,6 +26,7 @@ struct DevnetFlags {
   std::string dir;
   bool keep = false;
   std::string genesis_delay;  // empty: 8s plus 1s per 100 validators above 100
+  std::uint32_t base_port = 0;  // 0: free ports
 };
 
 int bad(const std::string& msg) {
@@ -72,6 +73,9 @@ int devnet_cmd(const DevnetFlags& f) {
     o.genesis_delay = std::chrono::duration_cast<std::chrono::seconds>(*g);
   }
   if (o.genesis_delay < std::chrono::seconds(2)) return bad("--genesis-delay must be at least 2s");
+  if (f.base_port != 0 && (f.base_port < 1024 || f.base_port + 200 + f.nodes > 65535))
+    return bad("--base-port must leave BASE..BASE+200+nodes within 1024..65535");
+  o.base_port = static_cast<std::uint16_t>(f.base_port);
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -98,6 +102,9 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--genesis-delay", f->genesis_delay,
                  "Time from start to genesis (processes start meanwhile; default 8s plus 1s per 100 validators "
                  "above 100)");
+  c->add_option("--base-port", f->base_port,
+                 "Fixed loopback ports: node i's p2p on BASE+i, validator API on BASE+100+i, monitoring and operator "
+                 "API on BASE+200+i (default: free ports)");
   c->callback([f] { std::exit(devnet_cmd(*f)); });
 }
 

@@ -28,4 +28,7 @@ void add_devnet_command(CLI::App& root);
 /// `phalanx slashing export|import` (EIP-3076 interchange of the data directory's slashing database).
 void add_slashing_commands(CLI::App& root);
 
+/// `phalanx exit sign|list` (voluntary exits through a running node's operator API).
+void add_exit_commands(CLI::App& root);
+
 }  // namespace phx::tools
