@@ -40,10 +40,12 @@ struct Connection {
   bhttp::response_parser<bhttp::buffer_body> parser;
 };
 
+/// The query as OpenAPI's default for an array parameter (style form, explode): `topics=a&topics=b`. Every BN
+/// accepts it; some (Lodestar 1.5.1) read `topics=a,b` as one unknown topic and never answer.
 std::string target_of(const std::vector<std::string>& topics) {
-  std::string t = "/eth/v1/events?topics=";
+  std::string t = "/eth/v1/events";
   for (std::size_t i = 0; i < topics.size(); ++i) {
-    if (i > 0) t.push_back(',');
+    t += i == 0 ? "?topics=" : "&topics=";
     t += topics[i];
   }
   return t;

@@ -111,7 +111,7 @@ struct StreamEnd {
   std::uint64_t events = 0;  ///< events handed to on_event
 };
 
-/// Opens GET /eth/v1/events?topics=<topics joined by ','> (Accept: text/event-stream) on `ep` and calls `on_event`
+/// Opens GET /eth/v1/events?topics=<t1>&topics=<t2>… (OpenAPI form style, the spec default) (Accept: text/event-stream) on `ep` and calls `on_event`
 /// for each event until the server closes, an error occurs, nothing (not even a keep-alive comment) arrives for
 /// `idle_timeout`, or the calling coroutine is cancelled (asio cancellation: the stream stops promptly).
 /// Returns the reason the stream ended: success when the server ended the response cleanly (a partial last

@@ -312,7 +312,7 @@ TEST(StreamEvents, DeliversChunkedEventsInOrderUntilTheServerCloses) {
   EXPECT_EQ(o.events, want);
   EXPECT_EQ(o.end.events, 3u);
   EXPECT_EQ(o.end.status, 200u);
-  EXPECT_NE(o.request.find("GET /eth/v1/events?topics=head,chain_reorg HTTP/1.1"), std::string::npos) << o.request;
+  EXPECT_NE(o.request.find("GET /eth/v1/events?topics=head&topics=chain_reorg HTTP/1.1"), std::string::npos) << o.request;
   EXPECT_NE(o.request.find("Accept: text/event-stream"), std::string::npos) << o.request;
 }
 
