@@ -320,6 +320,7 @@ class Devnet {
     auto report = make_report(sim);
     std::fputs(render_table(report).c_str(), stdout);
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
+    std::printf("%s\n", slashing_line_.c_str());
     for (const auto& [name, u] : usage_)
       std::printf("%-8s cpu %7.2f s   peak RSS %7.1f MB\n", name.c_str(), u.first, u.second);
     if (o_.report_file) {
@@ -640,6 +641,20 @@ class Devnet {
     if (o_.fault == DevnetFault::kByzantineOne && !blamed.contains(o_.nodes))
       r.problems.push_back("the byzantine node (share " + std::to_string(o_.nodes) + ") was never blamed");
     if (interrupted_) r.problems.push_back("interrupted before the last slot");
+    // The simulator's slashing oracle: any slashable pair among the validly signed messages it received fails
+    // the run, whoever sent them (the nodes' own slashing databases are not consulted).
+    const auto& offences = sim.slashing_oracle().offences();
+    ssz::Json oj = ssz::Json::array();
+    for (const auto& off : offences) {
+      oj.push_back({{"kind", std::string(sim::to_string(off.kind))}, {"validator", off.validator.value},
+                    {"detail", off.detail}});
+      if (r.problems.size() < 20)
+        r.problems.push_back(std::string("slashable: ") + sim::to_string(off.kind) + " by validator " +
+                             std::to_string(off.validator.value) + " (" + off.detail + ")");
+    }
+    r.extra["slashable_offences"] = std::move(oj);
+    slashing_line_ = "slashing oracle: " + std::to_string(offences.size()) +
+                     " slashable pairs among the signed messages the beacon simulator received";
     r.ok = r.problems.empty();
     ssz::Json opts = ssz::Json::object();
     opts["nodes"] = o_.nodes;
@@ -696,6 +711,7 @@ class Devnet {
   std::map<std::string, std::string> exit_status_;
   std::map<std::string, std::pair<double, double>> usage_;  ///< name → (CPU s, peak RSS MB) at the end
   std::string blame_line_;
+  std::string slashing_line_;  // the slashing oracle's count, printed after the table
   bool interrupted_ = false;
 };
 

@@ -42,6 +42,7 @@
 #include "crypto/bls/bls.hpp"
 #include "eth/fork.hpp"
 #include "eth/types.hpp"
+#include "sim/slashing_oracle.hpp"
 #include "ssz/json.hpp"
 
 namespace phx::sim {
@@ -153,6 +154,9 @@ class BeaconSim {
   const SubmissionStats& attestation_stats() const { return stats_[0]; }
   /// Counters of one duty kind.
   const SubmissionStats& stats(SimDuty d) const { return stats_[static_cast<std::size_t>(d)]; }
+  /// The slashing oracle: slashable pairs among every validly signed attestation and block received
+  /// (accepted or not).
+  const SlashingOracle& slashing_oracle() const { return oracle_; }
   /// Counters of every duty kind, by kind.
   std::map<SimDuty, SubmissionStats> stats() const;
   /// `{"<kind>": {"accepted": n, "rejected": n, "by_reason": {"<reason_key>": n}}, …}` for every kind.
@@ -282,6 +286,7 @@ class BeaconSim {
     std::uint64_t committee_length = 0;
     std::uint64_t position = 0;
     crypto::bls::Signature sig;
+    bool wrong_data = false;  // not the simulator's data: the signature is still checked (slashing oracle)
   };
   Result<PendingAttestation, Reject> precheck(ValidatorIndex v, const eth::phase0::AttestationData& data,
                                               const eth::BLSSignature& sig, std::uint64_t committee_index) const;
@@ -322,6 +327,7 @@ class BeaconSim {
   std::map<std::pair<std::uint64_t, Root>, std::map<ValidatorIndex, crypto::bls::Signature>> sync_pool_;
   /// slot → root of the first accepted block (equivocation check; pruned).
   std::map<std::uint64_t, Root> published_blocks_;
+  SlashingOracle oracle_;
   /// Roots of accepted signed aggregates and contributions by slot (the last kKeepSlots slots): an identical
   /// re-submission is accepted without verifying again, like a beacon node's seen-cache (every node of a
   /// cluster submits the same recombined aggregate). Attestations and sync messages use their pools for this.

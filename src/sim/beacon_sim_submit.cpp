@@ -165,10 +165,11 @@ Result<BeaconSim::PendingAttestation, Reject> BeaconSim::precheck(ValidatorIndex
   if (a == as.end() || a->second.slot != data.slot || a->second.committee_index != committee_index) {
     return std::unexpected(Reject::kNoDuty);
   }
-  if (!(data == attestation_data(data.slot, committee_index))) return std::unexpected(Reject::kWrongData);
+  const bool wrong_data = !(data == attestation_data(data.slot, committee_index));
   auto s = crypto::bls::Signature::from_bytes(sig);
-  if (!s) return std::unexpected(Reject::kBadSignature);
-  return PendingAttestation{v, data, committee_index, a->second.committee_length, a->second.position, *s};
+  if (!s) return std::unexpected(wrong_data ? Reject::kWrongData : Reject::kBadSignature);
+  return PendingAttestation{v, data, committee_index, a->second.committee_length, a->second.position, *s,
+                            wrong_data};
 }
 
 Result<BeaconSim::PendingAttestation, Reject> BeaconSim::precheck(const eth::phase0::Attestation& att) const {
@@ -232,11 +233,16 @@ std::vector<Result<void, Reject>> BeaconSim::verify_attestations(
       sigs.push_back(pending[i]->sig);
     }
     for (auto bad : crypto::threshold::find_invalid_partials(pks, signing_root, sigs)) {
-      out[items[bad]] = std::unexpected(Reject::kBadSignature);
+      out[items[bad]] = std::unexpected(pending[items[bad]]->wrong_data ? Reject::kWrongData : Reject::kBadSignature);
     }
     for (auto i : items) {
       if (!out[i]) continue;
       const auto& p = *pending[i];
+      oracle_.record_attestation(p.validator, p.data);  // validly signed: slashable or not, it is on record
+      if (p.wrong_data) {
+        out[i] = std::unexpected(Reject::kWrongData);
+        continue;
+      }
       pool_attestation(p.data, p.committee_index, p.committee_length, p.position, p.sig);
     }
   }
@@ -322,25 +328,40 @@ Result<void, Reject> BeaconSim::check_aggregate(eth::Fork fork, const eth::Signe
   if (a == ea.by_validator.end() || a->second.slot != data.slot || a->second.committee_index != committee_index) {
     return std::unexpected(Reject::kNoDuty);
   }
-  if (!(data == attestation_data(data.slot, committee_index))) return std::unexpected(Reject::kWrongData);
+  const auto& members = ea.committees.at({data.slot.value, committee_index});
+  // The inner attestation's signers, if its signature holds; each is on record for the slashing oracle.
+  auto inner_signers = [&]() -> std::optional<std::vector<ValidatorIndex>> {
+    if (agg.aggregation_bits.size() != members.size()) return std::nullopt;
+    std::vector<crypto::bls::PublicKey> pks;
+    std::vector<ValidatorIndex> who;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (!agg.aggregation_bits.get(i)) continue;
+      pks.push_back(*key_of(members[i]));
+      who.push_back(members[i]);
+    }
+    auto inner = crypto::bls::Signature::from_bytes(agg.signature);
+    if (pks.empty() || !inner ||
+        !crypto::bls::fast_aggregate_verify(pks, eth::attestation_signing_root(config_.chain, data), *inner)) {
+      return std::nullopt;
+    }
+    for (const auto v : who) oracle_.record_attestation(v, data);
+    return who;
+  };
+  if (!(data == attestation_data(data.slot, committee_index))) {
+    (void)inner_signers();
+    return std::unexpected(Reject::kWrongData);
+  }
   if (!verify_sig(*key, eth::selection_proof_signing_root(config_.chain, data.slot), msg.selection_proof)) {
     return std::unexpected(Reject::kBadSelectionProof);
   }
-  const auto& members = ea.committees.at({data.slot.value, committee_index});
   if (!selects_aggregator(msg.selection_proof, members.size() / kTargetAggregatorsPerCommittee)) {
     return std::unexpected(Reject::kNotAggregator);
   }
   if (agg.aggregation_bits.size() != members.size()) return std::unexpected(Reject::kBadAggregationBits);
-  std::vector<crypto::bls::PublicKey> pks;
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    if (agg.aggregation_bits.get(i)) pks.push_back(*key_of(members[i]));
-  }
-  if (pks.empty()) return std::unexpected(Reject::kBadAggregationBits);
-  auto inner = crypto::bls::Signature::from_bytes(agg.signature);
-  if (!inner ||
-      !crypto::bls::fast_aggregate_verify(pks, eth::attestation_signing_root(config_.chain, data), *inner)) {
-    return std::unexpected(Reject::kBadAggregateSignature);
-  }
+  bool any = false;
+  for (std::size_t i = 0; i < members.size(); ++i) any = any || agg.aggregation_bits.get(i);
+  if (!any) return std::unexpected(Reject::kBadAggregationBits);
+  if (!inner_signers()) return std::unexpected(Reject::kBadAggregateSignature);
   if (!verify_sig(*key, eth::aggregate_and_proof_signing_root(config_.chain, msg), item.signature)) {
     return std::unexpected(Reject::kBadSignature);
   }
@@ -439,18 +460,18 @@ Result<void, Reject> BeaconSim::check_block(eth::Fork fork, const SignedBlock& s
   const auto& scheduled = config_.validators[u64_of(derive("proposer", b.slot.value)) % config_.validators.size()];
   if (scheduled.index != b.proposer_index) return std::unexpected(Reject::kWrongProposer);
   Root parent = b.slot.value == 0 ? Root{} : block_root(Slot{b.slot.value - 1});
-  if (b.parent_root != parent) return std::unexpected(Reject::kWrongData);
-  if (fork >= eth::Fork::kBellatrix && el_block_hash_of(b) != derive("el_block", b.slot.value)) {
-    return std::unexpected(Reject::kWrongData);
-  }
+  const bool wrong_data = b.parent_root != parent ||
+                          (fork >= eth::Fork::kBellatrix && el_block_hash_of(b) != derive("el_block", b.slot.value));
   if (!verify_sig(*key, eth::randao_signing_root(config_.chain, epoch), b.body.randao_reveal)) {
-    return std::unexpected(Reject::kBadRandao);
+    return std::unexpected(wrong_data ? Reject::kWrongData : Reject::kBadRandao);
   }
   const Root root = ssz::hash_tree_root(b);
   const auto domain = eth::get_domain(config_.chain, eth::domain::kBeaconProposer, epoch);
   if (!verify_sig(*key, eth::compute_signing_root(root, domain), signed_block.signature)) {
-    return std::unexpected(Reject::kBadSignature);
+    return std::unexpected(wrong_data ? Reject::kWrongData : Reject::kBadSignature);
   }
+  oracle_.record_block(b.proposer_index, b.slot, root);  // validly signed: on record for the slashing oracle
+  if (wrong_data) return std::unexpected(Reject::kWrongData);
   auto [it, inserted] = published_blocks_.emplace(b.slot.value, root);
   if (!inserted && it->second != root) return std::unexpected(Reject::kEquivocation);
   while (published_blocks_.begin()->first + kKeepSlots < b.slot.value) {

@@ -54,6 +54,10 @@ TEST(BeaconSimBlocks, ProducePublishAndEquivocationInEveryFork) {
     });
     EXPECT_EQ(sim.stats(SimDuty::kProposal).accepted, 2u);
     EXPECT_EQ(reason(sim, SimDuty::kProposal, Reject::kEquivocation), 1u);
+    // The slashing oracle saw both validly signed blocks: one double proposal by the slot's proposer.
+    ASSERT_EQ(sim.slashing_oracle().offences().size(), 1u);
+    EXPECT_EQ(sim.slashing_oracle().offences()[0].kind, SlashableOffence::Kind::kDoubleProposal);
+    EXPECT_EQ(sim.slashing_oracle().offences()[0].validator, p.index);
   }
 }
 
