@@ -67,7 +67,6 @@ void BnEvents::on_event(const http::Endpoint& ep, const std::string& type, const
 Task<void> BnEvents::follow(http::Endpoint ep) {
   Duration backoff = kMinBackoff;
   bool warned = false;
-  bool announced = false;  // "following its head events" logged (once per working stream)
   for (;;) {
     bool delivered = false;
     http::StreamEnd end;
@@ -75,11 +74,9 @@ Task<void> BnEvents::follow(http::Endpoint ep) {
     auto r = co_await http::stream_events(
         ep, std::move(topics),
         [&](const http::SseEvent& e) {
+          const bool first = !delivered;
           on_event(ep, e.type, e.data, delivered);
-          if (delivered && !announced) {
-            announced = true;
-            log::info("beacon node {}: following its head events", ep.to_string());
-          }
+          if (first && delivered) log::info("beacon node {}: following its head events", ep.to_string());
         },
         kConnectTimeout, kIdleTimeout, end);
     if (!r && r.error() == http::HttpError::kCancelled) co_return;
@@ -88,7 +85,6 @@ Task<void> BnEvents::follow(http::Endpoint ep) {
       ++stats_.streams_opened;
       backoff = kMinBackoff;
       warned = false;
-      announced = false;
     }
     std::string why = r ? std::string("closed by the beacon node") : r.error().message();
     if (!r && end.status != 0) why += " " + std::to_string(end.status) + (end.message.empty() ? "" : ": " + end.message);
