@@ -673,7 +673,7 @@ TEST(CoreTracker, ReportsSuccessAndTheReasonOfFailures) {
 
   const Duty no_bn{Slot{3}, DutyType::kProposer};
   t.on_step(no_bn, Step::kScheduled);
-  r = t.on_failure(no_bn, "beacon node timeout");
+  r = t.on_failure(no_bn, Reason::kFetchBnError, "beacon node timeout");
   EXPECT_EQ(r.failed_step, Step::kFetched);
   EXPECT_EQ(r.reason, "beacon node timeout");
   EXPECT_TRUE(r.missing.empty());  // before consensus nobody owes a partial

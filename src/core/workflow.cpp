@@ -58,7 +58,9 @@ Workflow::Workflow(runtime::Executor ex, const eth::ChainConfig& config, const K
       parsigdb_(config_, keys_, deadliner_),
       sigagg_(keys_, crypto::threshold::default_lagrange_cache(), std::max(1u, options_.sigagg_threads)),
       aggsigdb_(deadliner_),
-      tracker_(keys_.share_count()),
+      tracker_(TrackerOptions{keys_.share_count(), keys_.threshold(), options_.share_idx,
+                              options_.mode == SigningMode::kValidatorClient, &ports_.clock,
+                              [this](Slot s) { return deadliner_.slot_start(s); }}),
       changed_(ex),
       tasks_(ex),
       alive_(std::make_shared<bool>(true)) {
@@ -266,6 +268,7 @@ void Workflow::expire_duties() {
         report.reason = "expired: the validator client sent no selection proofs through the DVT selection "
                         "endpoints (it cannot aggregate in a distributed validator)";
         report.expected = true;
+        report.code = Reason::kVcWithoutDvtSelections;
       }
       if (st.tracked && !st.reported) finish(st, std::move(report));
       duties_.erase(it);
@@ -314,6 +317,7 @@ void Workflow::trigger(const Duty& duty) {
 }
 
 Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs) {
+  tracker_.on_event(duty, Event::kFetchStart);
   auto set = co_await fetcher_.fetch(duty, defs);
   // A failed fetch is retried until the duty's slot ends: the BN may not have the data yet (a sync contribution
   // or aggregate asked for before the slot's messages reached it answers 404) or may have timed out once. The
@@ -329,12 +333,14 @@ Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs)
     const TimePoint again = ports_.clock.now() + backoff;
     co_await sleep_until(again);
     if (deadliner_.expired(duty) || !duties_.contains(duty)) break;
+    tracker_.on_event(duty, Event::kFetchRetry);
     set = co_await fetcher_.fetch(duty, defs);
     backoff = std::min<Duration>(backoff * 2, sc.slot_duration() / 4);
   }
   if (!set) {
     if (!deadliner_.expired(duty)) ++metrics_.beacon_errors;
-    fail_duty(duty, "fetch: " + error_text(set.error()));
+    fail_duty(duty, deadliner_.expired(duty) ? Reason::kFetchTimeout : Reason::kFetchBnError,
+              "fetch: " + error_text(set.error()));
     co_return;
   }
   auto it = duties_.find(duty);
@@ -349,7 +355,7 @@ Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs)
     // The BN answered a builder request with a full block (or the reverse): the proposal is of that type.
     for (const auto& [pk, u] : *set) {
       if (duty_type_of(u) != type) {
-        fail_duty(duty, "fetch: beacon node returned blocks of both kinds");
+        fail_duty(duty, Reason::kFetchInconsistent, "fetch: beacon node returned blocks of both kinds");
         co_return;
       }
     }
@@ -366,8 +372,9 @@ Task<void> Workflow::run_fetch(Duty duty, std::map<PubKey, DutyDefinition> defs)
   if (st == nullptr) co_return;
   track(actual, Step::kFetched);
   st->proposed_at = ports_.clock.now();
+  tracker_.on_event(actual, Event::kConsensusStart);
   auto r = ports_.consensus.propose(actual, *set);
-  if (!r) fail_duty(actual, "consensus: " + error_text(r.error()));
+  if (!r) fail_duty(actual, Reason::kConsensusError, "consensus: " + error_text(r.error()));
 }
 
 void Workflow::sign_without_consensus(const Duty& duty) {
@@ -410,7 +417,7 @@ void Workflow::on_decided(const Duty& duty, const UnsignedDataSet& set) {
   auto r = dutydb_.store(duty, set);
   if (!r) {
     st->tracked = true;
-    fail_duty(duty, "dutydb: " + error_text(r.error()));
+    fail_duty(duty, Reason::kDutyDbError, "dutydb: " + error_text(r.error()));
     return;
   }
   st->decided = true;
@@ -475,7 +482,7 @@ void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
         u);
     if (!missing.empty()) {
       ++metrics_.signer_errors;
-      fail_duty(duty, "sign: " + missing);
+      fail_duty(duty, Reason::kMissingSelectionProof, "sign: " + missing);
       continue;
     }
     items.push_back(SignItem{pk, std::move(msg)});
@@ -488,6 +495,7 @@ void Workflow::sign_decided(const Duty& duty, const UnsignedDataSet& set) {
 Task<Result<eth::phase0::AttestationData>> Workflow::await_attestation_data(Slot slot,
                                                                             eth::CommitteeIndex committee_index) {
   const Duty duty{slot, DutyType::kAttester};
+  note_vc_request(duty);
   std::function<Result<eth::phase0::AttestationData>()> q = [this, slot, committee_index] {
     return dutydb_.attestation_data(slot, committee_index);
   };
@@ -507,6 +515,8 @@ Result<void> Workflow::submit_randao(Slot slot, const PubKey& pubkey, const ParS
 
 Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
   const Duty duty{slot, DutyType::kProposer};
+  note_vc_request(duty);
+  note_vc_request(Duty{slot, DutyType::kBuilderProposer});
   std::function<Result<UnsignedData>()> q = [this, slot]() -> Result<UnsignedData> {
     if (auto b = dutydb_.block(slot)) return UnsignedData{ProposalData{std::move(*b)}};
     if (auto b = dutydb_.blinded_block(slot)) return UnsignedData{BlindedProposalData{std::move(*b)}};
@@ -537,6 +547,7 @@ bool Workflow::vc_sent_selections(const Duty& aggregation) const {
 Task<Result<eth::VersionedAttestation>> Workflow::await_aggregate_attestation(
     Slot slot, Root attestation_data_root, std::optional<eth::CommitteeIndex> committee_index) {
   const Duty duty{slot, DutyType::kAggregator};
+  note_vc_request(duty);
   if (!vc_sent_selections(Duty{slot, DutyType::kAggregator})) co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<eth::VersionedAttestation>()> q = [this, slot, attestation_data_root, committee_index] {
     return dutydb_.aggregate_attestation(slot, attestation_data_root, committee_index);
@@ -549,6 +560,7 @@ Task<Result<eth::altair::SyncCommitteeContribution>> Workflow::await_sync_contri
                                                                                       Root beacon_block_root) {
   if (subcommittee_index >= kSyncSubcommitteeCount) co_return fail(CoreError::kNotFound);
   const Duty duty{slot, DutyType::kSyncContribution, subcommittee_index};
+  note_vc_request(duty);
   if (!vc_sent_selections(duty)) co_return fail(CoreError::kNoSelectionProof);
   std::function<Result<eth::altair::SyncCommitteeContribution>()> q = [this, slot, subcommittee_index,
                                                                         beacon_block_root] {
@@ -559,6 +571,7 @@ Task<Result<eth::altair::SyncCommitteeContribution>> Workflow::await_sync_contri
 
 Task<Result<Root>> Workflow::await_sync_block_root(Slot slot) {
   const Duty duty{slot, DutyType::kSyncMessage};
+  note_vc_request(duty);
   std::function<Result<Root>()> q = [this, duty]() -> Result<Root> {
     auto it = duties_.find(duty);
     if (it == duties_.end() || !it->second->sync_root) return fail(CoreError::kNotFound);

@@ -99,7 +99,10 @@ struct DutyResult {
 ///  "missing":[2],"blamed":[],"validators":4,"consensus_ms":12.5,"e2e_ms":30.1}
 /// ("subcommittee" after "slot" for per-subcommittee duties; latencies null when not measured; e2e_ms = first
 /// own partial → last aggregate submitted; `"expected":true` at the end for a failure with a known
-/// configuration-level cause, DutyReport::expected; `reason` JSON-escaped).
+/// configuration-level cause, DutyReport::expected; `reason` JSON-escaped), then the explanation fields:
+/// "code" (docs/reasons.md), "finished_ms", "round"/"round_decided" (when known), "timeline" [{"t_ms","event",
+/// "share"?}] and "partials" [{"share","t_ms","count","late"?}], offsets in ms from the slot start.
+/// core::parse_duty_line (explain_log.hpp) reads it back. Format: docs/formats/operator-api.md.
 std::string to_json_line(const DutyResult& result);
 
 /// Counters as a plain struct (the app maps them to Prometheus). Index arrays by DutyType value.
@@ -247,7 +250,9 @@ class Workflow {
   void mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys);
   void check_complete(const Duty& duty);
   void track(const Duty& duty, Step step);
-  void fail_duty(const Duty& duty, std::string reason);
+  /// Records that this node's VC asked for `duty`'s data (timeline; duties this node knows only).
+  void note_vc_request(const Duty& duty);
+  void fail_duty(const Duty& duty, Reason code, std::string reason);
   void finish(DutyState& st, DutyReport report);
   runtime::Executor ex_;
   eth::ChainConfig config_;

@@ -41,7 +41,7 @@ void Workflow::sign_items(const Duty& duty, std::vector<SignItem> items) {
     if (!guard) {
       ++metrics_.slashing_refusals;
       st->tracked = true;
-      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
+      fail_duty(duty, Reason::kSlashingRefused, "slashing protection refused a signature: " + error_text(guard.error()));
       continue;
     }
     st->signing.insert(item.pubkey);
@@ -72,7 +72,7 @@ void Workflow::on_signed(const Duty& duty, const std::vector<SignItem>& items,
   for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
     if (!results[i]) {
       ++metrics_.signer_errors;
-      fail_duty(duty, "signer: " + error_text(results[i].error()));
+      fail_duty(duty, Reason::kSignerError, "signer: " + error_text(results[i].error()));
       continue;
     }
     partials.emplace_back(items[i].pubkey, results[i].value());
@@ -114,7 +114,7 @@ Result<void> Workflow::own_partials(const Duty& duty, const std::vector<std::pai
       ++metrics_.slashing_refusals;
       note(guard.error());
       st->tracked = true;
-      fail_duty(duty, "slashing protection refused a signature: " + error_text(guard.error()));
+      fail_duty(duty, Reason::kSlashingRefused, "slashing protection refused a signature: " + error_text(guard.error()));
       continue;
     }
     st->own_roots[pk] = root;
@@ -310,17 +310,18 @@ Task<void> Workflow::submit(Duty duty, std::vector<Submission> subs) {
     };
     auto decided = co_await wait_until(changed_, deadliner_, stopping_, duty, std::move(q));
     if (!decided) {
-      fail_duty(duty, "submit: not decided here: " + error_text(decided.error()));
+      fail_duty(duty, Reason::kSubmitNotDecided, "submit: not decided here: " + error_text(decided.error()));
       co_return;
     }
   }
   std::vector<PubKey> pubkeys;
   pubkeys.reserve(subs.size());
   for (const auto& s : subs) pubkeys.push_back(s.pubkey);
+  tracker_.on_event(duty, Event::kSubmit);
   auto r = co_await ports_.beacon_node.submit(duty, std::move(subs));
   if (!r) {
     ++metrics_.beacon_errors;
-    fail_duty(duty, "submit: " + error_text(r.error()));
+    fail_duty(duty, Reason::kSubmitBnError, "submit: " + error_text(r.error()));
     co_return;
   }
   metrics_.submissions += pubkeys.size();

@@ -65,7 +65,43 @@ std::string to_json_line(const DutyResult& result) {
   ms("consensus_ms", result.consensus);
   ms("e2e_ms", result.partial_to_submit);
   if (r.expected) out += ",\"expected\":true";
-  out += '}';
+  out += ",\"code\":\"";
+  out += reason_info(r.code).code;
+  out += '"';
+  auto offset = [&](Duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double, std::milli>(d).count());
+    out += buf;
+  };
+  out += ",\"finished_ms\":";
+  offset(r.finished);
+  if (r.round != 0) {
+    out += ",\"round\":" + std::to_string(r.round);
+    out += r.round_decided ? ",\"round_decided\":true" : ",\"round_decided\":false";
+  }
+  out += ",\"timeline\":[";
+  for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+    const TimelineEvent& e = r.timeline[i];
+    if (i != 0) out += ',';
+    out += "{\"t_ms\":";
+    offset(e.offset);
+    out += ",\"event\":\"";
+    out += to_string(e.event);
+    out += '"';
+    if (e.share != 0) out += ",\"share\":" + std::to_string(e.share);
+    out += '}';
+  }
+  out += "],\"partials\":[";
+  for (std::size_t i = 0; i < r.partials.size(); ++i) {
+    const PartialArrival& p = r.partials[i];
+    if (i != 0) out += ',';
+    out += "{\"share\":" + std::to_string(p.share.value) + ",\"t_ms\":";
+    offset(p.offset);
+    out += ",\"count\":" + std::to_string(p.count);
+    if (p.late) out += ",\"late\":true";
+    out += '}';
+  }
+  out += "]}";
   return out;
 }
 
@@ -75,11 +111,17 @@ void Workflow::track(const Duty& duty, Step step) {
   tracker_.on_step(duty, step);
 }
 
-void Workflow::fail_duty(const Duty& duty, std::string reason) {
+void Workflow::note_vc_request(const Duty& duty) {
+  // Duties of the current or next slot only: a VC asking about any slot must not make this node hold state.
+  if (duty.slot.value > scheduler_.clock().slot_at(ports_.clock.now()).value + 1) return;
+  if (state(duty) != nullptr) tracker_.on_event(duty, Event::kVcRequest);
+}
+
+void Workflow::fail_duty(const Duty& duty, Reason code, std::string reason) {
   auto it = duties_.find(duty);
   if (it == duties_.end() || !it->second->tracked || it->second->reported) return;
-  log::warn("workflow: {} failed: {}", to_string(duty), reason);
-  finish(*it->second, tracker_.on_failure(duty, std::move(reason)));
+  log::warn("workflow: {} failed ({}): {}", to_string(duty), reason_info(code).code, reason);
+  finish(*it->second, tracker_.on_failure(duty, code, std::move(reason)));
 }
 
 void Workflow::finish(DutyState& st, DutyReport report) {

@@ -201,7 +201,8 @@ TEST(WorkflowHelpers, DutyResultsAreOneJsonLine) {
   EXPECT_EQ(to_json_line(r),
             "{\"duty\":\"attester\",\"slot\":123,\"success\":false,\"last_step\":\"decided\","
             "\"failed_step\":\"partials_in\",\"reason\":\"bad \\\"peer\\\"\\u000a\",\"missing\":[2,4],"
-            "\"blamed\":[],\"validators\":7,\"consensus_ms\":12.500,\"e2e_ms\":null}");
+            "\"blamed\":[],\"validators\":7,\"consensus_ms\":12.500,\"e2e_ms\":null,"
+            "\"code\":\"none\",\"finished_ms\":0.000,\"timeline\":[],\"partials\":[]}");
 }
 
 // ------------------------------------------------------------------------------------------ clusters
@@ -342,6 +343,12 @@ TEST(Workflow, WithoutSelectionsFromTheVcAggregationDutiesFailAsExpected) {
     (r.report.expected ? expected : unexpected)[r.report.duty.type]++;
     if (r.report.expected) {
       EXPECT_NE(r.report.reason.find("DVT selection endpoints"), std::string::npos);
+      EXPECT_EQ(r.report.code, Reason::kVcWithoutDvtSelections);
+      EXPECT_EQ(reason_info(r.report.code).verdict, Verdict::kConfig);
+    } else if (r.report.duty.type == DutyType::kAttester) {
+      // The VC never called: its missing partial is the VC's fault, not the cluster's.
+      EXPECT_EQ(r.report.code, Reason::kVcNeverAsked) << r.report.duty;
+      EXPECT_EQ(reason_info(r.report.code).verdict, Verdict::kUpstream);
     }
   }
   EXPECT_GT(expected[DutyType::kPrepareAggregator], 0u);
@@ -419,6 +426,11 @@ TEST(Workflow, BeaconNodeOutageIsAFetchFailureWithTheReason) {
     EXPECT_FALSE(r.report.success);
     EXPECT_EQ(r.report.failed_step, std::optional<Step>(Step::kFetched));
     EXPECT_NE(r.report.reason.find("fetch"), std::string::npos) << r.report.reason;
+    EXPECT_EQ(r.report.code, Reason::kFetchBnError);
+    EXPECT_EQ(reason_info(r.report.code).verdict, Verdict::kUpstream);
+    // The timeline shows the first call and the retries of the slot.
+    EXPECT_TRUE(std::any_of(r.report.timeline.begin(), r.report.timeline.end(),
+                            [](const TimelineEvent& e) { return e.event == Event::kFetchRetry; }));
   }
   EXPECT_TRUE(seen);
   EXPECT_GT(h.nodes()[0]->workflow->metrics().beacon_errors, 0u);
