@@ -50,6 +50,7 @@ ConsensusAdapter::ConsensusAdapter(dv::QbftDriver& driver, const eth::ChainConfi
       return;
     }
     ++metrics_.decided;
+    decided_rounds_[*duty] = round;
     metrics_.rounds_sum += round;
     metrics_.duration_sum += took;
     for (auto& fn : subs_) fn(*duty, *set);
@@ -80,6 +81,14 @@ void ConsensusAdapter::expire_old(Slot now) {
     driver_.expire(core::encode_duty(live_.begin()->first));
     live_.erase(live_.begin());
   }
+  while (!decided_rounds_.empty() && decided_rounds_.begin()->first.slot.value + kKeepSlots < now.value)
+    decided_rounds_.erase(decided_rounds_.begin());
+}
+
+std::pair<std::uint32_t, bool> ConsensusAdapter::round(const core::Duty& duty) const {
+  if (auto it = decided_rounds_.find(duty); it != decided_rounds_.end()) return {it->second, true};
+  if (!live_.contains(duty)) return {0, false};
+  return {driver_.round(core::encode_duty(duty)), false};
 }
 
 Result<void> ConsensusAdapter::propose(const core::Duty& duty, const core::UnsignedDataSet& value) {

@@ -33,6 +33,9 @@ class ConsensusAdapter final : public core::Consensus {
   void subscribe_misbehaviour(MisbehaviourFn fn) override { misbehaviour_subs_.push_back(std::move(fn)); }
   /// Counters.
   const ConsensusMetrics& metrics() const { return metrics_; }
+  /// Consensus round of `duty` (for explanations): {deciding round, true} once decided, {current round,
+  /// false} while live and undecided, {0, false} when unknown (never started here, or forgotten).
+  std::pair<std::uint32_t, bool> round(const core::Duty& duty) const;
   /// The validity predicate (public for tests).
   bool valid(ByteSpan instance_id, ByteSpan value) const;
 
@@ -45,6 +48,7 @@ class ConsensusAdapter final : public core::Consensus {
   std::vector<DecidedFn> subs_;
   std::vector<MisbehaviourFn> misbehaviour_subs_;
   std::map<core::Duty, bool> live_;  // started duties (value unused)
+  std::map<core::Duty, std::uint32_t> decided_rounds_;  // deciding round per duty, pruned like live_
   ConsensusMetrics metrics_;
 };
 

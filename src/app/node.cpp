@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <tuple>
 
 #include "app/bn_adapter.hpp"
 #include "app/bn_events.hpp"
@@ -305,18 +306,23 @@ Task<Result<void, std::string>> DvNode::start() {
     report_ = std::make_unique<std::ofstream>(*cfg_.duty_report_file, std::ios::app);
     if (!*report_) co_return std::unexpected("--duty-report-file: cannot open " + cfg_.duty_report_file->string());
   }
-  workflow_->subscribe_results([this](const core::DutyResult& r) {
+  workflow_->subscribe_results([this](const core::DutyResult& result) {
+    core::DutyResult r = result;  // with the consensus round, for the report file and the explain API
+    std::tie(r.report.round, r.report.round_decided) = consensus_->round(r.report.duty);
     if (r.report.success)
       log::info("duty {} done ({} validators)", core::to_string(r.report.duty), r.validators);
     else if (r.report.expected)
       log::debug("duty {} not done: {}", core::to_string(r.report.duty), r.report.reason);
     else
-      log::warn("duty {} failed at {}: {}", core::to_string(r.report.duty),
-                r.report.failed_step ? core::to_string(*r.report.failed_step) : "?", r.report.reason);
+      log::warn("duty {} failed at {}: {} (verdict {}): {}", core::to_string(r.report.duty),
+                r.report.failed_step ? core::to_string(*r.report.failed_step) : "?",
+                core::reason_info(r.report.code).code, core::to_string(core::reason_info(r.report.code).verdict),
+                r.report.reason);
     if (report_) {
       *report_ << core::to_json_line(r) << '\n';
       report_->flush();
     }
+    if (operator_api_) operator_api_->on_result(r);
   });
 
   // Validator API for the VC.
@@ -343,14 +349,31 @@ Task<Result<void, std::string>> DvNode::start() {
   monitoring_router_ = std::make_unique<http::Router>(
       http::make_monitoring_router(registry_, [] { return true; }, [this] { return readiness(); }));
   // Operator API (voluntary exits) beside the monitoring routes; loopback monitoring addresses only.
-  OperatorApiOptions oopts{cfg_.data_dir / "exits.json", cfg_.signer == SignerMode::kEmbedded,
-                           is_loopback_host(maddr->first), share_idx};
+  OperatorApiOptions oopts;
+  oopts.exits_file = cfg_.data_dir / "exits.json";
+  oopts.embedded = cfg_.signer == SignerMode::kEmbedded;
+  oopts.loopback = is_loopback_host(maddr->first);
+  oopts.share_idx = share_idx;
+  oopts.duty_report_file = cfg_.duty_report_file;
   operator_api_ = std::make_unique<OperatorApi>(
       chain_, setup_.book, clock_, [this](const core::PubKey& pk, Epoch e) { return workflow_->request_exit(pk, e); },
       oopts);
   if (auto ok = operator_api_->load(); !ok) co_return std::unexpected("exits: " + ok.error());
   operator_api_->add_routes(*monitoring_router_);
-  workflow_->subscribe_results([this](const core::DutyResult& r) { operator_api_->on_result(r); });
+  operator_api_->set_peers([this] {
+    std::vector<core::PeerView> out;
+    const auto& pm = p2p_->metrics().peers;
+    for (std::uint32_t i = 0; i < setup_.operators.size(); ++i) {
+      core::PeerView v;
+      v.connected = i == setup_.self.value || p2p_->connected(OperatorIdx{i});
+      if (i < pm.size() && i != setup_.self.value) {
+        if (pm[i].rtt_ms > 0) v.rtt_ms = pm[i].rtt_ms;
+        if (pm[i].clock_offset_ms != 0) v.clock_offset_ms = pm[i].clock_offset_ms;
+      }
+      out.push_back(v);
+    }
+    return out;
+  });
   parsigex_->subscribe_received([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
     operator_api_->on_partial(d, pk, p);
   });
@@ -405,6 +428,21 @@ void DvNode::register_metrics() {
                         out.push_back({{name, "success"}, static_cast<double>(m.duties_succeeded[t])});
                         out.push_back({{name, "failure"}, static_cast<double>(m.duties_failed[t])});
                       }
+                      return out;
+                    });
+  // Failures by reason code (docs/reasons.md): low cardinality (duty type × code), only codes seen so far.
+  registry_.collect("phalanx_duty_failures_total", "Failed duties by type and reason code (docs/reasons.md)",
+                    MetricType::kCounter, {"duty", "reason"}, [this] {
+                      std::vector<Sample> out;
+                      if (!operator_api_) return out;
+                      const auto& log = operator_api_->duty_log();
+                      for (std::uint8_t t = 1; t <= core::kDutyTypeCount; ++t)
+                        for (std::size_t c = 1; c < core::kReasonCount; ++c) {
+                          const auto type = static_cast<core::DutyType>(t);
+                          const auto code = static_cast<core::Reason>(c);
+                          if (const auto n = log.failures(type, code); n != 0)
+                            out.push_back({{core::to_string(type), core::reason_info(code).code}, static_cast<double>(n)});
+                        }
                       return out;
                     });
   auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {

@@ -131,7 +131,8 @@ OperatorApi::OperatorApi(const eth::ChainConfig& config, const core::KeyBook& ke
       keys_(keys),
       clock_(clock),
       request_(std::move(request)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      duties_(options_.duty_log_capacity) {}
 
 Epoch OperatorApi::current_epoch() const {
   return config_.epoch_at(core::SlotClock(config_).slot_at(clock_.now()));
@@ -245,6 +246,7 @@ runtime::Task<void> OperatorApi::run_retries() {
 }
 
 void OperatorApi::on_result(const core::DutyResult& result) {
+  duties_.add(result);
   if (result.report.duty.type != core::DutyType::kExit || result.report.success) return;
   const Epoch epoch = config_.epoch_at(result.report.duty.slot);
   for (auto& [key, r] : records_)
@@ -253,8 +255,13 @@ void OperatorApi::on_result(const core::DutyResult& result) {
 
 void OperatorApi::on_partial(const core::Duty& duty, const core::PubKey& pubkey,
                              const core::ParSignedData& partial) {
-  if (duty.type != core::DutyType::kExit || keys_.find(pubkey) == nullptr) return;
   if (partial.share_idx.value < 1 || partial.share_idx.value > keys_.share_count()) return;
+  if (duties_.find(duty) != nullptr) {
+    // After this node finished the duty: too late to help (the transport bound the share to its sender).
+    const TimePoint start{std::chrono::seconds(config_.genesis_time + duty.slot.value * config_.seconds_per_slot)};
+    duties_.on_late_partial(duty, partial.share_idx, std::chrono::duration_cast<Duration>(clock_.now() - start));
+  }
+  if (duty.type != core::DutyType::kExit || keys_.find(pubkey) == nullptr) return;
   const Epoch epoch = config_.epoch_at(duty.slot);
   // Bound what peers can make this node remember: nothing for epochs far from now.
   const Epoch now = current_epoch();
@@ -408,6 +415,7 @@ void OperatorApi::add_routes(http::Router& router) {
           co_return http::Response::error(415, "Content-Type must be application/json");
         co_return post_exits(req.body);
       });
+  add_duty_routes(router);
   router.add(http::Method::kGet, "/phalanx/v1/exits",
              [this, denied](const http::Request&, const http::PathParams&) -> runtime::Task<http::Response> {
                if (auto d = denied()) co_return *d;

@@ -16,6 +16,13 @@
 /// send cross-origin without a CORS preflight that this server never grants. Threading: every member runs on
 /// the node's io thread (the monitoring server, the workflow and the adapters all live there). Formats:
 /// docs/formats/exits.md.
+///
+/// It also explains duties (read-only, served on any monitoring address like /metrics):
+///   GET /api/v1/duties?from_slot=&to_slot=&type=&outcome=&reason=&limit=  → recent finished duties: the ring
+///        buffer in memory (core::DutyLog), and for older slots the `--duty-report-file` (its last 8 MiB).
+///   GET /api/v1/duties/{slot}/{type}/explain[?validator=…][&subcommittee=…]  → core::explain_duty with what
+///        the p2p layer knows about each peer now. Bad parameters → 400 with a message; unknown duty → 404.
+/// Format: docs/formats/operator-api.md.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +38,7 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "beaconapi/http/router.hpp"
+#include "core/explain_log.hpp"
 #include "core/types.hpp"
 #include "core/workflow.hpp"
 #include "eth/fork.hpp"
@@ -68,6 +76,9 @@ struct OperatorApiOptions {
   bool loopback = true;              ///< the monitoring address is a loopback address (else 403)
   ShareIdx share_idx{1};             ///< this node's share index
   std::size_t max_records = 4096;    ///< (validator, epoch) records kept for GET; the lowest epochs go first
+  /// The node's `--duty-report-file`, read for duties older than the ring buffer (nullopt: memory only).
+  std::optional<std::filesystem::path> duty_report_file;
+  std::size_t duty_log_capacity = 2048;  ///< finished duties kept in memory for the explain API
 };
 
 /// True for 127.0.0.0/8, ::1 and "localhost".
@@ -95,10 +106,11 @@ class OperatorApi {
   /// Calls retry_pending() once per slot until nothing is queued.
   runtime::Task<void> run_retries();
 
-  /// A finished duty (Workflow::subscribe_results): exit duties record their failure reason.
+  /// A finished duty (Workflow::subscribe_results): kept in the duty log (explain API, failure counters);
+  /// exit duties record their failure reason.
   void on_result(const core::DutyResult& result);
   /// A partial received from a peer (ParSigExchange::subscribe_received): exits of the cluster's validators
-  /// record the sender's share index.
+  /// record the sender's share index; a partial of a duty already finished here is recorded as late.
   void on_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
   /// This node submitted the recombined exit of `pubkey` at `epoch` to its beacon node; `error` empty when
   /// accepted (BeaconNodeAdapter::subscribe_exits).
@@ -109,6 +121,19 @@ class OperatorApi {
   beaconapi::http::Response post_exits(std::string_view body);
   /// The GET answer.
   ssz::Json list() const;
+
+  /// What this node knows about each operator now, by operator index (the node reads its p2p layer).
+  using PeersFn = std::function<std::vector<core::PeerView>()>;
+  /// Sets the source of peer state for explanations (default: unknown).
+  void set_peers(PeersFn fn) { peers_ = std::move(fn); }
+  /// GET /api/v1/duties with the request's query parameters: 200 {"data":[summary…],…}, 400 on bad ones.
+  beaconapi::http::Response list_duties(const std::multimap<std::string, std::string>& query) const;
+  /// GET /api/v1/duties/{slot}/{type}/explain: 200 with the explanation, 400 on bad input, 404 when neither
+  /// memory nor the report file holds the duty.
+  beaconapi::http::Response explain_duty(std::string_view slot, std::string_view type,
+                                         const std::multimap<std::string, std::string>& query) const;
+  /// The ring buffer and the failure counters (phalanx_duty_failures_total).
+  const core::DutyLog& duty_log() const { return duties_; }
 
  private:
   struct Record {
@@ -128,6 +153,10 @@ class OperatorApi {
   Record& record(const core::PubKey& pubkey, Epoch epoch);
   Result<void, std::string> save() const;
   std::string explain(const std::error_code& ec, Epoch epoch) const;
+  void add_duty_routes(beaconapi::http::Router& router);
+  core::ExplainContext explain_context() const;
+  /// Duties of the report file matching `q` with a slot below `below` (nullopt: any); bad lines skipped.
+  std::vector<core::DutyResult> from_report_file(const core::DutyQuery& q, std::optional<Slot> below) const;
 
   const eth::ChainConfig& config_;
   const core::KeyBook& keys_;
@@ -137,6 +166,8 @@ class OperatorApi {
   std::map<Key, Record> records_;
   std::map<core::PubKey, StoredExit> stored_;   ///< what exits.json holds (latest request per validator)
   std::map<core::PubKey, StoredExit> pending_;  ///< loaded, not yet accepted by the workflow
+  core::DutyLog duties_;                         ///< recent finished duties (explain API)
+  PeersFn peers_;
 };
 
 }  // namespace phx::app

@@ -316,5 +316,124 @@ TEST(OperatorApi, RoutesAnswer403UnlessLoopbackAnd415WithoutJson) {
   EXPECT_TRUE(f.calls.empty());
 }
 
+// ---------------------------------------------------------------- duties and explanations
+
+core::DutyResult duty_result(std::uint64_t slot, core::DutyType type, bool ok) {
+  core::DutyResult r;
+  r.report.duty = core::Duty{Slot{slot}, type};
+  r.report.success = ok;
+  r.report.last_step = ok ? core::Step::kBroadcast : core::Step::kDecided;
+  r.report.finished = std::chrono::seconds(5);
+  r.validators = 3;
+  // Share 2 (this node) and 3 signed; 1 and 4 did not.
+  r.report.partials = {core::PartialArrival{ShareIdx{2}, std::chrono::milliseconds(4300), 3, false},
+                       core::PartialArrival{ShareIdx{3}, std::chrono::milliseconds(4450), 3, false}};
+  if (!ok) {
+    r.report.failed_step = core::Step::kPartialsIn;
+    r.report.reason = "expired";
+    r.report.code = core::Reason::kInsufficientPeerPartials;
+    r.report.missing = {ShareIdx{1}, ShareIdx{4}};
+  }
+  return r;
+}
+
+TEST(OperatorApiDuties, ListsFiltersAndExplainsRecentDuties) {
+  Fixture f;
+  f.api->set_peers([] {
+    return std::vector<core::PeerView>{{false, {}, {}}, {true, {}, {}}, {true, 4.0, 2.0}, {true, 9.0, 0.5}};
+  });
+  for (std::uint64_t s = 1; s <= 4; ++s) f.api->on_result(duty_result(s, core::DutyType::kAttester, s != 3));
+  auto list = f.api->list_duties({{"outcome", "failed"}});
+  ASSERT_EQ(list.status, 200u) << list.body;
+  auto j = *ssz::parse_json(list.body);
+  ASSERT_EQ(j["data"].size(), 1u);
+  EXPECT_EQ(j["data"][0]["slot"], 3);
+  EXPECT_EQ(j["data"][0]["reason"], "insufficient_peer_partials");
+  EXPECT_EQ(j["data"][0]["verdict"], "cluster");
+  EXPECT_EQ(j["memory"]["duties"], 4);
+
+  auto bad = f.api->list_duties({{"type", "nope"}});
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("type: unknown duty type"), std::string::npos) << bad.body;
+  EXPECT_EQ(f.api->list_duties({{"from_slot", "x"}}).status, 400u);
+
+  auto ex = f.api->explain_duty("3", "attester", {});
+  ASSERT_EQ(ex.status, 200u) << ex.body;
+  j = *ssz::parse_json(ex.body);
+  EXPECT_EQ(j["verdict"], "cluster");
+  EXPECT_EQ(j["operators_named"], ssz::Json::array({0, 3}));  // shares 1 and 4
+  EXPECT_EQ(j["operators"][0]["partial"], "missing");
+  EXPECT_EQ(j["operators"][0]["connected"], false);
+  EXPECT_EQ(j["operators"][1]["self"], true);
+  EXPECT_EQ(j["operators"][2]["delay_ms"], 150.0);
+  EXPECT_EQ(j["source"], "memory");
+  EXPECT_EQ(f.api->explain_duty("3", "attester", {{"validator", "bad"}}).status, 400u);
+  EXPECT_EQ(f.api->explain_duty("3", "attestor", {}).status, 400u);
+  auto missing = f.api->explain_duty("99", "attester", {});
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_NE(missing.body.find("--duty-report-file"), std::string::npos) << missing.body;
+
+  // A partial of a finished duty arrives: share 4 is late (1.5 s after the duty finished here).
+  const core::Duty d2{Slot{2}, core::DutyType::kAttester};
+  f.clock.set(TimePoint(std::chrono::seconds(kGenesis + 2 * f.chain.seconds_per_slot)) + std::chrono::milliseconds(6500));
+  f.api->on_partial(d2, f.pk(0), partial_from(4));
+  j = *ssz::parse_json(f.api->explain_duty("2", "attester", {}).body);
+  EXPECT_EQ(j["operators"][3]["partial"], "late");
+  EXPECT_EQ(j["operators"][3]["late_ms"], 1500.0);
+  EXPECT_EQ(j["operators"][0]["partial"], "missing");
+}
+
+TEST(OperatorApiDuties, OlderDutiesComeFromTheReportFile) {
+  Fixture f;
+  f.options.duty_report_file = f.dir.path / "duties.jsonl";
+  f.options.duty_log_capacity = 2;
+  f.make();
+  {
+    std::ofstream out(*f.options.duty_report_file);
+    for (std::uint64_t s = 1; s <= 5; ++s) out << core::to_json_line(duty_result(s, core::DutyType::kAttester, s != 2)) << "\n";
+    out << "garbage line\n";
+  }
+  for (std::uint64_t s = 4; s <= 5; ++s) f.api->on_result(duty_result(s, core::DutyType::kAttester, true));
+  auto list = f.api->list_duties({});
+  auto j = *ssz::parse_json(list.body);
+  ASSERT_EQ(j["data"].size(), 5u) << list.body;  // 1-3 from the file, 4-5 from memory
+  EXPECT_EQ(j["data"][0]["source"], "file");
+  EXPECT_EQ(j["from_file"], 3);
+  EXPECT_FALSE(j["data"][4].contains("source"));
+  j = *ssz::parse_json(f.api->list_duties({{"limit", "2"}}).body);
+  EXPECT_EQ(j["data"].size(), 2u);
+  EXPECT_EQ(j["data"][0]["slot"], 4);
+  auto ex = f.api->explain_duty("2", "attester", {});
+  ASSERT_EQ(ex.status, 200u) << ex.body;
+  j = *ssz::parse_json(ex.body);
+  EXPECT_EQ(j["source"], "file");
+  EXPECT_EQ(j["reason"]["code"], "insufficient_peer_partials");
+}
+
+TEST(OperatorApiDuties, RoutesAnswerOnAnyMonitoringAddress) {
+  Fixture f;
+  f.options.loopback = false;  // read-only duty routes are served like /metrics
+  f.make();
+  f.api->on_result(duty_result(7, core::DutyType::kProposer, false));
+  beaconapi::http::Router router;
+  f.api->add_routes(router);
+  boost::asio::io_context io;
+  auto run = [&](std::string path, std::multimap<std::string, std::string> query = {}) {
+    beaconapi::http::Request req;
+    req.path = std::move(path);
+    req.query = std::move(query);
+    beaconapi::http::Response out;
+    boost::asio::co_spawn(io, router.dispatch(req), [&](std::exception_ptr, beaconapi::http::Response r) { out = r; });
+    io.run();
+    io.restart();
+    return out;
+  };
+  EXPECT_EQ(run("/api/v1/duties").status, 200u);
+  EXPECT_EQ(run("/api/v1/duties/7/proposer/explain").status, 200u);
+  EXPECT_EQ(run("/api/v1/duties/7/proposer/explain", {{"validator", "x"}}).status, 400u);
+  EXPECT_EQ(run("/api/v1/duties/-1/proposer/explain").status, 400u);
+  EXPECT_EQ(run("/phalanx/v1/exits").status, 403u);
+}
+
 }  // namespace
 }  // namespace phx::app
