@@ -31,4 +31,7 @@ void add_slashing_commands(CLI::App& root);
 /// `phalanx exit sign|list` (voluntary exits through a running node's operator API).
 void add_exit_commands(CLI::App& root);
 
+/// `phalanx explain SLOT TYPE` (a duty's explanation from a running node's monitoring address).
+void add_explain_command(CLI::App& root);
+
 }  // namespace phx::tools

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   phx::tools::add_devnet_command(app);
   phx::tools::add_slashing_commands(app);
   phx::tools::add_exit_commands(app);
+  phx::tools::add_explain_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
