@@ -256,6 +256,17 @@ Json explain_duty(const DutyResult& res, const ExplainContext& ctx) {
     }
     if (e.event == Event::kFailure || e.event == Event::kDeadline) (*j)["reason"] = info.code;
   }
+  // Round changes happen at the round timer's deadlines (since the slot start, the same on every node).
+  const std::uint32_t rounds_shown = std::min<std::uint32_t>(r.round, 16);
+  auto round_end = [&](std::uint32_t round) {
+    return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(
+        std::min<std::uint64_t>(ctx.round_timer.deadline_ns(round), std::uint64_t{1} << 62)));
+  };
+  for (std::uint32_t round = 1; round < rounds_shown; ++round) {
+    Json* j = row(round_end(round), "round_change");
+    (*j)["round"] = round + 1;
+    (*j)["leader"] = round_leader(r.duty, round + 1, n).value;
+  }
   for (const auto& p : r.partials) {
     if (!p.late) continue;
     Json* j = row(p.offset, "partial_in");
@@ -274,10 +285,12 @@ Json explain_duty(const DutyResult& res, const ExplainContext& ctx) {
     cons["round"] = r.round;
     cons["decided"] = r.round_decided;
     Json rounds = Json::array();
-    for (std::uint32_t round = 1; round <= std::min<std::uint32_t>(r.round, 16); ++round) {
+    for (std::uint32_t round = 1; round <= rounds_shown; ++round) {
       Json o = Json::object();
       o["round"] = round;
       o["leader"] = round_leader(r.duty, round, n).value;
+      o["start"] = offset_text(round == 1 ? Duration{0} : round_end(round - 1));
+      o["timeout"] = offset_text(round_end(round));
       o["outcome"] = round == r.round ? (r.round_decided ? "decided" : "current") : "timed_out";
       rounds.push_back(std::move(o));
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/qbft/types.hpp"
 #include "core/explain_reasons.hpp"
 #include "core/workflow.hpp"
 #include "ssz/json.hpp"
@@ -42,6 +43,9 @@ struct ExplainContext {
   ShareIdx self{1};               ///< this node's share index (operator index + 1)
   bool vc_mode = false;           ///< an external validator client signs
   std::vector<PeerView> peers;    ///< by operator index; empty when unknown (e.g. read from a file)
+  /// The QBFT round timer the node runs (round r ends at T(r) after the slot start, the same on every node):
+  /// round changes are placed on the timeline at those times.
+  consensus::qbft::RoundTimer round_timer{};
 };
 
 /// The leader of consensus round `round` (≥ 1) of `duty` among n operators (the QBFT rotation).
