@@ -53,6 +53,9 @@ check "duty not held: exit 1" '[ "$r" = 1 ]'
 check "duty not held: says why" 'grep -q "no finished duty proposer/100000" <<<"$out"'
 code=$(curl -s -o "$dir/bad.json" -w "%{http_code}" "http://$mon/api/v1/duties?outcome=ok" || true)
 check "bad filter: HTTP 400" '[ "$code" = 400 ] && grep -q "outcome: expected success, failed or expected" "$dir/bad.json"'
+curl -s "http://$mon/metrics" > "$dir/metrics.txt" || true
+check "failure metric exported" 'grep -q "^# TYPE phalanx_duty_failures_total counter" "$dir/metrics.txt"'
+check "failure metric labels are codes" '! grep "^phalanx_duty_failures_total" "$dir/metrics.txt" | grep -Ev "^phalanx_duty_failures_total\{duty=\"[a-z_]+\",reason=\"[a-z_]+\"\} [0-9]+$"'
 
 if [ -n "$slot" ]; then
   "$bin" explain "$slot" proposer --monitoring-address "$mon" --output-json > "$dir/explain.json"
