@@ -515,8 +515,7 @@ Result<void> Workflow::submit_randao(Slot slot, const PubKey& pubkey, const ParS
 
 Task<Result<UnsignedData>> Workflow::await_block(Slot slot) {
   const Duty duty{slot, DutyType::kProposer};
-  note_vc_request(duty);
-  note_vc_request(Duty{slot, DutyType::kBuilderProposer});
+  note_vc_request(options_.builder ? Duty{slot, DutyType::kBuilderProposer} : duty);
   std::function<Result<UnsignedData>()> q = [this, slot]() -> Result<UnsignedData> {
     if (auto b = dutydb_.block(slot)) return UnsignedData{ProposalData{std::move(*b)}};
     if (auto b = dutydb_.blinded_block(slot)) return UnsignedData{BlindedProposalData{std::move(*b)}};

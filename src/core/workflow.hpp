@@ -250,7 +250,7 @@ class Workflow {
   void mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys);
   void check_complete(const Duty& duty);
   void track(const Duty& duty, Step step);
-  /// Records that this node's VC asked for `duty`'s data (timeline; duties this node knows only).
+  /// Records that this node's VC asked for `duty`'s data (timeline; at most an epoch ahead).
   void note_vc_request(const Duty& duty);
   void fail_duty(const Duty& duty, Reason code, std::string reason);
   void finish(DutyState& st, DutyReport report);

@@ -112,9 +112,10 @@ void Workflow::track(const Duty& duty, Step step) {
 }
 
 void Workflow::note_vc_request(const Duty& duty) {
-  // Duties of the current or next slot only: a VC asking about any slot must not make this node hold state.
-  if (duty.slot.value > scheduler_.clock().slot_at(ports_.clock.now()).value + 1) return;
-  if (state(duty) != nullptr) tracker_.on_event(duty, Event::kVcRequest);
+  // Up to an epoch ahead (as for peers' partials): the tracker drops entries of duties that never start once
+  // later duties expire (Tracker::kStaleSlots), so what a VC can make it hold stays bounded.
+  if (duty.slot.value > scheduler_.clock().slot_at(ports_.clock.now()).value + config_.slots_per_epoch) return;
+  tracker_.on_event(duty, Event::kVcRequest);
 }
 
 void Workflow::fail_duty(const Duty& duty, Reason code, std::string reason) {

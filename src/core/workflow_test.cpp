@@ -411,6 +411,30 @@ TEST(Workflow, ValidatorClientModeProposesWithTheVcsRandaoAndSelectionProofs) {
   EXPECT_EQ(h.bn().stats.accepted[DutyType::kProposer], 1u);
   EXPECT_EQ(h.bn().bad_randao, 0u);
   EXPECT_EQ(h.bn().stats.conflicts, 0u);
+  // The proposal's timelines: each ends with the broadcast; where this node's VC asked for the block and sent
+  // its partial before the node finished, the request comes first. At least the first node whose partial the
+  // cluster used has both (its partial came from its VC's await_block, and its report needed two more).
+  std::size_t both = 0, found = 0;
+  for (auto& n : h.nodes()) {
+    for (const auto& r : n->results) {
+      if (r.report.duty != Duty{slot, DutyType::kProposer}) continue;
+      ++found;
+      EXPECT_TRUE(r.report.success);
+      ASSERT_FALSE(r.report.timeline.empty());
+      EXPECT_EQ(r.report.timeline.back().event, Event::kBroadcast);
+      auto at = [&](Event e) -> std::optional<Duration> {
+        for (const auto& t : r.report.timeline)
+          if (t.event == e) return t.offset;
+        return std::nullopt;
+      };
+      if (at(Event::kVcRequest) && at(Event::kOwnPartial)) {
+        ++both;
+        EXPECT_LE(*at(Event::kVcRequest), *at(Event::kOwnPartial));
+      }
+    }
+  }
+  EXPECT_EQ(found, h.nodes().size());
+  EXPECT_GE(both, 1u);
   h.stop();  // before the locals the coroutines write to go away
 }
 
