@@ -34,6 +34,11 @@ check "seven byte-identical locks" '[ $same = 1 ]'
 check "5-of-7 by default" 'grep -q "\"threshold\": 5" "$dir/n0/cluster-lock.json"'
 check "dkg verify accepts the lock and transcript" '"$bin" dkg verify --lock "$dir/n$last/cluster-lock.json" > "$dir/dv.out"'
 dirs=$(for i in $(seq 0 $last); do echo "$dir/n$i"; done | paste -sd,)
+# Bad --node-dirs are refused with the reason (exit 2) before anything starts.
+bad() { set +e; "$bin" devnet "$@" > "$dir/bad.out" 2>&1; local r=$?; set -e; [ $r = 2 ]; }
+check "a missing operator folder is named" 'bad --node-dirs "${dirs%,*}" && grep -q "no folder holds the key of operator 6 of 7" "$dir/bad.out"'
+check "the same operator twice is refused" 'bad --node-dirs "$dirs,$dir/n0" && grep -q "holds the same operator key as" "$dir/bad.out"'
+check "--nodes beside --node-dirs is refused" 'bad --node-dirs "$dirs" --nodes 7 && grep -q "sets --nodes" "$dir/bad.out"'
 set +e; "$bin" devnet --node-dirs "$dirs" --mode embedded --slots 6 --slot-duration 4s --fork deneb --dir "$dir/devnet" \
   > "$dir/devnet.out" 2>&1; r=$?; set -e
 check "a 7-node devnet on the DKG's folders completes every duty (exit $r)" '[ $r = 0 ] &&
