@@ -254,6 +254,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
       l.timer.cancel();
       const auto took = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - l.started_at);
       ++m.instances_decided;
+      if (out.decision->fast) ++m.decided_fast;
       m.decided_rounds_sum += out.decision->round;
       m.decided_duration_sum += took;
       if (exported.rounds) exported.rounds->observe(out.decision->round);
@@ -448,6 +449,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
                   const auto& mm = p->m;
                   return {{{"started"}, static_cast<double>(mm.instances_started)},
                           {{"decided"}, static_cast<double>(mm.instances_decided)},
+                          {{"decided_fast"}, static_cast<double>(mm.decided_fast)},
                           {{"expired"}, static_cast<double>(mm.instances_expired)},
                           {{"evicted"}, static_cast<double>(mm.instances_evicted)}};
                 });

@@ -83,6 +83,7 @@ struct QbftDriverOptions {
 struct QbftDriverMetrics {
   std::uint64_t instances_started = 0;   ///< propose() calls that started an instance
   std::uint64_t instances_decided = 0;   ///< decisions reported through on_decided
+  std::uint64_t decided_fast = 0;        ///< of those, by the fast path (PREPAREs of round 1 from all n nodes)
   std::uint64_t instances_expired = 0;   ///< expire() of a live instance
   std::uint64_t instances_evicted = 0;   ///< dropped by the max_instances cap
   std::uint64_t frames_in = 0;           ///< frames received (valid or not)

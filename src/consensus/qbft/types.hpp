@@ -90,6 +90,12 @@ struct Config {
   /// Optional external validity predicate: a PRE-PREPARE whose value fails it is rejected (kInvalidValue) and
   /// not prepared. Must be deterministic and the same on every honest node. Empty = every value is valid.
   std::function<bool(const Value&)> is_valid;
+  /// The fast path (docs/formats/qbft.md §Fast path): a node that holds PREPAREs of round 1 for one value from
+  /// all n nodes decides at once (2 message delays instead of 3), and DECIDED may carry such n PREPAREs. Its
+  /// round changes then report their round-1 vote, and a later leader that finds no prepared certificate among
+  /// its round changes must propose a value voted for by f+1 of them when there is one. Every node of a
+  /// cluster must use the same setting.
+  bool fast_path = true;
 
   /// Largest number of faulty nodes tolerated.
   std::uint32_t f() const { return (n - 1) / 3; }
