@@ -33,7 +33,7 @@ constexpr std::array<ConfigOption, 17> kOptions = {{
     {"graffiti", "TEXT", "Block graffiti of the embedded signer (at most 32 bytes)"},
     {"log_level", "LEVEL", "Log level: trace, debug, info, warn, error"},
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
-    {"test_fault", "none|bad-partials|equivocate|byzantine", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both)"},
+    {"test_fault", "none|bad-partials|equivocate|byzantine|lying-bn", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both; lying-bn = its attestation data names another target)"},
 }};
 
 using Values = std::map<std::string, std::string>;
@@ -135,7 +135,7 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
       c.duty_report_file = v;
   } else if (key == "test_fault") {
     auto f = test_fault_from_string(v);
-    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate or byzantine");
+    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate, byzantine or lying-bn");
     c.test_fault = *f;
   } else {
     return std::unexpected(what + ": unknown setting");
@@ -195,6 +195,8 @@ std::string_view to_string(TestFault f) {
       return "equivocate";
     case TestFault::kByzantine:
       return "byzantine";
+    case TestFault::kLyingBn:
+      return "lying-bn";
     case TestFault::kNone:
       break;
   }
@@ -206,6 +208,7 @@ std::optional<TestFault> test_fault_from_string(std::string_view s) {
   if (s == "bad-partials") return TestFault::kBadPartials;
   if (s == "equivocate") return TestFault::kEquivocate;
   if (s == "byzantine") return TestFault::kByzantine;
+  if (s == "lying-bn") return TestFault::kLyingBn;
   return std::nullopt;
 }
 

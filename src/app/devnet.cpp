@@ -43,6 +43,8 @@ std::string_view to_string(DevnetFault f) {
       return "crash-one";
     case DevnetFault::kByzantineOne:
       return "byzantine-one";
+    case DevnetFault::kLyingBnOne:
+      return "lying-bn-one";
     case DevnetFault::kNone:
       break;
   }
@@ -458,6 +460,7 @@ class Devnet {
       nc.graffiti = "phalanx devnet";
       nc.duty_report_file = nd / "duties.jsonl";
       if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kByzantine;
+      if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
       duty_files_.push_back(*nc.duty_report_file);
       std::vector<std::string> argv = {binary_.string(), "run"};
       for (auto& f : to_flags(nc)) argv.push_back(std::move(f));

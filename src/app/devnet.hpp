@@ -34,10 +34,11 @@ enum class DevnetFault : std::uint8_t {
   kNone,
   kCrashOne,      ///< node N-1 is killed (SIGKILL) at slot 2
   kByzantineOne,  ///< node N-1 runs with --test-fault byzantine (bad partials + equivocating QBFT messages)
+  kLyingBnOne,    ///< node N-1 runs with --test-fault lying-bn (its attestation data names another target)
 };
 /// "vc" / "embedded".
 std::string_view to_string(DevnetMode m);
-/// "none" / "crash-one" / "byzantine-one".
+/// "none" / "crash-one" / "byzantine-one" / "lying-bn-one".
 std::string_view to_string(DevnetFault f);
 
 /// An existing cluster for the devnet (`--node-dirs`: DevnetOptions::cluster), checked and put in lock order.

@@ -273,6 +273,7 @@ Task<Result<void, std::string>> DvNode::start() {
   if (auto ok = p2p_->start(); !ok)
     co_return std::unexpected("--p2p-tcp-address: cannot listen on " + cfg_.p2p_tcp_address + ": " + ok.error().message());
   consensus_ = std::make_unique<ConsensusAdapter>(*qbft_, chain_, setup_.book);
+  consensus_->set_lying_bn_for_tests(cfg_.test_fault == TestFault::kLyingBn);
   consensus_->subscribe_decided(
       [this](const core::Duty& duty, const core::UnsignedDataSet& set) { bn_->on_decided(duty, set); });
   parsigex_ = std::make_unique<ParSigExAdapter>(*parsig_transport_);

@@ -28,6 +28,7 @@ enum class TestFault : std::uint8_t {
   kBadPartials,  ///< this node's partial signatures are replaced by valid-looking signatures of wrong data
   kEquivocate,   ///< this node sends conflicting, validly signed QBFT PREPAREs and COMMITs (equivocates)
   kByzantine,    ///< both: bad partial signatures and equivocating consensus messages
+  kLyingBn,      ///< this node's attestation data has another target root, as if its BN were on a minority fork
 };
 
 /// Everything `phalanx run` needs. Every field has a flag (`--kebab-case`), an environment variable

@@ -42,6 +42,7 @@ const char* reject_label(qbft::Reject r) {
     case qbft::Reject::kNoValueExpected: return "no_value_expected";
     case qbft::Reject::kInvalidValue: return "invalid_value";
     case qbft::Reject::kPeerLimit: return "peer_limit";
+    case qbft::Reject::kLocalViewDiffers: return "local_view_differs";
   }
   return "unknown";
 }
@@ -53,7 +54,7 @@ struct BytesLess {
   }
 };
 
-constexpr std::size_t kRejectCount = static_cast<std::size_t>(qbft::Reject::kPeerLimit) + 1;
+constexpr std::size_t kRejectCount = static_cast<std::size_t>(qbft::Reject::kLocalViewDiffers) + 1;
 static_assert(kRejectCount <= std::tuple_size_v<decltype(QbftDriverMetrics{}.qbft_rejected)>);
 
 /// Largest qbft message carrying a value of at most `max_value_bytes`.
@@ -111,6 +112,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
 
   DecidedFn decided_fn;
   ValidatorFn validator_fn;
+  ValidatorFn round1_fn;
   bool stopped = false;
 
   std::map<Bytes, std::unique_ptr<Live>, BytesLess> live;
@@ -351,6 +353,9 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
     if (validator_fn) {
       cfg.is_valid = [fn = validator_fn, iid = cfg.instance_id](const qbft::Value& v) { return fn(iid, v.data); };
     }
+    if (round1_fn) {
+      cfg.round1_check = [fn = round1_fn, iid = cfg.instance_id](const qbft::Value& v) { return fn(iid, v.data); };
+    }
     if (!cfg.valid()) return fail(DvError::kBadArgument);
 
     auto l = std::make_unique<Live>(cfg.instance_id, ex);
@@ -538,6 +543,7 @@ Result<void> QbftDriver::propose(ByteSpan instance_id, ByteSpan value, std::opti
 }
 void QbftDriver::on_decided(DecidedFn fn) { impl_->decided_fn = std::move(fn); }
 void QbftDriver::set_validator(ValidatorFn fn) { impl_->validator_fn = std::move(fn); }
+void QbftDriver::set_round1_check(ValidatorFn fn) { impl_->round1_fn = std::move(fn); }
 void QbftDriver::on_misbehaviour(MisbehaviourFn fn) { impl_->misbehaviour_fn = std::move(fn); }
 void QbftDriver::expire(ByteSpan instance_id) { impl_->expire(instance_id); }
 void QbftDriver::stop() { impl_->stop(); }

@@ -155,6 +155,10 @@ class QbftDriver {
   /// Registers the validity predicate (replaces any earlier one; empty = every value valid). Applies to
   /// instances started afterwards.
   void set_validator(ValidatorFn fn);
+  /// Registers the round-1 preference (qbft::Config::round1_check: a round-1 proposal failing it is kept but
+  /// not prepared; e.g. attestation data that differs from this node's own beacon node). Replaces any earlier
+  /// one; empty = none. Applies to instances started afterwards.
+  void set_round1_check(ValidatorFn fn);
   /// Registers the misbehaviour callback (replaces any earlier one). Runs on the io thread after the input
   /// was handled, like on_decided.
   void on_misbehaviour(MisbehaviourFn fn);

@@ -77,8 +77,10 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
     o.fault = app::DevnetFault::kCrashOne;
   else if (f.fault == "byzantine-one")
     o.fault = app::DevnetFault::kByzantineOne;
+  else if (f.fault == "lying-bn-one")
+    o.fault = app::DevnetFault::kLyingBnOne;
   else
-    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one or byzantine-one");
+    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one, byzantine-one or lying-bn-one");
   auto fork = eth::fork_from_name(f.fork);
   if (!fork) return bad("--fork: unknown fork \"" + f.fork + "\" (phase0 … fulu)");
   o.fork = *fork;
@@ -114,7 +116,7 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--slots", f->slots, "Slots to run after genesis")->default_val(32);
   c->add_option("--slot-duration", f->slot_duration, "Slot duration, whole seconds (e.g. 2s)")->default_val("2s");
   c->add_option("--mode", f->mode, "Signer: vc (a vc-sim process per node) or embedded")->default_val("vc");
-  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one")
+  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one, lying-bn-one")
       ->default_val("none");
   c->add_option("--report", f->report, "Write the final report as JSON to this file");
   c->add_option("--fork", f->fork, "Latest fork, active from genesis with all earlier ones")->default_val("fulu");

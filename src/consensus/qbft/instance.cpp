@@ -220,10 +220,17 @@ void Instance::handle(Message m, Outbox& out) {
         v.data = *m.value;
         if (!cfg_.is_valid(v)) return reject(Reject::kInvalidValue);
       }
+      // Round 1 only: a proposal that differs from this node's own view is kept (its value may be decided by
+      // the others) but not prepared; the leader needs the others' votes, or the round changes.
+      const bool refused = b.round == 1 && cfg_.round1_check && !cfg_.round1_check(Value{b.value_hash, *m.value});
       const std::size_t sz = message_bytes(m);
       rs.bytes += sz;
       stored_bytes_ += sz;
       rs.pre_prepare = std::move(m);
+      if (refused) {
+        rs.sent_prepare = true;
+        out.rejected = Reject::kLocalViewDiffers;
+      }
       break;
     }
     case MsgType::kPrepare:
