@@ -2,6 +2,7 @@
 
 #include "base/log.hpp"
 #include "core/codec.hpp"
+#include "core/scheduler.hpp"
 #include "core/view_check.hpp"
 
 namespace phx::app {
@@ -112,8 +113,11 @@ Result<void> ConsensusAdapter::propose(const core::Duty& duty, const core::Unsig
   const bool had_own = own_attester_.contains(duty);
   if (duty.type == core::DutyType::kAttester && !had_own) own_attester_[duty] = input;
   const Bytes bytes = core::encode_unsigned_set(input);
-  const TimePoint start = TimePoint{} + std::chrono::seconds(config_.genesis_time) +
-                          std::chrono::seconds(config_.seconds_per_slot) * duty.slot.value;
+  // Round timers count from the time the duty type is scheduled in its slot (the same on every node): slot
+  // start for proposals, 1/3 for attestations and sync messages (which may start earlier, on the slot's head
+  // block: they are then in round 1 until 1/3 + round 1's duration), 2/3 for aggregations. Counting from the
+  // slot start made every 1/3 and 2/3 duty begin in round 2-4, behind a round change, without a fast path.
+  const TimePoint start = core::SlotClock(config_).tick_time(duty.slot, core::tick_of(duty.type));
   auto r = driver_.propose(id, bytes, start);
   if (!r) {
     if (r.error() == dv::DvError::kAlreadyProposed) return {};

@@ -1,7 +1,7 @@
 #pragma once
 /// core::Consensus over the QBFT driver (dv/qbft_driver.hpp): one QBFT instance per duty, instance id =
-/// core::encode_duty(duty), value = core::encode_unsigned_set(set), round timers counted from the duty's slot
-/// start (the same on every node). The external validity predicate accepts a value only if it decodes for the
+/// core::encode_duty(duty), value = core::encode_unsigned_set(set), round timers counted from the time the
+/// duty type is scheduled in its slot (core::tick_of: start, 1/3 or 2/3; the same on every node). The external validity predicate accepts a value only if it decodes for the
 /// duty's type, names only cluster validators and every entry belongs to the duty's slot. Old instances are
 /// expired as newer duties start (bounded memory). For attester duties a round-1 proposal is also compared with
 /// this node's own attestation data (core::attestation_view_differs): one whose source or target differs is

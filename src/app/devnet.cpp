@@ -326,6 +326,13 @@ class Devnet {
     sim_ = nullptr;
     auto report = make_report(sim);
     std::fputs(render_table(report).c_str(), stdout);
+    if (o_.link_delay.count() > 0) {
+      // Consensus latency in units of the emulated one-way link delay d (QBFT: 3 d; the fast path: 2 d).
+      const double d = static_cast<double>(o_.link_delay.count());
+      std::printf("consensus in units of the link delay d = %lld ms: p50 %.2f d   p90 %.2f d   p99 %.2f d\n",
+                  static_cast<long long>(o_.link_delay.count()), report.consensus_ms.p50 / d,
+                  report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
+    }
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
     std::printf("%s\n", slashing_line_.c_str());
     for (const auto& [name, u] : usage_)
@@ -461,6 +468,7 @@ class Devnet {
       nc.duty_report_file = nd / "duties.jsonl";
       if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kByzantine;
       if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
+      nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
       std::vector<std::string> argv = {binary_.string(), "run"};
       for (auto& f : to_flags(nc)) argv.push_back(std::move(f));

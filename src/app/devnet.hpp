@@ -70,6 +70,7 @@ struct DevnetOptions {
   bool keep = false;                                 ///< keep the working folder afterwards
   std::chrono::seconds genesis_delay{8};             ///< genesis this long after the cluster is created
   std::uint16_t base_port = 0;                       ///< 0: pick free loopback ports
+  std::chrono::milliseconds link_delay{0};           ///< every node's p2p messages wait this long (emulated link)
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
   /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then

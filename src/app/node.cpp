@@ -252,6 +252,7 @@ Task<Result<void, std::string>> DvNode::start() {
   peers.addresses = setup_.addresses;
   p2p::NodeOptions p2p_opts;
   p2p_opts.listen = *listen;
+  p2p_opts.test_send_delay = cfg_.test_link_delay;
   auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
   if (!node) co_return std::unexpected("p2p: " + node.error().message());
   p2p_ = std::move(*node);

@@ -56,6 +56,7 @@ struct NodeConfig {
   /// devnet` reads these files to build its report.
   std::optional<std::filesystem::path> duty_report_file;
   TestFault test_fault = TestFault::kNone;    ///< see TestFault
+  std::chrono::milliseconds test_link_delay{0};  ///< TEST ONLY: every p2p message this node sends waits this long
 };
 
 /// Checks a configuration before anything starts (files exist, addresses parse, ≥ 1 BN endpoint, keystores

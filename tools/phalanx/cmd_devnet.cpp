@@ -28,6 +28,7 @@ struct DevnetFlags {
   bool keep = false;
   std::string genesis_delay;  // empty: 8s plus 1s per 100 validators above 100
   std::uint32_t base_port = 0;  // 0: free ports
+  std::string link_delay;       // empty: none
   std::vector<std::string> node_dirs;  // an existing cluster's operator folders
   bool counts_given = false;           // --nodes, --threshold or --validators on the command line
 };
@@ -100,6 +101,12 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   if (f.base_port != 0 && (f.base_port < 1024 || f.base_port + 200 + f.nodes > 65535))
     return bad("--base-port must leave BASE..BASE+200+nodes within 1024..65535");
   o.base_port = static_cast<std::uint16_t>(f.base_port);
+  if (!f.link_delay.empty()) {
+    auto ld = app::parse_duration(f.link_delay);
+    if (!ld) return bad("--link-delay: " + ld.error());
+    if (*ld > std::chrono::seconds(2)) return bad("--link-delay must be at most 2s");
+    o.link_delay = *ld;
+  }
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -129,6 +136,9 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--base-port", f->base_port,
                  "Fixed loopback ports: node i's p2p on BASE+i, validator API on BASE+100+i, monitoring and operator "
                  "API on BASE+200+i (default: free ports)");
+  c->add_option("--link-delay", f->link_delay,
+                "Emulated one-way delay of every p2p message between the nodes (e.g. 50ms); the report then gives the "
+                "consensus latency in units of it");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "
