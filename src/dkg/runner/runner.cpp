@@ -18,6 +18,7 @@
 #include "dkg/runner/files.hpp"
 #include "dkg/runner/journal_file.hpp"
 #include "dkg/runner/plan.hpp"
+#include "dkg/runner/reshare.hpp"
 #include "runtime/runtime.hpp"
 
 namespace phx::dkg::runner {
@@ -71,12 +72,18 @@ class Worker {
  public:
   Worker(RunnerConfig& cfg, const cluster::DkgInputs& in, Shared& sh, asio::io_context& io, p2p::Node& node,
          RunReport& report)
-      : cfg_(cfg), in_(in), sh_(sh), io_(io), node_(node), report_(report), plan_(cfg.definition, in) {}
+      : cfg_(cfg), in_(in), sh_(sh), io_(io), node_(node), report_(report) {
+    if (cfg.reshare)
+      plan_ = std::make_unique<ReshareLockPlan>(cfg.definition, cfg.reshare->old_lock);
+    else
+      plan_ = std::make_unique<LockPlan>(cfg.definition, in);
+  }
 
   void run();
 
  private:
   void log(const std::string& line) const { cfg_.log(line); }
+  const fs::path& out_dir() const { return cfg_.output_dir.empty() ? cfg_.data_dir : cfg_.output_dir; }
   void execute(Outbox ob);
   void send(const Outgoing& m);
   void on_progress(const Progress& p);
@@ -89,7 +96,7 @@ class Worker {
   asio::io_context& io_;
   p2p::Node& node_;
   RunReport& report_;
-  LockPlan plan_;
+  std::unique_ptr<ArtifactPlan> plan_;
   std::unique_ptr<Ceremony> ceremony_;
   std::optional<JournalFile> journal_;
   std::vector<crypto::bls::SecretKey> shares_;  // this node's secret shares, until the keystores are written
@@ -158,8 +165,20 @@ void Worker::stage(CeremonyResult& r) {
   auto fail_write = [&](const std::string& why) { execute(ceremony_->on_write_failed(why)); };
   std::error_code ec;
   fs::remove_all(stage_, ec);
-  auto results = to_lock_validators(in_, r.validators);
-  auto assembled = cluster::assemble_lock(cfg_.definition, results);
+  // A DKG signs new deposits and registrations; a reshare keeps the old lock's.
+  std::vector<std::vector<cluster::DepositData>> deposit_files;
+  cluster::LockResult<cluster::Lock> assembled;
+  if (cfg_.reshare) {
+    assembled = reshared_lock(cfg_.definition, cfg_.reshare->old_lock, r.validators);
+    deposit_files = deposits_by_amount(cfg_.reshare->old_lock);
+  } else {
+    auto results = to_lock_validators(in_, r.validators);
+    assembled = cluster::assemble_lock(cfg_.definition, results);
+    for (std::size_t a = 0; a < in_.deposit_amounts.size(); ++a) {
+      deposit_files.emplace_back();
+      for (const auto& v : results) deposit_files.back().push_back(v.deposit_data[a]);
+    }
+  }
   if (!assembled) return fail_write("cannot assemble the lock: " + assembled.error().message());
   // Not cluster::complete_lock: its verify_lock re-checks every deposit, registration and share one pairing
   // at a time (seconds for V = 1,000), while the ceremony already verified all of them in batch (R3
@@ -174,12 +193,10 @@ void Worker::stage(CeremonyResult& r) {
   std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
   if (auto w = write_file_synced(stage_ / "cluster-lock.json", as_bytes(json), 0644); !w)
     return fail_write(w.error());
-  for (std::size_t a = 0; a < in_.deposit_amounts.size(); ++a) {
-    std::vector<cluster::DepositData> deposits;
-    for (const auto& v : results) deposits.push_back(v.deposit_data[a]);
+  for (const auto& deposits : deposit_files) {
     const std::string text = cluster::write_deposit_data_json(deposits, in_.fork_version);
     hashes.push_back(crypto::hash::sha256(as_bytes(text)));
-    const auto name = cluster::deposit_data_file_name(in_.deposit_amounts[a]);
+    const auto name = cluster::deposit_data_file_name(deposits.front().amount);
     if (auto w = write_file_synced(stage_ / name, as_bytes(text), 0644); !w) return fail_write(w.error());
   }
   if (auto w = sync_file_system(stage_); !w)
@@ -190,7 +207,7 @@ void Worker::stage(CeremonyResult& r) {
   report_.lock_hash = lock->lock_hash;
   char buf[160];
   std::snprintf(buf, sizeof buf, "[%7.2f s] keys ready: %zu validators, lock_hash %s; artifacts staged",
-                std::chrono::duration<double>(Clock::now() - start_).count(), results.size(),
+                std::chrono::duration<double>(Clock::now() - start_).count(), lock->validators.size(),
                 to_hex(lock->lock_hash).c_str());
   log(buf);
   execute(ceremony_->on_artifacts_written(hashes, now_ns()));
@@ -198,7 +215,7 @@ void Worker::stage(CeremonyResult& r) {
 
 void Worker::finish() {
   auto local_error = [&](const std::string& why) {
-    report_.error = why + " (the journal is kept: run `phalanx dkg` again to finish)";
+    report_.error = why + " (the journal is kept: run the same command again to finish)";
     end_at_ = Clock::now();
   };
   const auto r5_end = Clock::now();
@@ -220,7 +237,9 @@ void Worker::finish() {
   if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w)
     return local_error(w.error());
   if (auto w = sync_file_system(stage_); !w) return local_error(w.error());
-  if (auto p = publish_artifacts(stage_, cfg_.data_dir); !p) return local_error(p.error());
+  if (cfg_.before_publish)
+    if (auto b = cfg_.before_publish(report_.lock_hash); !b) return local_error(b.error());
+  if (auto p = publish_artifacts(stage_, out_dir()); !p) return local_error(p.error());
   journal_.reset();
   std::error_code ec;
   fs::remove_all(work_, ec);  // the journal is as sensitive as a keystore: gone once the artifacts are out
@@ -232,9 +251,31 @@ void Worker::finish() {
 }
 
 void Worker::run() {
-  work_ = cfg_.data_dir / kWorkDir;
+  work_ = out_dir() / kWorkDir;
   stage_ = work_ / "out";
-  const Params params = make_params(in_, cfg_.chunk_validators);
+  Params params;
+  SecretScalars old_shares;
+  if (cfg_.reshare) {
+    auto p = make_reshare_params(in_, cfg_.reshare->old_lock, cfg_.chunk_validators);
+    if (!p) {
+      report_.error = p.error();
+      return;
+    }
+    params = std::move(*p);
+    if (params.participants[report_.self].dealer) {
+      if (cfg_.reshare->old_shares.size() != params.validators) {
+        report_.error = "this node is an operator of the old lock but holds " +
+                        std::to_string(cfg_.reshare->old_shares.size()) + " of its " +
+                        std::to_string(params.validators) + " shares";
+        return;
+      }
+      old_shares = SecretScalars(params.validators);
+      for (std::size_t v = 0; v < params.validators; ++v) old_shares[v] = cfg_.reshare->old_shares[v].scalar();
+    }
+    cfg_.reshare->old_shares.clear();  // zeroized; the ceremony holds its copy
+  } else {
+    params = make_params(in_, cfg_.chunk_validators);
+  }
   LocalConfig local;
   local.self = report_.self;
   local.connect_timeout_ns =
@@ -244,7 +285,7 @@ void Worker::run() {
   std::error_code ec;
   const bool have_journal = fs::exists(journal_path, ec);
   const Preflight pf = preflight_data_dir(
-      cfg_.data_dir,
+      out_dir(),
       estimate_disk_need(params.n(), params.threshold, params.validators, params.roots_per_validator));
   std::vector<JournalRecord> records;
   if (pf.code == PreflightCode::kReady || have_journal) {
@@ -270,7 +311,7 @@ void Worker::run() {
   auto sk = crypto::k1::SecretKey::from_bytes(cfg_.enr_key.bytes());
   const K1NodeSigner signer(std::move(*sk));
   report_.round_seconds.assign(6, 0.0);
-  ceremony_ = std::make_unique<Ceremony>(params, local, signer, verifier, plan_);
+  ceremony_ = std::make_unique<Ceremony>(params, local, signer, verifier, *plan_, std::move(old_shares));
   if (records.empty()) {
     Seed seed;
     crypto::hash::random_bytes(seed.mut_view());
