@@ -2,6 +2,7 @@
 // so that every bad value exits 2 with a message naming the flag.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,8 @@ struct DevnetFlags {
   bool keep = false;
   std::string genesis_delay;  // empty: 8s plus 1s per 100 validators above 100
   std::uint32_t base_port = 0;  // 0: free ports
+  std::vector<std::string> node_dirs;  // an existing cluster's operator folders
+  bool counts_given = false;           // --nodes, --threshold or --validators on the command line
 };
 
 int bad(const std::string& msg) {
@@ -34,8 +37,27 @@ int bad(const std::string& msg) {
   return 2;
 }
 
+int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o);
+
 int devnet_cmd(const DevnetFlags& f) {
   app::DevnetOptions o;
+  if (!f.node_dirs.empty()) {
+    if (f.counts_given) return bad("--node-dirs: the cluster's lock sets --nodes, --threshold and --validators");
+    std::vector<std::filesystem::path> dirs(f.node_dirs.begin(), f.node_dirs.end());
+    auto c = app::load_existing_cluster(dirs);
+    if (!c) return bad(c.error());
+    DevnetFlags g = f;
+    g.nodes = c->nodes;
+    g.threshold = c->threshold;
+    g.validators = static_cast<std::uint32_t>(c->pubkeys.size());
+    g.node_dirs.clear();
+    o.cluster = std::move(*c);
+    return devnet_cmd(g, std::move(o));
+  }
+  return devnet_cmd(f, std::move(o));
+}
+
+int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.nodes = f.nodes;
   o.threshold = f.threshold != 0 ? f.threshold : (2 * f.nodes + 2) / 3;
   o.validators = f.validators;
@@ -105,7 +127,15 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--base-port", f->base_port,
                  "Fixed loopback ports: node i's p2p on BASE+i, validator API on BASE+100+i, monitoring and operator "
                  "API on BASE+200+i (default: free ports)");
-  c->callback([f] { std::exit(devnet_cmd(*f)); });
+  c->add_option("--node-dirs", f->node_dirs,
+                "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
+                "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "
+                "dkg`); only read")
+      ->delimiter(',');
+  c->callback([f, c] {
+    f->counts_given = c->count("--nodes") + c->count("--threshold") + c->count("--validators") > 0;
+    std::exit(devnet_cmd(*f));
+  });
 }
 
 }  // namespace phx::tools
