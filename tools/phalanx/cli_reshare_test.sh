@@ -5,7 +5,8 @@
 # the distributed keys, deposit data and registrations are unchanged; the npm oracles (tests/oracle) check that any
 # t new shares recombine to the old keys and no mix of old and new shares does; `phalanx run` refuses the old lock
 # in a data dir that took part, naming the new lock, and accepts the new one; --delete-old-keys removes the old
-# keystores; a removed operator and an unknown key are refused locally.
+# keystores; a removed operator and an unknown key are refused locally; the reshared cluster does every duty in a
+# short devnet (`phalanx devnet --node-dirs`).
 set -euo pipefail
 bin="$1"; here="$(cd "$(dirname "$0")/../.." && pwd)"
 dir=$(mktemp -d); pids=()
@@ -112,5 +113,11 @@ if [ -d "$here/tests/oracle/node_modules" ]; then
     'node "$here/tests/oracle/reshare_check.mjs" "$(echo "$dir"/a0old "$dir"/a{1,2,3,4} | tr " " ,)" \
       "$(echo "$dir"/b{0,1,2,3} | tr " " ,)" > "$dir/oracle_b.out" || { cat "$dir/oracle_b.out"; false; }'
 fi
+# The reshared cluster keeps doing every duty: a short devnet on the four new folders (embedded signer).
+set +e; "$bin" devnet --node-dirs "$dir/b0,$dir/b1,$dir/b2,$dir/b3" --mode embedded --slots 6 --slot-duration 4s \
+  --fork deneb --dir "$dir/devnet" > "$dir/devnet.out" 2>&1; r=$?; set -e
+check "a devnet on the reshared cluster completes every duty (exit $r)" '[ $r = 0 ] &&
+  grep -q "OK: every duty that should have succeeded did" "$dir/devnet.out" &&
+  grep -q "existing 3-of-4 cluster with 3 validators" "$dir/devnet.out" || { tail -20 "$dir/devnet.out"; false; }'
 echo "passed $passes, failed $fails"
 [ "$fails" = 0 ]
