@@ -25,14 +25,9 @@ done
 rc=0; wait || rc=$?
 end=$(date +%s.%N)
 echo "reshare n=$n → $m V=$v keystores=${KEYSTORES:-insecure} load: $(uptime | sed 's/.*load average: //')"
-for i in $(seq 0 $((m-1))); do
-  read -r wall user sys rss < "$dir/time$i"
-  printf "node %2d: wall %6.2f s  cpu %6.2f s  peak RSS %5d MiB\n" "$i" "$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024))
-done
-grep -A7 "^Reshare complete" "$dir/log0" | head -8
-printf "all nodes done after %.2f s wall\n" "$(echo "$end - $start" | bc)"
-for i in $(seq 0 $((m-1))); do
-  grep -q "^Reshare complete" "$dir/log$i" || { echo "node $i failed:"; tail -5 "$dir/log$i"; rc=1; continue; }
+. "$(dirname "$0")/process_report.sh"
+report_nodes "$dir" "$m" Reshare "$start" "$end" || rc=1
+for i in $(seq 1 $((m-1))); do
   cmp -s "$dir/out0/cluster-lock.json" "$dir/out$i/cluster-lock.json" || { echo "node $i: lock differs"; rc=1; }
 done
 "$bin" dkg verify --lock "$dir/out0/cluster-lock.json" --old-lock "$dir/c/node0/cluster-lock.json" | tail -1 || rc=1

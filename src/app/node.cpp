@@ -524,7 +524,10 @@ Result<void, std::string> record_superseded_lock(const std::filesystem::path& di
     text.assign(old->begin(), old->end());
     if (!text.empty() && text.back() != '\n') text += '\n';
   }
-  text += "superseded " + to_hex(old_lock_hash) + " by " + to_hex(new_lock_hash) + " in " + new_lock_file.string() + "\n";
+  const std::string line =
+      "superseded " + to_hex(old_lock_hash) + " by " + to_hex(new_lock_hash) + " in " + new_lock_file.string() + "\n";
+  if (text == line || text.ends_with("\n" + line)) return {};  // recorded by an earlier, interrupted run
+  text += line;
   if (auto w = write_file_atomic(path, as_bytes(text), 0600, true); !w)
     return std::unexpected(path.string() + ": " + w.error().message());
   return {};

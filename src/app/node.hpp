@@ -67,7 +67,7 @@ Result<void, std::string> validate(const NodeConfig& config);
 inline constexpr const char* kSupersededLocksFile = "superseded-locks.txt";
 
 /// Appends the line for a reshare of `old_lock_hash` into `new_lock_hash` (written to `new_lock_file`) to
-/// `dir`/superseded-locks.txt (atomic rewrite, 0600). The error names the file.
+/// `dir`/superseded-locks.txt (atomic rewrite, 0600), unless it is already the last line. The error names the file.
 Result<void, std::string> record_superseded_lock(const std::filesystem::path& dir, const Root& old_lock_hash,
                                                  const Root& new_lock_hash,
                                                  const std::filesystem::path& new_lock_file);

@@ -118,7 +118,10 @@ int reshare_cmd(const ReshareOptions& o) {
   if (!old) return fail(lock_path.string() + ": " + old.error().message());
   if (auto ok = cluster::verify_lock(*old); !ok)
     return fail(lock_path.string() + " does not verify: " + ok.error().message());
-  if (auto ok = app::check_not_superseded(data_dir, old->lock_hash); !ok)
+  // Refuse a lock this data directory already reshared, unless that reshare is still finishing in this output
+  // directory (a crash after the record was written and before the artifacts were published resumes).
+  if (auto ok = app::check_not_superseded(data_dir, old->lock_hash);
+      !ok && !fs::exists(fs::path(o.output_dir) / run::kWorkDir, ec))
     return fail(lock_path.string() + ": " + ok.error());
 
   run::ReshareRequest req;

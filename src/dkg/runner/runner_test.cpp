@@ -150,6 +150,52 @@ TEST(Preflight, NamesArtifactsLeftOverAndMissingSpace) {
 
 /// A whole ceremony in memory (FIFO delivery) over a real v1.11 definition with LockPlan, assembled into a
 /// lock the way the runner does it.
+// Runs `nodes` to the end over a lossless in-order network (node i's seed from i): `on_result(i, result)` writes
+// node i's artifacts and returns their hashes for R5. Every node must finish; returns node 0's transcript.
+Bytes run_to_end(std::vector<std::unique_ptr<Ceremony>>& nodes,
+                 const std::function<std::vector<Root>(std::uint32_t, CeremonyResult&)>& on_result) {
+  const auto n = static_cast<std::uint32_t>(nodes.size());
+  std::deque<std::tuple<std::uint32_t, std::uint32_t, Bytes>> q;  // from, to, bytes
+  std::vector<bool> finished(n, false);
+  std::function<void(std::uint32_t, Outbox)> exec = [&](std::uint32_t i, Outbox ob) {
+    ASSERT_FALSE(ob.failure) << code_name(ob.failure->code) << ": " << ob.failure->cause;
+    for (auto& m : ob.messages)
+      for (std::uint32_t to = 0; to < n; ++to)
+        if (to != i && (!m.to || *m.to == to)) q.emplace_back(i, to, m.bytes);
+    if (ob.result) exec(i, nodes[i]->on_artifacts_written(on_result(i, *ob.result), 0));
+    if (ob.finished) finished[i] = true;
+  };
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Seed seed;
+    seed.mut_view()[0] = static_cast<std::uint8_t>(i + 1);
+    seed.mut_view()[1] = 0x5a;
+    exec(i, nodes[i]->start(std::move(seed), 0));
+  }
+  while (!q.empty()) {
+    auto [from, to, bytes] = std::move(q.front());
+    q.pop_front();
+    exec(to, nodes[to]->on_message(from, bytes, 0));
+  }
+  for (std::uint32_t i = 0; i < n; ++i) EXPECT_TRUE(finished[i]) << "node " << i;
+  return nodes[0]->transcript();
+}
+
+// Signs `lock` with the result's aggregate and node signatures (complete_lock verifies it), checks that every node
+// writes the same JSON (`lock_json` holds the first) and appends the lock file's hash to `hashes` (R5).
+bool complete_and_hash(cluster::LockResult<cluster::Lock> lock, const CeremonyResult& r, std::string& lock_json,
+                       std::vector<Root>& hashes) {
+  EXPECT_TRUE(lock) << lock.error().message();
+  if (!lock) return false;
+  auto done = cluster::complete_lock(*lock, r.signature_aggregate, r.node_signatures);
+  EXPECT_TRUE(done) << done.error().message();
+  if (!done) return false;
+  const std::string json = cluster::write_lock(*done);
+  if (lock_json.empty()) lock_json = json;
+  EXPECT_EQ(json, lock_json);
+  hashes.push_back(crypto::hash::sha256(as_bytes(json)));
+  return true;
+}
+
 struct LockCeremony {
   std::vector<crypto::k1::SecretKey> keys;
   cluster::Definition def;
@@ -184,51 +230,23 @@ struct LockCeremony {
       local.self = i;
       nodes.push_back(std::make_unique<Ceremony>(params, local, *signers[i], verifier, plan));
     }
-    std::deque<std::tuple<std::uint32_t, std::uint32_t, Bytes>> q;  // from, to, bytes
     shares.resize(n);
-    std::vector<bool> finished(n, false);
-    std::function<void(std::uint32_t, Outbox)> exec = [&](std::uint32_t i, Outbox ob) {
-      ASSERT_FALSE(ob.failure) << code_name(ob.failure->code) << ": " << ob.failure->cause;
-      for (auto& m : ob.messages)
-        for (std::uint32_t to = 0; to < n; ++to)
-          if (to != i && (!m.to || *m.to == to)) q.emplace_back(i, to, m.bytes);
-      if (ob.result) {
-        auto results = to_lock_validators(in, ob.result->validators);
-        auto lock = cluster::assemble_lock(def, results);
-        ASSERT_TRUE(lock) << lock.error().message();
-        auto done = cluster::complete_lock(*lock, ob.result->signature_aggregate, ob.result->node_signatures);
-        ASSERT_TRUE(done) << done.error().message();
-        const std::string json = cluster::write_lock(*done);
-        if (lock_json.empty()) lock_json = json;
-        EXPECT_EQ(json, lock_json);
-        std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
-        const bool first = deposits.empty();
-        for (std::size_t a = 0; a < in.deposit_amounts.size(); ++a) {
-          std::vector<cluster::DepositData> dd;
-          for (const auto& v : results) dd.push_back(v.deposit_data[a]);
-          DepositFile f{cluster::deposit_data_file_name(in.deposit_amounts[a]),
-                        cluster::write_deposit_data_json(dd, in.fork_version)};
-          hashes.push_back(crypto::hash::sha256(as_bytes(f.text)));
-          if (first) deposits.push_back(std::move(f));
-        }
-        shares[i] = std::move(ob.result->secret_shares);
-        exec(i, nodes[i]->on_artifacts_written(hashes, 0));
+    transcript = run_to_end(nodes, [&](std::uint32_t i, CeremonyResult& r) {
+      std::vector<Root> hashes;
+      auto results = to_lock_validators(in, r.validators);
+      if (!complete_and_hash(cluster::assemble_lock(def, results), r, lock_json, hashes)) return hashes;
+      const bool first = deposits.empty();
+      for (std::size_t a = 0; a < in.deposit_amounts.size(); ++a) {
+        std::vector<cluster::DepositData> dd;
+        for (const auto& v : results) dd.push_back(v.deposit_data[a]);
+        DepositFile f{cluster::deposit_data_file_name(in.deposit_amounts[a]),
+                      cluster::write_deposit_data_json(dd, in.fork_version)};
+        hashes.push_back(crypto::hash::sha256(as_bytes(f.text)));
+        if (first) deposits.push_back(std::move(f));
       }
-      if (ob.finished) finished[i] = true;
-    };
-    for (std::uint32_t i = 0; i < n; ++i) {
-      Seed seed;
-      seed.mut_view()[0] = static_cast<std::uint8_t>(i + 1);
-      seed.mut_view()[1] = 0x5a;
-      exec(i, nodes[i]->start(std::move(seed), 0));
-    }
-    while (!q.empty()) {
-      auto [from, to, bytes] = std::move(q.front());
-      q.pop_front();
-      exec(to, nodes[to]->on_message(from, bytes, 0));
-    }
-    for (std::uint32_t i = 0; i < n; ++i) ASSERT_TRUE(finished[i]) << "node " << i;
-    transcript = nodes[0]->transcript();
+      shares[i] = std::move(r.secret_shares);
+      return hashes;
+    });
   }
 };
 
@@ -375,46 +393,22 @@ struct ReshareCeremony {
       local.self = i;
       nodes.push_back(std::make_unique<Ceremony>(*params, local, *signers[i], verifier, plan, std::move(olds)));
     }
-    std::deque<std::tuple<std::uint32_t, std::uint32_t, Bytes>> q;
-    std::vector<bool> finished(n, false);
-    std::function<void(std::uint32_t, Outbox)> exec = [&](std::uint32_t i, Outbox ob) {
-      ASSERT_FALSE(ob.failure) << code_name(ob.failure->code) << ": " << ob.failure->cause;
-      for (auto& m : ob.messages)
-        for (std::uint32_t to = 0; to < n; ++to)
-          if (to != i && (!m.to || *m.to == to)) q.emplace_back(i, to, m.bytes);
-      if (ob.result) {
-        auto lock = reshared_lock(def, old_lock, ob.result->validators);
-        ASSERT_TRUE(lock) << lock.error().message();
-        EXPECT_EQ(lock->lock_hash, ob.result->lock_hash);
-        auto done = cluster::complete_lock(*lock, ob.result->signature_aggregate, ob.result->node_signatures);
-        ASSERT_TRUE(done) << done.error().message();
-        const std::string json = cluster::write_lock(*done);
-        if (lock_json.empty()) lock_json = json;
-        EXPECT_EQ(json, lock_json);
-        std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
-        const bool first = deposits.empty();
-        for (const auto& dd : deposits_by_amount(old_lock)) {
-          DepositFile f{cluster::deposit_data_file_name(dd.front().amount),
-                        cluster::write_deposit_data_json(dd, in.fork_version)};
-          hashes.push_back(crypto::hash::sha256(as_bytes(f.text)));
-          if (first) deposits.push_back(std::move(f));
-        }
-        exec(i, nodes[i]->on_artifacts_written(hashes, 0));
+    transcript = run_to_end(nodes, [&](std::uint32_t, CeremonyResult& r) {
+      std::vector<Root> hashes;
+      auto lock = reshared_lock(def, old_lock, r.validators);
+      if (lock) {
+        EXPECT_EQ(lock->lock_hash, r.lock_hash);
       }
-      if (ob.finished) finished[i] = true;
-    };
-    for (std::uint32_t i = 0; i < n; ++i) {
-      Seed seed;
-      seed.mut_view()[0] = static_cast<std::uint8_t>(i + 1);
-      exec(i, nodes[i]->start(std::move(seed), 0));
-    }
-    while (!q.empty()) {
-      auto [from, to, bytes] = std::move(q.front());
-      q.pop_front();
-      exec(to, nodes[to]->on_message(from, bytes, 0));
-    }
-    for (std::uint32_t i = 0; i < n; ++i) ASSERT_TRUE(finished[i]) << "node " << i;
-    transcript = nodes[0]->transcript();
+      if (!complete_and_hash(std::move(lock), r, lock_json, hashes)) return hashes;
+      const bool first = deposits.empty();
+      for (const auto& dd : deposits_by_amount(old_lock)) {
+        DepositFile f{cluster::deposit_data_file_name(dd.front().amount),
+                      cluster::write_deposit_data_json(dd, in.fork_version)};
+        hashes.push_back(crypto::hash::sha256(as_bytes(f.text)));
+        if (first) deposits.push_back(std::move(f));
+      }
+      return hashes;
+    });
   }
 };
 
