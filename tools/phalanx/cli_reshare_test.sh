@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `phalanx reshare` end to end on loopback: a 4-node cluster (`create cluster`) is reshared 4 → 5 (add-operators, one
-# node SIGKILLed mid-ceremony and resumed from its journal) and then 5 → 4 (remove-operators, the rest move up);
+# node SIGKILLed mid-ceremony and resumed from its journal) and then 5 → 4 (remove-operators, the rest move up, the
+# removed operator takes part as a dealer only);
 # every new node writes a byte-identical lock that `phalanx lock verify` and `phalanx dkg verify --old-lock` accept;
 # the distributed keys, deposit data and registrations are unchanged; the npm oracles (tests/oracle) check that any
 # t new shares recombine to the old keys and no mix of old and new shares does; `phalanx run` refuses the old lock
@@ -85,26 +86,35 @@ check "phalanx run loads the new lock" '[ $r2 != 2 ] && grep -q "beacon node not
 set +e; (add 0 "$dir/c/node0") > "$dir/again.out" 2>&1; r=$?; set -e
 check "a second reshare of the superseded lock is refused" '[ $r = 1 ] && grep -q "superseded" "$dir/again.out"'
 
-# --- 5 → 4: remove-operators (operator 2 leaves; 3 and 4 move up), with --delete-old-keys on operator 0. ---
+# --- 5 → 4: remove-operators (operator 2 leaves but takes part: it deals and receives nothing; 3 and 4 move up),
+# with --delete-old-keys on operator 0. Participants: the four new operators, then the leaving one. ---
 cp -r "$dir/a0/validator_keys" "$dir/a0-keys"  # for the mixing oracle
 enr2=$(enr "$dir/a2")
 rm_op() {  # rm_op <new index> <old folder> [extra flags]
   exec "$bin" reshare remove-operators --data-dir "$2" --operator-enrs-to-remove "$enr2" --output-dir "$dir/b$1" \
-    --p2p-listen 127.0.0.1:$((base+$1)) --p2p-peers "$(peers 4)" "${common[@]}" "${@:3}"; }
-set +e; (rm_op 9 "$dir/a2") > "$dir/removed.out" 2>&1; r=$?; set -e
-check "the removed operator is told it takes no part" '[ $r = 1 ] && grep -q "not in the new operator set" "$dir/removed.out"'
+    --participating-operator-enrs "$enr2" --p2p-listen 127.0.0.1:$((base+$1)) --p2p-peers "$(peers 5)" \
+    "${common[@]}" "${@:3}"; }
+set +e; "$bin" reshare remove-operators --data-dir "$dir/a2" --operator-enrs-to-remove "$enr2" --output-dir "$dir/bx" \
+  "${common[@]}" > "$dir/removed.out" 2>&1; r=$?; set -e
+check "a removed operator not listed as participating is told it takes no part" '[ $r = 1 ] &&
+  grep -q "not in the new operator set and not listed" "$dir/removed.out"'
 pids=(); rm_op 0 "$dir/a0" --delete-old-keys > "$dir/blog0" 2>&1 & pids+=($!)
 j=1; for i in 1 3 4; do rm_op $j "$dir/a$i" > "$dir/blog$j" 2>&1 & pids+=($!); j=$((j+1)); done
-rcs=""; for i in 0 1 2 3; do set +e; wait "${pids[$i]}"; rcs="$rcs$?"; set -e; done
-check "all four remaining nodes complete the reshare (exit codes $rcs)" '[ "$rcs" = 0000 ]'
+rm_op 4 "$dir/a2" > "$dir/blog4" 2>&1 & pids+=($!)
+rcs=""; for i in 0 1 2 3 4; do set +e; wait "${pids[$i]}"; rcs="$rcs$?"; set -e; done
+check "the four remaining nodes and the leaving dealer complete the reshare (exit codes $rcs)" '[ "$rcs" = 00000 ] &&
+  grep -q "leaving (deals its shares, receives nothing)" "$dir/blog4" && grep -q "has left the cluster" "$dir/blog4"'
+check "the leaving dealer holds the new lock but no new keystore" 'cmp -s "$dir/b0/cluster-lock.json" "$dir/b4/cluster-lock.json" &&
+  [ ! -e "$dir/b4/validator_keys" ]'
 check "byte-identical locks after the removal" 'for i in 1 2 3; do cmp -s "$dir/b0/cluster-lock.json" "$dir/b$i/cluster-lock.json" || exit 1; done'
 check "removal compacts: old operators 3 and 4 are now 2 and 3, threshold 3" 'python3 -c "
 import json,sys; a=json.load(open(sys.argv[1]))[\"cluster_definition\"]; b=json.load(open(sys.argv[2]))[\"cluster_definition\"]
 assert [o[\"enr\"] for o in b[\"operators\"]]==[a[\"operators\"][i][\"enr\"] for i in (0,1,3,4)] and b[\"threshold\"]==3" \
   "$dir/a0/cluster-lock.json" "$dir/b0/cluster-lock.json"'
 check "distributed keys still unchanged" '[ "$(keys "$dir/b3/cluster-lock.json")" = "$(keys "$dir/c/node0/cluster-lock.json")" ]'
-check "dkg verify --old-lock accepts the removal" '"$bin" dkg verify --lock "$dir/b1/cluster-lock.json" \
-  --old-lock "$dir/a0/cluster-lock.json" > /dev/null'
+check "dkg verify --old-lock accepts the removal, given the participating leaver" '"$bin" dkg verify \
+  --lock "$dir/b1/cluster-lock.json" --old-lock "$dir/a0/cluster-lock.json" --participating-operator-enrs "$enr2" > /dev/null &&
+  ! "$bin" dkg verify --lock "$dir/b1/cluster-lock.json" --old-lock "$dir/a0/cluster-lock.json" > /dev/null 2>&1'
 check "--delete-old-keys removed operator 0's old keystores only" '[ -z "$(ls "$dir/a0/validator_keys")" ] &&
   grep -q "deleted 6 old keystore files" "$dir/blog0" && [ -f "$dir/a1/validator_keys/keystore-0.json" ]'
 if [ -d "$here/tests/oracle/node_modules" ]; then

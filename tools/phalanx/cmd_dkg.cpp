@@ -70,6 +70,21 @@ void add_ceremony_options(CLI::App* c, CeremonyOptions& o, const std::string& da
       ->capture_default_str();
 }
 
+std::vector<std::string> split_enr_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto end = s.find(',', start);
+    std::string item = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.erase(item.begin());
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 int run_ceremony(run::RunnerConfig cfg, const cluster::DkgInputs& in, const CeremonyOptions& o,
                  const char* what) {
   const fs::path key_path = fs::path(o.data_dir) / "charon-enr-private-key";
@@ -77,7 +92,10 @@ int run_ceremony(run::RunnerConfig cfg, const cluster::DkgInputs& in, const Cere
   if (!key)
     return error(key_path.string() + ": " + key.error().message() + " (create it with `phalanx create enr`)");
   cfg.enr_key = std::move(*key);
-  const std::size_t n = in.operators.size();
+  std::vector<std::string> enrs;  // participants: the operators, then a reshare's leaving dealers
+  for (const auto& op : in.operators) enrs.push_back(op.enr);
+  if (cfg.reshare) enrs.insert(enrs.end(), cfg.reshare->leaving_dealers.begin(), cfg.reshare->leaving_dealers.end());
+  const std::size_t n = enrs.size();
   cfg.peers.resize(n);
   if (!o.p2p_peers.empty()) {
     auto peers = p2p::parse_peer_addresses(o.p2p_peers, n);
@@ -87,7 +105,7 @@ int run_ceremony(run::RunnerConfig cfg, const cluster::DkgInputs& in, const Cere
   // Operators without a --p2p-peers entry are dialed at the address in their ENR (ip + tcp), if any.
   std::optional<std::uint16_t> own_port;
   for (std::size_t i = 0; i < n; ++i) {
-    auto enr = cluster::Enr::parse(in.operators[i].enr);
+    auto enr = cluster::Enr::parse(enrs[i]);
     if (!enr) continue;
     if (enr->public_key() == cfg.enr_key.public_key()) own_port = enr->tcp();
     if (!cfg.peers[i] && enr->ip() && enr->tcp()) {
@@ -145,6 +163,7 @@ struct VerifyOptions {
   std::string transcript;
   std::vector<std::string> deposit_files;
   std::string old_lock;
+  std::string participating;
 };
 
 int verify_cmd(const VerifyOptions& o) {
@@ -181,7 +200,8 @@ int verify_cmd(const VerifyOptions& o) {
       std::string_view(reinterpret_cast<const char*>(lock->data()), lock->size()), *transcript, deposits,
       old_lock ? std::optional<std::string_view>(
                      std::string_view(reinterpret_cast<const char*>(old_lock->data()), old_lock->size()))
-               : std::nullopt);
+               : std::nullopt,
+      split_enr_list(o.participating));
   if (!r) return error(r.error());
   for (const auto& l : *r) std::printf("  %s\n", l.c_str());
   std::printf("%s and %s: valid %s outputs (%zu deposit files checked)\n", o.lock.c_str(),
@@ -208,6 +228,8 @@ void add_dkg_command(CLI::App& root) {
                 "Deposit files to check (default: deposit-data*.json beside the lock)");
   v->add_option("--old-lock", vo->old_lock,
                 "A reshare's outputs: the lock it reshared (checks the reshare against it)");
+  v->add_option("--participating-operator-enrs", vo->participating,
+                "A reshare's leaving operators that dealt (as given to `reshare remove-operators`)");
   v->callback([vo] { std::exit(verify_cmd(*vo)); });
   c->callback([o, c] {
     if (c->get_subcommands().empty()) std::exit(dkg_cmd(*o));

@@ -36,26 +36,11 @@ struct ReshareOptions {
   std::string lock_file;      // default: <data dir>/cluster-lock.json
   std::string keystores_dir;  // default: <data dir>/validator_keys
   std::string output_dir;
-  std::string new_operator_enrs, operator_enrs_to_remove, old_operator_enr, new_operator_enr;
+  std::string new_operator_enrs, operator_enrs_to_remove, old_operator_enr, new_operator_enr, participating;
   std::uint32_t new_threshold = 0;  // 0: the mode's default
   bool delete_old_keys = false;
   CeremonyOptions ceremony;
 };
-
-std::vector<std::string> split_enrs(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const auto end = s.find(',', start);
-    std::string item = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.erase(item.begin());
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
 
 /// This node's old share of every validator of `old` (lock order), from the keystores of old share `share_idx`.
 Result<std::vector<crypto::bls::SecretKey>, std::string> load_old_shares(const fs::path& dir, const cluster::Lock& old,
@@ -128,10 +113,10 @@ int reshare_cmd(const ReshareOptions& o) {
   req.mode = o.mode;
   switch (o.mode) {
     case run::ReshareMode::kAddOperators:
-      req.enrs = split_enrs(o.new_operator_enrs);
+      req.enrs = split_enr_list(o.new_operator_enrs);
       break;
     case run::ReshareMode::kRemoveOperators:
-      req.enrs = split_enrs(o.operator_enrs_to_remove);
+      req.enrs = split_enr_list(o.operator_enrs_to_remove);
       break;
     case run::ReshareMode::kReplaceOperator:
       req.enrs = {o.old_operator_enr, o.new_operator_enr};
@@ -140,6 +125,7 @@ int reshare_cmd(const ReshareOptions& o) {
       break;
   }
   if (o.new_threshold) req.new_threshold = o.new_threshold;
+  req.participating = split_enr_list(o.participating);
   auto ops = run::new_operator_set(*old, req);
   if (!ops) return fail(ops.error());
   auto def = run::reshare_definition(*old, *ops);
@@ -158,17 +144,25 @@ int reshare_cmd(const ReshareOptions& o) {
   }
   for (std::uint32_t i = 0; i < in->operators.size(); ++i)
     if (in->operators[i].node_key == me) new_idx = i;
-  if (!new_idx)
-    return fail(old_idx ? "this operator is not in the new operator set: removed operators take no part (the "
-                          "others reshare without them); delete this node's old keystores"
+  bool leaving_dealer = false;
+  for (const auto& e : ops->leaving_dealers) {
+    auto enr = cluster::Enr::parse(e);
+    leaving_dealer = leaving_dealer || (enr && enr->public_key() == me);
+  }
+  if (!new_idx && !leaving_dealer)
+    return fail(old_idx ? "this operator is not in the new operator set and not listed in "
+                          "--participating-operator-enrs: it takes no part (the others reshare without it); delete "
+                          "this node's old keystores"
                         : "this node's ENR key is neither an old nor a new operator (check " + key_path.string() +
                               ")");
-  std::printf("reshare %s of lock %s: %zu → %zu operators, threshold %u → %u; this node: %s, new operator %u\n",
+  const std::string role =
+      !old_idx ? "joining (receives shares only), new operator " + std::to_string(*new_idx)
+      : new_idx ? "old operator " + std::to_string(*old_idx) + " (deals its shares), new operator " +
+                      std::to_string(*new_idx)
+                : "old operator " + std::to_string(*old_idx) + ", leaving (deals its shares, receives nothing)";
+  std::printf("reshare %s of lock %s: %zu → %zu operators, threshold %u → %u; this node: %s\n",
               run::to_string(o.mode), to_hex(old->lock_hash).c_str(), old->definition.operators.size(),
-              in->operators.size(), static_cast<unsigned>(old->definition.threshold), in->threshold,
-              old_idx ? ("old operator " + std::to_string(*old_idx) + " (deals its shares)").c_str()
-                      : "joining (receives shares only)",
-              *new_idx);
+              in->operators.size(), static_cast<unsigned>(old->definition.threshold), in->threshold, role.c_str());
 
   run::RunnerConfig cfg;
   cfg.data_dir = data_dir;
@@ -181,6 +175,7 @@ int reshare_cmd(const ReshareOptions& o) {
     cfg.reshare->old_shares = std::move(*shares);
   }
   cfg.reshare->old_lock = *old;
+  cfg.reshare->leaving_dealers = ops->leaving_dealers;
   if (!fs::exists(out_dir, ec)) {
     fs::create_directories(out_dir, ec);
     if (ec) return fail("--output-dir: cannot create " + out_dir.string() + ": " + ec.message());
@@ -213,7 +208,11 @@ int reshare_cmd(const ReshareOptions& o) {
                   keystores.c_str());
     }
   }
-  std::printf("next: stop the node of the old lock, then run `phalanx run` with the data in %s\n", out_dir.c_str());
+  if (new_idx)
+    std::printf("next: stop the node of the old lock, then run `phalanx run` with the data in %s\n", out_dir.c_str());
+  else
+    std::printf("this operator has left the cluster: stop its node (%s holds the new lock, for reference)\n",
+                out_dir.c_str());
   return 0;
 }
 
@@ -254,6 +253,9 @@ void add_reshare_command(CLI::App& root) {
         s->add_option("--operator-enrs-to-remove", o->operator_enrs_to_remove,
                       "Comma-separated ENRs of the operators to remove")
             ->required();
+        s->add_option("--participating-operator-enrs", o->participating,
+                      "Removed operators that take part (deal their shares, receive nothing): needed when fewer "
+                      "than the old threshold stay; every participant gives the same list");
         break;
       case run::ReshareMode::kReplaceOperator:
         s->add_option("--old-operator-enr", o->old_operator_enr, "ENR of the operator to replace")->required();

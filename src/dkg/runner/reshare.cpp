@@ -114,6 +114,16 @@ Result<NewOperators, std::string> new_operator_set(const cluster::Lock& old, con
       for (std::size_t i = 0; i < old_keys->size(); ++i) keep(i);
       break;
   }
+  std::vector<bool> leaving_deals(old_keys->size(), false);
+  for (std::size_t i = 0; i < r.participating.size(); ++i) {
+    auto k = enr_key(r.participating[i], "participating ENR " + std::to_string(i + 1));
+    if (!k) return Bad(k.error());
+    auto p = position(*old_keys, *k);
+    if (!p) return Bad("participating ENR " + std::to_string(i + 1) + " is not an operator of the old lock");
+    if (!position(new_keys, *k)) leaving_deals[*p] = true;
+  }
+  for (std::size_t i = 0; i < old_keys->size(); ++i)
+    if (leaving_deals[i]) out.leaving_dealers.push_back(old.definition.operators[i].enr);
   const std::size_t n = out.enrs.size();
   if (n == 0) return Bad("no operator would remain");
   if (n > kMaxOperators) return Bad("at most " + std::to_string(kMaxOperators) + " operators");
@@ -124,9 +134,10 @@ Result<NewOperators, std::string> new_operator_set(const cluster::Lock& old, con
     return Bad("the new threshold must be 1.." + std::to_string(n) + " (got " + std::to_string(out.threshold) + ")");
   std::size_t staying = 0;
   for (const auto& k : *old_keys) staying += position(new_keys, k) ? 1 : 0;
-  if (staying < old.definition.threshold)
-    return Bad(std::to_string(staying) + " old operators stay, fewer than the old threshold " +
-               std::to_string(old.definition.threshold) + ": their shares cannot reconstruct the keys");
+  if (staying + out.leaving_dealers.size() < old.definition.threshold)
+    return Bad(std::to_string(staying) + " old operators stay and " + std::to_string(out.leaving_dealers.size()) +
+               " leaving ones take part, fewer than the old threshold " + std::to_string(old.definition.threshold) +
+               ": list enough leaving operators as participating (they deal, and receive nothing)");
   return out;
 }
 
@@ -164,14 +175,23 @@ Result<cluster::Definition, std::string> reshare_definition(const cluster::Lock&
 }
 
 Result<Params, std::string> make_reshare_params(const cluster::DkgInputs& in, const cluster::Lock& old,
+                                                std::span<const std::string> leaving_dealers,
                                                 std::uint32_t chunk_validators) {
   auto old_keys = operator_keys(old.definition, "old lock");
   if (!old_keys) return Bad(old_keys.error());
   ReshareOperators ops;
   ops.old_operators = *old_keys;
   for (const auto& op : in.operators) ops.new_operators.push_back(op.node_key);
+  std::vector<crypto::k1::PublicKey> leaving;
+  for (const auto& e : leaving_dealers) {
+    auto k = enr_key(e, "leaving dealer");
+    if (!k) return Bad(k.error());
+    if (!position(*old_keys, *k)) return Bad("a participating operator is not an operator of the old lock");
+    if (!position(ops.new_operators, *k)) leaving.push_back(*k);  // staying operators deal anyway
+  }
   for (std::uint32_t i = 0; i < old_keys->size(); ++i)
-    if (position(ops.new_operators, (*old_keys)[i])) ops.dealing_old.push_back(i);
+    if (position(ops.new_operators, (*old_keys)[i]) || position(leaving, (*old_keys)[i]))
+      ops.dealing_old.push_back(i);
   auto parts = reshare_participants(ops);
   if (!parts) return Bad(parts.error());
   Params p;

@@ -31,17 +31,22 @@ const char* to_string(ReshareMode m);
 struct ReshareRequest {
   ReshareMode mode = ReshareMode::kRecreatePrivateKeys;
   std::vector<std::string> enrs;               ///< see ReshareMode
+  /// Old operators that take part although they leave (removed or replaced): they deal their old shares and
+  /// receive nothing, so that fewer than the old threshold may stay (Charon's --participating-operator-enrs;
+  /// operators that stay may be listed too, they always deal).
+  std::vector<std::string> participating;
   std::optional<std::uint32_t> new_threshold;  ///< default: the old one when n is unchanged, else ⌈2n/3⌉
 };
 
 /// The new operator set: ENRs in new-lock order (removing compacts, adding appends, replacing keeps the
-/// position; kept operators keep their old ENR text) and the new threshold. Errors (one line): an ENR that does
-/// not parse, an operator added twice or already in the lock, one to remove or replace that is not in it, an
-/// empty result, a threshold outside 1..n, fewer than the old threshold of old operators staying (they are
-/// the dealers).
+/// position; kept operators keep their old ENR text), the new threshold and the leaving old operators that deal.
+/// Errors (one line): an ENR that does not parse, an operator added twice or already in the lock, one to remove,
+/// replace or take part that is not in it, an empty result, a threshold outside 1..n, fewer than the old threshold
+/// of dealers (the old operators that stay plus the participating ones that leave).
 struct NewOperators {
-  std::vector<std::string> enrs;
-  std::uint32_t threshold = 0;
+  std::vector<std::string> enrs;             ///< the new lock's operators, in order
+  std::uint32_t threshold = 0;               ///< the new lock's threshold
+  std::vector<std::string> leaving_dealers;  ///< old ENRs (old order) of leaving operators that deal
 };
 Result<NewOperators, std::string> new_operator_set(const cluster::Lock& old, const ReshareRequest& r);
 
@@ -52,10 +57,12 @@ Result<NewOperators, std::string> new_operator_set(const cluster::Lock& old, con
 Result<cluster::Definition, std::string> reshare_definition(const cluster::Lock& old, const NewOperators& ops);
 
 /// The ceremony's parameters: participants = the new operators in new-lock order (receivers, share_x =
-/// position + 1); those who were old operators also deal, with their old index; nothing is signed in R3
+/// position + 1; those who were old operators also deal, with their old index), then the old operators among
+/// `leaving_dealers` (ENRs) that are not in the new lock (dealers only, by old index); nothing is signed in R3
 /// (deposits and registrations are kept); the resharing inputs (old lock hash, old threshold, keys, old public
 /// shares) from `old`. Errors: an old lock key or share that does not decode, parameters that do not validate.
 Result<Params, std::string> make_reshare_params(const cluster::DkgInputs& in, const cluster::Lock& old,
+                                                std::span<const std::string> leaving_dealers = {},
                                                 std::uint32_t chunk_validators = kMaxChunkValidators);
 
 /// The new lock with `def` (= reshare_definition) and the ceremony's outputs: each validator of `old` with its

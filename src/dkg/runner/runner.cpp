@@ -70,9 +70,9 @@ struct Shared {
 /// The ceremony thread: owns the ceremony, the journal and the files.
 class Worker {
  public:
-  Worker(RunnerConfig& cfg, const cluster::DkgInputs& in, Shared& sh, asio::io_context& io, p2p::Node& node,
-         RunReport& report)
-      : cfg_(cfg), in_(in), sh_(sh), io_(io), node_(node), report_(report) {
+  Worker(RunnerConfig& cfg, const cluster::DkgInputs& in, const Params& params, Shared& sh, asio::io_context& io,
+         p2p::Node& node, RunReport& report)
+      : cfg_(cfg), in_(in), params_(params), sh_(sh), io_(io), node_(node), report_(report) {
     if (cfg.reshare)
       plan_ = std::make_unique<ReshareLockPlan>(cfg.definition, cfg.reshare->old_lock);
     else
@@ -92,6 +92,7 @@ class Worker {
 
   RunnerConfig& cfg_;
   const cluster::DkgInputs& in_;
+  const Params& params_;
   Shared& sh_;
   asio::io_context& io_;
   p2p::Node& node_;
@@ -111,7 +112,7 @@ class Worker {
 void Worker::send(const Outgoing& m) {
   auto bytes = std::make_shared<Bytes>(m.bytes);
   const std::uint32_t self = report_.self;
-  const auto n = static_cast<std::uint32_t>(in_.operators.size());
+  const auto n = params_.n();
   std::optional<std::uint32_t> to = m.to;
   asio::post(io_, [this, bytes, to, self, n] {
     for (std::uint32_t p = 0; p < n; ++p) {
@@ -253,15 +254,9 @@ void Worker::finish() {
 void Worker::run() {
   work_ = out_dir() / kWorkDir;
   stage_ = work_ / "out";
-  Params params;
+  const Params& params = params_;
   SecretScalars old_shares;
   if (cfg_.reshare) {
-    auto p = make_reshare_params(in_, cfg_.reshare->old_lock, cfg_.chunk_validators);
-    if (!p) {
-      report_.error = p.error();
-      return;
-    }
-    params = std::move(*p);
     if (params.participants[report_.self].dealer) {
       if (cfg_.reshare->old_shares.size() != params.validators) {
         report_.error = "this node is an operator of the old lock but holds " +
@@ -273,8 +268,6 @@ void Worker::run() {
       for (std::size_t v = 0; v < params.validators; ++v) old_shares[v] = cfg_.reshare->old_shares[v].scalar();
     }
     cfg_.reshare->old_shares.clear();  // zeroized; the ceremony holds its copy
-  } else {
-    params = make_params(in_, cfg_.chunk_validators);
   }
   LocalConfig local;
   local.self = report_.self;
@@ -304,7 +297,7 @@ void Worker::run() {
   }
   const std::vector<crypto::k1::PublicKey> keys = [&] {
     std::vector<crypto::k1::PublicKey> k;
-    for (const auto& op : in_.operators) k.push_back(op.node_key);
+    for (const auto& q : params.participants) k.push_back(q.identity);
     return k;
   }();
   const K1NodeVerifier verifier(keys);
@@ -402,12 +395,23 @@ RunReport run_dkg(RunnerConfig cfg) {
     report.error = "the definition is not ready for a DKG: " + in.error().message();
     return report;
   }
+  Params params;
+  if (cfg.reshare) {
+    auto p = make_reshare_params(*in, cfg.reshare->old_lock, cfg.reshare->leaving_dealers, cfg.chunk_validators);
+    if (!p) {
+      report.error = p.error();
+      return report;
+    }
+    params = std::move(*p);
+  } else {
+    params = make_params(*in, cfg.chunk_validators);
+  }
   const auto me = cfg.enr_key.public_key();
   std::optional<std::uint32_t> self;
   std::vector<crypto::k1::PublicKey> keys;
-  for (std::uint32_t i = 0; i < in->operators.size(); ++i) {
-    keys.push_back(in->operators[i].node_key);
-    if (in->operators[i].node_key == me) self = i;
+  for (std::uint32_t i = 0; i < params.n(); ++i) {
+    keys.push_back(params.participants[i].identity);
+    if (params.participants[i].identity == me) self = i;
   }
   if (!self) {
     report.error =
@@ -457,12 +461,13 @@ RunReport run_dkg(RunnerConfig cfg) {
     report.error = "p2p: cannot listen on " + cfg.listen.to_string() + ": " + r.error().message();
     return report;
   }
-  cfg.log("operator " + std::to_string(*self) + " of " + std::to_string(in->operators.size()) + ", " +
+  cfg.log((*self < in->operators.size() ? "operator " : "leaving dealer, participant ") + std::to_string(*self) +
+          " of " + std::to_string(params.n()) + ", " +
           std::to_string(in->num_validators) + " validators, threshold " + std::to_string(in->threshold) +
           "; listening on " + (*node)->local_endpoint().to_string());
   runtime::TaskGroup group(io.get_executor());
   group.spawn(status_loop(**node, sh, cfg, *self));
-  Worker worker(cfg, *in, sh, io, **node, report);
+  Worker worker(cfg, *in, params, sh, io, **node, report);
   auto guard = asio::make_work_guard(io);
   std::thread t([&] {
     worker.run();

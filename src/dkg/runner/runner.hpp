@@ -29,6 +29,7 @@ inline constexpr p2p::ProtocolId kDkgProtocol = 40;
 /// reshare_definition(old_lock, …)); see reshare.hpp.
 struct ReshareConfig {
   cluster::Lock old_lock;                          ///< verified by the caller
+  std::vector<std::string> leaving_dealers;        ///< NewOperators::leaving_dealers (participants after the new operators)
   std::vector<crypto::bls::SecretKey> old_shares;  ///< [v] this node's old shares (old operators; else empty)
 };
 
@@ -39,7 +40,8 @@ struct RunnerConfig {
   cluster::Definition definition;  ///< parsed, hashes and signatures verified by the caller
   std::optional<ReshareConfig> reshare;  ///< set for `phalanx reshare`
   crypto::k1::SecretKey enr_key;   ///< this operator's ENR key (one of the definition's operators)
-  std::vector<std::optional<p2p::Endpoint>> peers;  ///< where to dial each operator (own entry ignored)
+  std::vector<std::optional<p2p::Endpoint>> peers;  ///< where to dial each participant (own entry ignored):
+                                                    ///< the operators, then a reshare's leaving dealers
   p2p::Endpoint listen{"0.0.0.0", 3610};            ///< listen address
   bool insecure_keys = false;                       ///< scrypt N = 16 keystores (test clusters only)
   std::chrono::milliseconds connect_timeout = std::chrono::minutes(30);  ///< R0 deadline

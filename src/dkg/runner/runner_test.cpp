@@ -291,6 +291,16 @@ TEST(VerifyOutputs, CatchesAnotherLockATruncatedTranscriptAndAnEditedDepositFile
 
 std::string enr_of(const crypto::k1::SecretKey& k) { return cluster::Enr::create(k).to_text(); }
 
+ReshareRequest rq(ReshareMode mode, std::vector<std::string> enrs, std::optional<std::uint32_t> t,
+                  std::vector<std::string> participating = {}) {
+  ReshareRequest r;
+  r.mode = mode;
+  r.enrs = std::move(enrs);
+  r.new_threshold = t;
+  r.participating = std::move(participating);
+  return r;
+}
+
 TEST(ReshareOperatorSet, IndexRulesDefaultsAndErrors) {
   LockCeremony old;
   old.run(4, 1);
@@ -299,24 +309,24 @@ TEST(ReshareOperatorSet, IndexRulesDefaultsAndErrors) {
   const auto& ops = lock.definition.operators;
   auto k5 = crypto::k1::SecretKey::generate(), k6 = crypto::k1::SecretKey::generate();
   // add appends, default threshold ⌈2·6/3⌉ = 4
-  auto add = new_operator_set(lock, {ReshareMode::kAddOperators, {enr_of(k5), enr_of(k6)}, {}});
+  auto add = new_operator_set(lock, rq(ReshareMode::kAddOperators, {enr_of(k5), enr_of(k6)}, {}));
   ASSERT_TRUE(add) << add.error();
   ASSERT_EQ(add->enrs.size(), 6u);
   EXPECT_EQ(add->enrs[3], ops[3].enr);
   EXPECT_EQ(add->enrs[5], enr_of(k6));
   EXPECT_EQ(add->threshold, 4u);
   // remove compacts, default threshold ⌈2·3/3⌉ = 2
-  auto rm = new_operator_set(lock, {ReshareMode::kRemoveOperators, {ops[1].enr}, {}});
+  auto rm = new_operator_set(lock, rq(ReshareMode::kRemoveOperators, {ops[1].enr}, {}));
   ASSERT_TRUE(rm) << rm.error();
   EXPECT_EQ(rm->enrs, (std::vector<std::string>{ops[0].enr, ops[2].enr, ops[3].enr}));
   EXPECT_EQ(rm->threshold, 2u);
   // replace keeps the position and the threshold
-  auto rp = new_operator_set(lock, {ReshareMode::kReplaceOperator, {ops[2].enr, enr_of(k5)}, {}});
+  auto rp = new_operator_set(lock, rq(ReshareMode::kReplaceOperator, {ops[2].enr, enr_of(k5)}, {}));
   ASSERT_TRUE(rp) << rp.error();
   EXPECT_EQ(rp->enrs[2], enr_of(k5));
   EXPECT_EQ(rp->threshold, lock.definition.threshold);
   // recreate with a threshold change
-  auto rc = new_operator_set(lock, {ReshareMode::kRecreatePrivateKeys, {}, 4});
+  auto rc = new_operator_set(lock, rq(ReshareMode::kRecreatePrivateKeys, {}, 4));
   ASSERT_TRUE(rc) << rc.error();
   EXPECT_EQ(rc->threshold, 4u);
   // errors
@@ -325,14 +335,21 @@ TEST(ReshareOperatorSet, IndexRulesDefaultsAndErrors) {
     ASSERT_FALSE(x) << what;
     EXPECT_NE(x.error().find(what), std::string::npos) << x.error();
   };
-  err({ReshareMode::kAddOperators, {ops[0].enr}, {}}, "already an operator");
-  err({ReshareMode::kAddOperators, {enr_of(k5), enr_of(k5)}, {}}, "already an operator");
-  err({ReshareMode::kAddOperators, {"enr:bogus"}, {}}, "not a valid ENR");
-  err({ReshareMode::kRemoveOperators, {enr_of(k5)}, {}}, "not an operator of the old lock");
-  err({ReshareMode::kRemoveOperators, {ops[0].enr, ops[1].enr}, {}}, "fewer than the old threshold");
-  err({ReshareMode::kReplaceOperator, {ops[0].enr, ops[1].enr}, {}}, "already an operator");
-  err({ReshareMode::kRecreatePrivateKeys, {}, 5}, "threshold must be 1..4");
-  err({ReshareMode::kRecreatePrivateKeys, {enr_of(k5)}, {}}, "takes no ENRs");
+  err(rq(ReshareMode::kAddOperators, {ops[0].enr}, {}), "already an operator");
+  err(rq(ReshareMode::kAddOperators, {enr_of(k5), enr_of(k5)}, {}), "already an operator");
+  err(rq(ReshareMode::kAddOperators, {"enr:bogus"}, {}), "not a valid ENR");
+  err(rq(ReshareMode::kRemoveOperators, {enr_of(k5)}, {}), "not an operator of the old lock");
+  err(rq(ReshareMode::kRemoveOperators, {ops[0].enr, ops[1].enr}, {}), "fewer than the old threshold");
+  err(rq(ReshareMode::kReplaceOperator, {ops[0].enr, ops[1].enr}, {}), "already an operator");
+  err(rq(ReshareMode::kRecreatePrivateKeys, {}, 5), "threshold must be 1..4");
+  err(rq(ReshareMode::kRecreatePrivateKeys, {enr_of(k5)}, {}), "takes no ENRs");
+  err(rq(ReshareMode::kRemoveOperators, {ops[0].enr, ops[1].enr}, {}, {enr_of(k5)}), "participating ENR 1 is not");
+  // Removed operators may deal: two of four leave, one of them takes part (3 dealers = the old threshold).
+  auto rm2 = new_operator_set(lock, rq(ReshareMode::kRemoveOperators, {ops[0].enr, ops[1].enr}, {},
+                                       {ops[1].enr, ops[3].enr}));
+  ASSERT_TRUE(rm2) << rm2.error();
+  EXPECT_EQ(rm2->enrs, (std::vector<std::string>{ops[2].enr, ops[3].enr}));
+  EXPECT_EQ(rm2->leaving_dealers, (std::vector<std::string>{ops[1].enr}));  // a staying one listed is ignored
 }
 
 TEST(ReshareDefinition, IsDeterministicAndChangesOnlyOperatorsThresholdAndUuid) {
@@ -341,7 +358,7 @@ TEST(ReshareDefinition, IsDeterministicAndChangesOnlyOperatorsThresholdAndUuid) 
   ASSERT_FALSE(HasFatalFailure());
   auto lock = *cluster::parse_lock(old.lock_json);
   auto k5 = crypto::k1::SecretKey::generate();
-  auto ops = *new_operator_set(lock, {ReshareMode::kAddOperators, {enr_of(k5)}, {}});
+  auto ops = *new_operator_set(lock, rq(ReshareMode::kAddOperators, {enr_of(k5)}, {}));
   auto a = reshare_definition(lock, ops), b = reshare_definition(lock, ops);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->definition_hash, b->definition_hash);
@@ -368,7 +385,7 @@ struct ReshareCeremony {
            const std::vector<crypto::k1::SecretKey>& new_keys) {
     def = *reshare_definition(old_lock, ops);
     auto in = *cluster::dkg_inputs(def);
-    auto params = make_reshare_params(in, old_lock);
+    auto params = make_reshare_params(in, old_lock, ops.leaving_dealers);
     ASSERT_TRUE(params) << params.error();
     const ReshareLockPlan plan(def, old_lock);
     const auto n = params->n();
@@ -422,7 +439,7 @@ TEST(ReshareLockPlan, ReshareMakesAVerifiedLockThatVerifiesAgainstTheOldLockOnly
   std::vector<crypto::k1::SecretKey> keys;
   for (const auto& k : old.keys) keys.push_back(*crypto::k1::SecretKey::from_bytes(k.bytes()));
   keys.push_back(*crypto::k1::SecretKey::from_bytes(k5.bytes()));
-  auto ops = *new_operator_set(old_lock, {ReshareMode::kAddOperators, {enr_of(k5)}, 3});
+  auto ops = *new_operator_set(old_lock, rq(ReshareMode::kAddOperators, {enr_of(k5)}, 3));
   ReshareCeremony r;
   r.run(old, old_lock, ops, keys);
   ASSERT_FALSE(HasFatalFailure());
@@ -435,10 +452,32 @@ TEST(ReshareLockPlan, ReshareMakesAVerifiedLockThatVerifiesAgainstTheOldLockOnly
   }
   auto ok = verify_outputs(r.lock_json, r.transcript, r.deposits, old.lock_json);
   ASSERT_TRUE(ok) << ok.error();
+  EXPECT_FALSE(verify_outputs(r.lock_json, r.transcript, r.deposits, old.lock_json, ops.enrs));  // not old operators
   EXPECT_FALSE(verify_outputs(r.lock_json, r.transcript, r.deposits));  // not a DKG transcript
   auto wrong = verify_outputs(r.lock_json, r.transcript, r.deposits, other.lock_json);
   ASSERT_FALSE(wrong);  // a reshare of another lock
   EXPECT_NE(wrong.error().find("definition"), std::string::npos) << wrong.error();
+}
+
+TEST(ReshareLockPlan, RemovedOperatorThatTakesPartDealsAndTheLockVerifiesWithItNamed) {
+  LockCeremony old;
+  old.run(4, 2);  // t = 3
+  ASSERT_FALSE(HasFatalFailure());
+  auto old_lock = *cluster::parse_lock(old.lock_json);
+  const auto& enrs = old.def.operators;
+  std::vector<crypto::k1::SecretKey> keys;
+  for (const auto& k : old.keys) keys.push_back(*crypto::k1::SecretKey::from_bytes(k.bytes()));
+  auto ops = *new_operator_set(old_lock, rq(ReshareMode::kRemoveOperators, {enrs[0].enr, enrs[1].enr}, 2, {enrs[0].enr}));
+  ReshareCeremony r;
+  r.run(old, old_lock, ops, keys);
+  ASSERT_FALSE(HasFatalFailure());
+  auto lock = *cluster::parse_lock(r.lock_json);
+  EXPECT_TRUE(cluster::verify_lock(lock));
+  EXPECT_EQ(lock.validators[0].distributed_public_key, old_lock.validators[0].distributed_public_key);
+  EXPECT_EQ(lock.definition.operators.size(), 2u);
+  auto ok = verify_outputs(r.lock_json, r.transcript, r.deposits, old.lock_json, ops.leaving_dealers);
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_FALSE(verify_outputs(r.lock_json, r.transcript, r.deposits, old.lock_json));  // the dealer set differs
 }
 
 }  // namespace

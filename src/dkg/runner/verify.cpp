@@ -117,7 +117,8 @@ Result<std::string, std::string> check_reshare(const cluster::Lock& lock, const 
 
 Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lock_json, ByteSpan transcript,
                                                              std::span<const DepositFile> deposits,
-                                                             std::optional<std::string_view> old_lock_json) {
+                                                             std::optional<std::string_view> old_lock_json,
+                                                             std::span<const std::string> participating) {
   std::vector<std::string> lines;
   auto lock = cluster::parse_lock(lock_json);
   if (!lock) return std::unexpected("lock: " + lock.error().message());
@@ -137,7 +138,7 @@ Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lo
     auto r = check_reshare(*lock, *old);
     if (!r) return std::unexpected(r.error());
     lines.push_back(*r);
-    auto p = make_reshare_params(*in, *old);
+    auto p = make_reshare_params(*in, *old, participating);
     if (!p) return std::unexpected(p.error());
     params = std::move(*p);
   } else {

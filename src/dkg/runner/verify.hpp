@@ -32,9 +32,11 @@ struct DepositFile {
 /// checked too, the new definition must be the one reshare_definition derives from the old lock and the new
 /// operators and threshold, the transcript is verified with the resharing parameters (every dealer's constant
 /// commitment is its old public share, the keys are the old ones), and every validator keeps its key, deposit
-/// data and builder registration.
+/// data and builder registration. `participating`: the ENRs of old operators that dealt although they left the
+/// cluster (`phalanx reshare remove-operators --participating-operator-enrs`).
 Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lock_json, ByteSpan transcript,
                                                              std::span<const DepositFile> deposits,
-                                                             std::optional<std::string_view> old_lock_json = {});
+                                                             std::optional<std::string_view> old_lock_json = {},
+                                                             std::span<const std::string> participating = {});
 
 }  // namespace phx::dkg::runner
