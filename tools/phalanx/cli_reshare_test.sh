@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `phalanx reshare` end to end on loopback: a 4-node cluster (`create cluster`) is reshared 4 → 5 (add-operators, one
-# node SIGKILLed mid-ceremony and resumed from its journal) and then 5 → 4 (remove-operators, the rest move up, the
-# removed operator takes part as a dealer only);
+# node SIGKILLed mid-ceremony and resumed from its journal), then 5 → 4 (remove-operators, the rest move up, the
+# removed operator takes part as a dealer only), then 4 → 4 (replace-operator, the new one takes the position);
 # every new node writes a byte-identical lock that `phalanx lock verify` and `phalanx dkg verify --old-lock` accept;
 # the distributed keys, deposit data and registrations are unchanged; the npm oracles (tests/oracle) check that any
 # t new shares recombine to the old keys and no mix of old and new shares does; `phalanx run` refuses the old lock
 # in a data dir that took part, naming the new lock, and accepts the new one; --delete-old-keys removes the old
-# keystores; a removed operator and an unknown key are refused locally; the reshared cluster does every duty in a
+# keystores; a removed operator and an unknown key are refused locally; the final cluster does every duty in a
 # short devnet (`phalanx devnet --node-dirs`).
 set -euo pipefail
 bin="$1"; here="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -123,8 +123,26 @@ if [ -d "$here/tests/oracle/node_modules" ]; then
     'node "$here/tests/oracle/reshare_check.mjs" "$(echo "$dir"/a0old "$dir"/a{1,2,3,4} | tr " " ,)" \
       "$(echo "$dir"/b{0,1,2,3} | tr " " ,)" > "$dir/oracle_b.out" || { cat "$dir/oracle_b.out"; false; }'
 fi
-# The reshared cluster keeps doing every duty: a short devnet on the four new folders (embedded signer).
-set +e; "$bin" devnet --node-dirs "$dir/b0,$dir/b1,$dir/b2,$dir/b3" --mode embedded --slots 6 --slot-duration 4s \
+# --- 4 → 4: replace-operator (new operator n5 takes position 1; the replaced one is not contacted). ---
+"$bin" create enr --data-dir "$dir/n5" >/dev/null
+enr5=$(enr "$dir/n5"); enrb1=$(enr "$dir/b1")
+rp() { exec "$bin" reshare replace-operator --data-dir "$2" --old-operator-enr "$enrb1" --new-operator-enr "$enr5" \
+  --output-dir "$dir/d$1" --p2p-listen 127.0.0.1:$((base+$1)) --p2p-peers "$(peers 4)" "${common[@]}" "${@:3}"; }
+pids=(); for i in 0 2 3; do rp $i "$dir/b$i" > "$dir/dlog$i" 2>&1 & pids+=($!); done
+rp 1 "$dir/n5" --lock-file "$dir/b0/cluster-lock.json" > "$dir/dlog1" 2>&1 & pids+=($!)
+rcs=""; for p in "${pids[@]}"; do set +e; wait "$p"; rcs="$rcs$?"; set -e; done
+check "replace-operator: the three staying and the new operator complete (exit codes $rcs)" '[ "$rcs" = 0000 ]'
+check "replace keeps the position and the threshold; keys unchanged; verifies against the old lock" 'python3 -c "
+import json,sys; a=json.load(open(sys.argv[1]))[\"cluster_definition\"]; b=json.load(open(sys.argv[2]))[\"cluster_definition\"]
+assert [o[\"enr\"] for o in b[\"operators\"]]==[a[\"operators\"][0][\"enr\"],sys.argv[3]]+[a[\"operators\"][i][\"enr\"] for i in (2,3)]
+assert b[\"threshold\"]==a[\"threshold\"]" "$dir/b0/cluster-lock.json" "$dir/d3/cluster-lock.json" "$enr5" &&
+  [ "$(keys "$dir/d1/cluster-lock.json")" = "$(keys "$dir/c/node0/cluster-lock.json")" ] &&
+  cmp -s "$dir/d0/cluster-lock.json" "$dir/d1/cluster-lock.json" &&
+  "$bin" dkg verify --lock "$dir/d2/cluster-lock.json" --old-lock "$dir/b0/cluster-lock.json" > /dev/null'
+
+# The reshared cluster (three reshares later; operator 1 joined last) keeps doing every duty: a short devnet on the
+# four new folders (embedded signer).
+set +e; "$bin" devnet --node-dirs "$dir/d0,$dir/d1,$dir/d2,$dir/d3" --mode embedded --slots 6 --slot-duration 4s \
   --fork deneb --dir "$dir/devnet" > "$dir/devnet.out" 2>&1; r=$?; set -e
 check "a devnet on the reshared cluster completes every duty (exit $r)" '[ $r = 0 ] &&
   grep -q "OK: every duty that should have succeeded did" "$dir/devnet.out" &&
