@@ -73,15 +73,18 @@ Result<std::size_t, std::string> delete_keystores(const fs::path& dir) {
     if (e.path().filename().string().starts_with("keystore-")) files.push_back(e.path());
   if (ec) return std::unexpected(dir.string() + ": " + ec.message());
   for (const auto& f : files) {
-    const auto size = fs::file_size(f, ec);
-    int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fchmod(fd, 0600);
-      const std::vector<char> zeros(ec ? 0 : size, 0);
-      const bool ok = ::write(fd, zeros.data(), zeros.size()) == static_cast<ssize_t>(zeros.size()) && ::fsync(fd) == 0;
-      ::close(fd);
-      if (!ok) return std::unexpected("cannot overwrite " + f.string());
+    std::error_code size_ec, perm_ec;
+    const auto size = fs::file_size(f, size_ec);
+    fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write, perm_ec);  // the .txt files are 0400
+    const int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || size_ec) {
+      if (fd >= 0) ::close(fd);
+      return std::unexpected("cannot overwrite " + f.string());
     }
+    const std::vector<char> zeros(size, 0);
+    const bool ok = ::write(fd, zeros.data(), zeros.size()) == static_cast<ssize_t>(zeros.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return std::unexpected("cannot overwrite " + f.string());
     if (!fs::remove(f, ec) || ec) return std::unexpected("cannot delete " + f.string() + ": " + ec.message());
   }
   return files.size();
@@ -264,6 +267,10 @@ void add_reshare_command(CLI::App& root) {
       case run::ReshareMode::kRecreatePrivateKeys:
         break;
     }
+    s->footer(
+        "Every old and new operator runs the same command with the same ENR lists and threshold. --p2p-peers "
+        "indices are positions in the new lock (removing compacts, adding appends, replacing keeps the position), "
+        "then participating removed operators in old-lock order.");
     s->callback([o] { std::exit(reshare_cmd(*o)); });
   }
 }
