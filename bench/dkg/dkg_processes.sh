@@ -23,11 +23,6 @@ done
 rc=0; wait || rc=$?
 end=$(date +%s.%N)
 echo "n=$n V=$v keystores=${KEYSTORES:-insecure} load: $(uptime | sed 's/.*load average: //')"
-for i in $(seq 0 $((n-1))); do
-  read -r wall user sys rss < "$dir/time$i"
-  printf "node %2d: wall %6.2f s  cpu %6.2f s  peak RSS %5d MiB\n" "$i" "$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024))
-done
-grep -A7 "^DKG complete" "$dir/log0" | head -7
-printf "all nodes done after %.2f s wall\n" "$(echo "$end - $start" | bc)"
-for i in $(seq 0 $((n-1))); do grep -q "^DKG complete" "$dir/log$i" || { echo "node $i failed:"; tail -5 "$dir/log$i"; rc=1; }; done
+. "$(dirname "$0")/process_report.sh"
+report_nodes "$dir" "$n" DKG "$start" "$end" || rc=1
 exit $rc

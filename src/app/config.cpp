@@ -14,7 +14,7 @@
 namespace phx::app {
 namespace {
 
-constexpr std::array<ConfigOption, 17> kOptions = {{
+constexpr std::array<ConfigOption, 18> kOptions = {{
     {"config_file", "PATH", "Config file of `key = \"value\"` lines (keys are the snake_case flag names)"},
     {"lock_file", "PATH", "Cluster lock file (Charon format)"},
     {"private_key_file", "PATH", "This operator's secp256k1 identity key (hex)"},
@@ -33,7 +33,8 @@ constexpr std::array<ConfigOption, 17> kOptions = {{
     {"graffiti", "TEXT", "Block graffiti of the embedded signer (at most 32 bytes)"},
     {"log_level", "LEVEL", "Log level: trace, debug, info, warn, error"},
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
-    {"test_fault", "none|bad-partials|equivocate|byzantine", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both)"},
+    {"test_link_delay", "DURATION", "TEST ONLY: delay every p2p message this node sends by this much (devnet --link-delay; 0 = none)"},
+    {"test_fault", "none|bad-partials|equivocate|byzantine|lying-bn", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both; lying-bn = its attestation data names another target)"},
 }};
 
 using Values = std::map<std::string, std::string>;
@@ -133,9 +134,14 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
       c.duty_report_file.reset();
     else
       c.duty_report_file = v;
+  } else if (key == "test_link_delay") {
+    auto d = parse_duration(v);
+    if (!d) return std::unexpected(what + ": " + d.error());
+    if (*d > std::chrono::seconds(10)) return bad("must be at most 10s");
+    c.test_link_delay = *d;
   } else if (key == "test_fault") {
     auto f = test_fault_from_string(v);
-    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate or byzantine");
+    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate, byzantine or lying-bn");
     c.test_fault = *f;
   } else {
     return std::unexpected(what + ": unknown setting");
@@ -195,6 +201,8 @@ std::string_view to_string(TestFault f) {
       return "equivocate";
     case TestFault::kByzantine:
       return "byzantine";
+    case TestFault::kLyingBn:
+      return "lying-bn";
     case TestFault::kNone:
       break;
   }
@@ -206,6 +214,7 @@ std::optional<TestFault> test_fault_from_string(std::string_view s) {
   if (s == "bad-partials") return TestFault::kBadPartials;
   if (s == "equivocate") return TestFault::kEquivocate;
   if (s == "byzantine") return TestFault::kByzantine;
+  if (s == "lying-bn") return TestFault::kLyingBn;
   return std::nullopt;
 }
 
@@ -397,6 +406,7 @@ std::vector<std::string> to_flags(const NodeConfig& c) {
   add("log_level", c.log_level);
   add("duty_report_file", c.duty_report_file ? c.duty_report_file->string() : std::string());
   add("test_fault", std::string(to_string(c.test_fault)));
+  if (c.test_link_delay.count() > 0) add("test_link_delay", format_duration(c.test_link_delay));
   return f;
 }
 
@@ -406,7 +416,8 @@ bool same_config(const NodeConfig& a, const NodeConfig& b) {
          a.validator_api_address == b.validator_api_address && a.p2p_tcp_address == b.p2p_tcp_address &&
          a.p2p_peers == b.p2p_peers && a.monitoring_address == b.monitoring_address && a.signer == b.signer &&
          a.keystores_dir == b.keystores_dir && a.builder_api == b.builder_api && a.graffiti == b.graffiti &&
-         a.log_level == b.log_level && a.duty_report_file == b.duty_report_file && a.test_fault == b.test_fault;
+         a.log_level == b.log_level && a.duty_report_file == b.duty_report_file && a.test_fault == b.test_fault &&
+         a.test_link_delay == b.test_link_delay;
 }
 
 }  // namespace phx::app

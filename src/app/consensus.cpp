@@ -2,6 +2,8 @@
 
 #include "base/log.hpp"
 #include "core/codec.hpp"
+#include "core/scheduler.hpp"
+#include "core/view_check.hpp"
 
 namespace phx::app {
 
@@ -37,6 +39,7 @@ ConsensusAdapter::ConsensusAdapter(dv::QbftDriver& driver, const eth::ChainConfi
     if (!ok) ++metrics_.invalid_values;
     return ok;
   });
+  driver_.set_round1_check([this](ByteSpan id, ByteSpan value) { return agrees_with_own_view(id, value); });
   driver_.on_decided([this](ByteSpan id, ByteSpan value, dv::qbft::Round round, Duration took) {
     auto duty = core::decode_duty(id);
     if (!duty) {
@@ -76,9 +79,25 @@ bool ConsensusAdapter::valid(ByteSpan instance_id, ByteSpan value) const {
   return true;
 }
 
+bool ConsensusAdapter::agrees_with_own_view(ByteSpan instance_id, ByteSpan value) {
+  auto duty = core::decode_duty(instance_id);
+  if (!duty || duty->type != core::DutyType::kAttester) return true;
+  auto own = own_attester_.find(*duty);
+  if (own == own_attester_.end()) return true;  // no data of our own yet: nothing to compare with
+  auto set = core::decode_unsigned_set(duty->type, value);
+  if (!set) return true;  // the validity predicate refuses it anyway
+  auto why = core::attestation_view_differs(*set, own->second);
+  if (!why) return true;
+  ++metrics_.round1_refused;
+  log::warn("consensus: {}: the round-1 proposal differs from this node's beacon node ({}): not prepared in round 1",
+            core::to_string(*duty), *why);
+  return false;
+}
+
 void ConsensusAdapter::expire_old(Slot now) {
   while (!live_.empty() && live_.begin()->first.slot.value + kKeepSlots < now.value) {
     driver_.expire(core::encode_duty(live_.begin()->first));
+    own_attester_.erase(live_.begin()->first);
     live_.erase(live_.begin());
   }
   while (!decided_rounds_.empty() && decided_rounds_.begin()->first.slot.value + kKeepSlots < now.value)
@@ -94,12 +113,24 @@ std::pair<std::uint32_t, bool> ConsensusAdapter::round(const core::Duty& duty) c
 Result<void> ConsensusAdapter::propose(const core::Duty& duty, const core::UnsignedDataSet& value) {
   expire_old(duty.slot);
   const Bytes id = core::encode_duty(duty);
-  const Bytes bytes = core::encode_unsigned_set(value);
-  const TimePoint start = TimePoint{} + std::chrono::seconds(config_.genesis_time) +
-                          std::chrono::seconds(config_.seconds_per_slot) * duty.slot.value;
+  core::UnsignedDataSet input = value;
+  if (lying_bn_ && duty.type == core::DutyType::kAttester) {
+    for (auto& [pk, u] : input)
+      if (auto* a = std::get_if<core::AttesterData>(&u)) a->data.target.root[31] ^= 0x5a;
+  }
+  // Before propose(): buffered round-1 proposals are checked against it as the instance starts.
+  const bool had_own = own_attester_.contains(duty);
+  if (duty.type == core::DutyType::kAttester && !had_own) own_attester_[duty] = input;
+  const Bytes bytes = core::encode_unsigned_set(input);
+  // Round timers count from the time the duty type is scheduled in its slot (the same on every node): slot
+  // start for proposals, 1/3 for attestations and sync messages (which may start earlier, on the slot's head
+  // block: they are then in round 1 until 1/3 + round 1's duration), 2/3 for aggregations. Counting from the
+  // slot start made every 1/3 and 2/3 duty begin in round 2-4, behind a round change, without a fast path.
+  const TimePoint start = core::SlotClock(config_).tick_time(duty.slot, core::tick_of(duty.type));
   auto r = driver_.propose(id, bytes, start);
   if (!r) {
     if (r.error() == dv::DvError::kAlreadyProposed) return {};
+    if (!had_own) own_attester_.erase(duty);
     return r;
   }
   live_.emplace(duty, true);

@@ -1,9 +1,12 @@
 #pragma once
 /// core::Consensus over the QBFT driver (dv/qbft_driver.hpp): one QBFT instance per duty, instance id =
-/// core::encode_duty(duty), value = core::encode_unsigned_set(set), round timers counted from the duty's slot
-/// start (the same on every node). The external validity predicate accepts a value only if it decodes for the
+/// core::encode_duty(duty), value = core::encode_unsigned_set(set), round timers counted from the time the
+/// duty type is scheduled in its slot (core::tick_of: start, 1/3 or 2/3; the same on every node). The external validity predicate accepts a value only if it decodes for the
 /// duty's type, names only cluster validators and every entry belongs to the duty's slot. Old instances are
-/// expired as newer duties start (bounded memory).
+/// expired as newer duties start (bounded memory). For attester duties a round-1 proposal is also compared with
+/// this node's own attestation data (core::attestation_view_differs): one whose source or target differs is
+/// not prepared in round 1 (qbft::Config::round1_check), so a leader whose BN is on a minority fork needs the
+/// others' votes, which it does not get; the round changes.
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -19,6 +22,7 @@ struct ConsensusMetrics {
   std::uint64_t decided = 0;
   std::uint64_t invalid_values = 0;  ///< values refused by the validity predicate
   std::uint64_t bad_decisions = 0;   ///< decided bytes that did not decode (never expected)
+  std::uint64_t round1_refused = 0;  ///< round-1 attestation proposals not prepared: they differ from our own data
   std::uint64_t rounds_sum = 0;      ///< Σ deciding round (1-based)
   Duration duration_sum{0};          ///< Σ start → decided
 };
@@ -38,6 +42,11 @@ class ConsensusAdapter final : public core::Consensus {
   std::pair<std::uint32_t, bool> round(const core::Duty& duty) const;
   /// The validity predicate (public for tests).
   bool valid(ByteSpan instance_id, ByteSpan value) const;
+  /// The round-1 preference: false for an attester proposal whose checkpoints differ from our own input.
+  bool agrees_with_own_view(ByteSpan instance_id, ByteSpan value);
+  /// TEST ONLY (`--test-fault lying-bn`): this node's own attestation data gets another target root before it
+  /// is proposed, as if its beacon node followed a minority fork.
+  void set_lying_bn_for_tests(bool on) { lying_bn_ = on; }
 
  private:
   void expire_old(Slot now);
@@ -49,6 +58,8 @@ class ConsensusAdapter final : public core::Consensus {
   std::vector<MisbehaviourFn> misbehaviour_subs_;
   std::map<core::Duty, bool> live_;  // started duties (value unused)
   std::map<core::Duty, std::uint32_t> decided_rounds_;  // deciding round per duty, pruned like live_
+  std::map<core::Duty, core::UnsignedDataSet> own_attester_;  // our own input per live attester duty
+  bool lying_bn_ = false;
   ConsensusMetrics metrics_;
 };
 

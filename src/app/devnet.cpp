@@ -43,6 +43,8 @@ std::string_view to_string(DevnetFault f) {
       return "crash-one";
     case DevnetFault::kByzantineOne:
       return "byzantine-one";
+    case DevnetFault::kLyingBnOne:
+      return "lying-bn-one";
     case DevnetFault::kNone:
       break;
   }
@@ -68,6 +70,11 @@ Result<void, std::string> validate(const DevnetOptions& o) {
                            " honest nodes, fewer than --threshold " + std::to_string(o.threshold));
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
+  if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||
+                    o.cluster->pubkeys.size() != o.validators || o.cluster->dirs.size() != o.nodes))
+    return std::unexpected("--node-dirs: the lock has " + std::to_string(o.cluster->nodes) + " operators, threshold " +
+                           std::to_string(o.cluster->threshold) + " and " + std::to_string(o.cluster->pubkeys.size()) +
+                           " validators: leave --nodes, --threshold and --validators out");
   return {};
 }
 
@@ -319,6 +326,13 @@ class Devnet {
     sim_ = nullptr;
     auto report = make_report(sim);
     std::fputs(render_table(report).c_str(), stdout);
+    if (o_.link_delay.count() > 0) {
+      // Consensus latency in units of the emulated one-way link delay d (QBFT: 3 d; the fast path: 2 d).
+      const double d = static_cast<double>(o_.link_delay.count());
+      std::printf("consensus in units of the link delay d = %lld ms: p50 %.2f d   p90 %.2f d   p99 %.2f d\n",
+                  static_cast<long long>(o_.link_delay.count()), report.consensus_ms.p50 / d,
+                  report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
+    }
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
     std::printf("%s\n", slashing_line_.c_str());
     for (const auto& [name, u] : usage_)
@@ -358,36 +372,64 @@ class Devnet {
     binary_ = fs::read_symlink(o_.phalanx_binary, ec2);
     if (ec2) binary_ = o_.phalanx_binary;
     if (!fs::exists(binary_)) return std::unexpected("phalanx binary " + binary_.string() + " not found");
-    // Cluster (trusted dealer). The lock names mainnet, whose genesis fork version the devnet chain reuses.
-    cluster::CreateParams p;
-    p.name = "phalanx devnet";
-    p.nodes = o_.nodes;
-    p.threshold = o_.threshold;
-    p.num_validators = o_.validators;
-    p.network = "mainnet";
-    p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
-    p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
-    std::printf("devnet: creating a %u-of-%u cluster with %u validators in %s\n", o_.threshold, o_.nodes,
-                o_.validators, dir_.c_str());
-    std::fflush(stdout);
-    auto c = cluster::create_cluster(std::move(p));
-    if (!c) return std::unexpected("create cluster: " + c.error().message());
-    std::string lock_json = cluster::write_lock(c->lock);
-    for (std::size_t i = 0; i < c->nodes.size(); ++i) {
-      if (auto w = write_node_folder(dir_ / ("node" + std::to_string(i)), c->nodes[i], lock_json); !w)
-        return std::unexpected(w.error());
-    }
     // Chain: every fork up to --fork at genesis, genesis a few seconds ahead.
     auto now_s = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
-    Root gvr = crypto::hash::sha256(c->lock.lock_hash);
+    std::vector<std::vector<std::uint8_t>> pubkeys;
+    Root lock_hash{};
+    if (o_.cluster) {
+      // An existing cluster (e.g. a DKG's output): its folders are read, the nodes' own files go to dir_.
+      const auto& xc = *o_.cluster;
+      std::printf("devnet: running the existing %u-of-%u cluster with %zu validators (lock 0x%s) in %s\n",
+                  xc.threshold, xc.nodes, xc.pubkeys.size(), to_hex(xc.lock_hash, false).c_str(),
+                  dir_.c_str());
+      std::fflush(stdout);
+      for (std::size_t i = 0; i < xc.dirs.size(); ++i) {
+        fs::path nd = dir_ / ("node" + std::to_string(i));
+        fs::create_directories(nd, ec2);
+        if (ec2) return std::unexpected(nd.string() + ": " + ec2.message());
+        node_src_.push_back(xc.dirs[i]);
+      }
+      pubkeys = xc.pubkeys;
+      std::copy(xc.lock_hash.begin(), xc.lock_hash.end(), lock_hash.begin());
+    } else {
+      // Cluster (trusted dealer). The lock names mainnet, whose genesis fork version the devnet chain reuses.
+      cluster::CreateParams p;
+      p.name = "phalanx devnet";
+      p.nodes = o_.nodes;
+      p.threshold = o_.threshold;
+      p.num_validators = o_.validators;
+      p.network = "mainnet";
+      p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
+      p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
+      std::printf("devnet: creating a %u-of-%u cluster with %u validators in %s\n", o_.threshold, o_.nodes,
+                  o_.validators, dir_.c_str());
+      std::fflush(stdout);
+      auto c = cluster::create_cluster(std::move(p));
+      if (!c) return std::unexpected("create cluster: " + c.error().message());
+      std::string lock_json = cluster::write_lock(c->lock);
+      for (std::size_t i = 0; i < c->nodes.size(); ++i) {
+        fs::path nd = dir_ / ("node" + std::to_string(i));
+        if (auto w = write_node_folder(nd, c->nodes[i], lock_json); !w) return std::unexpected(w.error());
+        node_src_.push_back(nd);
+      }
+      for (const auto& v : c->lock.validators)
+        pubkeys.emplace_back(v.distributed_public_key.begin(), v.distributed_public_key.end());
+      lock_hash = c->lock.lock_hash;
+    }
+    Root gvr = crypto::hash::sha256(lock_hash);
     chain_ = eth::devnet_config(o_.fork, now_s + static_cast<std::uint64_t>(o_.genesis_delay.count()), gvr, 0x00);
+    // The nodes check the BN's genesis fork version against the lock's (mainnet's 0x00000000 for the dealer's).
+    if (o_.cluster) std::copy(o_.cluster->fork_version.begin(), o_.cluster->fork_version.end(), chain_.forks[0].version.begin());
     chain_.seconds_per_slot = static_cast<std::uint64_t>(o_.slot_duration.count() / 1000);
     sim_config_.chain = chain_;
     sim_config_.builder_blocks = o_.builder;
     sim_config_.seed = get_le64(gvr.data());
-    for (std::size_t v = 0; v < c->lock.validators.size(); ++v)
-      sim_config_.validators.push_back({c->lock.validators[v].distributed_public_key, ValidatorIndex{v}});
+    for (std::size_t v = 0; v < pubkeys.size(); ++v) {
+      ByteArray<48> pk{};
+      std::copy(pubkeys[v].begin(), pubkeys[v].end(), pk.begin());
+      sim_config_.validators.push_back({pk, ValidatorIndex{v}});
+    }
     return {};
   }
 
@@ -409,9 +451,10 @@ class Devnet {
     for (std::size_t i = 0; i < n; ++i) peers.push_back("127.0.0.1:" + std::to_string(p2p[i]));
     for (std::size_t i = 0; i < n; ++i) {
       fs::path nd = dir_ / ("node" + std::to_string(i));
+      const fs::path& src = node_src_[i];  // lock, key and keystores (nd itself for the dealer's cluster)
       NodeConfig nc;
-      nc.lock_file = nd / "cluster-lock.json";
-      nc.private_key_file = nd / "charon-enr-private-key";
+      nc.lock_file = src / "cluster-lock.json";
+      nc.private_key_file = src / "charon-enr-private-key";
       nc.data_dir = nd / "data";
       nc.beacon_node_endpoints = {"http://127.0.0.1:" + std::to_string(bn_port)};
       nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
@@ -419,11 +462,13 @@ class Devnet {
       nc.p2p_peers = peers;
       nc.monitoring_address = "127.0.0.1:" + std::to_string(mon[i]);
       nc.signer = o_.mode == DevnetMode::kEmbedded ? SignerMode::kEmbedded : SignerMode::kVc;
-      nc.keystores_dir = nd / "validator_keys";
+      nc.keystores_dir = src / "validator_keys";
       nc.builder_api = o_.builder;
       nc.graffiti = "phalanx devnet";
       nc.duty_report_file = nd / "duties.jsonl";
       if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kByzantine;
+      if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
+      nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
       std::vector<std::string> argv = {binary_.string(), "run"};
       for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
@@ -439,9 +484,9 @@ class Devnet {
                                          "--beacon-node-endpoint",
                                          "http://127.0.0.1:" + std::to_string(vapi[i]),
                                          "--keystores-dir",
-                                         (nd / "validator_keys").string(),
+                                         (node_src_[i] / "validator_keys").string(),
                                          "--lock-file",
-                                         (nd / "cluster-lock.json").string(),
+                                         (node_src_[i] / "cluster-lock.json").string(),
                                          "--last-slot",
                                          std::to_string(o_.slots - 1),
                                          "--stats-file",
@@ -706,6 +751,7 @@ class Devnet {
   sim::BeaconSimConfig sim_config_;
   sim::BeaconSim* sim_ = nullptr;
   std::vector<Child> children_;
+  std::vector<fs::path> node_src_;  ///< per node: the folder holding its lock, key and keystores
   std::vector<fs::path> duty_files_;
   std::optional<std::map<sim::SimDuty, sim::SubmissionStats>> snapshot_;
   std::map<std::string, std::string> exit_status_;

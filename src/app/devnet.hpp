@@ -9,6 +9,7 @@
 /// Docs: docs/devnet.md.
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -33,11 +34,25 @@ enum class DevnetFault : std::uint8_t {
   kNone,
   kCrashOne,      ///< node N-1 is killed (SIGKILL) at slot 2
   kByzantineOne,  ///< node N-1 runs with --test-fault byzantine (bad partials + equivocating QBFT messages)
+  kLyingBnOne,    ///< node N-1 runs with --test-fault lying-bn (its attestation data names another target)
 };
 /// "vc" / "embedded".
 std::string_view to_string(DevnetMode m);
-/// "none" / "crash-one" / "byzantine-one".
+/// "none" / "crash-one" / "byzantine-one" / "lying-bn-one".
 std::string_view to_string(DevnetFault f);
+
+/// An existing cluster for the devnet (`--node-dirs`: DevnetOptions::cluster), checked and put in lock order.
+struct ExistingCluster {
+  std::string lock_json;                          ///< the lock, as read (identical in every folder)
+  std::uint32_t nodes = 0, threshold = 0;         ///< from the lock
+  std::vector<std::vector<std::uint8_t>> pubkeys;  ///< distributed validator public keys, lock order
+  std::array<std::uint8_t, 4> fork_version{};     ///< the lock's genesis fork version
+  std::array<std::uint8_t, 32> lock_hash{};
+  std::vector<std::filesystem::path> dirs;        ///< dirs[i] holds operator i's key (lock order)
+};
+/// Reads the folders: every one must hold the same lock (which must verify), an operator key of that lock
+/// (each operator exactly once, every operator present) and a validator_keys folder. Errors name the folder.
+Result<ExistingCluster, std::string> load_existing_cluster(std::span<const std::filesystem::path> dirs);
 
 /// `phalanx devnet` flags.
 struct DevnetOptions {
@@ -55,13 +70,19 @@ struct DevnetOptions {
   bool keep = false;                                 ///< keep the working folder afterwards
   std::chrono::seconds genesis_delay{8};             ///< genesis this long after the cluster is created
   std::uint16_t base_port = 0;                       ///< 0: pick free loopback ports
+  std::chrono::milliseconds link_delay{0};           ///< every node's p2p messages wait this long (emulated link)
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
+  /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
+  /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then
+  /// be the lock's. Its folders are only read: each node's data, logs and duty report go to the working folder.
+  std::optional<ExistingCluster> cluster;
 };
 
 /// Checks option combinations. Errors (message naming the flag): nodes < 1 or > 64, threshold outside
 /// [1, nodes] or below a majority (2t ≤ n), validators < 1, slots < 1, slot duration < 500 ms, a fault that
 /// leaves fewer than `threshold` honest nodes.
 Result<void, std::string> validate(const DevnetOptions& options);
+
 
 /// One line of a node's duty-report file (NodeConfig::duty_report_file), JSON:
 /// `{"slot":N,"duty":"attester","success":true,"last_step":"broadcast","failed_step":"…","reason":"…",

@@ -78,6 +78,11 @@ Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::
   if (!lock) return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + lock.error().message());
   if (auto ok = cluster::verify_lock(*lock); !ok)
     return std::unexpected("--lock-file: " + cfg.lock_file.string() + " does not verify: " + ok.error().message());
+  // A lock that a reshare replaced must not run again (its shares may be deleted, its operators gone): every
+  // folder that may be the operator's data directory is checked for the reshare's record.
+  for (const auto& dir : {cfg.private_key_file.parent_path(), cfg.lock_file.parent_path(), cfg.data_dir})
+    if (auto ok = check_not_superseded(dir.empty() ? "." : dir, lock->lock_hash); !ok)
+      return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + ok.error());
   ClusterSetup out{std::move(*lock), {}, {}, {}, {}};
   const auto& ops = out.lock.definition.operators;
   const k1::PublicKey mine = key.public_key();
@@ -253,6 +258,7 @@ Task<Result<void, std::string>> DvNode::start() {
   peers.addresses = setup_.addresses;
   p2p::NodeOptions p2p_opts;
   p2p_opts.listen = *listen;
+  p2p_opts.test_send_delay = cfg_.test_link_delay;
   auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
   if (!node) co_return std::unexpected("p2p: " + node.error().message());
   p2p_ = std::move(*node);
@@ -274,6 +280,7 @@ Task<Result<void, std::string>> DvNode::start() {
   if (auto ok = p2p_->start(); !ok)
     co_return std::unexpected("--p2p-tcp-address: cannot listen on " + cfg_.p2p_tcp_address + ": " + ok.error().message());
   consensus_ = std::make_unique<ConsensusAdapter>(*qbft_, chain_, setup_.book);
+  consensus_->set_lying_bn_for_tests(cfg_.test_fault == TestFault::kLyingBn);
   consensus_->subscribe_decided(
       [this](const core::Duty& duty, const core::UnsignedDataSet& set) { bn_->on_decided(duty, set); });
   parsigex_ = std::make_unique<ParSigExAdapter>(*parsig_transport_);
@@ -545,6 +552,45 @@ Task<int> DvNode::run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool
 }
 
 }  // namespace
+
+Result<void, std::string> record_superseded_lock(const std::filesystem::path& dir, const Root& old_lock_hash,
+                                                 const Root& new_lock_hash,
+                                                 const std::filesystem::path& new_lock_file) {
+  const auto path = dir / kSupersededLocksFile;
+  std::string text;
+  if (std::filesystem::exists(path)) {
+    auto old = read_file(path, 1u << 20);
+    if (!old) return std::unexpected(path.string() + ": " + old.error().message());
+    text.assign(old->begin(), old->end());
+    if (!text.empty() && text.back() != '\n') text += '\n';
+  }
+  const std::string line =
+      "superseded " + to_hex(old_lock_hash) + " by " + to_hex(new_lock_hash) + " in " + new_lock_file.string() + "\n";
+  if (text == line || text.ends_with("\n" + line)) return {};  // recorded by an earlier, interrupted run
+  text += line;
+  if (auto w = write_file_atomic(path, as_bytes(text), 0600, true); !w)
+    return std::unexpected(path.string() + ": " + w.error().message());
+  return {};
+}
+
+Result<void, std::string> check_not_superseded(const std::filesystem::path& dir, const Root& lock_hash) {
+  const auto path = dir / kSupersededLocksFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return {};
+  auto raw = read_file(path, 1u << 20);
+  if (!raw) return std::unexpected("cannot read " + path.string() + ": " + raw.error().message());
+  const std::string prefix = "superseded " + to_hex(lock_hash) + " by ";
+  std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (!line.starts_with(prefix)) continue;
+    return std::unexpected("this lock was superseded by a reshare (" + path.string() + ": " + std::string(line) +
+                           "); run the new lock instead");
+  }
+  return {};
+}
 
 Result<void, std::string> validate(const NodeConfig& c) {
   if (c.beacon_node_endpoints.empty()) return std::unexpected("--beacon-node-endpoints: at least one URL is required");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 
@@ -28,6 +29,7 @@ enum class TestFault : std::uint8_t {
   kBadPartials,  ///< this node's partial signatures are replaced by valid-looking signatures of wrong data
   kEquivocate,   ///< this node sends conflicting, validly signed QBFT PREPAREs and COMMITs (equivocates)
   kByzantine,    ///< both: bad partial signatures and equivocating consensus messages
+  kLyingBn,      ///< this node's attestation data has another target root, as if its BN were on a minority fork
 };
 
 /// Everything `phalanx run` needs. Every field has a flag (`--kebab-case`), an environment variable
@@ -55,11 +57,26 @@ struct NodeConfig {
   /// devnet` reads these files to build its report.
   std::optional<std::filesystem::path> duty_report_file;
   TestFault test_fault = TestFault::kNone;    ///< see TestFault
+  std::chrono::milliseconds test_link_delay{0};  ///< TEST ONLY: every p2p message this node sends waits this long
 };
 
 /// Checks a configuration before anything starts (files exist, addresses parse, ≥ 1 BN endpoint, keystores
 /// present in embedded mode). Errors: a message naming the flag at fault.
 Result<void, std::string> validate(const NodeConfig& config);
+
+/// File in an operator's data directory where `phalanx reshare` records each lock it superseded: one line
+/// per reshare, "superseded 0x<old lock hash> by 0x<new lock hash> in <new lock file>" (docs/formats/dkg.md).
+inline constexpr const char* kSupersededLocksFile = "superseded-locks.txt";
+
+/// Appends the line for a reshare of `old_lock_hash` into `new_lock_hash` (written to `new_lock_file`) to
+/// `dir`/superseded-locks.txt (atomic rewrite, 0600), unless it is already the last line. The error names the file.
+Result<void, std::string> record_superseded_lock(const std::filesystem::path& dir, const Root& old_lock_hash,
+                                                 const Root& new_lock_hash,
+                                                 const std::filesystem::path& new_lock_file);
+
+/// Refuses a lock that a reshare superseded: an error naming the new lock when `dir`/superseded-locks.txt has
+/// a line for `lock_hash`; a missing file means none. Lines that are not of that form are ignored.
+Result<void, std::string> check_not_superseded(const std::filesystem::path& dir, const Root& lock_hash);
 
 /// Runs the node until `stop_requested` returns true (polled) or SIGINT/SIGTERM. Returns 0 on a clean stop,
 /// non-zero after printing the reason (bad lock, unreachable files, bind failure…).

@@ -22,6 +22,7 @@ core::ExplainContext OperatorApi::explain_context() const {
   c.threshold = keys_.threshold();
   c.self = options_.share_idx;
   c.vc_mode = !options_.embedded;
+  c.slot_duration = std::chrono::seconds(config_.seconds_per_slot);
   if (peers_) c.peers = peers_();
   return c;
 }

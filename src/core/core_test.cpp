@@ -14,6 +14,7 @@
 #include "core/sigagg.hpp"
 #include "core/tracker.hpp"
 #include "core/types.hpp"
+#include "core/view_check.hpp"
 #include "ssz/merkle.hpp"
 
 namespace phx::core {
@@ -171,6 +172,32 @@ TEST(CoreTypes, UnsignedDataGivesTheRootTheValidatorSigns) {
   EXPECT_EQ(signing_root(cfg, Duty{slot, DutyType::kProposer}, UnsignedData{AttesterData{d, 5}}).error(),
             CoreError::kWrongDataType);
   EXPECT_EQ(hash_tree_root(UnsignedData{AttesterData{d, 5}}), ssz::hash_tree_root(d));
+}
+
+TEST(CoreViewCheck, OnlySourceAndTargetOfSharedValidatorsCount) {
+  PubKey a{}, b{}, c{};
+  a[0] = 1;
+  b[0] = 2;
+  c[0] = 3;
+  AttesterData d;
+  d.data.slot = Slot{40};
+  d.data.source = eth::phase0::Checkpoint{Epoch{0}, Root{}};
+  d.data.target = eth::phase0::Checkpoint{Epoch{1}, Root{}};
+  d.data.target.root[0] = 0xaa;
+  UnsignedDataSet own{{a, d}, {b, d}};
+  UnsignedDataSet proposed = own;
+  EXPECT_EQ(attestation_view_differs(proposed, own), std::nullopt);
+  std::get<AttesterData>(proposed[a]).data.beacon_block_root[0] = 7;  // another head: fine
+  proposed[c] = d;                                                    // a validator we have no data for: ignored
+  EXPECT_EQ(attestation_view_differs(proposed, own), std::nullopt);
+  std::get<AttesterData>(proposed[b]).data.target.root[0] = 0xbb;  // a minority fork's target
+  auto why = attestation_view_differs(proposed, own);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("target epoch 1 root 0xbb"), std::string::npos) << *why;
+  EXPECT_NE(why->find("own beacon node: epoch 1 root 0xaa"), std::string::npos) << *why;
+  proposed = own;
+  std::get<AttesterData>(proposed[a]).data.source.epoch = Epoch{1};
+  ASSERT_TRUE(attestation_view_differs(proposed, own).has_value());
 }
 
 TEST(CoreTypes, UnsignedSetHashBindsCommitteeIndex) {

@@ -8,6 +8,7 @@
 
 #include "consensus/qbft/leader.hpp"
 #include "core/codec.hpp"
+#include "core/scheduler.hpp"
 
 namespace phx::core {
 
@@ -258,9 +259,11 @@ Json explain_duty(const DutyResult& res, const ExplainContext& ctx) {
   }
   // Round changes happen at the round timer's deadlines (since the slot start, the same on every node).
   const std::uint32_t rounds_shown = std::min<std::uint32_t>(r.round, 16);
+  // Same origin as the consensus adapter: the tick of the duty type (SlotClock::tick_time).
+  const Duration origin = ctx.slot_duration / 3 * static_cast<int>(tick_of(r.duty.type));
   auto round_end = [&](std::uint32_t round) {
-    return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(
-        std::min<std::uint64_t>(ctx.round_timer.deadline_ns(round), std::uint64_t{1} << 62)));
+    return origin + std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(
+                        std::min<std::uint64_t>(ctx.round_timer.deadline_ns(round), std::uint64_t{1} << 62)));
   };
   for (std::uint32_t round = 1; round < rounds_shown; ++round) {
     Json* j = row(round_end(round), "round_change");
@@ -289,7 +292,7 @@ Json explain_duty(const DutyResult& res, const ExplainContext& ctx) {
       Json o = Json::object();
       o["round"] = round;
       o["leader"] = round_leader(r.duty, round, n).value;
-      o["start"] = offset_text(round == 1 ? Duration{0} : round_end(round - 1));
+      o["start"] = offset_text(round == 1 ? origin : round_end(round - 1));
       o["timeout"] = offset_text(round_end(round));
       o["outcome"] = round == r.round ? (r.round_decided ? "decided" : "current") : "timed_out";
       rounds.push_back(std::move(o));

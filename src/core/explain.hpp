@@ -43,9 +43,11 @@ struct ExplainContext {
   ShareIdx self{1};               ///< this node's share index (operator index + 1)
   bool vc_mode = false;           ///< an external validator client signs
   std::vector<PeerView> peers;    ///< by operator index; empty when unknown (e.g. read from a file)
-  /// The QBFT round timer the node runs (round r ends at T(r) after the slot start, the same on every node):
-  /// round changes are placed on the timeline at those times.
+  /// The QBFT round timer the node runs: round r ends T(r) after the duty type's tick (slot start for
+  /// proposals, 1/3 for attestations and sync messages, 2/3 for aggregations; the same on every node), so round
+  /// changes are placed on the timeline at those times.
   consensus::qbft::RoundTimer round_timer{};
+  Duration slot_duration = std::chrono::seconds(12);  ///< the chain's slot duration (the ticks' spacing)
 };
 
 /// The leader of consensus round `round` (≥ 1) of `duty` among n operators (the QBFT rotation).

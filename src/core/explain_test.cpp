@@ -220,13 +220,15 @@ TEST(ExplainVerdict, ConsensusTimeoutNamesTheRoundLeaders) {
   EXPECT_EQ(named(j), want);
   EXPECT_EQ(j["consensus"]["rounds"][2]["outcome"], "current");
   EXPECT_EQ(j["consensus"]["rounds"][0]["outcome"], "timed_out");
-  // Round changes on the timeline at the round timer's deadlines (default: 1 s, then +1.25 s, …).
+  // Round changes on the timeline at the round timer's deadlines (default: 1 s, then +1.25 s, …) after the
+  // attester tick (1/3 of a 12 s slot).
   std::vector<std::pair<std::string, std::uint32_t>> changes;
   for (const auto& e : j["timeline"])
     if (e["event"] == "round_change") changes.emplace_back(e["t"].get<std::string>(), e["round"].get<std::uint32_t>());
-  EXPECT_EQ(changes, (std::vector<std::pair<std::string, std::uint32_t>>{{"+1.000", 2}, {"+2.250", 3}}));
-  EXPECT_EQ(j["consensus"]["rounds"][1]["start"], "+1.000");
-  EXPECT_EQ(j["consensus"]["rounds"][1]["timeout"], "+2.250");
+  EXPECT_EQ(changes, (std::vector<std::pair<std::string, std::uint32_t>>{{"+5.000", 2}, {"+6.250", 3}}));
+  EXPECT_EQ(j["consensus"]["rounds"][0]["start"], "+4.000");
+  EXPECT_EQ(j["consensus"]["rounds"][1]["start"], "+5.000");
+  EXPECT_EQ(j["consensus"]["rounds"][1]["timeout"], "+6.250");
   // Leaders rotate: every operator leads once in n consecutive rounds.
   std::set<std::uint32_t> leaders;
   for (std::uint32_t round = 1; round <= kN; ++round) leaders.insert(round_leader(d, round, kN).value);

@@ -12,29 +12,6 @@ namespace {
 
 constexpr std::uint32_t kVictim = 1;
 
-// Crashes kVictim the first time it is in `round` after an input: after sending that outbox, or (before_send)
-// after persisting its journal records but before any of its messages left.
-void crash_at(Sim& sim, Round round, bool before_send, bool with_journal) {
-  auto fired = std::make_shared<bool>(false);
-  auto pending = std::make_shared<bool>(false);
-  if (before_send) {
-    sim.set_rewrite([&sim, round, fired, pending](std::uint32_t node, std::vector<Outgoing>& msgs) {
-      auto& c = sim.node(node).ceremony;
-      if (node != kVictim || *fired || !c || c->round() != round || msgs.empty()) return;
-      msgs.clear();
-      *pending = true;
-    });
-  }
-  sim.set_observer([&sim, round, before_send, with_journal, fired, pending](std::uint32_t node) {
-    auto& c = sim.node(node).ceremony;
-    if (node != kVictim || *fired || !c) return;
-    if (before_send ? !*pending : c->round() != round) return;
-    *fired = true;
-    sim.crash(kVictim);
-    sim.restart_at(sim.now() + 20 * kSecond, kVictim, with_journal);
-  });
-}
-
 class DkgCrashWithJournal : public ::testing::TestWithParam<std::tuple<int, bool>> {};
 
 TEST_P(DkgCrashWithJournal, ResumesAndEveryNodeFinishesIdentically) {
@@ -44,7 +21,7 @@ TEST_P(DkgCrashWithJournal, ResumesAndEveryNodeFinishesIdentically) {
   net.max_delay_ns = 50'000'000;
   net.seed = 7 + std::get<0>(GetParam());
   Sim sim(dkg_params(4, 3, 3, 2, 1), 1, net);
-  crash_at(sim, round, before_send, true);
+  crash_at(sim, kVictim, round, before_send, true);
   sim.start_all();
   sim.run();
   ASSERT_TRUE(sim.node(kVictim).ceremony != nullptr) << "the victim never restarted";
@@ -61,7 +38,7 @@ TEST_P(DkgCrashWithoutJournal, EveryNodeFailsNamingTheRestartedNode) {
   NetConfig net;
   net.max_delay_ns = 50'000'000;
   Sim sim(dkg_params(4, 3, 3, 2, 1), 1, net);
-  crash_at(sim, round, false, false);
+  crash_at(sim, kVictim, round, false, false);
   sim.start_all();
   sim.run();
   expect_failure(sim, {0, 1, 2, 3}, FailureCode::kPeerRestartedWithoutJournal, kVictim);

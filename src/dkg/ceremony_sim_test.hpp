@@ -329,6 +329,31 @@ class Sim {
   std::function<void(std::uint32_t)> observer_;
 };
 
+/// Crashes `victim` the first time it is in `round` after an input: after sending that outbox, or (before_send)
+/// after persisting its journal records but before any of its messages left; it restarts 20 s later, from its
+/// journal or (without) as a fresh run. Returns a flag set once the crash happened.
+inline std::shared_ptr<bool> crash_at(Sim& sim, std::uint32_t victim, Round round, bool before_send, bool with_journal) {
+  auto fired = std::make_shared<bool>(false);
+  auto pending = std::make_shared<bool>(false);
+  if (before_send) {
+    sim.set_rewrite([&sim, victim, round, fired, pending](std::uint32_t node, std::vector<Outgoing>& msgs) {
+      auto& c = sim.node(node).ceremony;
+      if (node != victim || *fired || !c || c->round() != round || msgs.empty()) return;
+      msgs.clear();
+      *pending = true;
+    });
+  }
+  sim.set_observer([&sim, victim, round, before_send, with_journal, fired, pending](std::uint32_t node) {
+    auto& c = sim.node(node).ceremony;
+    if (node != victim || *fired || !c) return;
+    if (before_send ? !*pending : c->round() != round) return;
+    *fired = true;
+    sim.crash(victim);
+    sim.restart_at(sim.now() + 20 * kSecond, victim, with_journal);
+  });
+  return fired;
+}
+
 /// Every node finished with identical public outputs; any t secret shares recombine to each distributed key,
 /// t−1 do not; the combined signatures verify; the transcript verifies offline and agrees.
 inline void expect_success(Sim& sim) {

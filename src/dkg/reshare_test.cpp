@@ -15,10 +15,11 @@ namespace {
 
 constexpr std::uint32_t kV = 2;
 
-// A finished 4-operator DKG (persons 0..3, t = 3): the old lock.
+// A finished n-operator DKG (persons 0..n−1): the old lock.
 struct OldLock {
-  Sim sim{dkg_params(4, 3, kV, 1, 1), 1};
-  OldLock() {
+  std::uint32_t n, t;
+  Sim sim;
+  OldLock(std::uint32_t n_, std::uint32_t t_) : n(n_), t(t_), sim(dkg_params(n_, t_, kV, 1, 1), 1) {
     sim.start_all();
     sim.run();
   }
@@ -26,7 +27,7 @@ struct OldLock {
   ReshareParams params() {
     ReshareParams r;
     r.old_lock_hash = result(0).lock_hash;
-    r.old_threshold = 3;
+    r.old_threshold = t;
     for (const auto& v : result(0).validators) {
       r.pubkeys.push_back(v.pubkey);
       r.old_pubshares.push_back(v.pubshares);
@@ -35,19 +36,25 @@ struct OldLock {
   }
 };
 
-OldLock& old_lock() {
-  static OldLock o;
+OldLock& old_lock() {  // 3 of 4
+  static OldLock o(4, 3);
+  return o;
+}
+
+OldLock& old_lock7() {  // 5 of 7
+  static OldLock o(7, 5);
   return o;
 }
 
 crypto::k1::PublicKey person(std::uint32_t i) { return identity_key(i).public_key(); }
 
-// Runs a reshare from the old lock to `new_ops` (persons) with `dealing_old` (old positions).
-std::unique_ptr<Sim> reshare(const std::vector<std::uint32_t>& new_ops, const std::vector<std::uint32_t>& dealing_old,
-                             std::uint32_t new_t, std::optional<std::uint32_t> corrupt_dealer = std::nullopt) {
-  auto& old = old_lock();
+// The reshare parameters and each participant's old shares, from `old` to `new_ops` (persons) with `dealing_old`
+// (old positions); `corrupt_dealer` deals its old share + 1.
+Params reshare_params(OldLock& old, const std::vector<std::uint32_t>& new_ops, const std::vector<std::uint32_t>& dealing_old,
+                      std::uint32_t new_t, std::vector<SecretScalars>& olds,
+                      std::optional<std::uint32_t> corrupt_dealer = std::nullopt) {
   ReshareOperators ops;
-  for (std::uint32_t i = 0; i < 4; ++i) ops.old_operators.push_back(person(i));
+  for (std::uint32_t i = 0; i < old.n; ++i) ops.old_operators.push_back(person(i));
   for (auto i : new_ops) ops.new_operators.push_back(person(i));
   ops.dealing_old = dealing_old;
   auto parts = reshare_participants(ops);
@@ -61,7 +68,7 @@ std::unique_ptr<Sim> reshare(const std::vector<std::uint32_t>& new_ops, const st
   p.participants = *parts;
   p.reshare = old.params();
   EXPECT_TRUE(validate(p).has_value()) << validate(p).error();
-  std::vector<SecretScalars> olds;
+  olds.clear();
   for (std::uint32_t i = 0; i < p.n(); ++i) {
     SecretScalars s;
     if (p.participants[i].dealer) {
@@ -72,16 +79,24 @@ std::unique_ptr<Sim> reshare(const std::vector<std::uint32_t>& new_ops, const st
     }
     olds.push_back(std::move(s));
   }
+  return p;
+}
+
+// Runs a reshare of `old` (default: 3 of 4) to `new_ops` (persons) with `dealing_old` (old positions).
+std::unique_ptr<Sim> reshare(const std::vector<std::uint32_t>& new_ops, const std::vector<std::uint32_t>& dealing_old,
+                             std::uint32_t new_t, std::optional<std::uint32_t> corrupt_dealer = std::nullopt,
+                             OldLock* old = nullptr) {
+  std::vector<SecretScalars> olds;
+  Params p = reshare_params(old ? *old : old_lock(), new_ops, dealing_old, new_t, olds, corrupt_dealer);
   auto sim = std::make_unique<Sim>(p, 0, NetConfig{}, olds.data());
   sim->start_all();
   sim->run();
   return sim;
 }
 
-void expect_same_keys(Sim& sim) {
+void expect_same_keys(Sim& sim, OldLock& old = old_lock()) {
   expect_success(sim);
   if (::testing::Test::HasFatalFailure()) return;
-  auto& old = old_lock();
   for (std::uint32_t v = 0; v < kV; ++v) {
     EXPECT_TRUE(sim.node(0).result->validators[v].pubkey == old.result(0).validators[v].pubkey);
   }
@@ -163,3 +178,56 @@ TEST(DkgReshare, DealerWhoseConstantIsNotItsOldShareIsBlamed) {
   auto sim = reshare({0, 1, 2, 3}, {0, 1, 2, 3}, 3, 1u);
   expect_failure(*sim, {0, 2, 3}, FailureCode::kBadDeal, 1, DealCheck::kOldShare);
 }
+
+TEST(DkgReshare, FourToSevenRaisesTheThreshold) {
+  auto sim = reshare({0, 1, 2, 3, 4, 5, 6}, {0, 1, 2, 3}, 5);
+  expect_same_keys(*sim);
+  EXPECT_EQ(*sim->node(6).result->share_x, 7u);
+}
+
+TEST(DkgReshare, SevenToFourWithRemovedOperatorsDealing) {
+  // Old t = 5 but only 4 stay: one removed operator (old position 5) deals without receiving.
+  auto& old = old_lock7();
+  auto sim = reshare({0, 2, 4, 6}, {0, 2, 4, 5, 6}, 3, std::nullopt, &old);
+  expect_same_keys(*sim, old);
+  ASSERT_EQ(sim->params().n(), 5u);
+  EXPECT_FALSE(sim->params().participants[4].receiver);
+  EXPECT_EQ(*sim->node(3).result->share_x, 4u);  // old operator 6 is now the 4th
+}
+
+TEST(DkgReshare, FewerDealersThanTheOldThresholdIsRejectedByValidate) {
+  std::vector<SecretScalars> olds;
+  Params p = reshare_params(old_lock(), {0, 1, 4}, {0, 1, 2}, 2, olds);
+  EXPECT_TRUE(validate(p).has_value());
+  p.participants.pop_back();  // drop the third dealer
+  p.participants.back().dealer = false;
+  EXPECT_FALSE(validate(p).has_value());
+}
+
+// A crash of an old operator (dealer) or a joining one (receiver only) at every round boundary, before or after
+// sending: it resumes from its journal and every node ends with the same keys as the old lock. (A reshare signs
+// nothing in R3: nodes go from R2 to R4.)
+class DkgReshareCrash : public ::testing::TestWithParam<std::tuple<int, bool, std::uint32_t>> {};
+
+TEST_P(DkgReshareCrash, ResumesFromTheJournalAndKeepsTheKeys) {
+  const auto round = static_cast<Round>(std::get<0>(GetParam()));
+  const std::uint32_t victim = std::get<2>(GetParam());
+  if (round == Round::kDeal && std::get<1>(GetParam()) && victim == 4)
+    GTEST_SKIP() << "a joining operator sends nothing in R1";
+  std::vector<SecretScalars> olds;
+  Params p = reshare_params(old_lock(), {0, 1, 2, 3, 4}, {0, 1, 2, 3}, 4, olds);
+  NetConfig net;
+  net.max_delay_ns = 50'000'000;
+  net.seed = 11 + std::get<0>(GetParam());
+  Sim sim(p, 0, net, olds.data());
+  auto crashed = crash_at(sim, victim, round, std::get<1>(GetParam()), true);
+  sim.start_all();
+  sim.run();
+  EXPECT_TRUE(*crashed) << "the victim was never in " << to_string(round);
+  ASSERT_TRUE(sim.node(victim).ceremony != nullptr) << "the victim never restarted";
+  expect_same_keys(sim);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rounds, DkgReshareCrash,
+                         ::testing::Combine(::testing::Values(0, 1, 2, 4, 5), ::testing::Bool(),
+                                            ::testing::Values(1u, 4u)));

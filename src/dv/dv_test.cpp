@@ -382,6 +382,35 @@ TEST(DvQbftDriver, InvalidProposalIsNotAcceptedAndTheNextLeaderWins) {
   });
 }
 
+TEST(DvQbftDriver, ALeaderWhoseDataDiffersFromTheOthersViewIsNotPreparedInRoundOne) {
+  // The round-1 leader's beacon node is on a minority fork: its proposal is objectively valid (so it would be
+  // decided in QBFT), but the others compare it with their own data and do not prepare it in round 1; the
+  // round changes and the majority's value is decided. In round 2 the check no longer applies.
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 4);
+    for (std::uint32_t i = 0; i < 4; ++i) c.make(i);
+    c.wire();
+    bool up = co_await c.connected(5s);
+    EXPECT_TRUE(up);
+    const std::string id = id_led_by(1, 4);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      const std::string own = i == 1 ? "minority-fork" : "majority";
+      c.drivers[i]->set_round1_check([own](ByteSpan, ByteSpan v) { return to_str(v) == own; });
+      EXPECT_TRUE(c.drivers[i]->propose(as_bytes(id), as_bytes(own)));
+    }
+    bool done = co_await eventually([&] { return c.all_decided(id, {0, 1, 2, 3}); }, 8s);
+    EXPECT_TRUE(done);
+    std::uint64_t refused = 0;
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(c.decided[i][id].value, "majority") << i;
+      EXPECT_GE(c.decided[i][id].round, 2u);
+      refused += c.drivers[i]->metrics().rejected(consensus::qbft::Reject::kLocalViewDiffers);
+    }
+    EXPECT_EQ(refused, 3u);
+    co_await c.stop();
+  });
+}
+
 TEST(DvQbftDriver, LateStarterReplaysBufferedMessagesAndDecides) {
   run_test([](asio::io_context& ioc) -> runtime::Task<void> {
     Cluster c(ioc, 4);

@@ -42,6 +42,7 @@ const char* reject_label(qbft::Reject r) {
     case qbft::Reject::kNoValueExpected: return "no_value_expected";
     case qbft::Reject::kInvalidValue: return "invalid_value";
     case qbft::Reject::kPeerLimit: return "peer_limit";
+    case qbft::Reject::kLocalViewDiffers: return "local_view_differs";
   }
   return "unknown";
 }
@@ -53,7 +54,7 @@ struct BytesLess {
   }
 };
 
-constexpr std::size_t kRejectCount = static_cast<std::size_t>(qbft::Reject::kPeerLimit) + 1;
+constexpr std::size_t kRejectCount = static_cast<std::size_t>(qbft::Reject::kLocalViewDiffers) + 1;
 static_assert(kRejectCount <= std::tuple_size_v<decltype(QbftDriverMetrics{}.qbft_rejected)>);
 
 /// Largest qbft message carrying a value of at most `max_value_bytes`.
@@ -111,6 +112,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
 
   DecidedFn decided_fn;
   ValidatorFn validator_fn;
+  ValidatorFn round1_fn;
   bool stopped = false;
 
   std::map<Bytes, std::unique_ptr<Live>, BytesLess> live;
@@ -254,6 +256,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
       l.timer.cancel();
       const auto took = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - l.started_at);
       ++m.instances_decided;
+      if (out.decision->fast) ++m.decided_fast;
       m.decided_rounds_sum += out.decision->round;
       m.decided_duration_sum += took;
       if (exported.rounds) exported.rounds->observe(out.decision->round);
@@ -349,6 +352,9 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
     cfg.future_rounds = opts.future_rounds;
     if (validator_fn) {
       cfg.is_valid = [fn = validator_fn, iid = cfg.instance_id](const qbft::Value& v) { return fn(iid, v.data); };
+    }
+    if (round1_fn) {
+      cfg.round1_check = [fn = round1_fn, iid = cfg.instance_id](const qbft::Value& v) { return fn(iid, v.data); };
     }
     if (!cfg.valid()) return fail(DvError::kBadArgument);
 
@@ -448,6 +454,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
                   const auto& mm = p->m;
                   return {{{"started"}, static_cast<double>(mm.instances_started)},
                           {{"decided"}, static_cast<double>(mm.instances_decided)},
+                          {{"decided_fast"}, static_cast<double>(mm.decided_fast)},
                           {{"expired"}, static_cast<double>(mm.instances_expired)},
                           {{"evicted"}, static_cast<double>(mm.instances_evicted)}};
                 });
@@ -536,6 +543,7 @@ Result<void> QbftDriver::propose(ByteSpan instance_id, ByteSpan value, std::opti
 }
 void QbftDriver::on_decided(DecidedFn fn) { impl_->decided_fn = std::move(fn); }
 void QbftDriver::set_validator(ValidatorFn fn) { impl_->validator_fn = std::move(fn); }
+void QbftDriver::set_round1_check(ValidatorFn fn) { impl_->round1_fn = std::move(fn); }
 void QbftDriver::on_misbehaviour(MisbehaviourFn fn) { impl_->misbehaviour_fn = std::move(fn); }
 void QbftDriver::expire(ByteSpan instance_id) { impl_->expire(instance_id); }
 void QbftDriver::stop() { impl_->stop(); }

@@ -83,6 +83,7 @@ struct QbftDriverOptions {
 struct QbftDriverMetrics {
   std::uint64_t instances_started = 0;   ///< propose() calls that started an instance
   std::uint64_t instances_decided = 0;   ///< decisions reported through on_decided
+  std::uint64_t decided_fast = 0;        ///< of those, by the fast path (PREPAREs of round 1 from all n nodes)
   std::uint64_t instances_expired = 0;   ///< expire() of a live instance
   std::uint64_t instances_evicted = 0;   ///< dropped by the max_instances cap
   std::uint64_t frames_in = 0;           ///< frames received (valid or not)
@@ -154,6 +155,10 @@ class QbftDriver {
   /// Registers the validity predicate (replaces any earlier one; empty = every value valid). Applies to
   /// instances started afterwards.
   void set_validator(ValidatorFn fn);
+  /// Registers the round-1 preference (qbft::Config::round1_check: a round-1 proposal failing it is kept but
+  /// not prepared; e.g. attestation data that differs from this node's own beacon node). Replaces any earlier
+  /// one; empty = none. Applies to instances started afterwards.
+  void set_round1_check(ValidatorFn fn);
   /// Registers the misbehaviour callback (replaces any earlier one). Runs on the io thread after the input
   /// was handled, like on_decided.
   void on_misbehaviour(MisbehaviourFn fn);

@@ -146,6 +146,11 @@ void Node::set_peer_address(OperatorIdx peer, Endpoint ep) {
   d.peers[peer.value]->state_ev.notify_all();
 }
 
+Task<void> Node::Impl::delayed_enqueue(OperatorIdx peer, Priority prio, Bytes frame, Duration delay) {
+  co_await sleep_for(delay);
+  if (!stopping) enqueue(peer, prio, std::move(frame));
+}
+
 Result<void> Node::send(OperatorIdx peer, ProtocolId protocol, ByteSpan body) {
   auto& d = *impl_;
   if (auto ok = d.check_send(peer, protocol, body.size()); !ok) return ok;
@@ -153,7 +158,12 @@ Result<void> Node::send(OperatorIdx peer, ProtocolId protocol, ByteSpan body) {
   Bytes out;
   out.reserve(kFrameHeaderSize + body.size());
   encode_frame(out, protocol, FrameKind::kMessage, 0, body);
-  d.enqueue(peer, d.protocols.at(protocol).priority, std::move(out));
+  const Priority prio = d.protocols.at(protocol).priority;
+  if (d.opts.test_send_delay > Duration::zero()) {
+    d.tasks.spawn(d.delayed_enqueue(peer, prio, std::move(out), d.opts.test_send_delay));
+    return {};
+  }
+  d.enqueue(peer, prio, std::move(out));
   return {};
 }
 

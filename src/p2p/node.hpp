@@ -80,6 +80,9 @@ struct NodeOptions {
   std::size_t max_inflight_requests = 256;
   /// Wall clock for hello / peer-info timestamps (nullptr: system clock).
   const Clock* clock = nullptr;
+  /// TEST ONLY: every message send() queues waits this long first (an emulated one-way link delay for
+  /// latency measurements on loopback, e.g. `phalanx devnet --link-delay`). Zero: none.
+  Duration test_send_delay{0};
 };
 
 /// Queue priority of a protocol: low-priority frames are dropped first when a peer's queue is full.

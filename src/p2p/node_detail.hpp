@@ -132,6 +132,8 @@ struct Node::Impl {
 
   // ---- send queue ----------------------------------------------------------------------------------------
   void enqueue(OperatorIdx p, Priority prio, Bytes frame);
+  /// TEST ONLY (NodeOptions::test_send_delay): enqueue(frame) after `delay`, unless stopping.
+  Task<void> delayed_enqueue(OperatorIdx p, Priority prio, Bytes frame, Duration delay);
 
   // ---- connection lifecycle ------------------------------------------------------------------------------
   void close_connection(ConnPtr c, std::string_view why);  // by value: callers pass ps.conn, reset below

@@ -16,7 +16,8 @@ int usage() {
   std::fprintf(
       stderr,
       "usage: qbft_sim --nodes N --seeds K --first-seed S [--byzantine F] [--crash F] [--real-sigs]\n"
-      "                [--happy] [--verbose] [--beyond-f]\n"
+      "                [--happy] [--verbose] [--beyond-f] [--no-fast-path] [--byzantine-mode M]\n"
+      "  M: 0 silent, 1 withhold, 2 equivocate, 3 random, 4 replay, 5 mixed, 6 fast-split (default: random)\n"
       "  byzantine + crash must not exceed f = (N-1)/3.\n");
   return 2;
 }
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
       cfg.happy = true;
     } else if (a == "--beyond-f") {
       beyond_f = true;  // lets byzantine + crash exceed f, to show that the checker catches violations
+    } else if (a == "--no-fast-path") {
+      cfg.fast_path = false;
+    } else if (a == "--byzantine-mode" && value() && v <= 6) {
+      cfg.byzantine_mode = static_cast<int>(v);
     } else if (a == "--verbose") {
       cfg.verbose = true;
     } else {
@@ -78,10 +83,12 @@ int main(int argc, char** argv) {
       ++failed;
       std::printf(
           "FAILED seed %llu: %s\n  replay: qbft_sim --nodes %u --seeds 1 --first-seed %llu --byzantine %u "
-          "--crash %u%s%s --verbose\n",
+          "--crash %u%s%s%s%s --verbose\n",
           static_cast<unsigned long long>(cfg.seed), r.failure.c_str(), cfg.nodes,
           static_cast<unsigned long long>(cfg.seed), cfg.byzantine, cfg.crash,
-          cfg.real_signatures ? " --real-sigs" : "", cfg.happy ? " --happy" : "");
+          cfg.real_signatures ? " --real-sigs" : "", cfg.happy ? " --happy" : "",
+          cfg.fast_path ? "" : " --no-fast-path",
+          cfg.byzantine_mode >= 0 ? (" --byzantine-mode " + std::to_string(cfg.byzantine_mode)).c_str() : "");
     }
     max_round = std::max<std::uint64_t>(max_round, r.max_round);
     max_latency = std::max(max_latency, r.max_decision_latency_d);
@@ -90,10 +97,10 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < reasons.size(); ++i) reasons[i] += r.rejections_by_reason[i];
   }
   std::printf(
-      "n=%u byzantine=%u crash=%u%s%s seeds %llu..%llu: decision latency (slowest honest node) mean %.2fd "
+      "n=%u byzantine=%u crash=%u%s%s%s seeds %llu..%llu: decision latency (slowest honest node) mean %.2fd "
       "max %.2fd, highest decided round %llu, peak stored bytes %zu\n",
       cfg.nodes, cfg.byzantine, cfg.crash, cfg.real_signatures ? " secp256k1" : " fake-signer",
-      cfg.happy ? " happy-path" : "", static_cast<unsigned long long>(first),
+      cfg.happy ? " happy-path" : "", cfg.fast_path ? " fast-path" : " no-fast-path", static_cast<unsigned long long>(first),
       static_cast<unsigned long long>(first + seeds - 1),
       seeds ? sum_latency / static_cast<double>(seeds) : 0.0, max_latency,
       static_cast<unsigned long long>(max_round), max_stored);

@@ -58,7 +58,8 @@ struct Later {
   }
 };
 
-enum class ByzMode { kSilent, kWithhold, kEquivocate, kRandom, kReplay, kMixed };
+enum class ByzMode { kSilent, kWithhold, kEquivocate, kRandom, kReplay, kMixed, kFastSplit };
+constexpr std::uint64_t kByzModes = 7;
 const char* mode_name(ByzMode m) {
   switch (m) {
     case ByzMode::kSilent:
@@ -73,6 +74,8 @@ const char* mode_name(ByzMode m) {
       return "replay";
     case ByzMode::kMixed:
       return "mixed";
+    case ByzMode::kFastSplit:
+      return "fast-split";
   }
   return "?";
 }
@@ -97,6 +100,7 @@ struct Node {
   std::map<Root, Bytes> known_values;
   Round observed = 1;
   std::uint32_t injections = 0;
+  std::uint32_t fast_target = 0;  // fast-split: the one honest node that gets its round-1 PREPARE
 };
 
 class Sim {
@@ -114,6 +118,7 @@ class Sim {
     qc.self = OperatorIdx{i};
     qc.timer = timer_;
     qc.max_value_bytes = 4096;
+    qc.fast_path = cfg_.fast_path;
     return qc;
   }
   std::uint64_t local(std::uint32_t i, std::uint64_t t) const {
@@ -188,6 +193,9 @@ class Sim {
   std::set<Root> proposed_;
   std::map<std::pair<Round, Root>, std::vector<bool>> plan_;  // equivocation: who got which proposal
   std::optional<Value> agreed_;
+  std::optional<Value> lie_;
+  bool any_fast_ = false, any_later_ = false;
+  bool fast_split_ = false;  // some Byzantine node is in fast-split mode (and the network helps it)  // fast-split: the value every Byzantine node claims to have voted for in round 1
   // network
   std::vector<std::vector<std::uint64_t>> base_latency_;
   std::uint64_t jitter_ = 0;
@@ -219,7 +227,14 @@ void Sim::setup() {
   for (std::uint32_t k = 0; k < cfg_.byzantine; ++k) {
     Node& b = nodes_[order[k]];
     b.byz = true;
-    b.mode = static_cast<ByzMode>(rng_.below(6));
+    b.mode = static_cast<ByzMode>(cfg_.byzantine_mode >= 0 ? static_cast<std::uint64_t>(cfg_.byzantine_mode)
+                                                           : rng_.below(kByzModes));
+  }
+  // Fast-split nodes all target one honest node (so that it alone may decide fast) and lie about one value.
+  if (cfg_.byzantine > 0 && cfg_.byzantine < n) {
+    const std::uint32_t target = order[cfg_.byzantine + rng_.below(n - cfg_.byzantine)];
+    for (auto& b : nodes_) b.fast_target = target;
+    lie_ = fresh_value("fast-split-lie");
   }
   for (std::uint32_t k = 0; k < cfg_.crash; ++k) nodes_[order[cfg_.byzantine + k]].crashes = true;
 
@@ -244,6 +259,13 @@ void Sim::setup() {
       for (std::uint32_t i = 0; i < n; ++i) side_[i] = rng_.chance(0.5);
     }
   }
+
+  // Fast-split schedules: the network works with the adversary until the end of round 6 — round-1 COMMITs are lost,
+  // round-1 PREPAREs reach only the target and the target's own messages are lost — so the target alone
+  // decides fast and the others must agree through round changes without it (its DECIDED answers arrive
+  // only after that).
+  for (const auto& nd : nodes_) fast_split_ = fast_split_ || (nd.byz && nd.mode == ByzMode::kFastSplit);
+  if (fast_split_ && !cfg_.happy) gst_ = std::max(gst_, timer_.deadline_ns(6));
 
   // Values: all honest nodes fetch the same data, or each its own.
   const bool common = cfg_.happy || rng_.chance(0.5);
@@ -284,6 +306,14 @@ void Sim::setup() {
 
 void Sim::transmit(std::uint32_t from, std::uint32_t to, const std::shared_ptr<const Bytes>& bytes) {
   std::uint64_t lat = base_latency_[from][to] + rng_.below(jitter_ + 1);
+  if (fast_split_ && now_ < gst_) {
+    const std::uint32_t target = nodes_[from].fast_target;
+    if (from == target) return;
+    if (auto m = decode(*bytes)) {
+      if (m->body.type == MsgType::kCommit && m->body.round == 1) return;
+      if (m->body.type == MsgType::kPrepare && m->body.round == 1 && to != target) return;
+    }
+  }
   if (now_ < gst_) {
     if (rng_.chance(p_drop_)) return;
     if (now_ >= part_start_ && now_ < part_end_ && side_[from] != side_[to]) return;
@@ -294,6 +324,13 @@ void Sim::transmit(std::uint32_t from, std::uint32_t to, const std::shared_ptr<c
 }
 
 void Sim::send(std::uint32_t from, const Outgoing& m) {
+  if (cfg_.verbose) {
+    auto dm = decode(m.bytes);
+    if (dm)
+      trace("send", from,
+            fmt::format("{} r{} hash {}{}", to_string(dm->body.type), dm->body.round,
+                        to_hex(dm->body.value_hash).substr(0, 10), m.to ? fmt::format(" to {}", m.to->value) : ""));
+  }
   auto p = std::make_shared<const Bytes>(m.bytes);
   if (m.to) {
     transmit(from, m.to->value, p);
@@ -345,6 +382,10 @@ void Sim::record_decision(std::uint32_t i, const Decision& d) {
         std::max(result_.max_decision_latency_d, static_cast<double>(now_) / static_cast<double>(kD));
   }
   result_.max_round = std::max(result_.max_round, d.round);
+  if (d.fast) ++result_.fast_decisions;
+  if (d.fast) any_fast_ = true;
+  if (d.round > 1) any_later_ = true;  // decided on a later round's proposal (not on the fast node's DECIDED)
+  result_.fast_then_later_round = any_fast_ && any_later_;
   if (crypto::hash::sha256(d.value.data) != d.value.hash)
     fail(fmt::format("validity: node {} decided bytes that do not match the decided hash", i));
   if (!proposed_.contains(d.value.hash))
@@ -502,6 +543,33 @@ void Sim::byz_emit(std::uint32_t j, const Outgoing& m) {
     case ByzMode::kReplay:
       send(j, m);
       return;
+    case ByzMode::kFastSplit: {
+      auto dm = decode(m.bytes);
+      if (!dm) return;
+      if (dm->body.type == MsgType::kCommit) return;  // withheld: the others must rely on a round change
+      if (dm->body.type == MsgType::kPrepare && dm->body.round == 1 && !m.to) {
+        transmit(j, nd.fast_target, std::make_shared<const Bytes>(m.bytes));  // only the target can decide fast
+        return;
+      }
+      if (dm->body.type == MsgType::kRoundChange && lie_) {
+        // Claims no prepared certificate and a round-1 vote for the common lie.
+        Message rc;
+        rc.body = dm->body;
+        rc.body.prepared_round = kNoRound;
+        rc.body.value_hash = lie_->hash;
+        rc.value = lie_->data;
+        trace("lies about its round-1 vote", j, fmt::format("round {}", rc.body.round));
+        Bytes b = byz_sign(j, std::move(rc));
+        if (m.to) {
+          transmit(j, m.to->value, std::make_shared<const Bytes>(std::move(b)));
+        } else {
+          byz_broadcast(j, std::move(b));
+        }
+        return;
+      }
+      send(j, m);
+      return;
+    }
   }
 }
 

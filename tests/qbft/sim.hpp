@@ -20,6 +20,12 @@ struct SimConfig {
   bool real_signatures = false;  ///< secp256k1 instead of FakeSignerForTests
   bool happy = false;            ///< no faults: uniform link delay d, no drops, all values at start
   bool verbose = false;          ///< print every event to stderr
+  bool fast_path = true;         ///< Config::fast_path of every node
+  /// Every Byzantine node's mode: -1 = random per node; else 0 silent, 1 withhold, 2 equivocate, 3 random,
+  /// 4 replay, 5 mixed, 6 fast-split (targets the fast path: its round-1 PREPARE reaches one honest node only,
+  /// it withholds COMMITs, and its round changes lie about its round-1 vote, all Byzantine nodes for one
+  /// common value).
+  int byzantine_mode = -1;
 };
 
 /// Outcome of one schedule.
@@ -29,6 +35,10 @@ struct SimResult {
   std::uint64_t delay_unit_ns = 0;    ///< d
   double max_decision_latency_d = 0;  ///< among honest nodes, decision time / d (from time 0)
   std::uint32_t max_round = 0;        ///< highest round any honest node decided in
+  std::uint32_t fast_decisions = 0;   ///< honest decisions made by the fast path (n PREPAREs of round 1)
+  /// An honest node decided fast while another honest node decided in a later round: the interleaving the
+  /// fast path's round-change rule exists for.
+  bool fast_then_later_round = false;
   std::uint64_t deliveries = 0;       ///< messages delivered
   std::uint64_t rejections = 0;       ///< messages honest nodes rejected (with a reason)
   std::size_t max_stored_bytes = 0;   ///< highest Instance::stored_bytes() observed at an honest node

@@ -5,7 +5,8 @@
 # outside the definition, or a node of another definition dialing the members) is refused; the npm oracles
 # (tests/oracle/dkg_check.mjs) decrypt every keystore and check shares, recombination and signatures; `phalanx
 # combine` recovers keys matching the lock; a second run in a used data dir stops at preflight and overwrites
-# nothing; a crash after R5 (while encrypting keystores) resumes and finishes offline.
+# nothing; a crash after R5 (while encrypting keystores) resumes and finishes offline; a devnet run on the four
+# folders (`phalanx devnet --node-dirs`) completes every duty.
 set -euo pipefail
 bin="$1"; here="$(cd "$(dirname "$0")/../.." && pwd)"
 dir=$(mktemp -d); pids=()
@@ -82,6 +83,13 @@ set +e; timeout 3 "$bin" run --lock-file "$dir/n0/cluster-lock.json" --private-k
   --data-dir "$dir/n0/.phalanx" --beacon-node-endpoints http://127.0.0.1:9 --p2p-tcp-address 127.0.0.1:$((base+10)) \
   --validator-api-address 127.0.0.1:$((base+11)) --monitoring-address 127.0.0.1:$((base+12)) > "$dir/run.out" 2>&1; r=$?; set -e
 check "phalanx run loads the DKG lock" '[ $r != 2 ] && grep -q "beacon node not reachable" "$dir/run.out"'
+# The ceremony's folders run a cluster: a devnet (embedded signer, hoodi's genesis fork version) does every duty.
+set +e; "$bin" devnet --node-dirs "$dir/n2,$dir/n0,$dir/n3,$dir/n1" --mode embedded --slots 6 --slot-duration 4s \
+  --fork deneb --dir "$dir/devnet" \
+  > "$dir/devnet.out" 2>&1; r=$?; set -e
+check "a devnet on the DKG's folders completes every duty (exit $r)" '[ $r = 0 ] &&
+  grep -q "OK: every duty that should have succeeded did" "$dir/devnet.out" &&
+  grep -q "existing 3-of-4 cluster with 40 validators" "$dir/devnet.out" || { tail -20 "$dir/devnet.out"; false; }'
 # A second ceremony in a used data dir stops before making any secret and overwrites nothing.
 cp "$dir/n0/cluster-lock.json" "$dir/lock.before"
 set +e; (op 0 --connect-timeout 2) > "$dir/again.out" 2>&1; r=$?; set -e

@@ -2,6 +2,7 @@
 // so that every bad value exits 2 with a message naming the flag.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct DevnetFlags {
   bool keep = false;
   std::string genesis_delay;  // empty: 8s plus 1s per 100 validators above 100
   std::uint32_t base_port = 0;  // 0: free ports
+  std::string link_delay;       // empty: none
+  std::vector<std::string> node_dirs;  // an existing cluster's operator folders
+  bool counts_given = false;           // --nodes, --threshold or --validators on the command line
 };
 
 int bad(const std::string& msg) {
@@ -34,8 +38,27 @@ int bad(const std::string& msg) {
   return 2;
 }
 
+int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o);
+
 int devnet_cmd(const DevnetFlags& f) {
   app::DevnetOptions o;
+  if (!f.node_dirs.empty()) {
+    if (f.counts_given) return bad("--node-dirs: the cluster's lock sets --nodes, --threshold and --validators");
+    std::vector<std::filesystem::path> dirs(f.node_dirs.begin(), f.node_dirs.end());
+    auto c = app::load_existing_cluster(dirs);
+    if (!c) return bad(c.error());
+    DevnetFlags g = f;
+    g.nodes = c->nodes;
+    g.threshold = c->threshold;
+    g.validators = static_cast<std::uint32_t>(c->pubkeys.size());
+    g.node_dirs.clear();
+    o.cluster = std::move(*c);
+    return devnet_cmd(g, std::move(o));
+  }
+  return devnet_cmd(f, std::move(o));
+}
+
+int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.nodes = f.nodes;
   o.threshold = f.threshold != 0 ? f.threshold : (2 * f.nodes + 2) / 3;
   o.validators = f.validators;
@@ -55,8 +78,10 @@ int devnet_cmd(const DevnetFlags& f) {
     o.fault = app::DevnetFault::kCrashOne;
   else if (f.fault == "byzantine-one")
     o.fault = app::DevnetFault::kByzantineOne;
+  else if (f.fault == "lying-bn-one")
+    o.fault = app::DevnetFault::kLyingBnOne;
   else
-    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one or byzantine-one");
+    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one, byzantine-one or lying-bn-one");
   auto fork = eth::fork_from_name(f.fork);
   if (!fork) return bad("--fork: unknown fork \"" + f.fork + "\" (phase0 … fulu)");
   o.fork = *fork;
@@ -76,6 +101,12 @@ int devnet_cmd(const DevnetFlags& f) {
   if (f.base_port != 0 && (f.base_port < 1024 || f.base_port + 200 + f.nodes > 65535))
     return bad("--base-port must leave BASE..BASE+200+nodes within 1024..65535");
   o.base_port = static_cast<std::uint16_t>(f.base_port);
+  if (!f.link_delay.empty()) {
+    auto ld = app::parse_duration(f.link_delay);
+    if (!ld) return bad("--link-delay: " + ld.error());
+    if (*ld > std::chrono::seconds(2)) return bad("--link-delay must be at most 2s");
+    o.link_delay = *ld;
+  }
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -92,7 +123,7 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--slots", f->slots, "Slots to run after genesis")->default_val(32);
   c->add_option("--slot-duration", f->slot_duration, "Slot duration, whole seconds (e.g. 2s)")->default_val("2s");
   c->add_option("--mode", f->mode, "Signer: vc (a vc-sim process per node) or embedded")->default_val("vc");
-  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one")
+  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one, lying-bn-one")
       ->default_val("none");
   c->add_option("--report", f->report, "Write the final report as JSON to this file");
   c->add_option("--fork", f->fork, "Latest fork, active from genesis with all earlier ones")->default_val("fulu");
@@ -105,7 +136,18 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--base-port", f->base_port,
                  "Fixed loopback ports: node i's p2p on BASE+i, validator API on BASE+100+i, monitoring and operator "
                  "API on BASE+200+i (default: free ports)");
-  c->callback([f] { std::exit(devnet_cmd(*f)); });
+  c->add_option("--link-delay", f->link_delay,
+                "Emulated one-way delay of every p2p message between the nodes (e.g. 50ms); the report then gives the "
+                "consensus latency in units of it");
+  c->add_option("--node-dirs", f->node_dirs,
+                "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
+                "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "
+                "dkg`); only read")
+      ->delimiter(',');
+  c->callback([f, c] {
+    f->counts_given = c->count("--nodes") + c->count("--threshold") + c->count("--validators") > 0;
+    std::exit(devnet_cmd(*f));
+  });
 }
 
 }  // namespace phx::tools

@@ -16,6 +16,9 @@ void add_definition_commands(CLI::App& root, CLI::App& create);
 /// `phalanx dkg`, `phalanx dkg verify` (the ceremony and its offline check).
 void add_dkg_command(CLI::App& root);
 
+/// `phalanx reshare add-operators|remove-operators|replace-operator|recreate-private-keys`.
+void add_reshare_command(CLI::App& root);
+
 /// `phalanx run` (the node; flags parsed by app/config).
 void add_run_command(CLI::App& root);
 

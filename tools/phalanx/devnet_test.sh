@@ -41,6 +41,19 @@ print(*bad, sep=\"\n\")
 sys.exit(1 if bad else 0)" "$dir/vc.json"'
 
 # No child outlives the devnet.
+# One node's beacon node on a minority fork (--fault lying-bn-one: its attestation data names another target):
+# every attestation duty still completes with nothing rejected, and every one of them shows the round-1 view
+# check at work (the lying node refuses the others' proposals, or the others refuse the lying leader's).
+set +e
+"$bin" devnet --mode embedded --fault lying-bn-one --validators 16 --slots 12 --slot-duration 2s --genesis-delay 8s \
+  --report "$dir/lying.json" --dir "$dir/lying" --keep > "$dir/lying.out" 2>&1; r=$?
+set -e
+[ "$r" = 0 ] || { echo "--- lying (exit $r)"; tail -25 "$dir/lying.out"; } >&2
+check "lying-bn-one devnet exits 0, nothing rejected" '[ "$r" = 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d[\"ok\"] and all(x[\"rejected\"]==0 for x in d[\"duties\"]) else 1)" "$dir/lying.json"'
+att=$(completed "$dir/lying.json" attestation)
+refusals=$(cat "$dir"/lying/node*/node.log | grep -c "not prepared in round 1" || true)
+check "every attestation duty met the round-1 view check ($att attestation duties, $refusals refusals)" '[ "$att" = 0 ] || [ "$refusals" -ge 1 ]'
+
 check "no phalanx child left" '! pgrep -f -- "--duty-report-file $dir/" >/dev/null'
 
 echo "passed $passes, failed $fails"

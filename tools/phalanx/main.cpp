@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   phx::tools::add_enr_commands(app, *create);
   phx::tools::add_cluster_commands(app, *create);
   phx::tools::add_dkg_command(app);
+  phx::tools::add_reshare_command(app);
   phx::tools::add_run_command(app);
   phx::tools::add_vc_sim_command(app);
   phx::tools::add_devnet_command(app);

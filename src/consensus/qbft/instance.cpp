@@ -50,7 +50,7 @@ std::size_t Instance::memory_bound(const Config& c) {
                                 + 2 * n * b                 // prepares and commits
                                 + n * (b + 3 + v + n * b);  // round changes with prepared justification
   const std::size_t rounds = std::size_t{c.future_rounds} + 2;
-  return rounds * per_round + 2 * (n * b + v);  // + prepared state, + decided commits and value
+  return rounds * per_round + 2 * (n * b + v) + v;  // + prepared state, + decided commits and value, + round-1 vote
 }
 
 Instance::RoundState& Instance::state(Round r) {
@@ -82,6 +82,7 @@ SignedBody Instance::make_body(MsgType type, Round r, Round pr, const Root& hash
 const Bytes* Instance::find_value(const Root& hash) const {
   if (input_ && input_->hash == hash) return &input_->data;
   if (prepared_value_ && prepared_value_->hash == hash) return &prepared_value_->data;
+  if (round1_vote_ && round1_vote_->hash == hash) return &round1_vote_->data;
   for (const auto& [r, rs] : rounds_) {
     if (rs.pre_prepare && rs.pre_prepare->body.value_hash == hash) return &*rs.pre_prepare->value;
     for (const auto& rc : rs.round_changes)
@@ -219,10 +220,17 @@ void Instance::handle(Message m, Outbox& out) {
         v.data = *m.value;
         if (!cfg_.is_valid(v)) return reject(Reject::kInvalidValue);
       }
+      // Round 1 only: a proposal that differs from this node's own view is kept (its value may be decided by
+      // the others) but not prepared; the leader needs the others' votes, or the round changes.
+      const bool refused = b.round == 1 && cfg_.round1_check && !cfg_.round1_check(Value{b.value_hash, *m.value});
       const std::size_t sz = message_bytes(m);
       rs.bytes += sz;
       stored_bytes_ += sz;
       rs.pre_prepare = std::move(m);
+      if (refused) {
+        rs.sent_prepare = true;
+        out.rejected = Reject::kLocalViewDiffers;
+      }
       break;
     }
     case MsgType::kPrepare:
@@ -262,13 +270,18 @@ void Instance::handle(Message m, Outbox& out) {
       // checks a Byzantine peer can make us do (it cannot spend another sender's budget without its key).
       if (decided_received_[s] > round_) return reject(Reject::kPeerLimit);
       ++decided_received_[s];
-      std::vector<SignedBody> commits;
-      if (!justify_quorum(m.justification, MsgType::kCommit, b.round, b.value_hash, &commits))
-        return reject(Reject::kBadJustification);
+      // A commit quorum of the round, or (fast path) PREPAREs of round 1 from all n nodes.
+      std::vector<SignedBody> certificate;
+      bool fast = false;
+      if (!justify_quorum(m.justification, MsgType::kCommit, b.round, b.value_hash, &certificate)) {
+        certificate.clear();
+        fast = cfg_.fast_path && b.round == 1 && justify_fast(m.justification, b.value_hash, &certificate);
+        if (!fast) return reject(Reject::kBadJustification);
+      }
       Value v;
       v.hash = b.value_hash;
       v.data = std::move(*m.value);
-      decide(b.round, std::move(v), std::move(commits), out);
+      decide(b.round, std::move(v), std::move(certificate), out, fast);
       return;
     }
   }
@@ -320,6 +333,41 @@ bool Instance::justify_round_change(const Message& m) const {
                         nullptr);
 }
 
+bool Instance::justify_fast(const std::vector<SignedBody>& just, const Root& hash,
+                            std::vector<SignedBody>* selected) const {
+  // PREPARE(1, hash) from every one of the n nodes (entries of other kinds are ignored).
+  std::vector<bool> seen(cfg_.n, false);
+  std::uint32_t count = 0;
+  for (const auto& j : just) {
+    if (j.type != MsgType::kPrepare) continue;
+    if (j.instance != cfg_.instance_id || j.round != 1 || j.value_hash != hash) return false;
+    if (j.sender.value >= cfg_.n || seen[j.sender.value]) return false;
+    seen[j.sender.value] = true;
+    if (!verified(j)) return false;
+    ++count;
+    if (selected) selected->push_back(j);
+  }
+  return count == cfg_.n;
+}
+
+std::optional<Root> Instance::forced_vote(const std::vector<const SignedBody*>& round_changes) const {
+  // Fast path: among round changes without a prepared certificate, a non-zero value_hash is the sender's
+  // round-1 vote. A value with f+1 votes may have been decided fast (every honest node voted for it), so it
+  // must be proposed; the one with most votes (ties: smallest hash) when several have f+1.
+  if (!cfg_.fast_path) return std::nullopt;
+  std::map<Root, std::uint32_t> votes;
+  for (const SignedBody* rc : round_changes)
+    if (rc->prepared_round == kNoRound && rc->value_hash != Root{}) ++votes[rc->value_hash];
+  std::optional<Root> best;
+  std::uint32_t best_count = 0;
+  for (const auto& [h, c] : votes)
+    if (c >= cfg_.f() + 1 && c > best_count) {
+      best = h;
+      best_count = c;
+    }
+  return best;
+}
+
 bool Instance::justify_pre_prepare(const Message& m) const {
   const SignedBody& b = m.body;
   if (b.round == 1) return true;  // decode() ensured no justification
@@ -345,7 +393,18 @@ bool Instance::justify_pre_prepare(const Message& m) const {
   if (count < cfg_.quorum()) return false;
   bool has_prepares = false;
   for (const auto& j : m.justification) has_prepares = has_prepares || j.type == MsgType::kPrepare;
-  if (highest == kNoRound) return !has_prepares;  // J1: nobody prepared; any value may be proposed
+  if (highest == kNoRound) {
+    // J1: nobody prepared; any value may be proposed, unless (fast path) f+1 round changes report one
+    // round-1 vote: then the proposal must be a value with f+1 votes.
+    if (has_prepares) return false;
+    std::vector<const SignedBody*> rcs;
+    for (const auto& j : m.justification)
+      if (j.type == MsgType::kRoundChange) rcs.push_back(&j);
+    if (!forced_vote(rcs)) return true;
+    std::uint32_t votes = 0;
+    for (const SignedBody* rc : rcs) votes += rc->value_hash == b.value_hash ? 1 : 0;
+    return votes >= cfg_.f() + 1;
+  }
   // ... J2: the value is the highest prepared one, proven by a quorum of PREPARE(highest, value).
   return highest_matches &&
          justify_quorum(m.justification, MsgType::kPrepare, highest, b.value_hash, nullptr);
@@ -359,6 +418,7 @@ void Instance::evaluate(Outbox& out) {
   for (int guard = 0; guard < 4 * static_cast<int>(kMaxRound); ++guard) {
     if (decision_) return;
     if (try_decide(out)) return;
+    if (try_fast_decide(out)) return;
     if (!started_) return;
     if (try_round_change_rule(out)) continue;
     if (try_accept_pre_prepare(out)) continue;
@@ -390,6 +450,27 @@ bool Instance::try_decide(Outbox& out) {
   return false;
 }
 
+bool Instance::try_fast_decide(Outbox& out) {
+  if (!cfg_.fast_path) return false;
+  RoundState* rs = find_state(1);
+  if (!rs) return false;
+  for (std::uint32_t i = 0; i < cfg_.n; ++i)
+    if (!rs->prepares[i] || rs->prepares[i]->value_hash != rs->prepares[0]->value_hash) return false;
+  const Root h = rs->prepares[0]->value_hash;
+  const Bytes* data = find_value(h);
+  if (!data) return false;  // the value comes with the PRE-PREPARE
+  // Send our COMMIT first if we have not (a quorum of prepares is there), so that nodes that missed a PREPARE
+  // still decide on the slow path without waiting for a round change.
+  if (round_ == 1 && started_) (void)try_commit(out);
+  std::vector<SignedBody> prepares;
+  for (std::uint32_t i = 0; i < cfg_.n; ++i) prepares.push_back(*rs->prepares[i]);
+  Value v;
+  v.hash = h;
+  v.data = *data;
+  decide(1, std::move(v), std::move(prepares), out, /*fast=*/true);
+  return true;
+}
+
 bool Instance::try_round_change_rule(Outbox& out) {
   // Upon f+1 valid ROUND-CHANGE from distinct senders with rounds above ours, move to the smallest of them
   // (taking, per sender, its highest round, which maximizes that smallest round).
@@ -414,6 +495,10 @@ bool Instance::try_accept_pre_prepare(Outbox& out) {
     const Round r = it->first;
     const Root h = rs.pre_prepare->body.value_hash;
     rs.sent_prepare = true;
+    if (r == 1 && cfg_.fast_path && !round1_vote_) {
+      round1_vote_ = Value{h, *rs.pre_prepare->value};
+      stored_bytes_ += 4 + round1_vote_->data.size();
+    }
     if (r > round_) move_to_round(r, /*announce=*/false, out);  // a justified proposal moves us up
     Message p;
     p.body = make_body(MsgType::kPrepare, r, kNoRound, h);
@@ -478,9 +563,22 @@ bool Instance::try_propose(Outbox& out) {
       for (const Message* rc : rcs) pp.justification.push_back(rc->body);
       for (const auto& p : best.justification) pp.justification.push_back(p);
     } else {
-      if (!input_) return false;
-      pp.body = make_body(MsgType::kPrePrepare, round_, kNoRound, input_->hash);
-      pp.value = input_->data;
+      std::vector<const SignedBody*> bodies;
+      for (const Message* rc : rcs) bodies.push_back(&rc->body);
+      if (auto forced = forced_vote(bodies)) {
+        // Fast path: a value f+1 of these round changes voted for in round 1 (their messages carry it).
+        const Bytes* data = nullptr;
+        for (const Message* rc : rcs)
+          if (rc->body.value_hash == *forced && rc->value) data = &*rc->value;
+        if (!data) data = find_value(*forced);
+        if (!data) return false;
+        pp.body = make_body(MsgType::kPrePrepare, round_, kNoRound, *forced);
+        pp.value = *data;
+      } else {
+        if (!input_) return false;
+        pp.body = make_body(MsgType::kPrePrepare, round_, kNoRound, input_->hash);
+        pp.value = input_->data;
+      }
       for (const Message* rc : rcs) pp.justification.push_back(rc->body);
     }
   }
@@ -508,6 +606,10 @@ void Instance::move_to_round(Round r, bool announce, Outbox& out) {
   if (prepared_round_ != kNoRound) {
     rc.value = prepared_value_->data;
     rc.justification = prepared_justification_;
+  } else if (cfg_.fast_path && round1_vote_) {
+    // Not prepared: report the round-1 vote, with its bytes (the next leader may have to propose it).
+    rc.body.value_hash = round1_vote_->hash;
+    rc.value = round1_vote_->data;
   }
   emit(std::move(rc), std::nullopt, out);
 }
@@ -520,14 +622,15 @@ void Instance::prune() {
   }
 }
 
-void Instance::decide(Round r, Value v, std::vector<SignedBody> commits, Outbox& out) {
-  decision_ = Decision{r, std::move(v)};
+void Instance::decide(Round r, Value v, std::vector<SignedBody> commits, Outbox& out, bool fast) {
+  decision_ = Decision{r, std::move(v), fast};
   decided_commits_ = std::move(commits);
   out.decision = decision_;
   out.stop_timer = true;
   out.timer.reset();
   rounds_.clear();
-  stored_bytes_ = prepared_bytes() + bodies_bytes(decided_commits_) + 4 + decision_->value.data.size();
+  stored_bytes_ = prepared_bytes() + bodies_bytes(decided_commits_) + 4 + decision_->value.data.size() +
+                  (round1_vote_ ? 4 + round1_vote_->data.size() : 0);
 }
 
 void Instance::emit(Message m, std::optional<OperatorIdx> to, Outbox& out) {

@@ -31,8 +31,9 @@ struct TimerRequest {
 
 /// The agreed value and the round whose commit quorum decided it.
 struct Decision {
-  Round round = 1;  ///< round of the commit quorum
-  Value value;      ///< the decided value (bytes hash to value.hash)
+  Round round = 1;    ///< round of the commit quorum (1 for a fast decision)
+  Value value;        ///< the decided value (bytes hash to value.hash)
+  bool fast = false;  ///< decided by the fast path: PREPAREs of round 1 from all n nodes (2 message delays)
 };
 
 /// What the driver must do after one input.
@@ -104,6 +105,9 @@ class Instance {
                       std::vector<SignedBody>* selected) const;
   bool justify_pre_prepare(const Message& m) const;
   bool justify_round_change(const Message& m) const;
+  bool justify_fast(const std::vector<SignedBody>& just, const Root& hash, std::vector<SignedBody>* selected) const;
+  std::optional<Root> forced_vote(const std::vector<const SignedBody*>& round_changes) const;
+  bool try_fast_decide(Outbox& out);
   void evaluate(Outbox& out);
   bool try_decide(Outbox& out);
   bool try_round_change_rule(Outbox& out);
@@ -111,7 +115,7 @@ class Instance {
   bool try_commit(Outbox& out);
   bool try_propose(Outbox& out);
   void move_to_round(Round r, bool announce, Outbox& out);
-  void decide(Round r, Value v, std::vector<SignedBody> commits, Outbox& out);
+  void decide(Round r, Value v, std::vector<SignedBody> commits, Outbox& out, bool fast = false);
   void emit(Message m, std::optional<OperatorIdx> to, Outbox& out);
   void store_local(const Message& m);
   const Bytes* find_value(const Root& hash) const;
@@ -130,6 +134,8 @@ class Instance {
   Round prepared_round_ = kNoRound;
   std::optional<Value> prepared_value_;
   std::vector<SignedBody> prepared_justification_;
+  // The value this node sent a PREPARE for in round 1 (fast path: reported in its unprepared round changes).
+  std::optional<Value> round1_vote_;
   std::map<Round, RoundState> rounds_;  // retained rounds: [round_ - 1, round_ + future_rounds]
   std::optional<Decision> decision_;
   std::vector<SignedBody> decided_commits_;

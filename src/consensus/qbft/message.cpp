@@ -92,9 +92,8 @@ Result<SignedBody, DecodeError> read_body(Reader& r) {
   if (b.type == MsgType::kRoundChange) {
     // A round change names the round it moves to (≥ 2) and a strictly earlier prepared round, if any.
     if (b.round < 2) return std::unexpected(DecodeError::kBadRound);
+    // Without a prepared round, a non-zero value_hash is the sender's round-1 vote (fast path).
     if (b.prepared_round >= b.round) return std::unexpected(DecodeError::kBadPreparedRound);
-    if (b.prepared_round == kNoRound && !is_zero(b.value_hash))
-      return std::unexpected(DecodeError::kBadPreparedRound);
   } else if (b.prepared_round != kNoRound) {
     return std::unexpected(DecodeError::kBadPreparedRound);
   }
@@ -252,7 +251,9 @@ Result<Message> decode(ByteSpan bytes) {
       break;
     case MsgType::kRoundChange:
       if (b.prepared_round == kNoRound) {
-        if (has_value) return fail(DecodeError::kUnexpectedValue);
+        // Unprepared: no justification; the round-1 vote's bytes come with a non-zero value_hash.
+        if (has_value != !is_zero(b.value_hash))
+          return fail(has_value ? DecodeError::kUnexpectedValue : DecodeError::kMissingValue);
         if (has_just) return fail(DecodeError::kUnexpectedJustification);
       } else {
         if (!has_value) return fail(DecodeError::kMissingValue);
@@ -263,7 +264,8 @@ Result<Message> decode(ByteSpan bytes) {
     case MsgType::kDecided:
       if (!has_value) return fail(DecodeError::kMissingValue);
       if (!has_just) return fail(DecodeError::kMissingJustification);
-      if (!entries_are(MsgType::kCommit, MsgType::kCommit)) return fail(DecodeError::kNestedDecided);
+      // A commit quorum, or (fast path) PREPAREs of round 1 from all nodes.
+      if (!entries_are(MsgType::kCommit, MsgType::kPrepare)) return fail(DecodeError::kNestedDecided);
       break;
   }
   return m;

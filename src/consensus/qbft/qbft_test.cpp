@@ -43,8 +43,9 @@ struct Keys {
   }
 };
 
-Config make_config(std::uint32_t n, std::uint32_t self, std::string_view id = "duty-1") {
+Config make_config(std::uint32_t n, std::uint32_t self, std::string_view id = "duty-1", bool fast_path = true) {
   Config c;
+  c.fast_path = fast_path;
   c.instance_id = str_bytes(id);
   c.n = n;
   c.self = OperatorIdx{self};
@@ -64,9 +65,10 @@ struct Cluster {
   std::function<bool(std::uint32_t from, std::uint32_t to, const Bytes&)> drop;
   std::vector<bool> crashed;
 
-  explicit Cluster(std::uint32_t n, std::string_view id = "duty-1") : keys(n) {
+  explicit Cluster(std::uint32_t n, std::string_view id = "duty-1", bool fast_path = true) : keys(n) {
     for (std::uint32_t i = 0; i < n; ++i)
-      nodes.push_back(std::make_unique<Instance>(make_config(n, i, id), *keys.signers[i], *keys.verifier));
+      nodes.push_back(
+          std::make_unique<Instance>(make_config(n, i, id, fast_path), *keys.signers[i], *keys.verifier));
     timers.resize(n);
     decided.resize(n);
     crashed.assign(n, false);
@@ -232,6 +234,14 @@ TEST(QbftMessage, DecodeRejectsStructuralErrorsWithReasons) {
   EXPECT_EQ(err(encode(rc)), make_error_code(DecodeError::kBadPreparedRound));
   rc.body.prepared_round = 2;
   EXPECT_EQ(err(encode(rc)), make_error_code(DecodeError::kMissingValue));
+  // Unprepared: a non-zero value_hash (the round-1 vote) comes with its bytes, a zero one without.
+  rc.body.prepared_round = kNoRound;
+  rc.body.value_hash = Value::from_bytes(str_bytes("vote")).hash;
+  EXPECT_EQ(err(encode(rc)), make_error_code(DecodeError::kMissingValue));
+  rc.value = str_bytes("vote");
+  EXPECT_TRUE(decode(encode(rc)).has_value());
+  rc.body.value_hash = Root{};
+  EXPECT_EQ(err(encode(rc)), make_error_code(DecodeError::kUnexpectedValue));
   Message pp = p;
   pp.body.type = MsgType::kPrePrepare;
   pp.value = str_bytes("v");
@@ -390,8 +400,8 @@ TEST(QbftInstance, CrashedLeaderIsReplacedAfterRoundChange) {
 
 TEST(QbftInstance, PreparedValueIsReproposedAfterRoundChange) {
   // Round 1: every node prepares the leader's value but all commits are lost. Round 2's leader must propose
-  // the prepared value, not its own input.
-  Cluster c(4);
+  // the prepared value, not its own input. (Without the fast path, which would decide on the n prepares.)
+  Cluster c(4, "duty-1", /*fast_path=*/false);
   const auto lead1 = leader(str_bytes("duty-1"), 1, 4).value;
   const auto lead2 = leader(str_bytes("duty-1"), 2, 4).value;
   ASSERT_NE(lead1, lead2);
@@ -553,6 +563,130 @@ TEST_F(QbftCrafted, ForgedDecidedIsRejectedAndValidOneDecides) {
   ASSERT_TRUE(out.decision.has_value());
   EXPECT_EQ(out.decision->value.data, str_bytes("val"));
   EXPECT_TRUE(out.stop_timer);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fast path (docs/formats/qbft.md §Fast path)
+
+TEST(QbftFastPath, PreparesFromAllNodesDecideInRoundOneWithoutCommits) {
+  for (std::uint32_t n : {4u, 7u}) {
+    for (bool fast : {true, false}) {
+      Cluster c(n, "duty-1", fast);
+      std::vector<std::optional<Value>> values(n, Value::from_bytes(str_bytes("v")));
+      // Drop every COMMIT: only the fast path can decide.
+      c.drop = [](std::uint32_t, std::uint32_t, const Bytes& b) { return decoded(b).body.type == MsgType::kCommit; };
+      c.start_all(values);
+      c.run();
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (!fast) {
+          EXPECT_FALSE(c.decided[i].has_value());
+          continue;
+        }
+        ASSERT_TRUE(c.decided[i].has_value()) << "n=" << n << " node " << i;
+        EXPECT_TRUE(c.decided[i]->fast);
+        EXPECT_EQ(c.decided[i]->round, 1u);
+        EXPECT_EQ(c.decided[i]->value, *values[0]);
+      }
+    }
+  }
+}
+
+TEST(QbftFastPath, AMissingPrepareFallsBackToTheCommitQuorum) {
+  Cluster c(4);
+  const std::uint32_t lead = leader(str_bytes("duty-1"), 1, 4).value;
+  const std::uint32_t a = (lead + 1) % 4, b = (lead + 2) % 4;
+  std::vector<std::optional<Value>> values(4, Value::from_bytes(str_bytes("v")));
+  c.drop = [&](std::uint32_t from, std::uint32_t to, const Bytes& m) {
+    return from == a && to == b && decoded(m).body.type == MsgType::kPrepare;
+  };
+  c.start_all(values);
+  c.run();
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(c.decided[i].has_value());
+    EXPECT_EQ(c.decided[i]->fast, i != b) << i;  // b misses a's PREPARE: it decides on commits
+    EXPECT_EQ(c.decided[i]->value, *values[0]);
+  }
+}
+
+TEST(QbftFastPath, AFastDecisionBindsTheNextLeader) {
+  // Round 1: only node `a` receives the PREPAREs (all n: it decides fast), every COMMIT is lost, so nobody
+  // else is prepared. `a` then crashes. The other three move to round 2 reporting their round-1 vote; round 2's
+  // leader has its own, different input, yet must propose the value `a` decided.
+  Cluster c(4);
+  const std::uint32_t lead1 = leader(str_bytes("duty-1"), 1, 4).value;
+  const std::uint32_t lead2 = leader(str_bytes("duty-1"), 2, 4).value;
+  std::uint32_t a = 0;
+  while (a == lead2) ++a;
+  std::vector<std::optional<Value>> values;
+  for (std::uint32_t i = 0; i < 4; ++i) values.push_back(Value::from_bytes(numbered("v", i)));
+  c.drop = [&](std::uint32_t, std::uint32_t to, const Bytes& m) {
+    const MsgType t = decoded(m).body.type;
+    return t == MsgType::kCommit || (t == MsgType::kPrepare && to != a);
+  };
+  c.start_all(values);
+  c.run();
+  ASSERT_TRUE(c.decided[a].has_value());
+  EXPECT_TRUE(c.decided[a]->fast);
+  const Value decided = c.decided[a]->value;
+  EXPECT_EQ(decided, *values[lead1]);
+  ASSERT_NE(*values[lead2], decided);
+  for (std::uint32_t i = 0; i < 4; ++i)
+    if (i != a) {
+      EXPECT_FALSE(c.decided[i].has_value());
+    }
+  c.crashed[a] = true;
+  c.drop = nullptr;
+  c.fire_timers();
+  c.run();
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    if (i == a) continue;
+    ASSERT_TRUE(c.decided[i].has_value()) << i;
+    EXPECT_EQ(c.decided[i]->round, 2u);
+    EXPECT_EQ(c.decided[i]->value, decided) << "round 2's leader proposed another value than the fast decision";
+  }
+}
+
+TEST_F(QbftCrafted, AProposalIgnoringFPlusOneRoundOneVotesIsRejected) {
+  node.on_start(std::nullopt);
+  // Move node 0 to the first round >= 2 that another node leads.
+  Round r = 2;
+  while (leader(str_bytes("duty-1"), r, 4).value == 0) ++r;
+  while (node.round() < r) node.on_timeout(node.round());
+  const std::uint32_t lead = leader(str_bytes("duty-1"), r, 4).value;
+  const Value voted = Value::from_bytes(str_bytes("voted"));
+  auto proposal = [&](std::string_view value, std::uint32_t votes) {
+    Message pp = make(MsgType::kPrePrepare, lead, r, value);
+    std::uint32_t k = 0;
+    for (std::uint32_t s = 1; s < 4; ++s) {
+      Message rc = make(MsgType::kRoundChange, s, r);
+      if (k++ < votes) rc.body.value_hash = voted.hash;  // unprepared, voted `voted` in round 1
+      pp.justification.push_back(signed_(rc, s).body);
+    }
+    return signed_(pp, lead);
+  };
+  // Two of three round changes (f+1 = 2) voted `voted`: another value may have lost a fast decision.
+  EXPECT_EQ(feed(proposal("other", 2)), Reject::kBadJustification);
+  // One vote is not enough to bind the leader (it cannot have been decided fast).
+  EXPECT_EQ(feed(proposal("other", 1)), std::nullopt);
+}
+
+TEST_F(QbftCrafted, DecidedCarryingPreparesFromAllNodesDecidesFast) {
+  node.on_start(std::nullopt);
+  auto d = make(MsgType::kDecided, 1, 1, "val");
+  for (std::uint32_t s = 0; s < 3; ++s) {
+    auto p = make(MsgType::kPrepare, s, 1);
+    p.body.value_hash = d.body.value_hash;
+    d.justification.push_back(signed_(p, s).body);
+  }
+  EXPECT_EQ(feed(signed_(d, 1)), Reject::kBadJustification);  // 3 of 4 prepares: not a fast certificate
+  auto p3 = make(MsgType::kPrepare, 3, 1);
+  p3.body.value_hash = d.body.value_hash;
+  d.justification.push_back(signed_(p3, 3).body);
+  d.body.sender = OperatorIdx{2};
+  auto out = node.on_message(encode(signed_(d, 2)));
+  ASSERT_TRUE(out.decision.has_value());
+  EXPECT_TRUE(out.decision->fast);
+  EXPECT_EQ(out.decision->value.data, str_bytes("val"));
 }
 
 }  // namespace

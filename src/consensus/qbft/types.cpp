@@ -54,6 +54,8 @@ const char* to_string(Reject r) {
       return "value already given";
     case Reject::kInvalidValue:
       return "proposed value is not valid";
+    case Reject::kLocalViewDiffers:
+      return "round-1 proposal differs from this node's own view: not prepared";
     case Reject::kPeerLimit:
       return "peer exceeded its message budget";
   }

@@ -58,6 +58,9 @@ enum class Reject {
   kNoValueExpected,   ///< on_value_available after a value was already given
   kInvalidValue,      ///< proposed value failed Config::is_valid (external validity)
   kPeerLimit,         ///< the sender exceeded its budget (DECIDED messages: at most current round + 1)
+  /// A round-1 PRE-PREPARE whose value differs from this node's own view (Config::round1_check): kept (its
+  /// value may still be decided) but not prepared; later rounds do not apply the check.
+  kLocalViewDiffers,
 };
 /// Human-readable reason.
 const char* to_string(Reject r);
@@ -90,6 +93,17 @@ struct Config {
   /// Optional external validity predicate: a PRE-PREPARE whose value fails it is rejected (kInvalidValue) and
   /// not prepared. Must be deterministic and the same on every honest node. Empty = every value is valid.
   std::function<bool(const Value&)> is_valid;
+  /// The fast path (docs/formats/qbft.md §Fast path): a node that holds PREPAREs of round 1 for one value from
+  /// all n nodes decides at once (2 message delays instead of 3), and DECIDED may carry such n PREPAREs. Its
+  /// round changes then report their round-1 vote, and a later leader that finds no prepared certificate among
+  /// its round changes must propose a value voted for by f+1 of them when there is one. Every node of a
+  /// cluster must use the same setting.
+  bool fast_path = true;
+  /// Optional local preference, round 1 only: a round-1 PRE-PREPARE whose value fails it is kept but not
+  /// prepared (kLocalViewDiffers), so a leader whose data differs from this node's own source (e.g. its beacon
+  /// node on another fork) needs others' votes, and the round can change. It may differ between honest nodes;
+  /// rounds ≥ 2 use is_valid only, so it never blocks termination. Empty = no preference.
+  std::function<bool(const Value&)> round1_check;
 
   /// Largest number of faulty nodes tolerated.
   std::uint32_t f() const { return (n - 1) / 3; }

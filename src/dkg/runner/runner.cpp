@@ -18,6 +18,7 @@
 #include "dkg/runner/files.hpp"
 #include "dkg/runner/journal_file.hpp"
 #include "dkg/runner/plan.hpp"
+#include "dkg/runner/reshare.hpp"
 #include "runtime/runtime.hpp"
 
 namespace phx::dkg::runner {
@@ -69,14 +70,20 @@ struct Shared {
 /// The ceremony thread: owns the ceremony, the journal and the files.
 class Worker {
  public:
-  Worker(RunnerConfig& cfg, const cluster::DkgInputs& in, Shared& sh, asio::io_context& io, p2p::Node& node,
-         RunReport& report)
-      : cfg_(cfg), in_(in), sh_(sh), io_(io), node_(node), report_(report), plan_(cfg.definition, in) {}
+  Worker(RunnerConfig& cfg, const cluster::DkgInputs& in, const Params& params, Shared& sh, asio::io_context& io,
+         p2p::Node& node, RunReport& report)
+      : cfg_(cfg), in_(in), params_(params), sh_(sh), io_(io), node_(node), report_(report) {
+    if (cfg.reshare)
+      plan_ = std::make_unique<ReshareLockPlan>(cfg.definition, cfg.reshare->old_lock);
+    else
+      plan_ = std::make_unique<LockPlan>(cfg.definition, in);
+  }
 
   void run();
 
  private:
   void log(const std::string& line) const { cfg_.log(line); }
+  const fs::path& out_dir() const { return cfg_.output_dir.empty() ? cfg_.data_dir : cfg_.output_dir; }
   void execute(Outbox ob);
   void send(const Outgoing& m);
   void on_progress(const Progress& p);
@@ -85,11 +92,12 @@ class Worker {
 
   RunnerConfig& cfg_;
   const cluster::DkgInputs& in_;
+  const Params& params_;
   Shared& sh_;
   asio::io_context& io_;
   p2p::Node& node_;
   RunReport& report_;
-  LockPlan plan_;
+  std::unique_ptr<ArtifactPlan> plan_;
   std::unique_ptr<Ceremony> ceremony_;
   std::optional<JournalFile> journal_;
   std::vector<crypto::bls::SecretKey> shares_;  // this node's secret shares, until the keystores are written
@@ -104,7 +112,7 @@ class Worker {
 void Worker::send(const Outgoing& m) {
   auto bytes = std::make_shared<Bytes>(m.bytes);
   const std::uint32_t self = report_.self;
-  const auto n = static_cast<std::uint32_t>(in_.operators.size());
+  const auto n = params_.n();
   std::optional<std::uint32_t> to = m.to;
   asio::post(io_, [this, bytes, to, self, n] {
     for (std::uint32_t p = 0; p < n; ++p) {
@@ -158,8 +166,20 @@ void Worker::stage(CeremonyResult& r) {
   auto fail_write = [&](const std::string& why) { execute(ceremony_->on_write_failed(why)); };
   std::error_code ec;
   fs::remove_all(stage_, ec);
-  auto results = to_lock_validators(in_, r.validators);
-  auto assembled = cluster::assemble_lock(cfg_.definition, results);
+  // A DKG signs new deposits and registrations; a reshare keeps the old lock's.
+  std::vector<std::vector<cluster::DepositData>> deposit_files;
+  cluster::LockResult<cluster::Lock> assembled;
+  if (cfg_.reshare) {
+    assembled = reshared_lock(cfg_.definition, cfg_.reshare->old_lock, r.validators);
+    deposit_files = deposits_by_amount(cfg_.reshare->old_lock);
+  } else {
+    auto results = to_lock_validators(in_, r.validators);
+    assembled = cluster::assemble_lock(cfg_.definition, results);
+    for (std::size_t a = 0; a < in_.deposit_amounts.size(); ++a) {
+      deposit_files.emplace_back();
+      for (const auto& v : results) deposit_files.back().push_back(v.deposit_data[a]);
+    }
+  }
   if (!assembled) return fail_write("cannot assemble the lock: " + assembled.error().message());
   // Not cluster::complete_lock: its verify_lock re-checks every deposit, registration and share one pairing
   // at a time (seconds for V = 1,000), while the ceremony already verified all of them in batch (R3
@@ -174,12 +194,10 @@ void Worker::stage(CeremonyResult& r) {
   std::vector<Root> hashes{crypto::hash::sha256(as_bytes(json))};
   if (auto w = write_file_synced(stage_ / "cluster-lock.json", as_bytes(json), 0644); !w)
     return fail_write(w.error());
-  for (std::size_t a = 0; a < in_.deposit_amounts.size(); ++a) {
-    std::vector<cluster::DepositData> deposits;
-    for (const auto& v : results) deposits.push_back(v.deposit_data[a]);
+  for (const auto& deposits : deposit_files) {
     const std::string text = cluster::write_deposit_data_json(deposits, in_.fork_version);
     hashes.push_back(crypto::hash::sha256(as_bytes(text)));
-    const auto name = cluster::deposit_data_file_name(in_.deposit_amounts[a]);
+    const auto name = cluster::deposit_data_file_name(deposits.front().amount);
     if (auto w = write_file_synced(stage_ / name, as_bytes(text), 0644); !w) return fail_write(w.error());
   }
   if (auto w = sync_file_system(stage_); !w)
@@ -190,7 +208,7 @@ void Worker::stage(CeremonyResult& r) {
   report_.lock_hash = lock->lock_hash;
   char buf[160];
   std::snprintf(buf, sizeof buf, "[%7.2f s] keys ready: %zu validators, lock_hash %s; artifacts staged",
-                std::chrono::duration<double>(Clock::now() - start_).count(), results.size(),
+                std::chrono::duration<double>(Clock::now() - start_).count(), lock->validators.size(),
                 to_hex(lock->lock_hash).c_str());
   log(buf);
   execute(ceremony_->on_artifacts_written(hashes, now_ns()));
@@ -198,7 +216,7 @@ void Worker::stage(CeremonyResult& r) {
 
 void Worker::finish() {
   auto local_error = [&](const std::string& why) {
-    report_.error = why + " (the journal is kept: run `phalanx dkg` again to finish)";
+    report_.error = why + " (the journal is kept: run the same command again to finish)";
     end_at_ = Clock::now();
   };
   const auto r5_end = Clock::now();
@@ -220,7 +238,9 @@ void Worker::finish() {
   if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w)
     return local_error(w.error());
   if (auto w = sync_file_system(stage_); !w) return local_error(w.error());
-  if (auto p = publish_artifacts(stage_, cfg_.data_dir); !p) return local_error(p.error());
+  if (cfg_.before_publish)
+    if (auto b = cfg_.before_publish(report_.lock_hash); !b) return local_error(b.error());
+  if (auto p = publish_artifacts(stage_, out_dir()); !p) return local_error(p.error());
   journal_.reset();
   std::error_code ec;
   fs::remove_all(work_, ec);  // the journal is as sensitive as a keystore: gone once the artifacts are out
@@ -232,9 +252,23 @@ void Worker::finish() {
 }
 
 void Worker::run() {
-  work_ = cfg_.data_dir / kWorkDir;
+  work_ = out_dir() / kWorkDir;
   stage_ = work_ / "out";
-  const Params params = make_params(in_, cfg_.chunk_validators);
+  const Params& params = params_;
+  SecretScalars old_shares;
+  if (cfg_.reshare) {
+    if (params.participants[report_.self].dealer) {
+      if (cfg_.reshare->old_shares.size() != params.validators) {
+        report_.error = "this node is an operator of the old lock but holds " +
+                        std::to_string(cfg_.reshare->old_shares.size()) + " of its " +
+                        std::to_string(params.validators) + " shares";
+        return;
+      }
+      old_shares = SecretScalars(params.validators);
+      for (std::size_t v = 0; v < params.validators; ++v) old_shares[v] = cfg_.reshare->old_shares[v].scalar();
+    }
+    cfg_.reshare->old_shares.clear();  // zeroized; the ceremony holds its copy
+  }
   LocalConfig local;
   local.self = report_.self;
   local.connect_timeout_ns =
@@ -244,7 +278,7 @@ void Worker::run() {
   std::error_code ec;
   const bool have_journal = fs::exists(journal_path, ec);
   const Preflight pf = preflight_data_dir(
-      cfg_.data_dir,
+      out_dir(),
       estimate_disk_need(params.n(), params.threshold, params.validators, params.roots_per_validator));
   std::vector<JournalRecord> records;
   if (pf.code == PreflightCode::kReady || have_journal) {
@@ -263,14 +297,14 @@ void Worker::run() {
   }
   const std::vector<crypto::k1::PublicKey> keys = [&] {
     std::vector<crypto::k1::PublicKey> k;
-    for (const auto& op : in_.operators) k.push_back(op.node_key);
+    for (const auto& q : params.participants) k.push_back(q.identity);
     return k;
   }();
   const K1NodeVerifier verifier(keys);
   auto sk = crypto::k1::SecretKey::from_bytes(cfg_.enr_key.bytes());
   const K1NodeSigner signer(std::move(*sk));
   report_.round_seconds.assign(6, 0.0);
-  ceremony_ = std::make_unique<Ceremony>(params, local, signer, verifier, plan_);
+  ceremony_ = std::make_unique<Ceremony>(params, local, signer, verifier, *plan_, std::move(old_shares));
   if (records.empty()) {
     Seed seed;
     crypto::hash::random_bytes(seed.mut_view());
@@ -361,12 +395,23 @@ RunReport run_dkg(RunnerConfig cfg) {
     report.error = "the definition is not ready for a DKG: " + in.error().message();
     return report;
   }
+  Params params;
+  if (cfg.reshare) {
+    auto p = make_reshare_params(*in, cfg.reshare->old_lock, cfg.reshare->leaving_dealers, cfg.chunk_validators);
+    if (!p) {
+      report.error = p.error();
+      return report;
+    }
+    params = std::move(*p);
+  } else {
+    params = make_params(*in, cfg.chunk_validators);
+  }
   const auto me = cfg.enr_key.public_key();
   std::optional<std::uint32_t> self;
   std::vector<crypto::k1::PublicKey> keys;
-  for (std::uint32_t i = 0; i < in->operators.size(); ++i) {
-    keys.push_back(in->operators[i].node_key);
-    if (in->operators[i].node_key == me) self = i;
+  for (std::uint32_t i = 0; i < params.n(); ++i) {
+    keys.push_back(params.participants[i].identity);
+    if (params.participants[i].identity == me) self = i;
   }
   if (!self) {
     report.error =
@@ -416,12 +461,13 @@ RunReport run_dkg(RunnerConfig cfg) {
     report.error = "p2p: cannot listen on " + cfg.listen.to_string() + ": " + r.error().message();
     return report;
   }
-  cfg.log("operator " + std::to_string(*self) + " of " + std::to_string(in->operators.size()) + ", " +
+  cfg.log((*self < in->operators.size() ? "operator " : "leaving dealer, participant ") + std::to_string(*self) +
+          " of " + std::to_string(params.n()) + ", " +
           std::to_string(in->num_validators) + " validators, threshold " + std::to_string(in->threshold) +
           "; listening on " + (*node)->local_endpoint().to_string());
   runtime::TaskGroup group(io.get_executor());
   group.spawn(status_loop(**node, sh, cfg, *self));
-  Worker worker(cfg, *in, sh, io, **node, report);
+  Worker worker(cfg, *in, params, sh, io, **node, report);
   auto guard = asio::make_work_guard(io);
   std::thread t([&] {
     worker.run();

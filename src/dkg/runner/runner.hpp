@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "cluster/definition.hpp"
 #include "cluster/dkg_inputs.hpp"
+#include "crypto/bls/bls.hpp"
 #include "crypto/k1/k1.hpp"
 #include "dkg/failure.hpp"
 #include "p2p/node.hpp"
@@ -23,12 +25,23 @@ namespace phx::dkg::runner {
 /// p2p protocol id of DKG envelopes ("/phalanx/dkg/1", docs/formats/p2p.md §4); high priority.
 inline constexpr p2p::ProtocolId kDkgProtocol = 40;
 
+/// A reshare (issue 15): the ceremony deals the old lock's shares to `definition`'s operators (which must be
+/// reshare_definition(old_lock, …)); see reshare.hpp.
+struct ReshareConfig {
+  cluster::Lock old_lock;                          ///< verified by the caller
+  std::vector<std::string> leaving_dealers;        ///< NewOperators::leaving_dealers (participants after the new operators)
+  std::vector<crypto::bls::SecretKey> old_shares;  ///< [v] this node's old shares (old operators; else empty)
+};
+
 /// What one node needs to run its side.
 struct RunnerConfig {
   std::filesystem::path data_dir;  ///< holds charon-enr-private-key; receives the artifacts
+  std::filesystem::path output_dir;  ///< receives the artifacts and holds the journal (empty: data_dir)
   cluster::Definition definition;  ///< parsed, hashes and signatures verified by the caller
+  std::optional<ReshareConfig> reshare;  ///< set for `phalanx reshare`
   crypto::k1::SecretKey enr_key;   ///< this operator's ENR key (one of the definition's operators)
-  std::vector<std::optional<p2p::Endpoint>> peers;  ///< where to dial each operator (own entry ignored)
+  std::vector<std::optional<p2p::Endpoint>> peers;  ///< where to dial each participant (own entry ignored):
+                                                    ///< the operators, then a reshare's leaving dealers
   p2p::Endpoint listen{"0.0.0.0", 3610};            ///< listen address
   bool insecure_keys = false;                       ///< scrypt N = 16 keystores (test clusters only)
   std::chrono::milliseconds connect_timeout = std::chrono::minutes(30);  ///< R0 deadline
@@ -37,6 +50,9 @@ struct RunnerConfig {
   std::chrono::milliseconds linger = std::chrono::seconds(3);  ///< keep answering peers after finishing
   std::chrono::milliseconds progress_interval = std::chrono::seconds(2);  ///< status line period
   std::function<void(const std::string&)> log;  ///< progress and summary lines (nullptr: stdout)
+  /// Called once every operator reported identical artifacts (R5), right before they are published, with the
+  /// new lock hash (reshare: records the superseded lock); an error keeps the journal and fails the run.
+  std::function<Result<void, std::string>(const Root& lock_hash)> before_publish;
 };
 
 /// The outcome of a run.

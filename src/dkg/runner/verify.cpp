@@ -10,6 +10,7 @@
 #include "cluster/lock_verify.hpp"
 #include "crypto/hash/sha256.hpp"
 #include "dkg/runner/plan.hpp"
+#include "dkg/runner/reshare.hpp"
 #include "dkg/transcript.hpp"
 
 namespace phx::dkg::runner {
@@ -71,10 +72,53 @@ Result<std::string, std::string> check_deposit_file(const DepositFile& f, const 
          " gwei, signatures, roots and fork verified, identical to the lock's";
 }
 
+// The new lock is a reshare of `old`: derived definition, same keys, deposit data and registrations.
+Result<std::string, std::string> check_reshare(const cluster::Lock& lock, const cluster::Lock& old) {
+  NewOperators ops;
+  for (const auto& op : lock.definition.operators) ops.enrs.push_back(op.enr);
+  ops.threshold = static_cast<std::uint32_t>(lock.definition.threshold);
+  auto def = reshare_definition(old, ops);
+  if (!def) return std::unexpected(def.error());
+  if (def->definition_hash != lock.definition.definition_hash)
+    return std::unexpected(
+        "the lock's definition is not the old one with new operators and threshold (definition hash differs)");
+  if (lock.validators.size() != old.validators.size())
+    return std::unexpected("the lock has " + std::to_string(lock.validators.size()) + " validators, the old lock " +
+                           std::to_string(old.validators.size()));
+  for (std::size_t v = 0; v < lock.validators.size(); ++v) {
+    const auto& a = lock.validators[v];
+    const auto& b = old.validators[v];
+    const std::string who = "validator " + std::to_string(v);
+    if (a.distributed_public_key != b.distributed_public_key)
+      return std::unexpected(who + ": the distributed key differs from the old lock's");
+    if (a.partial_deposit_data.size() != b.partial_deposit_data.size())
+      return std::unexpected(who + ": deposit data differs from the old lock's");
+    for (std::size_t k = 0; k < a.partial_deposit_data.size(); ++k) {
+      const auto& x = a.partial_deposit_data[k];
+      const auto& y = b.partial_deposit_data[k];
+      if (x.pubkey != y.pubkey || x.withdrawal_credentials != y.withdrawal_credentials || x.amount != y.amount ||
+          x.signature != y.signature)
+        return std::unexpected(who + ": deposit data differs from the old lock's");
+    }
+    const auto& r = a.builder_registration;
+    const auto& q = b.builder_registration;
+    if (r.absent != q.absent || r.signature != q.signature || r.message.pubkey != q.message.pubkey ||
+        r.message.fee_recipient != q.message.fee_recipient || r.message.gas_limit != q.message.gas_limit ||
+        r.message.timestamp != q.message.timestamp)
+      return std::unexpected(who + ": builder registration differs from the old lock's");
+  }
+  return "reshare of lock " + to_hex(old.lock_hash) + ": " + std::to_string(old.definition.operators.size()) +
+         " → " + std::to_string(lock.definition.operators.size()) + " operators, threshold " +
+         std::to_string(old.definition.threshold) + " → " + std::to_string(lock.definition.threshold) +
+         "; definition derived from the old one; keys, deposit data and registrations unchanged";
+}
+
 }  // namespace
 
 Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lock_json, ByteSpan transcript,
-                                                             std::span<const DepositFile> deposits) {
+                                                             std::span<const DepositFile> deposits,
+                                                             std::optional<std::string_view> old_lock_json,
+                                                             std::span<const std::string> participating) {
   std::vector<std::string> lines;
   auto lock = cluster::parse_lock(lock_json);
   if (!lock) return std::unexpected("lock: " + lock.error().message());
@@ -85,7 +129,21 @@ Result<std::vector<std::string>, std::string> verify_outputs(std::string_view lo
       "verified");
   auto in = cluster::dkg_inputs(lock->definition);
   if (!in) return std::unexpected("lock definition: " + in.error().message());
-  const Params params = make_params(*in);
+  Params params;
+  if (old_lock_json) {
+    auto old = cluster::parse_lock(*old_lock_json);
+    if (!old) return std::unexpected("old lock: " + old.error().message());
+    const auto ov = cluster::check_lock(*old);
+    if (!ov.ok()) return std::unexpected("old lock: " + ov.problem->message());
+    auto r = check_reshare(*lock, *old);
+    if (!r) return std::unexpected(r.error());
+    lines.push_back(*r);
+    auto p = make_reshare_params(*in, *old, participating);
+    if (!p) return std::unexpected(p.error());
+    params = std::move(*p);
+  } else {
+    params = make_params(*in);
+  }
   auto out = verify_transcript(params, transcript);
   if (!out) return std::unexpected("transcript: " + out.error());
   lines.push_back("transcript: " + std::to_string(params.n()) +
