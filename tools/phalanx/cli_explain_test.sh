@@ -29,13 +29,14 @@ set +e
 set -e
 check "bad slot: exit 2" '[ "$r" = 2 ]'
 
-"$bin" devnet --mode embedded --fault crash-one --validators 2 --slots 16 --slot-duration 1s --genesis-delay 5s \
+"$bin" devnet --mode embedded --fault crash-one --validators 2 --slots 16 --slot-duration 2s --genesis-delay 8s \
   --base-port "$port" --dir "$dir/net" --report "$dir/report.json" > "$dir/devnet.out" 2>&1 &
 devnet_pid=$!
 
-# Wait for a finished proposal after the crash (slot 2) on node 0.
+# Wait for a finished proposal after the crash (slot 2) on node 0 (up to a minute on a busy machine).
 slot=""
-for _ in $(seq 150); do
+for _ in $(seq 300); do
+  kill -0 "$devnet_pid" 2>/dev/null || { echo "devnet ended early:"; tail -20 "$dir/devnet.out"; break; }
   if curl -sf "http://$mon/api/v1/duties?type=proposer&from_slot=4" > "$dir/list.json" 2>/dev/null; then
     slot=$(python3 -c "
 import json,sys; d=json.load(open(sys.argv[1]))['data']
