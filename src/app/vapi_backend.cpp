@@ -26,6 +26,14 @@ vapi::ApiError api_error(const std::error_code& ec) {
   return {500, ec.message()};
 }
 
+/// The error of a POST pool submission (attestations, sync messages, aggregates, contributions, exits): the
+/// spec documents 200/400/500 there, so a partial that arrives after its duty's deadline is a 400 with the
+/// reason (the produce and selection routes answer 503 for it, which they document).
+vapi::ApiError submission_error(const std::error_code& ec) {
+  if (ec == CoreError::kExpired) return {400, "duty deadline passed: " + ec.message()};
+  return api_error(ec);
+}
+
 core::SignedMessage to_core(const vapi::PartialMessage& m) {
   return std::visit(
       [](const auto& v) -> core::SignedMessage {
@@ -229,7 +237,7 @@ Task<ApiResult<void>> WorkflowBackend::submit_partials(vapi::PartialKind kind,
                                core::ParSignedData{core::SignedData{to_core(p.message), p.partial_sig}, share_idx_});
   }
   for (const auto& [duty, batch] : by_duty)
-    if (auto ok = wf_.submit_own_partials(duty, batch); !ok) co_return std::unexpected(api_error(ok.error()));
+    if (auto ok = wf_.submit_own_partials(duty, batch); !ok) co_return std::unexpected(submission_error(ok.error()));
   co_return ApiResult<void>{};
 }
 
