@@ -17,6 +17,8 @@ const char* to_string(BeaconError e) {
       return "beacon node returned a blinded block though none was requested";
     case BeaconError::kNoContents:
       return "signed block's contents (blobs) unknown";
+    case BeaconError::kBackoff:
+      return "beacon node call failed recently; backing off";
   }
   return "unknown beacon node error";
 }
@@ -91,22 +93,72 @@ Task<Result<eth::ChainConfig>> BeaconNodeAdapter::chain_config() {
   co_return *r;
 }
 
+bool BeaconNodeAdapter::may_call(const Backoff& b) {
+  return std::chrono::steady_clock::now() >= b.retry_at;
+}
+
+void BeaconNodeAdapter::note(Backoff& b, bool ok) const {
+  if (ok) {
+    b = Backoff{};
+    return;
+  }
+  b.next = b.next == Duration{} ? bulk_.backoff_initial : std::min<Duration>(b.next * 2, bulk_.backoff_max);
+  b.retry_at = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(b.next);
+}
+
 Task<Result<std::vector<core::ValidatorRef>>> BeaconNodeAdapter::validators(std::vector<core::PubKey> pubkeys) {
-  std::vector<eth::BLSPubkey> keys(pubkeys.begin(), pubkeys.end());
-  auto r = co_await client_.validators_by_pubkey("head", std::move(keys));
-  if (!r) co_return std::unexpected(failed("validators", r.error()));
+  const auto now = std::chrono::steady_clock::now();
+  const auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(bulk_.validator_cache_ttl);
+  std::vector<eth::BLSPubkey> ask;
+  for (const auto& pk : pubkeys) {
+    auto it = validator_cache_.find(pk);
+    if (it == validator_cache_.end() || now - it->second.fetched >= ttl) ask.emplace_back(pk);
+  }
+  std::optional<std::error_code> error;
+  if (!ask.empty() && !may_call(validators_backoff_)) {
+    error = make_error_code(BeaconError::kBackoff);
+  } else if (!ask.empty()) {
+    const std::size_t asked = ask.size();
+    auto r = co_await client_.validators_by_pubkey("head", std::move(ask));
+    note(validators_backoff_, r.has_value());
+    if (!r) {
+      error = failed("validators", r.error());
+    } else {
+      const auto fetched = std::chrono::steady_clock::now();
+      for (const auto& v : *r) {
+        validator_cache_.insert_or_assign(
+            v.validator.pubkey,
+            CachedValidator{core::ValidatorRef{v.validator.pubkey, v.index, v.status.starts_with("active")}, fetched});
+      }
+      log::debug("beacon node: {} of {} validators looked up, {} known", asked, pubkeys.size(), r->size());
+    }
+  }
+  // What the BN does not know is not cached: asked again next time (a validator may be deposited meanwhile).
+  // After a failed refresh, older answers stand in; only keys never answered make the call fail.
   std::vector<core::ValidatorRef> out;
-  for (const auto& v : *r)
-    out.push_back(core::ValidatorRef{v.validator.pubkey, v.index, v.status.starts_with("active")});
+  out.reserve(pubkeys.size());
+  bool missing = false;
+  for (const auto& pk : pubkeys) {
+    auto it = validator_cache_.find(pk);
+    if (it != validator_cache_.end())
+      out.push_back(it->second.ref);
+    else
+      missing = true;
+  }
+  if (error && (missing || out.empty())) co_return std::unexpected(*error);
+  if (error) log::info("beacon node: validator lookup failed; using the last answers for {} validators", out.size());
   co_return out;
 }
 
 Task<Result<core::AttesterDuties>> BeaconNodeAdapter::attester_duties(
     Epoch epoch, std::vector<ValidatorIndex> indices) {
+  if (!may_call(attester_backoff_)) co_return fail(BeaconError::kBackoff);
   auto r = co_await client_.attester_duties(epoch, std::move(indices));
+  note(attester_backoff_, r.has_value());
   if (!r) co_return std::unexpected(failed("attester duties", r.error()));
   core::AttesterDuties out;
   out.dependent_root = r->dependent_root;
+  out.duties.reserve(r->duties.size());
   for (const auto& d : r->duties) {
     core::DutyDefinition def;
     def.pubkey = d.pubkey;
@@ -132,7 +184,9 @@ Task<Result<core::ProposerDuties>> BeaconNodeAdapter::proposer_duties(Epoch epoc
 Task<Result<std::vector<core::SyncDutyDef>>> BeaconNodeAdapter::sync_duties(Epoch epoch,
                                                                            std::vector<ValidatorIndex> indices) {
   if (config_ && config_->fork_at(epoch) < eth::Fork::kAltair) co_return std::vector<core::SyncDutyDef>{};
+  if (!may_call(sync_backoff_)) co_return fail(BeaconError::kBackoff);
   auto r = co_await client_.sync_committee_duties(epoch, std::move(indices));
+  note(sync_backoff_, r.has_value());
   if (!r) co_return std::unexpected(failed("sync committee duties", r.error()));
   std::vector<core::SyncDutyDef> out;
   for (const auto& d : *r) {

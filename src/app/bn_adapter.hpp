@@ -21,17 +21,32 @@ enum class BeaconError {
   kCall = 1,         ///< the call failed (transport, status, body); see the log for the BN's message
   kNotBuilder = 2,   ///< the BN returned a blinded block though builder blocks were not requested
   kNoContents = 3,   ///< a signed full block of deneb or later whose contents (blobs) were not decided here
+  kBackoff = 4,      ///< a bulk call failed recently; the next attempt waits (BulkCallOptions)
 };
 const char* to_string(BeaconError e);
 PHX_ERROR_ENUM(BeaconError, "beacon-node")
 
-/// The adapter. Threading: the client's executor (io thread).
 using runtime::Task;
 
+/// Caching and backoff of the bulk calls (validators, attester and sync duties).
+struct BulkCallOptions {
+  /// A validator's index and status as the BN answered are reused this long (they change once per epoch at
+  /// most; the scheduler asks once per epoch, so half an epoch of mainnet makes every epoch's ask a fresh one
+  /// while repeated asks within it are answered here). When a refresh fails, older answers are used.
+  Duration validator_cache_ttl = std::chrono::seconds(192);
+  /// After a failed bulk call the next one of its kind waits at least this long, doubled per further failure
+  /// up to backoff_max; a call before then fails at once (BeaconError::kBackoff) instead of adding another
+  /// request to a BN that is still busy with the last ones.
+  Duration backoff_initial = std::chrono::seconds(1);
+  Duration backoff_max = std::chrono::seconds(8);
+};
+
+/// The adapter. Threading: the client's executor (io thread).
 class BeaconNodeAdapter final : public core::BeaconNode {
  public:
   /// `client` is not owned. chain_config() must succeed once before submit() (it learns the fork schedule).
-  explicit BeaconNodeAdapter(beaconapi::http::BeaconNodeClient& client) : client_(client) {}
+  explicit BeaconNodeAdapter(beaconapi::http::BeaconNodeClient& client, BulkCallOptions options = {})
+      : client_(client), bulk_(options) {}
 
   Task<Result<eth::ChainConfig>> chain_config() override;
   Task<Result<std::vector<core::ValidatorRef>>> validators(std::vector<core::PubKey> pubkeys) override;
@@ -64,8 +79,25 @@ class BeaconNodeAdapter final : public core::BeaconNode {
   void subscribe_exits(ExitFn fn) { exit_subs_.push_back(std::move(fn)); }
 
  private:
+  /// Backoff state of one kind of bulk call.
+  struct Backoff {
+    std::chrono::steady_clock::time_point retry_at{};
+    Duration next{};
+  };
+  /// Whether `b` lets a call go now.
+  static bool may_call(const Backoff& b);
+  /// Records a failed (`ok` false) or successful call of `b`'s kind.
+  void note(Backoff& b, bool ok) const;
+  struct CachedValidator {
+    core::ValidatorRef ref;
+    std::chrono::steady_clock::time_point fetched{};
+  };
+
   std::optional<eth::ChainConfig> config_;  // set by chain_config()
   beaconapi::http::BeaconNodeClient& client_;
+  BulkCallOptions bulk_;
+  std::map<core::PubKey, CachedValidator> validator_cache_;
+  Backoff validators_backoff_, attester_backoff_, sync_backoff_;
   std::map<Slot, beaconapi::VersionedProducedBlock> decided_blocks_;
   std::vector<ExitFn> exit_subs_;
 };

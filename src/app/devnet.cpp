@@ -60,6 +60,8 @@ Result<void, std::string> validate(const DevnetOptions& o) {
     return std::unexpected("--threshold " + std::to_string(o.threshold) + " is not a majority of " +
                            std::to_string(o.nodes) + " nodes");
   if (o.validators < 1 || o.validators > 100'000) return std::unexpected("--validators must be between 1 and 100000");
+  if (o.total_validators != 0 && (o.total_validators < o.validators || o.total_validators > 10'000'000))
+    return std::unexpected("--total-validators must be between --validators and 10000000");
   if (o.slots < 1 || o.slots > 100'000) return std::unexpected("--slots must be between 1 and 100000");
   if (o.slot_duration < std::chrono::milliseconds(500))
     return std::unexpected("--slot-duration must be at least 500ms");
@@ -430,6 +432,11 @@ class Devnet {
       std::copy(pubkeys[v].begin(), pubkeys[v].end(), pk.begin());
       sim_config_.validators.push_back({pk, ValidatorIndex{v}});
     }
+    if (o_.total_validators > o_.validators) {
+      // --total-validators: the cluster's validators are the first of a larger simulated set (issue 20).
+      sim_config_.total_validators = o_.total_validators;
+      sim_config_.committees_per_slot = sim::committees_per_slot_for(o_.total_validators, chain_.slots_per_epoch);
+    }
     return {};
   }
 
@@ -705,6 +712,7 @@ class Devnet {
     opts["nodes"] = o_.nodes;
     opts["threshold"] = o_.threshold;
     opts["validators"] = o_.validators;
+    opts["total_validators"] = o_.total_validators;
     opts["slots"] = o_.slots;
     opts["slot_duration_ms"] = o_.slot_duration.count();
     opts["mode"] = std::string(to_string(o_.mode));

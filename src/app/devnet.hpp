@@ -59,6 +59,9 @@ struct DevnetOptions {
   std::uint32_t nodes = 4;
   std::uint32_t threshold = 3;
   std::uint32_t validators = 16;
+  /// The simulated chain's validator count (0: just the cluster's): the cluster's validators sit among keyless
+  /// stand-ins, so committees, proposers and sync positions are those of a chain this size.
+  std::uint64_t total_validators = 0;
   std::uint64_t slots = 32;  ///< slots to run after genesis
   std::chrono::milliseconds slot_duration{2000};
   DevnetMode mode = DevnetMode::kVc;
@@ -79,7 +82,8 @@ struct DevnetOptions {
 };
 
 /// Checks option combinations. Errors (message naming the flag): nodes < 1 or > 64, threshold outside
-/// [1, nodes] or below a majority (2t ≤ n), validators < 1, slots < 1, slot duration < 500 ms, a fault that
+/// [1, nodes] or below a majority (2t ≤ n), validators < 1, total_validators (when set) below validators or
+/// above 10,000,000, slots < 1, slot duration < 500 ms, a fault that
 /// leaves fewer than `threshold` honest nodes.
 Result<void, std::string> validate(const DevnetOptions& options);
 

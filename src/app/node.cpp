@@ -241,7 +241,10 @@ Task<Result<void, std::string>> DvNode::start() {
 
   const ShareIdx share_idx{setup_.self.value + 1};
   if (cfg_.signer == SignerMode::kEmbedded) {
-    auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx);
+    // All cores decrypt; the keystore cache in the data folder makes later starts one KDF (keystores.hpp).
+    KeyLoadOptions kopts;
+    kopts.cache_file = cfg_.data_dir / "keystore-cache";
+    auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx, kopts);
     if (!keys) co_return std::unexpected("--keystores-dir: " + keys.error());
     signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx,
                                             cfg_.test_fault == TestFault::kBadPartials ||

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "app/keystores.hpp"
 #include "core/interfaces.hpp"
 #include "crypto/bls/bls.hpp"
 #include "slashing/store.hpp"
@@ -25,16 +26,6 @@ class SlashingDbGuard final : public core::SlashingGuard {
   slashing::SlashingDb& db_;
   const eth::ChainConfig& config_;
 };
-
-/// This node's share keys, by DV public key.
-using ShareKeys = std::map<core::PubKey, crypto::bls::SecretKey>;
-
-/// Reads every keystore-*.json in `dir` with its password file keystore-*.txt, decrypts it (EIP-2335) and
-/// maps it to its DV key through the key book; each share must belong to this node (`share_idx`) and each
-/// cluster validator must have exactly one. Errors: a message naming the file at fault (never the password or
-/// the key).
-Result<ShareKeys, std::string> load_share_keys(const std::filesystem::path& dir, const core::KeyBook& book,
-                                               ShareIdx share_idx);
 
 /// Signs with this node's shares. The slashing guard is the Workflow's, consulted before it asks for a
 /// signature. Immutable after construction, so safe on the Workflow's BLS worker thread.

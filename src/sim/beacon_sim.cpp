@@ -117,6 +117,7 @@ BeaconSim::BeaconSim(BeaconSimConfig config, const Clock& clock) : config_(std::
     keys_.push_back(*pk);
     PHX_ASSERT(by_index_.emplace(config_.validators[i].index, i).second);
     by_pubkey_.emplace(config_.validators[i].pubkey, config_.validators[i].index);
+    PHX_ASSERT(!has_stand_ins() || config_.validators[i].index.value < config_.total_validators);
   }
   add_routes();
   add_duty_routes();
@@ -135,6 +136,35 @@ Root BeaconSim::derive(std::string_view label, std::uint64_t a, std::uint64_t b)
 const crypto::bls::PublicKey* BeaconSim::key_of(ValidatorIndex v) const {
   auto it = by_index_.find(v);
   return it == by_index_.end() ? nullptr : &keys_[it->second];
+}
+
+std::uint64_t committees_per_slot_for(std::uint64_t active_validators, std::uint64_t slots_per_epoch) {
+  constexpr std::uint64_t kTargetCommitteeSize = 128;
+  const std::uint64_t n = active_validators / std::max<std::uint64_t>(slots_per_epoch, 1) / kTargetCommitteeSize;
+  return std::clamp<std::uint64_t>(n, 1, eth::preset::kMaxCommitteesPerSlot);
+}
+
+ValidatorIndex BeaconSim::proposer_at(Slot slot) const {
+  const std::uint64_t r = u64_of(derive("proposer", slot.value));
+  if (has_stand_ins()) return ValidatorIndex{r % config_.total_validators};
+  return config_.validators[r % config_.validators.size()].index;
+}
+
+eth::BLSPubkey BeaconSim::pubkey_of(ValidatorIndex v) const {
+  if (auto it = by_index_.find(v); it != by_index_.end()) return config_.validators[it->second].pubkey;
+  eth::BLSPubkey pk{};
+  const Root a = derive("stand_in_pubkey", v.value, 0);
+  const Root b = derive("stand_in_pubkey", v.value, 1);
+  std::copy(a.begin(), a.end(), pk.begin());
+  std::copy(b.begin(), b.begin() + 16, pk.begin() + 32);
+  pk[0] = static_cast<std::uint8_t>((pk[0] & 0x1f) | 0x80);  // the compression flag, as a real key has
+  return pk;
+}
+
+std::uint64_t BeaconSim::committee_length(std::size_t members) const {
+  if (!has_stand_ins()) return members;
+  const std::uint64_t per_epoch = config_.chain.slots_per_epoch * config_.committees_per_slot;
+  return std::max<std::uint64_t>(members, config_.total_validators / std::max<std::uint64_t>(per_epoch, 1));
 }
 
 Slot BeaconSim::current_slot() const {
@@ -161,7 +191,7 @@ const BeaconSim::EpochAssignments& BeaconSim::epoch_assignments(Epoch epoch) con
     std::sort(members.begin(), members.end());
     for (std::size_t p = 0; p < members.size(); ++p) {
       auto& a = out.by_validator[members[p]];
-      a.committee_length = members.size();
+      a.committee_length = committee_length(members.size());
       a.position = p;
     }
   }
@@ -188,8 +218,8 @@ std::vector<http::ProposerDuty> BeaconSim::proposer_duties(Epoch epoch) const {
   if (config_.validators.empty()) return out;
   const auto spe = config_.chain.slots_per_epoch;
   for (std::uint64_t s = epoch.value * spe; s < (epoch.value + 1) * spe; ++s) {
-    const auto& v = config_.validators[u64_of(derive("proposer", s)) % config_.validators.size()];
-    out.push_back(http::ProposerDuty{v.pubkey, v.index, Slot{s}});
+    const ValidatorIndex v = proposer_at(Slot{s});
+    out.push_back(http::ProposerDuty{pubkey_of(v), v, Slot{s}});
   }
   return out;
 }
@@ -239,6 +269,14 @@ std::vector<ValidatorIndex> BeaconSim::sync_committee(Epoch epoch) const {
   if (config_.chain.fork_at(epoch) < eth::Fork::kAltair || config_.validators.empty()) return {};
   const auto period = epoch.value / config_.epochs_per_sync_committee_period;
   if (auto it = sync_committee_cache_.find(period); it != sync_committee_cache_.end()) return it->second;
+  std::vector<ValidatorIndex> out(eth::preset::kSyncCommitteeSize);
+  if (has_stand_ins()) {
+    // Drawn from the whole set (mostly stand-ins): a cluster's share of the positions is its share of the set.
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = ValidatorIndex{u64_of(derive("sync", period, i)) % config_.total_validators};
+    if (sync_committee_cache_.size() > 4) sync_committee_cache_.erase(sync_committee_cache_.begin());
+    return sync_committee_cache_.emplace(period, std::move(out)).first->second;
+  }
   std::vector<ValidatorIndex> eligible;
   for (const auto& v : config_.validators) eligible.push_back(v.index);
   const auto limit = config_.sync_committee_validators;
@@ -249,7 +287,6 @@ std::vector<ValidatorIndex> BeaconSim::sync_committee(Epoch epoch) const {
     });
     eligible.resize(limit);
   }
-  std::vector<ValidatorIndex> out(eth::preset::kSyncCommitteeSize);
   for (std::size_t i = 0; i < out.size(); ++i) {
     out[i] = eligible[u64_of(derive("sync", period, i)) % eligible.size()];
   }
@@ -259,18 +296,21 @@ std::vector<ValidatorIndex> BeaconSim::sync_committee(Epoch epoch) const {
 
 std::vector<http::SyncCommitteeDuty> BeaconSim::sync_committee_duties(
     Epoch epoch, const std::vector<ValidatorIndex>& indices) const {
-  auto committee = sync_committee(epoch);
+  const auto committee = sync_committee(epoch);
+  // Positions by member, once: a request for 10,000 indices is 10,000 lookups, not 10,000 committee scans.
+  std::map<ValidatorIndex, std::vector<std::uint64_t>> positions;
+  for (std::size_t p = 0; p < committee.size(); ++p) positions[committee[p]].push_back(p);
   std::vector<http::SyncCommitteeDuty> out;
   for (auto idx : indices) {
     auto it = by_index_.find(idx);
     if (it == by_index_.end()) continue;
+    auto pos = positions.find(idx);
+    if (pos == positions.end()) continue;
     http::SyncCommitteeDuty d;
     d.pubkey = config_.validators[it->second].pubkey;
     d.validator_index = idx;
-    for (std::size_t p = 0; p < committee.size(); ++p) {
-      if (committee[p] == idx) d.validator_sync_committee_indices.push_back(p);
-    }
-    if (!d.validator_sync_committee_indices.empty()) out.push_back(std::move(d));
+    d.validator_sync_committee_indices.assign(pos->second.begin(), pos->second.end());
+    out.push_back(std::move(d));
   }
   return out;
 }
@@ -285,7 +325,7 @@ ExpectedDuties BeaconSim::expected_duties(Slot from, Slot to) const {
       if (key.first < from.value || key.first >= to.value) continue;
       e.attestations += members.size();
       ++e.aggregation_committees;
-      if (members.size() / kTargetAggregatorsPerCommittee <= 1) e.aggregations_min += members.size();
+      if (committee_length(members.size()) / kTargetAggregatorsPerCommittee <= 1) e.aggregations_min += members.size();
     }
   }
   e.aggregations_max = e.attestations;
@@ -294,14 +334,18 @@ ExpectedDuties BeaconSim::expected_duties(Slot from, Slot to) const {
   std::uint64_t pairs = 0;
   std::optional<std::uint64_t> cached_epoch;
   for (std::uint64_t s = from.value; s < to.value; ++s) {
-    if (s > 0) ++e.proposals;
+    if (s > 0 && key_of(proposer_at(Slot{s})) != nullptr) ++e.proposals;
     auto ep = chain.epoch_at(Slot{s}).value;
     if (!cached_epoch || *cached_epoch != ep) {
       cached_epoch = ep;
       committee = sync_committee(Epoch{ep});
-      std::set<ValidatorIndex> distinct(committee.begin(), committee.end());
+      std::set<ValidatorIndex> distinct;
       std::set<std::pair<ValidatorIndex, std::size_t>> by_sub;
-      for (std::size_t p = 0; p < committee.size(); ++p) by_sub.emplace(committee[p], p / kSyncSubcommitteeSize);
+      for (std::size_t p = 0; p < committee.size(); ++p) {
+        if (key_of(committee[p]) == nullptr) continue;  // a stand-in: nobody here signs for it
+        distinct.insert(committee[p]);
+        by_sub.emplace(committee[p], p / kSyncSubcommitteeSize);
+      }
       members = distinct.size();
       pairs = by_sub.size();
     }

@@ -75,7 +75,19 @@ struct BeaconSimConfig {
   /// At most this many distinct validators fill a period's sync committee (0: every validator is eligible).
   /// The committee always has SYNC_COMMITTEE_SIZE positions, drawn with repetition as on a small chain.
   std::size_t sync_committee_validators = 0;
+  /// The simulated chain's whole validator set when larger than `validators` (0: just those). The others are
+  /// keyless stand-ins at the indices of [0, total_validators) that `validators` does not use: they fill
+  /// attestation committees (so committee lengths, and with them aggregator selection, are those of a chain
+  /// this size), are scheduled to propose their share of slots and take their share of sync-committee
+  /// positions, but never sign. So a cluster's validators get the duties per slot that a real chain of this
+  /// size gives them (`phalanx devnet --total-validators`). Precondition: every configured index is below it.
+  /// Set committees_per_slot as the chain would (committees_per_slot_for).
+  std::uint64_t total_validators = 0;
 };
+
+/// get_committee_count_per_slot of consensus-specs phase0 for `active_validators`: active / SLOTS_PER_EPOCH /
+/// TARGET_COMMITTEE_SIZE (128), clamped to [1, MAX_COMMITTEES_PER_SLOT (64)].
+std::uint64_t committees_per_slot_for(std::uint64_t active_validators, std::uint64_t slots_per_epoch);
 
 /// The duty kinds the simulator verifies and counts.
 enum class SimDuty : std::uint8_t {
@@ -277,6 +289,19 @@ class BeaconSim {
   }
   Root derive(std::string_view label, std::uint64_t a, std::uint64_t b = 0) const;
   const crypto::bls::PublicKey* key_of(ValidatorIndex v) const;
+  /// Whether keyless stand-ins fill the set up to config_.total_validators.
+  bool has_stand_ins() const { return config_.total_validators > config_.validators.size(); }
+  /// The number of validators of the simulated chain.
+  std::uint64_t chain_validators() const {
+    return has_stand_ins() ? config_.total_validators : config_.validators.size();
+  }
+  /// The validator scheduled to propose at `slot` (may be a keyless stand-in). Precondition: validators exist.
+  ValidatorIndex proposer_at(Slot slot) const;
+  /// The public key the Beacon API shows for `v`: the configured one, or a fixed stand-in value (not a point).
+  eth::BLSPubkey pubkey_of(ValidatorIndex v) const;
+  /// The length of an attestation committee with `members` configured validators: `members`, or with stand-ins
+  /// the length a committee of the whole set has (at least `members`).
+  std::uint64_t committee_length(std::size_t members) const;
   Epoch current_epoch() const { return config_.chain.epoch_at(current_slot()); }
   /// An attestation that passed every check but the signature.
   struct PendingAttestation {

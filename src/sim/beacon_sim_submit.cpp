@@ -188,7 +188,8 @@ Result<BeaconSim::PendingAttestation, Reject> BeaconSim::precheck(const eth::pha
   const auto& ea = epoch_assignments(config_.chain.epoch_at(att.data.slot));
   auto c = ea.committees.find({att.data.slot.value, att.data.index});
   if (c == ea.committees.end() || *bit >= c->second.size()) return std::unexpected(Reject::kNoDuty);
-  if (c->second.size() != att.aggregation_bits.size()) return std::unexpected(Reject::kBadAggregationBits);
+  if (committee_length(c->second.size()) != att.aggregation_bits.size())
+    return std::unexpected(Reject::kBadAggregationBits);
   return precheck(c->second[*bit], att.data, att.signature, att.data.index);
 }
 
@@ -329,9 +330,14 @@ Result<void, Reject> BeaconSim::check_aggregate(eth::Fork fork, const eth::Signe
     return std::unexpected(Reject::kNoDuty);
   }
   const auto& members = ea.committees.at({data.slot.value, committee_index});
+  // Positions from members.size() on belong to keyless stand-ins (total_validators): none of them signs.
+  const std::uint64_t length = committee_length(members.size());
+  bool stand_in_bit = false;
+  for (std::size_t i = members.size(); i < agg.aggregation_bits.size(); ++i)
+    stand_in_bit = stand_in_bit || agg.aggregation_bits.get(i);
   // The inner attestation's signers, if its signature holds; each is on record for the slashing oracle.
   auto inner_signers = [&]() -> std::optional<std::vector<ValidatorIndex>> {
-    if (agg.aggregation_bits.size() != members.size()) return std::nullopt;
+    if (agg.aggregation_bits.size() != length || stand_in_bit) return std::nullopt;
     std::vector<crypto::bls::PublicKey> pks;
     std::vector<ValidatorIndex> who;
     for (std::size_t i = 0; i < members.size(); ++i) {
@@ -354,10 +360,10 @@ Result<void, Reject> BeaconSim::check_aggregate(eth::Fork fork, const eth::Signe
   if (!verify_sig(*key, eth::selection_proof_signing_root(config_.chain, data.slot), msg.selection_proof)) {
     return std::unexpected(Reject::kBadSelectionProof);
   }
-  if (!selects_aggregator(msg.selection_proof, members.size() / kTargetAggregatorsPerCommittee)) {
+  if (!selects_aggregator(msg.selection_proof, length / kTargetAggregatorsPerCommittee)) {
     return std::unexpected(Reject::kNotAggregator);
   }
-  if (agg.aggregation_bits.size() != members.size()) return std::unexpected(Reject::kBadAggregationBits);
+  if (agg.aggregation_bits.size() != length || stand_in_bit) return std::unexpected(Reject::kBadAggregationBits);
   bool any = false;
   for (std::size_t i = 0; i < members.size(); ++i) any = any || agg.aggregation_bits.get(i);
   if (!any) return std::unexpected(Reject::kBadAggregationBits);
@@ -399,25 +405,26 @@ Result<beaconapi::ProduceBlockV3Response, std::string> BeaconSim::produce_block(
   if (config_.validators.empty()) return std::unexpected(std::string("no validators"));
   const auto epoch = config_.chain.epoch_at(slot);
   const auto fork = config_.chain.fork_at(epoch);
-  const auto& proposer = config_.validators[u64_of(derive("proposer", slot.value)) % config_.validators.size()];
-  const auto* key = key_of(proposer.index);
+  const ValidatorIndex proposer = proposer_at(slot);
+  const auto* key = key_of(proposer);
+  if (key == nullptr) return std::unexpected(std::string("the slot's proposer is not one of the simulated keys"));
   if (!verify_sig(*key, eth::randao_signing_root(config_.chain, epoch), randao_reveal)) {
     return std::unexpected(std::string("randao_reveal does not verify for the slot's proposer"));
   }
   BlockSeed s;
   s.slot = slot;
-  s.proposer = proposer.index;
+  s.proposer = proposer;
   s.parent_root = slot.value == 0 ? Root{} : block_root(Slot{slot.value - 1});
   s.state_root = state_root(slot);
   s.randao_reveal = randao_reveal;
   s.graffiti = graffiti;
-  s.eth1 = {derive("deposit_root", 0), config_.validators.size(), derive("eth1_block", epoch.value)};
+  s.eth1 = {derive("deposit_root", 0), chain_validators(), derive("eth1_block", epoch.value)};
   s.el_parent_hash = derive("el_block", slot.value == 0 ? 0 : slot.value - 1);
   s.el_block_hash = derive("el_block", slot.value);
   s.el_state_root = derive("el_state", slot.value);
   s.el_receipts_root = derive("el_receipts", slot.value);
   s.prev_randao = derive("prev_randao", slot.value);
-  if (auto it = fee_recipients_.find(proposer.index); it != fee_recipients_.end()) s.fee_recipient = it->second;
+  if (auto it = fee_recipients_.find(proposer); it != fee_recipients_.end()) s.fee_recipient = it->second;
   s.timestamp = config_.chain.genesis_time + slot.value * config_.chain.seconds_per_slot;
 
   const bool blinded = config_.builder_blocks && fork >= eth::Fork::kBellatrix &&
@@ -457,8 +464,7 @@ Result<void, Reject> BeaconSim::check_block(eth::Fork fork, const SignedBlock& s
   if (config_.chain.fork_at(epoch) != fork) return std::unexpected(Reject::kWrongFormat);
   const auto* key = key_of(b.proposer_index);
   if (key == nullptr) return std::unexpected(Reject::kUnknownValidator);
-  const auto& scheduled = config_.validators[u64_of(derive("proposer", b.slot.value)) % config_.validators.size()];
-  if (scheduled.index != b.proposer_index) return std::unexpected(Reject::kWrongProposer);
+  if (proposer_at(b.slot) != b.proposer_index) return std::unexpected(Reject::kWrongProposer);
   Root parent = b.slot.value == 0 ? Root{} : block_root(Slot{b.slot.value - 1});
   const bool wrong_data = b.parent_root != parent ||
                           (fork >= eth::Fork::kBellatrix && el_block_hash_of(b) != derive("el_block", b.slot.value));
@@ -625,7 +631,10 @@ Result<void, Reject> BeaconSim::submit_contribution(const eth::altair::SignedCon
     if (!selects_aggregator(msg.selection_proof, kModulo)) return std::unexpected(Reject::kNotAggregator);
     std::vector<crypto::bls::PublicKey> pks;
     for (std::size_t i = 0; i < kSyncSubcommitteeSize; ++i) {
-      if (c.aggregation_bits.get(i)) pks.push_back(*key_of(committee[first + i]));
+      if (!c.aggregation_bits.get(i)) continue;
+      const auto* member_key = key_of(committee[first + i]);
+      if (member_key == nullptr) return std::unexpected(Reject::kBadAggregationBits);  // a keyless stand-in
+      pks.push_back(*member_key);
     }
     if (pks.empty()) return std::unexpected(Reject::kBadAggregationBits);
     auto sig = crypto::bls::Signature::from_bytes(c.signature);

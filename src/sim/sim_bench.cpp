@@ -3,6 +3,8 @@
 // duties for the whole validator set.
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <memory>
 #include <set>
 
 #include "crypto/hash/sha256.hpp"
@@ -22,6 +24,7 @@ struct Setup {
     for (std::size_t i = 0; i < n; ++i) {
       Bytes ikm(32, static_cast<std::uint8_t>(i + 1));
       ikm[1] = static_cast<std::uint8_t>(i >> 8);
+      ikm[2] = static_cast<std::uint8_t>(i >> 16);
       keys.push_back(*crypto::bls::SecretKey::keygen(ikm));
       config.validators.push_back({keys.back().public_key().to_bytes(), ValidatorIndex{i}});
     }
@@ -74,8 +77,16 @@ void BM_SimVerifyAttestationBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_SimVerifyAttestationBatch)->Arg(1024)->Unit(benchmark::kMillisecond);
 
+/// A simulator over `n` validators, built once per size (100,000 keys take a while to make).
+const Setup& shared_setup(std::size_t n) {
+  static std::map<std::size_t, std::unique_ptr<Setup>> made;
+  auto& s = made[n];
+  if (!s) s = std::make_unique<Setup>(n);
+  return *s;
+}
+
 void BM_SimAttesterDutiesEpoch(benchmark::State& state) {
-  Setup s(static_cast<std::size_t>(state.range(0)));
+  const Setup& s = shared_setup(static_cast<std::size_t>(state.range(0)));
   std::vector<ValidatorIndex> idx;
   for (const auto& v : s.config.validators) idx.push_back(v.index);
   std::uint64_t e = 0;
@@ -85,7 +96,29 @@ void BM_SimAttesterDutiesEpoch(benchmark::State& state) {
     benchmark::DoNotOptimize(d);
   }
 }
-BENCHMARK(BM_SimAttesterDutiesEpoch)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SimAttesterDutiesEpoch)->Arg(64)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+// A duties request for every validator once the epoch is cached (what each further request of an epoch costs:
+// the scheduler's, each VC's, each batch's).
+void BM_SimAttesterDutiesCachedEpoch(benchmark::State& state) {
+  const Setup& s = shared_setup(static_cast<std::size_t>(state.range(0)));
+  std::vector<ValidatorIndex> idx;
+  for (const auto& v : s.config.validators) idx.push_back(v.index);
+  sim::BeaconSim sim(s.config, s.clock);
+  (void)sim.attester_duties(Epoch{1}, idx);
+  for (auto _ : state) benchmark::DoNotOptimize(sim.attester_duties(Epoch{1}, idx));
+}
+BENCHMARK(BM_SimAttesterDutiesCachedEpoch)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// Sync-committee duties for every validator (the committee is cached per period; lookups by position index).
+void BM_SimSyncDutiesAll(benchmark::State& state) {
+  const Setup& s = shared_setup(static_cast<std::size_t>(state.range(0)));
+  std::vector<ValidatorIndex> idx;
+  for (const auto& v : s.config.validators) idx.push_back(v.index);
+  sim::BeaconSim sim(s.config, s.clock);
+  for (auto _ : state) benchmark::DoNotOptimize(sim.sync_committee_duties(Epoch{1}, idx));
+}
+BENCHMARK(BM_SimSyncDutiesAll)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 ManualClock at_slot(std::uint64_t slot) {
   return ManualClock{TimePoint{} + std::chrono::seconds(12 * slot)};

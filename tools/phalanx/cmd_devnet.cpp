@@ -17,6 +17,7 @@ struct DevnetFlags {
   std::uint32_t nodes = 4;
   std::uint32_t threshold = 0;  // 0: ⌈2n/3⌉
   std::uint32_t validators = 16;
+  std::uint64_t total_validators = 0;  // 0: just the cluster's
   std::uint64_t slots = 32;
   std::string slot_duration = "2s";
   std::string mode = "vc";
@@ -62,6 +63,7 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.nodes = f.nodes;
   o.threshold = f.threshold != 0 ? f.threshold : (2 * f.nodes + 2) / 3;
   o.validators = f.validators;
+  o.total_validators = f.total_validators;
   o.slots = f.slots;
   auto d = app::parse_duration(f.slot_duration);
   if (!d) return bad("--slot-duration: " + d.error());
@@ -120,6 +122,9 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--nodes", f->nodes, "Number of nodes (operators)")->default_val(4);
   c->add_option("--threshold", f->threshold, "Signing threshold (default ⌈2·nodes/3⌉)");
   c->add_option("--validators", f->validators, "Number of distributed validators")->default_val(16);
+  c->add_option("--total-validators", f->total_validators,
+                 "Validators of the simulated chain (default: the cluster's); the cluster's validators sit among "
+                 "keyless stand-ins, so duties per slot are those of a chain this size (e.g. 1000000)");
   c->add_option("--slots", f->slots, "Slots to run after genesis")->default_val(32);
   c->add_option("--slot-duration", f->slot_duration, "Slot duration, whole seconds (e.g. 2s)")->default_val("2s");
   c->add_option("--mode", f->mode, "Signer: vc (a vc-sim process per node) or embedded")->default_val("vc");

@@ -253,7 +253,7 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
   ClientError last{make_error_code(HttpError::kNoEndpoint), 0, "no endpoint"};
   for (auto i : order) {
     auto& st = endpoints_[i];
-    auto r = co_await send_request(st.ep, req, options_.timeout);
+    auto r = co_await send_request(st.ep, req, req.timeout.value_or(options_.timeout));
     if (r && req.method == Method::kPost && r->status >= 400 && already_published(error_message(r->body))) {
       log::debug("beacon node {}: {} already has it: {}", st.ep.to_string(), req.target, error_message(r->body));
       st.unhealthy_until = {};
@@ -384,56 +384,82 @@ runtime::Task<Result<SyncStatus, ClientError>> BeaconNodeClient::syncing() {
   co_return *s;
 }
 
+Duration BeaconNodeClient::bulk_timeout(std::size_t items) const {
+  return options_.timeout + options_.timeout_per_item * static_cast<std::int64_t>(items);
+}
+
 runtime::Task<Result<std::vector<ValidatorInfo>, ClientError>> BeaconNodeClient::validators_by_pubkey(
     std::string state_id, std::vector<eth::BLSPubkey> pubkeys) {
-  ssz::Json body = ssz::Json::object();
-  body["ids"] = ssz::Json::array();
-  for (const auto& pk : pubkeys) body["ids"].push_back(to_hex(pk));
-  ClientRequest req = post_req("/eth/v1/beacon/states/" + state_id + "/validators", body.dump());
-  req.probe = true;
-  auto j = co_await get_json(std::move(req));
-  if (!j && missing_endpoint(j.error())) {
-    // GET with `id` repeated (a comma list is silently ignored by some nodes), a few keys per request so the
-    // target stays well under header limits; the answers' `data` arrays are concatenated.
-    constexpr std::size_t kPerRequest = 16;
-    ssz::Json all = ssz::Json::object();
-    all["data"] = ssz::Json::array();
-    for (std::size_t first = 0; first < pubkeys.size(); first += kPerRequest) {
-      std::string target = "/eth/v1/beacon/states/" + state_id + "/validators";
-      for (std::size_t i = first; i < std::min(pubkeys.size(), first + kPerRequest); ++i) {
-        target += (i == first ? "?id=" : "&id=") + to_hex(pubkeys[i]);
-      }
-      auto part = co_await get_json(get_req(std::move(target)));
-      if (!part) co_return std::unexpected(part.error());
-      if (!(*part)["data"].is_array()) co_return std::unexpected(json_error({"data", "expected an array"}));
-      for (auto& v : (*part)["data"]) all["data"].push_back(std::move(v));
-    }
-    j = std::move(all);
-  }
-  if (!j) co_return std::unexpected(j.error());
-  const auto& d = (*j)["data"];
-  if (!d.is_array()) co_return std::unexpected(json_error({"data", "expected an array"}));
   std::vector<ValidatorInfo> out;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    auto v = validator_info_from_json(d[i], "data[" + std::to_string(i) + "]");
-    if (!v) co_return std::unexpected(json_error(v.error()));
-    out.push_back(std::move(*v));
+  out.reserve(pubkeys.size());
+  // Appends the validators of a `data` array to `out`.
+  auto take = [&out](const ssz::Json& d) -> Result<void, ClientError> {
+    if (!d.is_array()) return std::unexpected(json_error({"data", "expected an array"}));
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      auto v = validator_info_from_json(d[i], "data[" + std::to_string(i) + "]");
+      if (!v) return std::unexpected(json_error(v.error()));
+      out.push_back(std::move(*v));
+    }
+    return {};
+  };
+  const std::string path = "/eth/v1/beacon/states/" + state_id + "/validators";
+  bool use_get = false;
+  for (std::size_t first = 0; first < pubkeys.size() && !use_get; first += kValidatorsPerPost) {
+    const std::size_t last = std::min(pubkeys.size(), first + kValidatorsPerPost);
+    ssz::Json body = ssz::Json::object();
+    body["ids"] = ssz::Json::array();
+    for (std::size_t i = first; i < last; ++i) body["ids"].push_back(to_hex(pubkeys[i]));
+    ClientRequest req = post_req(path, body.dump());
+    req.probe = true;
+    req.timeout = bulk_timeout(last - first);
+    auto j = co_await get_json(std::move(req));
+    if (!j && first == 0 && missing_endpoint(j.error())) {
+      use_get = true;  // an older node: every batch goes the GET way
+      break;
+    }
+    if (!j) co_return std::unexpected(j.error());
+    if (auto t = take((*j)["data"]); !t) co_return std::unexpected(t.error());
+  }
+  if (use_get) {
+    // GET with `id` repeated (a comma list is silently ignored by some nodes), kValidatorsPerGet keys per
+    // request so the target stays under URL limits; the answers' `data` arrays are concatenated.
+    for (std::size_t first = 0; first < pubkeys.size(); first += kValidatorsPerGet) {
+      const std::size_t last = std::min(pubkeys.size(), first + kValidatorsPerGet);
+      std::string target = path;
+      for (std::size_t i = first; i < last; ++i) target += (i == first ? "?id=" : "&id=") + to_hex(pubkeys[i]);
+      ClientRequest req = get_req(std::move(target));
+      req.timeout = bulk_timeout(last - first);
+      auto part = co_await get_json(std::move(req));
+      if (!part) co_return std::unexpected(part.error());
+      if (auto t = take((*part)["data"]); !t) co_return std::unexpected(t.error());
+    }
   }
   co_return out;
 }
 
 runtime::Task<Result<AttesterDuties, ClientError>> BeaconNodeClient::attester_duties(
     Epoch epoch, std::vector<ValidatorIndex> indices) {
-  ssz::Json body = ssz::Json::array();
-  for (auto i : indices) body.push_back(u64(i.value));
-  ClientRequest req = post_req("/eth/v1/validator/duties/attester/" + u64(epoch.value), body.dump());
-  auto j = co_await get_json(std::move(req));
-  if (!j) co_return std::unexpected(j.error());
-  auto root = dependent_root(*j);
-  if (!root) co_return std::unexpected(json_error(root.error()));
-  auto duties = decode_array<AttesterDuty>((*j)["data"], "data");
-  if (!duties) co_return std::unexpected(json_error(duties.error()));
-  AttesterDuties out{*root, std::move(*duties)};
+  AttesterDuties out;
+  // An empty request still asks once (the node's dependent root comes with it).
+  for (std::size_t first = 0; first == 0 || first < indices.size(); first += kIndicesPerDutiesRequest) {
+    const std::size_t last = std::min(indices.size(), first + kIndicesPerDutiesRequest);
+    ssz::Json body = ssz::Json::array();
+    for (std::size_t i = first; i < last; ++i) body.push_back(u64(indices[i].value));
+    ClientRequest req = post_req("/eth/v1/validator/duties/attester/" + u64(epoch.value), body.dump());
+    req.timeout = bulk_timeout(last - first);
+    auto j = co_await get_json(std::move(req));
+    if (!j) co_return std::unexpected(j.error());
+    auto root = dependent_root(*j);
+    if (!root) co_return std::unexpected(json_error(root.error()));
+    if (first != 0 && *root != out.dependent_root)
+      co_return std::unexpected(
+          json_error(ssz::JsonError{"dependent_root", "changed between batches (the chain moved; ask again)"}));
+    out.dependent_root = *root;
+    auto duties = decode_array<AttesterDuty>((*j)["data"], "data");
+    if (!duties) co_return std::unexpected(json_error(duties.error()));
+    for (auto& d : *duties) out.duties.push_back(std::move(d));
+    if (last >= indices.size()) break;
+  }
   co_return out;
 }
 
@@ -516,14 +542,21 @@ ssz::Json versioned_data(const V& v) {
 
 runtime::Task<Result<std::vector<SyncCommitteeDuty>, ClientError>> BeaconNodeClient::sync_committee_duties(
     Epoch epoch, std::vector<ValidatorIndex> indices) {
-  ssz::Json body = ssz::Json::array();
-  for (auto i : indices) body.push_back(u64(i.value));
-  ClientRequest req = post_req("/eth/v1/validator/duties/sync/" + u64(epoch.value), body.dump());
-  auto j = co_await get_json(std::move(req));
-  if (!j) co_return std::unexpected(j.error());
-  auto duties = decode_array<SyncCommitteeDuty>((*j)["data"], "data");
-  if (!duties) co_return std::unexpected(json_error(duties.error()));
-  co_return std::move(*duties);
+  std::vector<SyncCommitteeDuty> out;
+  for (std::size_t first = 0; first == 0 || first < indices.size(); first += kIndicesPerDutiesRequest) {
+    const std::size_t last = std::min(indices.size(), first + kIndicesPerDutiesRequest);
+    ssz::Json body = ssz::Json::array();
+    for (std::size_t i = first; i < last; ++i) body.push_back(u64(indices[i].value));
+    ClientRequest req = post_req("/eth/v1/validator/duties/sync/" + u64(epoch.value), body.dump());
+    req.timeout = bulk_timeout(last - first);
+    auto j = co_await get_json(std::move(req));
+    if (!j) co_return std::unexpected(j.error());
+    auto duties = decode_array<SyncCommitteeDuty>((*j)["data"], "data");
+    if (!duties) co_return std::unexpected(json_error(duties.error()));
+    for (auto& d : *duties) out.push_back(std::move(d));
+    if (last >= indices.size()) break;
+  }
+  co_return out;
 }
 
 runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::produce_block_v3(

@@ -42,6 +42,9 @@ struct ClientRequest {
   /// is remembered for the method and path for BnClientOptions::recheck_missing, and while remembered the
   /// request is not sent (answered locally with 404), so an older node sees one probe, not one per call.
   bool probe = false;
+  /// This call's deadline per endpoint when set (a bulk call's grows with its size); else the client's
+  /// BnClientOptions::timeout.
+  std::optional<Duration> timeout;
 };
 
 /// A received response.
@@ -71,11 +74,28 @@ struct ClientError {
 /// endpoint), false when the route exists and the answer is about the resource (e.g. no aggregate yet).
 bool route_not_served(unsigned status, std::string_view message);
 
+// Batch sizes of the bulk calls: a cluster of 10,000 validators asks in several requests of a size every
+// beacon node accepts, each with a deadline that fits its size (BnClientOptions::timeout_per_item).
+/// postStateValidators pubkeys per request. Lodestar sends its whole key set in one POST since v1.23 ("up to
+/// ~10k pubkeys per request", ChainSafe/lodestar#6897); Lighthouse added the POST form because query strings
+/// hit its server's length limit (sigp/lighthouse#4872). 1,000 keys (~100 KB of JSON) stays far below both.
+inline constexpr std::size_t kValidatorsPerPost = 1000;
+/// GET validators (older nodes without the POST form) `id`s per request: Lodestar's VC uses 64
+/// (PUBKEYS_PER_REQUEST, after ethereum/beacon-APIs#328), which keeps the URL under the ~8,000 bytes the
+/// beacon-APIs maintainers consider safe (ethereum/beacon-APIs#153).
+inline constexpr std::size_t kValidatorsPerGet = 64;
+/// Validator indices per attester / sync-committee duties request (a JSON array of decimal strings: ~10 KB
+/// per 1,000). Bounded so one slow answer costs one batch's deadline, not the whole set's.
+inline constexpr std::size_t kIndicesPerDutiesRequest = 1000;
+
 /// Fallback settings.
 struct BnClientOptions {
   Duration timeout = std::chrono::seconds(2);        ///< per call and endpoint
   Duration recheck_after = std::chrono::seconds(5);  ///< a failed endpoint is skipped this long
   Duration recheck_missing = std::chrono::minutes(10);  ///< a probe's 404/405 is remembered this long
+  /// A bulk call's deadline is `timeout` plus this per item (validator key or index) of its request: a BN that
+  /// needs 5 s for 10,000 validators answers each 1,000-item batch within its 3 s.
+  Duration timeout_per_item = std::chrono::milliseconds(1);
 };
 
 /// A client over several beacon nodes. Threading: one executor, like everything in runtime.
@@ -116,10 +136,13 @@ class BeaconNodeClient {
   runtime::Task<void> run_health_checks(Duration interval);
   /// getSyncingStatus.
   runtime::Task<Result<SyncStatus, ClientError>> syncing();
-  /// postStateValidators on `state_id` ("head") for these pubkeys.
+  /// postStateValidators on `state_id` ("head") for these pubkeys, kValidatorsPerPost per request (older
+  /// nodes: GET with kValidatorsPerGet `id`s per request); the answers concatenated. Errors: the first
+  /// failing batch's.
   runtime::Task<Result<std::vector<ValidatorInfo>, ClientError>> validators_by_pubkey(
       std::string state_id, std::vector<eth::BLSPubkey> pubkeys);
-  /// getAttesterDuties (POST with the indices).
+  /// getAttesterDuties (POST with the indices), kIndicesPerDutiesRequest per request. Errors: the first failing
+  /// batch's; kBadBody when the batches' dependent roots differ (the chain moved meanwhile: ask again).
   runtime::Task<Result<AttesterDuties, ClientError>> attester_duties(Epoch epoch,
                                                                      std::vector<ValidatorIndex> indices);
   /// getProposerDuties.
@@ -136,7 +159,8 @@ class BeaconNodeClient {
 
   // ---- every other duty (mainnet-preset families of beaconapi/versioned.hpp; JSON bodies) ----
 
-  /// getSyncCommitteeDuties (POST /eth/v1/validator/duties/sync/{epoch} with the indices). Altair and later.
+  /// getSyncCommitteeDuties (POST /eth/v1/validator/duties/sync/{epoch} with the indices),
+  /// kIndicesPerDutiesRequest per request. Altair and later.
   runtime::Task<Result<std::vector<SyncCommitteeDuty>, ClientError>> sync_committee_duties(
       Epoch epoch, std::vector<ValidatorIndex> indices);
   /// produceBlockV3 (GET /eth/v3/validator/blocks/{slot}?randao_reveal&graffiti[&builder_boost_factor]): a
@@ -186,6 +210,8 @@ class BeaconNodeClient {
   runtime::Task<Result<void, ClientError>> sync_committee_subscriptions(std::vector<SyncCommitteeSubscription> entries);
 
  private:
+  /// The deadline of a request carrying `items` keys or indices.
+  Duration bulk_timeout(std::size_t items) const;
   /// call() for a submission whose answer body is ignored.
   runtime::Task<Result<void, ClientError>> post_only(ClientRequest req);
   /// call() + JSON parse + `data` extraction.

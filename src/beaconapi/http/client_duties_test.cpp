@@ -263,16 +263,16 @@ TEST(BeaconNodeClientDuties, ValidatorLookupFallsBackToChunkedGetWithRepeatedIds
           body["data"] = std::move(data);
           co_return Response::json(body);
         });
-  std::vector<eth::BLSPubkey> pubkeys(40);
+  std::vector<eth::BLSPubkey> pubkeys(150);  // kValidatorsPerGet (64) per request: 64 + 64 + 22
   for (std::size_t i = 0; i < pubkeys.size(); ++i) pubkeys[i][0] = static_cast<std::uint8_t>(i);
   with_client(r, [&](BeaconNodeClient& client, Server&) -> Task<void> {
     auto vals = co_await client.validators_by_pubkey("head", pubkeys);
     EXPECT_TRUE(vals.has_value()) << (vals ? "" : vals.error().message);
     if (!vals) co_return;
-    EXPECT_EQ(vals->size(), 40u);
+    EXPECT_EQ(vals->size(), 150u);
     for (std::size_t i = 0; i < vals->size(); ++i) EXPECT_EQ((*vals)[i].validator.pubkey, pubkeys[i]);
   });
-  EXPECT_EQ(ids_per_request, (std::vector<std::size_t>{16, 16, 8}));
+  EXPECT_EQ(ids_per_request, (std::vector<std::size_t>{64, 64, 22}));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "crypto/keystore/eip2335.hpp"
+#include "crypto/keystore/primitives.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -42,6 +43,10 @@ constexpr std::uint64_t kMaxPbkdf2C = 1u << 24;
 
 bool is_control(UChar32 c) { return c <= 0x1f || (c >= 0x7f && c <= 0x9f); }
 
+}  // namespace
+
+namespace detail {
+
 Result<SecretArray<32>> derive_key(Kdf kdf, ByteSpan password, ByteSpan salt, std::uint64_t n_or_c,
                                    std::uint64_t r, std::uint64_t p) {
   SecretArray<32> dk;
@@ -71,6 +76,13 @@ Result<void> aes128_ctr(ByteSpan key16, ByteSpan iv16, ByteSpan in, MutByteSpan 
   if (!ok) return fail(Eip2335Error::kCryptoFailure);
   return {};
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::aes128_ctr;
+using detail::derive_key;
 
 hash::Digest checksum(std::span<const std::uint8_t, 32> dk, ByteSpan cipher_message) {
   return hash::sha256(dk.subspan(16, 16), cipher_message);

@@ -1,0 +1,281 @@
+// Start-up key loading: parallel EIP-2335 decryption with progress lines, and the keystore cache (keystores.hpp).
+#include "app/keystores.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "app/fs.hpp"
+#include "base/log.hpp"
+#include "crypto/hash/sha256.hpp"
+#include "crypto/keystore/cache.hpp"
+#include "crypto/keystore/eip2335.hpp"
+
+namespace phx::app {
+
+namespace fs = std::filesystem;
+namespace ks = crypto::keystore;
+
+namespace {
+
+/// One keystore file with its password.
+struct Keystore {
+  fs::path path;
+  std::string json;
+  SecretBytes password;
+};
+
+/// A decrypted key and the public share it belongs to.
+struct Loaded {
+  core::PubKey pubshare{};
+  crypto::bls::SecretKey secret;
+};
+
+/// "2 min 5 s", "40 s".
+std::string human(double seconds) {
+  const auto s = static_cast<std::uint64_t>(seconds + 0.5);
+  if (s < 60) return std::to_string(s) + " s";
+  return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+}
+
+/// SHA-256 over every keystore file's name and contents, in file order: changes when any keystore is added,
+/// removed, renamed or edited. (Passwords are not in it: they key the cache instead.)
+ByteArray<32> fingerprint(const std::vector<Keystore>& stores) {
+  crypto::hash::Sha256 h;
+  h.update(as_bytes("phalanx keystore cache fingerprint v1"));
+  for (const auto& k : stores) {
+    const std::string name = k.path.filename().string();
+    std::array<std::uint8_t, 16> lens{};
+    put_le64(lens.data(), name.size());
+    put_le64(lens.data() + 8, k.json.size());
+    h.update(lens).update(as_bytes(name)).update(as_bytes(k.json));
+  }
+  return h.finish();
+}
+
+/// The cache's password: every keystore password, length-prefixed, in file order (scrypt takes any length).
+SecretBytes cache_password(const std::vector<Keystore>& stores) {
+  std::size_t n = 0;
+  for (const auto& k : stores) n += 8 + k.password.size();
+  SecretBytes out(n);
+  std::uint8_t* p = out.mut_view().data();
+  for (const auto& k : stores) {
+    put_le64(p, k.password.size());
+    std::copy_n(k.password.view().data(), k.password.size(), p + 8);
+    p += 8 + k.password.size();
+  }
+  return out;
+}
+
+/// The cache's scrypt N: as strong as the strongest keystore's KDF (PBKDF2 keystores: EIP-2335's default 2^18).
+std::uint64_t cache_cost(const std::vector<Keystore>& stores) {
+  std::uint64_t n = 2;
+  for (const auto& k : stores) {
+    auto info = ks::kdf_info(k.json);
+    if (!info) continue;
+    n = std::max<std::uint64_t>(n, info->kdf == ks::Kdf::kScrypt ? info->cost : std::uint64_t{1} << 18);
+  }
+  std::uint64_t pow2 = 2;
+  while (pow2 < n && pow2 < (std::uint64_t{1} << 20)) pow2 <<= 1;
+  return pow2;
+}
+
+/// The DV key of each decrypted key, after every check on cluster membership (nothing is moved yet).
+Result<std::vector<core::PubKey>, std::string> dv_keys_of(const std::vector<Loaded>& loaded,
+                                                          const std::vector<Keystore>& stores,
+                                                          const core::KeyBook& book, ShareIdx share_idx,
+                                                          const fs::path& where_all) {
+  std::vector<core::PubKey> out;
+  out.reserve(loaded.size());
+  std::set<core::PubKey> seen;
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    const std::string where = i < stores.size() ? stores[i].path.string() : where_all.string();
+    auto ref = book.by_pubshare(loaded[i].pubshare);
+    if (!ref) return std::unexpected(where + " holds a key that is not a share of this cluster");
+    if (ref->share_idx != share_idx)
+      return std::unexpected(where + " holds share " + std::to_string(ref->share_idx.value) +
+                             ", but this node is share " + std::to_string(share_idx.value));
+    if (!seen.insert(ref->pubkey).second) return std::unexpected(where + " repeats a validator's share");
+    out.push_back(ref->pubkey);
+  }
+  if (out.size() != book.size())
+    return std::unexpected("found " + std::to_string(out.size()) + " share keystores in " + where_all.string() +
+                           ", the cluster has " + std::to_string(book.size()) + " validators");
+  return out;
+}
+
+/// The keys by DV key (`dv` from dv_keys_of).
+ShareKeys to_share_keys(std::vector<Loaded> loaded, const std::vector<core::PubKey>& dv) {
+  ShareKeys keys;
+  for (std::size_t i = 0; i < loaded.size(); ++i) keys.emplace(dv[i], std::move(loaded[i].secret));
+  return keys;
+}
+
+/// Decrypts every keystore on `threads` threads, logging progress. Errors: the first failing file's.
+Result<std::vector<Loaded>, std::string> decrypt_all(const std::vector<Keystore>& stores, unsigned threads,
+                                                     Duration progress_interval) {
+  const std::size_t n = stores.size();
+  std::vector<std::optional<Loaded>> out(n);
+  std::vector<std::string> errors(n);
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < n && !failed.load(); i = next.fetch_add(1)) {
+      const Keystore& k = stores[i];
+      const std::string_view pw(reinterpret_cast<const char*>(k.password.view().data()), k.password.size());
+      auto sk = ks::decrypt(k.json, pw);
+      if (!sk) {
+        errors[i] = "cannot decrypt " + k.path.string() + ": " + sk.error().message();
+        failed = true;
+      } else {
+        // decrypt() checked the stored pubkey against the secret; only keystores without one need the point.
+        auto pk = ks::keystore_pubkey(k.json);
+        out[i].emplace(Loaded{pk ? *pk : sk->public_key().to_bytes(), std::move(*sk)});
+      }
+      done.fetch_add(1);
+    }
+  };
+  const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(n, 1))));
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 0; t < workers; ++t) pool.emplace_back(work);
+    auto last = start;
+    while (done.load() < n && !failed.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last < progress_interval) continue;
+      last = now;
+      const std::size_t d = done.load();
+      const double secs = std::chrono::duration<double>(now - start).count();
+      const double rate = secs > 0 ? static_cast<double>(d) / secs : 0;
+      log::info("keystores: {} of {} decrypted ({:.1f}/s on {} threads), about {} left", d, n, rate, workers,
+                rate > 0 ? human(static_cast<double>(n - d) / rate) : std::string("?"));
+    }
+  }  // joins
+  for (const auto& e : errors)
+    if (!e.empty()) return std::unexpected(e);
+  std::vector<Loaded> loaded;
+  loaded.reserve(n);
+  for (auto& o : out) loaded.push_back(std::move(*o));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log::info("keystores: {} decrypted in {} ({:.1f}/s on {} threads)", n, human(secs),
+            secs > 0 ? static_cast<double>(n) / secs : 0.0, workers);
+  return loaded;
+}
+
+/// The cache's keys if it matches `stores`; else nullopt with the reason in `note`.
+std::optional<std::vector<Loaded>> from_cache(const fs::path& file, const std::vector<Keystore>& stores,
+                                              std::string& note) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    note = "none yet";
+    return std::nullopt;
+  }
+  auto bytes = read_file(file, ks::kCacheHeaderSize + std::size_t{ks::kCacheMaxEntries} * ks::kCacheEntrySize + 64);
+  if (!bytes) {
+    note = "unreadable: " + bytes.error().message();
+    return std::nullopt;
+  }
+  auto header = ks::parse_cache_header(*bytes);
+  if (!header) {
+    note = header.error().message();
+    return std::nullopt;
+  }
+  if (header->fingerprint != fingerprint(stores) || header->count != stores.size()) {
+    note = "keystore files changed";
+    return std::nullopt;
+  }
+  const SecretBytes password = cache_password(stores);
+  auto entries = ks::decrypt_cache(*bytes, password.view());
+  if (!entries) {
+    note = entries.error().message();
+    return std::nullopt;
+  }
+  std::vector<Loaded> out;
+  out.reserve(entries->size());
+  for (auto& e : *entries) out.push_back(Loaded{e.pubshare, std::move(e.secret)});
+  return out;
+}
+
+/// Seals `loaded` into the cache file (0600). Failures are logged, never fatal.
+bool write_cache(const fs::path& file, const std::vector<Loaded>& loaded, const std::vector<Keystore>& stores) {
+  std::vector<ks::CacheEntry> entries;
+  entries.reserve(loaded.size());
+  for (const auto& l : loaded) {
+    auto sk = crypto::bls::SecretKey::from_bytes(l.secret.to_bytes().view());
+    if (!sk) return false;
+    entries.push_back(ks::CacheEntry{l.pubshare, std::move(*sk)});
+  }
+  const SecretBytes password = cache_password(stores);
+  auto sealed = ks::encrypt_cache(entries, password.view(), fingerprint(stores), cache_cost(stores));
+  if (!sealed) {
+    log::warn("keystore cache not written: {}", sealed.error().message());
+    return false;
+  }
+  if (auto w = write_file_atomic(file, *sealed, 0600, true); !w) {
+    log::warn("keystore cache {} not written: {}", file.string(), w.error().message());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ShareKeys, std::string> load_share_keys(const fs::path& dir, const core::KeyBook& book, ShareIdx share_idx,
+                                               const KeyLoadOptions& options, KeyLoadReport* report) {
+  KeyLoadReport local;
+  KeyLoadReport& rep = report != nullptr ? *report : local;
+  rep = KeyLoadReport{};
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("keystore-") && e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (ec) return std::unexpected("cannot read keystore folder " + dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  std::vector<Keystore> stores;
+  stores.reserve(files.size());
+  for (const auto& f : files) {
+    auto json = read_file(f, 1u << 20);
+    if (!json) return std::unexpected("cannot read " + f.string() + ": " + json.error().message());
+    fs::path pw_path = f;
+    pw_path.replace_extension(".txt");
+    auto pw = read_file(pw_path, 4096);
+    if (!pw) return std::unexpected("cannot read the password file " + pw_path.string());
+    std::size_t len = pw->size();
+    while (len > 0 && ((*pw)[len - 1] == '\n' || (*pw)[len - 1] == '\r')) --len;
+    SecretBytes password(ByteSpan(pw->data(), len));
+    secure_zero(pw->data(), pw->size());
+    stores.push_back(Keystore{f, std::string(json->begin(), json->end()), std::move(password)});
+  }
+  rep.keystores = stores.size();
+
+  if (!options.cache_file.empty()) {
+    if (auto cached = from_cache(options.cache_file, stores, rep.cache_note)) {
+      auto dv = dv_keys_of(*cached, {}, book, share_idx, options.cache_file);
+      if (dv) {
+        rep.from_cache = true;
+        log::info("keystores: {} share keys loaded from the keystore cache {}", dv->size(), options.cache_file.string());
+        return to_share_keys(std::move(*cached), *dv);
+      }
+      rep.cache_note = "does not fit the cluster: " + dv.error();
+    }
+    log::info("keystore cache {} not used ({}): decrypting {} keystores", options.cache_file.string(), rep.cache_note,
+              stores.size());
+  }
+  const unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  auto loaded = decrypt_all(stores, threads, options.progress_interval);
+  if (!loaded) return std::unexpected(loaded.error());
+  auto dv = dv_keys_of(*loaded, stores, book, share_idx, dir);
+  if (!dv) return std::unexpected(dv.error());
+  if (!options.cache_file.empty()) rep.cache_written = write_cache(options.cache_file, *loaded, stores);
+  return to_share_keys(std::move(*loaded), *dv);
+}
+
+}  // namespace phx::app

@@ -1,0 +1,167 @@
+// Start-up key loading: parallel decryption, the keystore cache (use, invalidation when a keystore changes,
+// corruption and failed verification → decrypting again), and the membership checks.
+#include "app/keystores.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "app/fs.hpp"
+#include "cluster/create.hpp"
+#include "crypto/keystore/cache.hpp"
+#include "crypto/keystore/eip2335.hpp"
+
+namespace phx::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A 4-validator cluster, node 0's keystores (scrypt N=16) in a fresh folder, and the key book.
+struct Fixture {
+  fs::path dir;
+  std::optional<core::KeyBook> book;
+  std::vector<crypto::threshold::KeyShare> shares;
+
+  Fixture() {
+    dir = fs::temp_directory_path() / ("phx-keystores-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir / "keys");
+    cluster::CreateParams p;
+    p.num_validators = 4;
+    p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
+    p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
+    auto c = cluster::create_cluster(std::move(p));
+    EXPECT_TRUE(c.has_value());
+    std::vector<core::LockValidator> vals;
+    for (const auto& v : c->lock.validators) {
+      core::LockValidator lv;
+      lv.distributed_public_key.assign(v.distributed_public_key.begin(), v.distributed_public_key.end());
+      for (const auto& s : v.public_shares) lv.public_shares.emplace_back(s.begin(), s.end());
+      vals.push_back(std::move(lv));
+    }
+    book.emplace(*core::KeyBook::from_lock(vals, static_cast<std::uint32_t>(c->lock.definition.threshold)));
+    shares = std::move(c->nodes[0].shares);
+    for (std::size_t v = 0; v < shares.size(); ++v) write_keystore(v, "password-" + std::to_string(v));
+  }
+  ~Fixture() { fs::remove_all(dir); }
+
+  void write_keystore(std::size_t v, const std::string& pw) {
+    crypto::keystore::EncryptOptions opts;
+    opts.cost = 16;
+    auto json = crypto::keystore::encrypt(shares[v].secret, pw, opts);
+    ASSERT_TRUE(json.has_value());
+    const fs::path base = dir / "keys" / ("keystore-" + std::to_string(v));
+    ASSERT_TRUE(write_file_atomic(fs::path(base.string() + ".json"), as_bytes(*json), 0600, true).has_value());
+    ASSERT_TRUE(write_file_atomic(fs::path(base.string() + ".txt"), as_bytes(pw + "\n"), 0600, true).has_value());
+  }
+
+  KeyLoadOptions options() const {
+    KeyLoadOptions o;
+    o.cache_file = dir / "data" / "keystore-cache";
+    o.threads = 2;
+    o.progress_interval = Duration{0};  // a progress line at every poll
+    return o;
+  }
+
+  Result<ShareKeys, std::string> load(KeyLoadReport& rep) const {
+    return load_share_keys(dir / "keys", *book, ShareIdx{1}, options(), &rep);
+  }
+
+  /// Every loaded key is node 0's share of its validator.
+  void expect_right(const ShareKeys& keys) const {
+    ASSERT_EQ(keys.size(), shares.size());
+    for (const auto& [dv, sk] : keys) {
+      auto ref = book->by_pubshare(sk.public_key().to_bytes());
+      ASSERT_TRUE(ref.has_value());
+      EXPECT_EQ(ref->pubkey, dv);
+      EXPECT_EQ(ref->share_idx, ShareIdx{1});
+    }
+  }
+};
+
+TEST(KeystoreLoading, FirstStartDecryptsAndWritesTheCacheLaterStartsUseIt) {
+  Fixture f;
+  KeyLoadReport rep;
+  auto first = f.load(rep);
+  ASSERT_TRUE(first.has_value()) << first.error();
+  f.expect_right(*first);
+  EXPECT_FALSE(rep.from_cache);
+  EXPECT_EQ(rep.cache_note, "none yet");
+  EXPECT_TRUE(rep.cache_written);
+  struct stat st{};
+  ASSERT_EQ(::stat(f.options().cache_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto second = f.load(rep);
+  ASSERT_TRUE(second.has_value()) << second.error();
+  f.expect_right(*second);
+  EXPECT_TRUE(rep.from_cache);
+  EXPECT_FALSE(rep.cache_written);
+}
+
+TEST(KeystoreLoading, AChangedKeystoreInvalidatesTheCache) {
+  Fixture f;
+  KeyLoadReport rep;
+  ASSERT_TRUE(f.load(rep).has_value());
+  f.write_keystore(2, "a new password");  // same key, new file and password
+  auto keys = f.load(rep);
+  ASSERT_TRUE(keys.has_value()) << keys.error();
+  f.expect_right(*keys);
+  EXPECT_FALSE(rep.from_cache);
+  EXPECT_EQ(rep.cache_note, "keystore files changed");
+  EXPECT_TRUE(rep.cache_written);
+  ASSERT_TRUE(f.load(rep).has_value());
+  EXPECT_TRUE(rep.from_cache);
+}
+
+TEST(KeystoreLoading, ACorruptedOrUnverifiableCacheFallsBackToDecrypting) {
+  Fixture f;
+  KeyLoadReport rep;
+  ASSERT_TRUE(f.load(rep).has_value());
+  const fs::path cache = f.options().cache_file;
+  auto bytes = *read_file(cache);
+  // A flipped ciphertext byte: the HMAC fails as with other passwords.
+  auto flipped = bytes;
+  flipped[crypto::keystore::kCacheHeaderSize + 1] ^= 0x20;
+  ASSERT_TRUE(write_file_atomic(cache, flipped, 0600, true).has_value());
+  auto keys = f.load(rep);
+  ASSERT_TRUE(keys.has_value()) << keys.error();
+  f.expect_right(*keys);
+  EXPECT_FALSE(rep.from_cache);
+  EXPECT_NE(rep.cache_note.find("does not verify"), std::string::npos) << rep.cache_note;
+  // A truncated file.
+  ASSERT_TRUE(write_file_atomic(cache, ByteSpan(bytes.data(), 50), 0600, true).has_value());
+  keys = f.load(rep);
+  ASSERT_TRUE(keys.has_value()) << keys.error();
+  EXPECT_FALSE(rep.from_cache);
+  EXPECT_NE(rep.cache_note.find("not a keystore cache"), std::string::npos) << rep.cache_note;
+  // Rewritten: used again.
+  ASSERT_TRUE(f.load(rep).has_value());
+  EXPECT_TRUE(rep.from_cache);
+}
+
+TEST(KeystoreLoading, AWrongPasswordFileNamesTheKeystoreAndNeverThePassword) {
+  Fixture f;
+  const fs::path pw = f.dir / "keys" / "keystore-1.txt";
+  ASSERT_TRUE(write_file_atomic(pw, as_bytes("not-the-password"), 0600, true).has_value());
+  KeyLoadReport rep;
+  auto keys = f.load(rep);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_NE(keys.error().find("keystore-1.json"), std::string::npos) << keys.error();
+  EXPECT_EQ(keys.error().find("not-the-password"), std::string::npos);
+  EXPECT_FALSE(rep.cache_written);
+}
+
+TEST(KeystoreLoading, AnotherNodesShareIsRefused) {
+  Fixture f;
+  KeyLoadReport rep;
+  auto keys = load_share_keys(f.dir / "keys", *f.book, ShareIdx{2}, f.options(), &rep);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_NE(keys.error().find("this node is share 2"), std::string::npos) << keys.error();
+  EXPECT_FALSE(rep.cache_written);
+}
+
+}  // namespace
+}  // namespace phx::app
