@@ -355,11 +355,13 @@ struct ValidatorApi::Impl {
     }
     const std::vector<bool> valid = verify_sets(sets);
     std::vector<PartialSignature> good;
+    std::vector<std::size_t> good_index;  // request positions of `good`
     for (std::size_t i = 0; i < ok.size(); ++i) {
       if (!valid[i]) {
         failures.emplace_back(ok[i].index, "invalid signature: does not verify against this node's public share");
         continue;
       }
+      good_index.push_back(ok[i].index);
       good.push_back(PartialSignature{ok[i].dv_pubkey, ok[i].validator_index, ok[i].committee_index,
                                       std::move(ok[i].message), sets[i].signature});
     }
@@ -367,7 +369,11 @@ struct ValidatorApi::Impl {
     if (!good.empty()) {
       stats_.partials_accepted += good.size();
       auto r = co_await guarded(backend_.submit_partials(kind, std::move(good)));
-      if (!r) co_return error_response(r.error());
+      if (!r && r.error().status != 400) co_return error_response(r.error());
+      // A 400 (e.g. the duty's deadline passed) concerns every item passed on: the spec's 400 body of a pool
+      // submission names the failing items.
+      if (!r)
+        for (std::size_t i : good_index) failures.emplace_back(i, r.error().message);
     }
     if (failures.empty()) co_return make_response(200, "", "");
     std::sort(failures.begin(), failures.end());
