@@ -10,8 +10,11 @@ check() { if eval "$2"; then passes=$((passes+1)); else echo "FAIL: $1"; fails=$
 run() {  # name, flags…
   local name="$1"; shift
   set +e
+  # Fixed ports in 10000-19200: below the kernel's ephemeral range (32768+), so that no concurrent test's
+  # connection or port-0 bind takes a node's port between the devnet's choice and the node's bind, and apart from
+  # the 20000-40000 the other CLI tests use.
   "$bin" devnet --validators 4 --slots 4 --slot-duration 2s --genesis-delay 8s --report "$dir/$name.json" \
-    --dir "$dir/$name" "$@" > "$dir/$name.out" 2>&1
+    --base-port $((10000 + RANDOM % 9000)) --dir "$dir/$name" "$@" > "$dir/$name.out" 2>&1
   local r=$?
   set -e
   if [ "$r" != 0 ]; then { echo "--- $name (exit $r)"; tail -25 "$dir/$name.out"; } >&2; fi
@@ -46,6 +49,7 @@ sys.exit(1 if bad else 0)" "$dir/vc.json"'
 # check at work (the lying node refuses the others' proposals, or the others refuse the lying leader's).
 set +e
 "$bin" devnet --mode embedded --fault lying-bn-one --validators 16 --slots 12 --slot-duration 2s --genesis-delay 8s \
+  --base-port $((10000 + RANDOM % 9000)) \
   --report "$dir/lying.json" --dir "$dir/lying" --keep > "$dir/lying.out" 2>&1; r=$?
 set -e
 [ "$r" = 0 ] || { echo "--- lying (exit $r)"; tail -25 "$dir/lying.out"; } >&2
