@@ -31,21 +31,6 @@ Event event_of(Step s) {
   return Event::kScheduled;
 }
 
-/// Duty types whose data a validator client asks for before signing (the others it just signs).
-bool vc_asks_first(DutyType t) {
-  switch (t) {
-    case DutyType::kAttester:
-    case DutyType::kProposer:
-    case DutyType::kBuilderProposer:
-    case DutyType::kAggregator:
-    case DutyType::kSyncMessage:
-    case DutyType::kSyncContribution:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 const char* to_string(Event e) {
@@ -138,8 +123,9 @@ Reason Tracker::classify_expiry(const Duty& duty, const State& s) const {
       }
       if (!s.partials.contains(options_.self)) {
         if (!options_.vc_mode) return Reason::kNoOwnPartial;
-        return vc_asks_first(duty.type) && !s.seen.contains(Event::kVcRequest) ? Reason::kVcNeverAsked
-                                                                                : Reason::kNoLocalVcPartial;
+        // A VC asks for the decided data of exactly the consensus duties before it signs.
+        return needs_consensus(duty.type) && !s.seen.contains(Event::kVcRequest) ? Reason::kVcNeverAsked
+                                                                                  : Reason::kNoLocalVcPartial;
       }
       if (s.partials.size() == 1) return Reason::kNoPeerPartials;
       // Partials are counted per share over the duty's validators: a share that signed fewer validators than

@@ -79,6 +79,20 @@ const char* to_string(DutyType t) {
   return "unknown";
 }
 
+bool needs_consensus(DutyType t) {
+  switch (t) {
+    case DutyType::kAttester:
+    case DutyType::kProposer:
+    case DutyType::kBuilderProposer:
+    case DutyType::kAggregator:
+    case DutyType::kSyncMessage:
+    case DutyType::kSyncContribution:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool is_valid_duty_type(std::uint8_t t) {
   return t >= 1 && t <= kDutyTypeCount;
 }

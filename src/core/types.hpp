@@ -65,6 +65,9 @@ inline constexpr std::uint8_t kDutyTypeCount = 11;
 const char* to_string(DutyType t);
 /// True iff `t` is one of the declared values (for decoding untrusted bytes).
 bool is_valid_duty_type(std::uint8_t t);
+/// True for duties whose unsigned data is agreed by consensus first (and which a validator client therefore
+/// asks for before signing): attester, proposer, builder proposer, aggregator, sync message and contribution.
+bool needs_consensus(DutyType t);
 
 /// A duty: one slot and one type. Ordered by slot first, so maps iterate oldest first.
 struct Duty {

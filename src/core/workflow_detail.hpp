@@ -52,21 +52,6 @@ struct Workflow::DutyState {
 
 namespace detail {
 
-/// True for duties whose unsigned data is agreed by consensus first.
-inline bool needs_consensus(DutyType t) {
-  switch (t) {
-    case DutyType::kAttester:
-    case DutyType::kProposer:
-    case DutyType::kBuilderProposer:
-    case DutyType::kAggregator:
-    case DutyType::kSyncMessage:
-    case DutyType::kSyncContribution:
-      return true;
-    default:
-      return false;
-  }
-}
-
 /// The selection duty whose combined proofs an aggregation duty needs (aggregator → prepare_aggregator,
 /// sync_contribution → prepare_sync_contribution; same slot and subcommittee). A selection duty maps to
 /// itself; other types to nothing.
