@@ -3,8 +3,6 @@
 // recombined.
 #include <fmt/format.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -15,6 +13,7 @@
 #include "app/config.hpp"
 #include "beaconapi/http/client.hpp"
 #include "commands.hpp"
+#include "node_http.hpp"
 #include "ssz/json.hpp"
 
 namespace phx::tools {
@@ -53,16 +52,9 @@ std::expected<Json, int> call(const ExitOptions& o, http::Method method, std::st
   req.method = method;
   req.target = "/phalanx/v1/exits";
   req.body = std::move(body);
-  boost::asio::io_context io;
-  std::optional<Result<http::ClientResponse>> got;
-  boost::asio::co_spawn(io, http::send_request(*ep, req, *timeout),
-                        [&](std::exception_ptr e, Result<http::ClientResponse> r) {
-                          if (!e) got = std::move(r);
-                        });
-  io.run();
-  if (!got) return std::unexpected(error(kFailed, "internal error talking to {}", o.node_api));
-  if (!*got) {
-    const auto& ec = got->error();
+  auto got = blocking_request(*ep, req, *timeout);
+  if (!got) {
+    const auto& ec = got.error();
     if (ec == make_error_code(http::HttpError::kConnect))
       return std::unexpected(
           error(kFailed,
@@ -71,7 +63,7 @@ std::expected<Json, int> call(const ExitOptions& o, http::Method method, std::st
                 o.node_api, ec.message()));
     return std::unexpected(error(kFailed, "node at {}: {}", o.node_api, ec.message()));
   }
-  const auto& resp = **got;
+  const auto& resp = *got;
   auto j = ssz::parse_json(resp.body);
   std::string message = j && j->is_object() && j->contains("message") && (*j)["message"].is_string()
                             ? (*j)["message"].get<std::string>()

@@ -2,8 +2,6 @@
 // (GET /api/v1/duties/{slot}/{type}/explain on its monitoring address), printed for a person or as JSON.
 #include <fmt/format.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "app/config.hpp"
 #include "beaconapi/http/client.hpp"
 #include "commands.hpp"
+#include "node_http.hpp"
 #include "core/explain_log.hpp"
 #include "ssz/json.hpp"
 
@@ -127,21 +126,15 @@ int explain_cmd(const ExplainOptions& o) {
     creq.target += sep + k + "=" + v;
     sep = "&";
   }
-  boost::asio::io_context io;
-  std::optional<Result<http::ClientResponse>> got;
-  boost::asio::co_spawn(io, http::send_request(*ep, creq, *timeout),
-                        [&](std::exception_ptr e, Result<http::ClientResponse> r) {
-                          if (!e) got = std::move(r);
-                        });
-  io.run();
-  if (!got || !*got) {
+  auto got = blocking_request(*ep, creq, *timeout);
+  if (!got) {
     fmt::print(stderr,
                "error: cannot reach the node's monitoring address {} ({}): is `phalanx run` running there? Pass "
                "its --monitoring-address\n",
-               o.address, got ? got->error().message() : "internal error");
+               o.address, got.error().message());
     return kNodeError;
   }
-  const auto& resp = **got;
+  const auto& resp = *got;
   auto j = ssz::parse_json(resp.body);
   if (resp.status != 200 || !j || !j->is_object()) {
     const std::string message = j && j->is_object() && j->contains("message") ? str(*j, "message")
