@@ -456,6 +456,12 @@ class Devnet {
     }
     std::vector<std::string> peers;
     for (std::size_t i = 0; i < n; ++i) peers.push_back("127.0.0.1:" + std::to_string(p2p[i]));
+    std::vector<fs::path> locks, data_dirs;
+    for (std::size_t i = 0; i < n; ++i) {
+      locks.push_back(node_src_[i] / "cluster-lock.json");
+      data_dirs.push_back(dir_ / ("node" + std::to_string(i)) / "data");
+    }
+    if (auto v = verify_locks_once(locks, data_dirs); !v) return std::unexpected(v.error());
     for (std::size_t i = 0; i < n; ++i) {
       fs::path nd = dir_ / ("node" + std::to_string(i));
       const fs::path& src = node_src_[i];  // lock, key and keystores (nd itself for the dealer's cluster)

@@ -54,6 +54,12 @@ struct ExistingCluster {
 /// (each operator exactly once, every operator present) and a validator_keys folder. Errors name the folder.
 Result<ExistingCluster, std::string> load_existing_cluster(std::span<const std::filesystem::path> dirs);
 
+/// Verifies each node's lock file in this process, once per distinct content, and records the verification in
+/// the node's data dir (app/lock_cache.hpp), so n nodes sharing the machine do not each spend the BLS checks of a
+/// large lock at genesis. Errors name the file.
+Result<void, std::string> verify_locks_once(std::span<const std::filesystem::path> lock_files,
+                                            std::span<const std::filesystem::path> data_dirs);
+
 /// `phalanx devnet` flags.
 struct DevnetOptions {
   std::uint32_t nodes = 4;

@@ -1,9 +1,12 @@
 // `phalanx devnet --node-dirs`: reads an existing cluster's operator folders (e.g. a DKG ceremony's output).
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "app/devnet.hpp"
 #include "app/fs.hpp"
+#include "app/lock_cache.hpp"
 #include "cluster/definition.hpp"
 #include "cluster/enr.hpp"
 #include "cluster/lock_verify.hpp"
@@ -20,7 +23,7 @@ Result<ExistingCluster, std::string> load_existing_cluster(std::span<const fs::p
   std::vector<crypto::k1::PublicKey> operators;
   for (const auto& dir : dirs) {
     const std::string where = "--node-dirs: " + dir.string();
-    auto raw = read_file(dir / "cluster-lock.json", 64u << 20);
+    auto raw = read_file(dir / "cluster-lock.json", kMaxLockFileSize);
     if (!raw) return std::unexpected(where + ": cannot read cluster-lock.json: " + raw.error().message());
     std::string text(reinterpret_cast<const char*>(raw->data()), raw->size());
     if (!lock) {
@@ -67,6 +70,30 @@ Result<ExistingCluster, std::string> load_existing_cluster(std::span<const fs::p
   std::copy(lock->definition.fork_version.begin(), lock->definition.fork_version.end(), out.fork_version.begin());
   std::copy(lock->lock_hash.begin(), lock->lock_hash.end(), out.lock_hash.begin());
   return out;
+}
+
+Result<void, std::string> verify_locks_once(std::span<const fs::path> lock_files, std::span<const fs::path> data_dirs) {
+  std::vector<Bytes> verified;
+  for (std::size_t i = 0; i < lock_files.size() && i < data_dirs.size(); ++i) {
+    auto raw = read_file(lock_files[i], kMaxLockFileSize);
+    if (!raw) return std::unexpected(lock_files[i].string() + ": " + raw.error().message());
+    if (std::find(verified.begin(), verified.end(), *raw) == verified.end()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto l = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
+      if (!l) return std::unexpected(lock_files[i].string() + ": " + l.error().message());
+      if (auto ok = cluster::verify_lock(*l); !ok)
+        return std::unexpected(lock_files[i].string() + " does not verify: " + ok.error().message());
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      if (l->validators.size() >= 1000)
+        std::printf("devnet: cluster lock of %zu validators verified in %lld ms (once for every node)\n",
+                    l->validators.size(), static_cast<long long>(ms));
+      verified.push_back(std::move(*raw));
+      raw = verified.back();
+    }
+    if (auto w = record_lock_verified(data_dirs[i], *raw); !w) return std::unexpected(w.error());
+  }
+  return {};
 }
 
 }  // namespace phx::app

@@ -18,6 +18,10 @@ PHX_ERROR_ENUM(FsError, "fs")
 /// (0700).
 Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data, unsigned mode, bool overwrite);
 
+/// The largest cluster lock any command reads: a 10,000-validator lock is ~18 MB (deposit data and builder
+/// registrations per validator), so 64 MiB leaves room for ~35,000.
+inline constexpr std::size_t kMaxLockFileSize = 64u << 20;
+
 /// Reads a whole file of at most `max_size` bytes.
 Result<Bytes> read_file(const std::filesystem::path& path, std::size_t max_size = 16u << 20);
 

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "app/fs.hpp"
+#include "app/lock_cache.hpp"
 
 namespace phx::app {
 namespace {
@@ -63,6 +64,30 @@ TEST(Fs, DataDirLockIsExclusiveAndReleasedWithItsOwner) {
   }
   EXPECT_TRUE(DataDirLock::acquire(dir / "data"));
   std::filesystem::remove_all(dir);
+}
+
+TEST(LockCache, SkipsOnlyTheSameBytesAndWritesAPrivateMarker) {
+  auto dir = temp_dir() / "data";
+  const std::string lock = R"({"lock_hash":"0x01"})";
+  EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock)));  // no marker, no data dir yet
+  ASSERT_TRUE(record_lock_verified(dir, as_bytes(lock)));
+  EXPECT_TRUE(lock_verified_before(dir, as_bytes(lock)));
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / kLockVerifiedFile).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // One byte more (a signature edited, a space added) is another lock: verified again.
+  EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock + " ")));
+  // A marker of another version of the rules, or garbage, does not count.
+  ASSERT_TRUE(write_file_atomic(dir / kLockVerifiedFile, as_bytes("phalanx lock-verified v0\nsha256 00\n"), 0600, true));
+  EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock)));
+  const std::string big(4096, 'x');
+  ASSERT_TRUE(write_file_atomic(dir / kLockVerifiedFile, as_bytes(big), 0600, true));
+  EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock)));
+  // The marker is replaced for a new lock.
+  ASSERT_TRUE(record_lock_verified(dir, as_bytes(lock + " ")));
+  EXPECT_TRUE(lock_verified_before(dir, as_bytes(lock + " ")));
+  EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock)));
+  std::filesystem::remove_all(temp_dir());
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "app/bn_events.hpp"
 #include "app/consensus.hpp"
 #include "app/fs.hpp"
+#include "app/lock_cache.hpp"
 #include "app/operator_api.hpp"
 #include "app/parsigex.hpp"
 #include "app/signer.hpp"
@@ -72,12 +73,24 @@ struct ClusterSetup {
 };
 
 Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::SecretKey& key) {
-  auto raw = read_file(cfg.lock_file, 64u << 20);
+  auto raw = read_file(cfg.lock_file, kMaxLockFileSize);
   if (!raw) return std::unexpected("--lock-file: cannot read " + cfg.lock_file.string() + ": " + raw.error().message());
   auto lock = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
   if (!lock) return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + lock.error().message());
-  if (auto ok = cluster::verify_lock(*lock); !ok)
-    return std::unexpected("--lock-file: " + cfg.lock_file.string() + " does not verify: " + ok.error().message());
+  // Verified once per lock file: the marker in the data dir names the SHA-256 of bytes that passed (a
+  // 10,000-validator lock costs ~17 s of BLS checks on one core; a restart need not pay them again).
+  if (lock_verified_before(cfg.data_dir, *raw)) {
+    log::info("cluster lock: the same bytes were verified before ({}), not verified again",
+              (cfg.data_dir / kLockVerifiedFile).string());
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto ok = cluster::verify_lock(*lock); !ok)
+      return std::unexpected("--lock-file: " + cfg.lock_file.string() + " does not verify: " + ok.error().message());
+    log::info("cluster lock verified: {} validators in {} ms", lock->validators.size(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+    if (auto w = record_lock_verified(cfg.data_dir, *raw); !w)
+      log::warn("cluster lock: cannot record its verification ({}); it is verified again at the next start", w.error());
+  }
   // A lock that a reshare replaced must not run again (its shares may be deleted, its operators gone): every
   // folder that may be the operator's data directory is checked for the reshare's record.
   for (const auto& dir : {cfg.private_key_file.parent_path(), cfg.lock_file.parent_path(), cfg.data_dir})

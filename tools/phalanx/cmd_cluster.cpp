@@ -48,8 +48,8 @@ std::string random_password() {
   return s;
 }
 
-Result<std::string> read_text(const fs::path& p) {
-  auto b = app::read_file(p);
+Result<std::string> read_text(const fs::path& p, std::size_t max_size = 16u << 20) {
+  auto b = app::read_file(p, max_size);
   if (!b) return std::unexpected(b.error());
   std::string s(b->begin(), b->end());
   secure_zero(b->data(), b->size());
@@ -212,7 +212,7 @@ int combine_cmd(const CombineOptions& o) {
   // shares[v] = the key shares found for validator v
   std::map<std::size_t, std::vector<crypto::threshold::KeyShare>> shares;
   for (const auto& dir : node_dirs) {
-    auto text = read_text(dir / "cluster-lock.json");
+    auto text = read_text(dir / "cluster-lock.json", app::kMaxLockFileSize);
     if (!text) return error((dir / "cluster-lock.json").string() + ": " + text.error().message());
     auto l = cluster::parse_lock(*text);
     if (!l) return error((dir / "cluster-lock.json").string() + ": " + l.error().message());
@@ -261,7 +261,7 @@ int combine_cmd(const CombineOptions& o) {
 
 // ---------------------------------------------------------------------------------------------------------
 int lock_verify_cmd(const std::string& path) {
-  auto text = read_text(path);
+  auto text = read_text(path, app::kMaxLockFileSize);
   if (!text) return error(path + ": " + text.error().message());
   auto l = cluster::parse_lock(*text);
   if (!l) return error(path + ": " + l.error().message());
@@ -314,7 +314,7 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   auto* lock = root.add_subcommand("lock", "Cluster lock tools");
   lock->require_subcommand(1);
   auto* verify = lock->add_subcommand("verify", "Verify every hash and signature of a cluster lock");
-  verify->add_option("--lock", *lock_path, "Path of the cluster-lock.json")->capture_default_str();
+  verify->add_option("--lock,--lock-file", *lock_path, "Path of the cluster-lock.json")->capture_default_str();
   verify->callback([lock_path] { std::exit(lock_verify_cmd(*lock_path)); });
 
   add_definition_commands(root, create);

@@ -167,7 +167,7 @@ struct VerifyOptions {
 };
 
 int verify_cmd(const VerifyOptions& o) {
-  auto lock = app::read_file(o.lock);
+  auto lock = app::read_file(o.lock, app::kMaxLockFileSize);
   if (!lock) return error(o.lock + ": " + lock.error().message());
   const std::string transcript_path =
       o.transcript.empty() ? (fs::path(o.lock).parent_path() / run::kTranscriptFile).string() : o.transcript;
@@ -186,13 +186,13 @@ int verify_cmd(const VerifyOptions& o) {
   }
   std::vector<run::DepositFile> deposits;
   for (const auto& f : files) {
-    auto b = app::read_file(f);
+    auto b = app::read_file(f, app::kMaxLockFileSize);  // deposit data of every validator: smaller than the lock
     if (!b) return error(f + ": " + b.error().message());
     deposits.push_back({f, std::string(b->begin(), b->end())});
   }
   std::optional<Bytes> old_lock;
   if (!o.old_lock.empty()) {
-    auto b = app::read_file(o.old_lock, 64u << 20);
+    auto b = app::read_file(o.old_lock, app::kMaxLockFileSize);
     if (!b) return error(o.old_lock + ": " + b.error().message());
     old_lock = std::move(*b);
   }
@@ -222,7 +222,7 @@ void add_dkg_command(CLI::App& root) {
   auto vo = std::make_shared<VerifyOptions>();
   auto* v = c->add_subcommand("verify",
                               "Check a ceremony's lock, transcript and deposit files offline (no secrets)");
-  v->add_option("--lock", vo->lock, "Path of the cluster-lock.json")->capture_default_str();
+  v->add_option("--lock,--lock-file", vo->lock, "Path of the cluster-lock.json")->capture_default_str();
   v->add_option("--transcript", vo->transcript, "Path of the dkg-transcript.ssz (default: beside the lock)");
   v->add_option("--deposit-data", vo->deposit_files,
                 "Deposit files to check (default: deposit-data*.json beside the lock)");

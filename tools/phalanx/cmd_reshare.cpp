@@ -100,7 +100,7 @@ int reshare_cmd(const ReshareOptions& o) {
   if (fs::exists(out_dir, ec) && fs::equivalent(out_dir, data_dir, ec))
     return fail("--output-dir must not be the data directory (the old lock and keys stay there until the end)");
 
-  auto raw = app::read_file(lock_path, 64u << 20);
+  auto raw = app::read_file(lock_path, app::kMaxLockFileSize);
   if (!raw) return fail(lock_path.string() + ": " + raw.error().message());
   auto old = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
   if (!old) return fail(lock_path.string() + ": " + old.error().message());

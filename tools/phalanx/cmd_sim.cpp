@@ -72,7 +72,7 @@ int vc_sim_cmd(const VcSimOptions& o) {
   if (!keys) return usage_error("--keystores-dir: " + keys.error());
   if (!o.lock_file.empty()) {
     // Share → DV key, for builder registrations (the node registers the DV key).
-    auto bytes = app::read_file(o.lock_file, 64u << 20);  // as `phalanx run`: a 10,000-validator lock is ~18 MB
+    auto bytes = app::read_file(o.lock_file, app::kMaxLockFileSize);
     if (!bytes) return usage_error("--lock-file " + o.lock_file + ": " + bytes.error().message());
     auto lock = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
     if (!lock) return usage_error("--lock-file " + o.lock_file + ": " + lock.error().message());

@@ -79,7 +79,7 @@ std::expected<app::DataDirLock, int> lock_data_dir(const SlashingOptions& o) {
 
 /// The chain of the lock file: its genesis fork version names a built-in network, whose root is known.
 std::expected<Root, int> lock_root(const SlashingOptions& o) {
-  auto raw = app::read_file(o.lock_file, 64u << 20);
+  auto raw = app::read_file(o.lock_file, app::kMaxLockFileSize);
   if (!raw)
     return std::unexpected(error(kFailed,
                                  "no slashing database in {} yet, and the lock {} cannot be read ({}): pass "
