@@ -374,9 +374,6 @@ class Devnet {
     binary_ = fs::read_symlink(o_.phalanx_binary, ec2);
     if (ec2) binary_ = o_.phalanx_binary;
     if (!fs::exists(binary_)) return std::unexpected("phalanx binary " + binary_.string() + " not found");
-    // Chain: every fork up to --fork at genesis, genesis a few seconds ahead.
-    auto now_s = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
     std::vector<std::vector<std::uint8_t>> pubkeys;
     Root lock_hash{};
     if (o_.cluster) {
@@ -419,6 +416,18 @@ class Devnet {
         pubkeys.emplace_back(v.distributed_public_key.begin(), v.distributed_public_key.end());
       lock_hash = c->lock.lock_hash;
     }
+    // Each node's lock is verified here, once, before genesis is set (a 10,000-validator lock takes seconds):
+    // the nodes find the marker and start at once.
+    std::vector<fs::path> locks, data_dirs;
+    for (std::size_t i = 0; i < node_src_.size(); ++i) {
+      locks.push_back(node_src_[i] / "cluster-lock.json");
+      data_dirs.push_back(dir_ / ("node" + std::to_string(i)) / "data");
+    }
+    if (auto v = verify_locks_once(locks, data_dirs); !v) return std::unexpected(v.error());
+    // Chain: every fork up to --fork at genesis, genesis a few seconds ahead (of now: cluster creation and the
+    // lock's verification are behind us).
+    const auto now_s = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
     Root gvr = crypto::hash::sha256(lock_hash);
     chain_ = eth::devnet_config(o_.fork, now_s + static_cast<std::uint64_t>(o_.genesis_delay.count()), gvr, 0x00);
     // The nodes check the BN's genesis fork version against the lock's (mainnet's 0x00000000 for the dealer's).
@@ -456,12 +465,6 @@ class Devnet {
     }
     std::vector<std::string> peers;
     for (std::size_t i = 0; i < n; ++i) peers.push_back("127.0.0.1:" + std::to_string(p2p[i]));
-    std::vector<fs::path> locks, data_dirs;
-    for (std::size_t i = 0; i < n; ++i) {
-      locks.push_back(node_src_[i] / "cluster-lock.json");
-      data_dirs.push_back(dir_ / ("node" + std::to_string(i)) / "data");
-    }
-    if (auto v = verify_locks_once(locks, data_dirs); !v) return std::unexpected(v.error());
     for (std::size_t i = 0; i < n; ++i) {
       fs::path nd = dir_ / ("node" + std::to_string(i));
       const fs::path& src = node_src_[i];  // lock, key and keystores (nd itself for the dealer's cluster)
