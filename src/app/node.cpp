@@ -236,13 +236,20 @@ Task<Result<void, std::string>> DvNode::start() {
     co_return std::unexpected("the beacon node's genesis fork version " + to_hex(chain_.forks[0].version) +
                               " is not the lock's " + to_hex(setup_.lock.definition.fork_version) +
                               " (wrong network?)");
-  // The minimal and gnosis containers exist (eth/preset.hpp) but the duty workflow is built on the mainnet
-  // preset's: their blocks, sync aggregates and Electra attestations would hash to other roots. Refuse rather
-  // than sign blocks the beacon node would reject.
-  if (chain_.preset != eth::Preset::kMainnet)
-    co_return std::unexpected("the beacon node runs the " + std::string(eth::preset_name(chain_.preset)) +
-                              " preset; this Phalanx signs with the mainnet preset's containers only (mainnet, "
-                              "sepolia, holesky, hoodi and devnets with PRESET_BASE mainnet)");
+  // The containers this build signs with are one preset's (eth/preset.hpp: mainnet, or minimal when built with
+  // -DPHX_PRESET=minimal): another preset's blocks and sync aggregates hash to other roots. Refuse rather than
+  // sign blocks the beacon node would reject.
+  if (chain_.preset != eth::kCompiledPreset)
+    co_return std::unexpected(
+        "the beacon node runs the " + std::string(eth::preset_name(chain_.preset)) + " preset; this Phalanx build " +
+        "signs with the " + std::string(eth::preset_name(eth::kCompiledPreset)) + " preset's containers only" +
+        (eth::kCompiledPreset == eth::Preset::kMainnet
+             ? std::string(" (mainnet, sepolia, holesky, hoodi and devnets with PRESET_BASE mainnet)") +
+                   (chain_.preset == eth::Preset::kMinimal
+                        ? "; for a minimal-preset chain (e.g. `lodestar dev`'s default) use a minimal build: "
+                          "PHX_PRESET=minimal scripts/build.sh phalanx (build/minimal/bin/phalanx)"
+                        : "")
+             : std::string(" (a minimal build: for mainnet-preset networks use the default build)")));
   log::info("chain: genesis {}, {} s slots, fork at genesis epoch: {}", chain_.genesis_time, chain_.seconds_per_slot,
             eth::fork_name(chain_.fork_at(Epoch{0})));
 

@@ -150,7 +150,7 @@ ChainConfig devnet_config(Fork last_fork, std::uint64_t genesis_time, const Root
   c.preset = preset;
   c.slots_per_epoch = preset == Preset::kMinimal  ? minimal::preset::kSlotsPerEpoch
                       : preset == Preset::kGnosis ? gnosis::preset::kSlotsPerEpoch
-                                                  : preset::kSlotsPerEpoch;
+                                                  : mainnet::preset::kSlotsPerEpoch;
   c.epochs_per_sync_committee_period = epochs_per_sync_committee_period(preset);
   for (std::size_t i = 0; i < kForkCount; ++i) {
     c.forks[i].version = {static_cast<std::uint8_t>(i), 0, 0, network_id_byte};

@@ -30,6 +30,13 @@ std::optional<Fork> fork_from_name(std::string_view name);
 /// The preset that sizes a network's containers: mainnet (also sepolia, hoodi), gnosis, minimal.
 /// Containers: phx::eth::<fork>, phx::eth::gnosis::<fork>, phx::eth::minimal::<fork> (eth/types.hpp).
 enum class Preset : std::uint8_t { kMainnet, kGnosis, kMinimal };
+/// The preset whose containers this build signs with (eth/preset.hpp): mainnet, or minimal when built with
+/// -DPHX_PRESET=minimal. A node refuses a beacon node of any other preset.
+#if defined(PHX_PRESET_MINIMAL)
+inline constexpr Preset kCompiledPreset = Preset::kMinimal;
+#else
+inline constexpr Preset kCompiledPreset = Preset::kMainnet;
+#endif
 /// "mainnet", "gnosis", "minimal" (the PRESET_BASE config value).
 std::string_view preset_name(Preset p);
 /// Inverse of preset_name; nullopt for an unknown name.
@@ -81,8 +88,8 @@ const ChainConfig& gnosis_config();
 std::optional<ChainConfig> network_config(std::string_view name);
 /// A custom devnet: all forks up to and including `last_fork` active from epoch 0, later ones unscheduled;
 /// fork versions are {fork index, 0, 0, id} style: version[0] = fork index, version[3] = `network_id_byte`.
-/// Slot timing is 12 s and the preset's SLOTS_PER_EPOCH.
+/// Slot timing is 12 s and the preset's SLOTS_PER_EPOCH (by default the preset of this build).
 ChainConfig devnet_config(Fork last_fork, std::uint64_t genesis_time, const Root& genesis_validators_root,
-                          std::uint8_t network_id_byte = 0x42, Preset preset = Preset::kMainnet);
+                          std::uint8_t network_id_byte = 0x42, Preset preset = kCompiledPreset);
 
 }  // namespace phx::eth
