@@ -19,8 +19,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "app/config.hpp"
+#include "app/devnet_chaos.hpp"
+#include "consensus/qbft/leader.hpp"
+#include "core/codec.hpp"
+#include "core/deadliner.hpp"
+#include "core/scheduler.hpp"
 #include "app/fs.hpp"
 #include "beaconapi/http/server.hpp"
 #include "cluster/create.hpp"
@@ -143,6 +149,11 @@ class Devnet {
       return 2;
     }
     sim_ = &sim;
+    if (auto s = start_proxies(io.get_executor()); !s) {
+      std::fprintf(stderr, "error: %s\n", s.error().c_str());
+      cleanup(false);
+      return 2;
+    }
     if (auto s = spawn_children(server.port()); !s) {
       std::fprintf(stderr, "error: %s\n", s.error().c_str());
       stop_children_now();
@@ -153,6 +164,7 @@ class Devnet {
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (!ec) {
         interrupted_ = true;
+        chaos_stop_ = true;
         std::printf("devnet: signal %d, stopping\n", sig);
       }
     });
@@ -161,6 +173,7 @@ class Devnet {
         [&]() -> Task<void> {
           co_await drive();
           co_await stop_children();
+          for (auto& p : proxies_) co_await p->stop();
           signals.cancel();
           co_await server.stop();
         },
@@ -177,6 +190,7 @@ class Devnet {
                   report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
     }
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
+    if (!chaos_text_.empty()) std::fputs(chaos_text_.c_str(), stdout);
     std::printf("%s\n", slashing_line_.c_str());
     for (const auto& [name, u] : usage_)
       std::printf("%-8s cpu %7.2f s   peak RSS %7.1f MB\n", name.c_str(), u.first, u.second);
@@ -281,6 +295,16 @@ class Devnet {
     return {};
   }
 
+  /// Chaos: every node gets its own faulty beacon-node proxy in front of the simulator.
+  Result<void, std::string> start_proxies(runtime::Executor ex) {
+    for (std::size_t i = 0; o_.chaos && i < o_.nodes; ++i) {
+      auto port = o_.base_port != 0 ? static_cast<std::uint16_t>(o_.base_port + 300 + i) : std::uint16_t{0};
+      proxies_.push_back(std::make_unique<BnFaultProxy>(ex, sim_->router(), port));
+      if (auto s = proxies_.back()->start(); !s) return std::unexpected(s.error());
+    }
+    return {};
+  }
+
   Result<void, std::string> spawn_children(std::uint16_t bn_port) {
     const std::size_t n = o_.nodes;
     std::vector<std::uint16_t> p2p(n), vapi(n), mon(n);
@@ -304,7 +328,8 @@ class Devnet {
       nc.lock_file = src / "cluster-lock.json";
       nc.private_key_file = src / "charon-enr-private-key";
       nc.data_dir = nd / "data";
-      nc.beacon_node_endpoints = {"http://127.0.0.1:" + std::to_string(bn_port)};
+      nc.beacon_node_endpoints = {"http://127.0.0.1:" +
+                                  std::to_string(proxies_.empty() ? bn_port : proxies_[i]->port())};
       nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
       nc.p2p_tcp_address = peers[i];
       nc.p2p_peers = peers;
@@ -318,9 +343,9 @@ class Devnet {
       if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
       nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
-      std::vector<std::string> argv = {binary_.string(), "run"};
-      for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
-      auto child = ChildProcess::spawn(argv, nd / "node.log");
+      monitoring_ports_.push_back(mon[i]);
+      node_configs_.push_back(nc);
+      auto child = spawn_node(nc, nd / "node.log");
       if (!child) return std::unexpected("node " + std::to_string(i) + ": " + child.error());
       children_.push_back(Child{"node " + std::to_string(i), i, nd / "node.log", std::move(*child), false, std::nullopt});
     }
@@ -357,6 +382,47 @@ class Devnet {
                 format_duration(o_.slot_duration).c_str(), static_cast<long long>(o_.genesis_delay.count()));
     std::fflush(stdout);
     return {};
+  }
+
+  Result<ChildProcess, std::string> spawn_node(const NodeConfig& nc, const fs::path& log) {
+    std::vector<std::string> argv = {binary_.string(), "run"};
+    for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
+    return ChildProcess::spawn(argv, log);
+  }
+
+  Child* node_child(std::uint32_t node) {
+    for (auto& c : children_)
+      if (c.node == node && c.name.rfind("node", 0) == 0) return &c;
+    return nullptr;
+  }
+
+  /// The chaos runner's hands on the node processes.
+  ChaosHooks chaos_hooks() {
+    ChaosHooks h;
+    h.signal = [this](std::uint32_t node, int sig) {
+      if (auto* c = node_child(node)) c->process.signal(sig);
+    };
+    h.kill = [this](std::uint32_t node) {
+      if (auto* c = node_child(node)) {
+        c->expected_dead = true;
+        c->process.signal(SIGKILL);
+      }
+    };
+    h.restart = [this](std::uint32_t node, std::chrono::milliseconds offset) -> Result<void, std::string> {
+      auto* c = node_child(node);
+      if (c == nullptr) return std::unexpected(std::string("no such node"));
+      c->expected_dead = true;
+      c->process.stop(std::chrono::milliseconds(0));  // SIGKILL (also when stopped) and reap
+      NodeConfig nc = node_configs_[node];
+      nc.test_clock_offset = offset;
+      auto child = spawn_node(nc, c->log);
+      if (!child) return std::unexpected("restart: " + child.error());
+      c->process = std::move(*child);
+      c->expected_dead = false;
+      c->died.reset();
+      return {};
+    };
+    return h;
   }
 
   bool faulty(std::size_t node) const { return o_.fault != DevnetFault::kNone && node + 1 == o_.nodes; }
@@ -412,8 +478,34 @@ class Devnet {
     co_return false;
   }
 
-  /// Slot by slot until the last slot is over; takes the simulator's counts at that instant.
+  /// Slot by slot until the last slot is over; takes the simulator's counts at that instant. The chaos
+  /// runner, if any, works beside it from genesis on.
   Task<void> drive() {
+    runtime::TaskGroup chaos_group(co_await asio::this_coro::executor);
+    if (o_.chaos) {
+      ChaosPlanOptions po;
+      po.seed = o_.chaos_seed;
+      po.nodes = o_.nodes;
+      po.threshold = o_.threshold;
+      po.slots = o_.slots;
+      po.slot_duration = o_.slot_duration;
+      po.kinds = parse_chaos_kinds(o_.chaos_faults).value_or(std::vector<ChaosKind>{});
+      std::vector<BnFaultProxy*> proxies;
+      for (auto& p : proxies_) proxies.push_back(p.get());
+      chaos_ = std::make_unique<ChaosRunner>(plan_chaos(po), std::move(proxies), monitoring_ports_, chaos_hooks(),
+                                             clock_, slot_time(0), o_.slot_duration);
+      std::printf("devnet: chaos seed %llu: %zu faults scheduled\n", static_cast<unsigned long long>(o_.chaos_seed),
+                  chaos_->episodes().size());
+      chaos_group.spawn(chaos_->run(&chaos_stop_));
+    }
+    co_await drive_slots();
+    chaos_stop_ = true;
+    co_await chaos_group.join();
+    // Let the nodes finish and report the last slot's duties.
+    if (!interrupted_) co_await sleep_until(clock_.now() + std::chrono::milliseconds(o_.slot_duration));
+  }
+
+  Task<void> drive_slots() {
     if (!co_await sleep_until(slot_time(0))) co_return;
     std::printf("devnet: genesis\n");
     for (std::uint64_t s = 1; s <= o_.slots; ++s) {
@@ -431,8 +523,6 @@ class Devnet {
       }
     }
     if (!snapshot_) snapshot_ = sim_->stats();
-    // Let the nodes finish and report the last slot's duties.
-    if (!interrupted_) co_await sleep_until(clock_.now() + std::chrono::milliseconds(o_.slot_duration));
   }
 
   /// CPU seconds (user + system) and peak RSS of a running process, from /proc.
@@ -486,9 +576,104 @@ class Devnet {
     }
   }
 
+  /// Chaos: the verdict over what the runner did, and the slots whose duties must all complete.
+  std::optional<ChaosSummary> chaos_summary(const sim::BeaconSim& sim, std::vector<sim::ExpectedDuties>& per_slot) {
+    if (!chaos_) return std::nullopt;
+    ChaosInputs ci;
+    ci.episodes = chaos_->episodes();
+    ci.slots = o_.slots;
+    ci.slot_duration = o_.slot_duration;
+    ci.nodes = o_.nodes;
+    ci.threshold = o_.threshold;
+    for (std::uint64_t s = 0; s < o_.slots; ++s) {
+      per_slot.push_back(sim.expected_duties(Slot{s}, Slot{s + 1}));
+      ci.expected_per_slot["attestation"].push_back(per_slot.back().attestations);
+      ci.expected_per_slot["proposal"].push_back(per_slot.back().proposals);
+      if (o_.fork >= eth::Fork::kAltair) ci.expected_per_slot["sync_message"].push_back(per_slot.back().sync_messages);
+    }
+    for (const auto& f : duty_files_) ci.node_lines.push_back(parse_duty_lines(read_text(f)));
+    ci.round1_leaders = round1_leaders_of_late_kinds();
+    return summarize_chaos(ci);
+  }
+
+  /// Per duty kind whose QBFT round change cannot end before its deadline (the duty's start tick plus the end of
+  /// round 2, plus 500 ms to sign, exchange and publish, past the workflow's deadline for it), per slot: the
+  /// round-1 leaders of its instances, as the nodes elect them (qbft::leader over core::encode_duty). The same
+  /// for the duty it builds on in its slot (an aggregation on the slot's attestations, a sync contribution on
+  /// its sync messages): a round change there comes too late for it as well.
+  std::map<std::string, std::vector<std::vector<std::uint32_t>>> round1_leaders_of_late_kinds() const {
+    std::map<std::string, std::vector<std::vector<std::uint32_t>>> out;
+    const auto round2_end = std::chrono::nanoseconds(consensus::qbft::RoundTimer{}.deadline_ns(2));
+    const core::SlotClock slots(chain_);
+    ManualClock clock;
+    core::DeadlinePolicy policy;  // the workflow's: a third of a slot after the slot
+    policy.margin = std::chrono::duration_cast<Duration>(o_.slot_duration) / 3;
+    const core::Deadliner deadliner(chain_, clock, policy);
+    struct Kind {
+      const char* name;
+      core::DutyType type;
+      std::uint64_t subcommittees;
+      std::optional<core::DutyType> builds_on;
+    };
+    const Kind kinds[] = {{"attestation", core::DutyType::kAttester, 1, std::nullopt},
+                          {"proposal", core::DutyType::kProposer, 1, std::nullopt},
+                          {"aggregation", core::DutyType::kAggregator, 1, core::DutyType::kAttester},
+                          {"sync_message", core::DutyType::kSyncMessage, 1, std::nullopt},
+                          {"sync_contribution", core::DutyType::kSyncContribution, 4, core::DutyType::kSyncMessage}};
+    // A round change of `of` ends after the deadline of `for_type`.
+    auto too_late = [&](core::DutyType of, core::DutyType for_type) {
+      const auto start = slots.tick_time(Slot{1}, core::tick_of(of));
+      return start + round2_end + std::chrono::milliseconds(500) > deadliner.deadline(core::Duty{Slot{1}, for_type, 0});
+    };
+    auto leaders = [&](core::DutyType type, std::uint64_t subcommittees, std::uint64_t slot,
+                       std::vector<std::uint32_t>& into) {
+      for (std::uint64_t sub = 0; sub < subcommittees; ++sub) {
+        const Bytes id = core::encode_duty(core::Duty{Slot{slot}, type, sub});
+        into.push_back(consensus::qbft::leader(id, 1, o_.nodes).value);
+      }
+    };
+    for (const auto& k : kinds) {
+      const bool own = too_late(k.type, k.type);
+      const bool base = k.builds_on && too_late(*k.builds_on, k.type);
+      if (!own && !base) continue;
+      auto& per_slot = out[k.name];
+      for (std::uint64_t s = 0; s < o_.slots; ++s) {
+        per_slot.emplace_back();
+        if (own) leaders(k.type, k.subcommittees, s, per_slot.back());
+        if (base) leaders(*k.builds_on, 1, s, per_slot.back());
+      }
+    }
+    return out;
+  }
+
   DevnetReport make_report(const sim::BeaconSim& sim) {
     ReportInputs in;
-    auto e = sim.expected_duties(Slot{0}, Slot{o_.slots});
+    std::vector<sim::ExpectedDuties> per_slot;
+    auto cs = chaos_summary(sim, per_slot);
+    // Under chaos the table covers the slots with at most f nodes disrupted (every other slot is only counted
+    // in the chaos section).
+    auto asserted = [&](std::string_view kind, std::uint64_t slot) {
+      if (!cs) return true;
+      return kind.empty() ? slot < cs->covered.size() && cs->covered[slot] : cs->asserts(std::string(kind), slot);
+    };
+    sim::ExpectedDuties e;
+    if (!cs) {
+      e = sim.expected_duties(Slot{0}, Slot{o_.slots});
+    } else {
+      bool agg_exact = true;
+      for (std::uint64_t s = 0; s < per_slot.size(); ++s) {
+        const auto& x = per_slot[s];
+        if (asserted("attestation", s)) e.attestations += x.attestations;
+        if (asserted("proposal", s)) e.proposals += x.proposals;
+        if (asserted("aggregation", s)) {
+          e.aggregations_max += x.aggregations_max;
+          agg_exact = agg_exact && x.aggregations_min == x.aggregations_max;
+        }
+        if (asserted("sync_message", s)) e.sync_messages += x.sync_messages;
+        if (asserted("sync_contribution", s)) e.contributions_max += x.contributions_max;
+      }
+      e.aggregations_min = agg_exact ? e.aggregations_max : 0;
+    }
     in.expected["attestation"] = {e.attestations, true};
     // Like a real BN, the simulator lists a proposer for slot 0 (the genesis block); nodes skip it and
     // expected_duties leaves it out.
@@ -507,11 +692,26 @@ class Devnet {
     for (std::size_t i = 0; i < duty_files_.size(); ++i) {
       std::vector<DutyLine> lines;
       for (auto& l : parse_duty_lines(read_text(duty_files_[i])))
-        if (l.slot < o_.slots) lines.push_back(std::move(l));
+        if (l.slot < o_.slots && asserted(sim_kind_of_duty(l.duty), l.slot)) lines.push_back(std::move(l));
       in.node_lines.push_back(std::move(lines));
       in.node_faulty.push_back(faulty(i));
     }
+    if (cs) in.failures_warn_only.insert("sync_contribution");
     auto r = build_report(in);
+    if (cs) {
+      for (const auto& p : cs->problems) r.problems.push_back(p);
+      chaos_text_ = cs->text;
+      ssz::Json cj = cs->json;
+      cj["seed"] = o_.chaos_seed;
+      ssz::Json pj = ssz::Json::object();
+      for (std::size_t i = 0; i < proxies_.size(); ++i) {
+        ssz::Json c = ssz::Json::object();
+        for (const auto& [mode, n] : proxies_[i]->counts()) c[mode] = n;
+        pj["node " + std::to_string(i)] = std::move(c);
+      }
+      cj["bn_proxy_requests"] = std::move(pj);
+      r.extra["chaos"] = std::move(cj);
+    }
     for (const auto& c : children_) {
       if (!c.died || faulty(c.node)) continue;
       bool vc_done = c.name.rfind("vc", 0) == 0 && c.died->rfind("exited 0", 0) == 0;
@@ -560,6 +760,7 @@ class Devnet {
     opts["fault"] = std::string(to_string(o_.fault));
     opts["fork"] = std::string(eth::fork_name(o_.fork));
     opts["builder"] = o_.builder;
+    opts["chaos"] = o_.chaos;
     r.extra["options"] = std::move(opts);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();
@@ -608,6 +809,12 @@ class Devnet {
   std::string blame_line_;
   std::string slashing_line_;  // the slashing oracle's count, printed after the table
   bool interrupted_ = false;
+  std::vector<std::uint16_t> monitoring_ports_;      ///< per node
+  std::vector<NodeConfig> node_configs_;             ///< per node: how it was started (restarts reuse it)
+  std::vector<std::unique_ptr<BnFaultProxy>> proxies_;  ///< chaos: per node
+  std::unique_ptr<ChaosRunner> chaos_;
+  bool chaos_stop_ = false;
+  std::string chaos_text_;  // the chaos section, printed after the table
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `phalanx devnet` options: names of the modes and faults, and the check of option combinations (validate).
 #include "app/devnet.hpp"
+#include "app/devnet_chaos.hpp"
 
 namespace phx::app {
 
@@ -38,6 +39,13 @@ Result<void, std::string> validate(const DevnetOptions& o) {
   if (o.fault != DevnetFault::kNone && o.nodes - 1 < o.threshold)
     return std::unexpected("--fault " + std::string(to_string(o.fault)) + " leaves " + std::to_string(o.nodes - 1) +
                            " honest nodes, fewer than --threshold " + std::to_string(o.threshold));
+  if (o.chaos) {
+    if (o.fault != DevnetFault::kNone) return std::unexpected("--chaos cannot be combined with --fault");
+    if (o.threshold >= o.nodes)
+      return std::unexpected("--chaos needs a node to spare: --threshold " + std::to_string(o.threshold) +
+                             " leaves no fault tolerance with " + std::to_string(o.nodes) + " nodes");
+    if (auto k = parse_chaos_kinds(o.chaos_faults); !k) return std::unexpected("--chaos-faults: " + k.error());
+  }
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
   if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||

@@ -49,6 +49,9 @@ Result<ChildProcess, std::string> ChildProcess::spawn(std::span<const std::strin
     ::dup2(log_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    // Nothing else of the parent's: its sockets (Asio's are not close-on-exec) would outlive their closing in
+    // the parent, e.g. a listener the devnet stops (a chaos BN outage) kept accepting in every child.
+    ::close_range(3, ~0U, 0);
     ::execve(cargv[0], cargv.data(), cenv.data());
     const char msg[] = "exec failed\n";
     [[maybe_unused]] auto w = ::write(STDERR_FILENO, msg, sizeof msg - 1);
