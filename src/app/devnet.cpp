@@ -23,10 +23,6 @@
 
 #include "app/config.hpp"
 #include "app/devnet_chaos.hpp"
-#include "consensus/qbft/leader.hpp"
-#include "core/codec.hpp"
-#include "core/deadliner.hpp"
-#include "core/scheduler.hpp"
 #include "app/fs.hpp"
 #include "beaconapi/http/server.hpp"
 #include "cluster/create.hpp"
@@ -439,18 +435,29 @@ class Devnet {
     }
   }
 
-  /// Successful duties so far per kind (distinct (slot, duty) over honest nodes), for the progress line.
-  std::map<std::string, std::size_t> done_so_far() const {
-    std::map<std::string, std::set<std::pair<std::uint64_t, std::string>>> seen;
+  /// Successful duties so far per kind (distinct (slot, duty) over honest nodes), for the progress line. Reads
+  /// only what each duty report gained since the last call: re-parsing whole files every slot, on the thread that
+  /// also serves the beacon simulator, stalled the simulator after a few hundred slots of a long run.
+  std::map<std::string, std::size_t> done_so_far() {
+    tails_.resize(duty_files_.size());
     for (std::size_t i = 0; i < duty_files_.size(); ++i) {
       if (faulty(i)) continue;
-      for (const auto& l : parse_duty_lines(read_text(duty_files_[i]))) {
+      std::ifstream f(duty_files_[i], std::ios::binary);
+      if (!f) continue;
+      f.seekg(static_cast<std::streamoff>(tails_[i].first));
+      std::string chunk((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      tails_[i].first += chunk.size();
+      std::string text = tails_[i].second + chunk;
+      const auto cut = text.rfind('\n');
+      tails_[i].second = cut == std::string::npos ? text : text.substr(cut + 1);  // a line still being written
+      if (cut == std::string::npos) continue;
+      for (const auto& l : parse_duty_lines(std::string_view(text).substr(0, cut + 1))) {
         auto kind = sim_kind_of_duty(l.duty);
-        if (l.success && !kind.empty()) seen[std::string(kind)].insert({l.slot, l.duty});
+        if (l.success && !kind.empty()) seen_[std::string(kind)].insert({l.slot, l.duty});
       }
     }
     std::map<std::string, std::size_t> out;
-    for (const auto& [k, s] : seen) out[k] = s.size();
+    for (const auto& [k, s] : seen_) out[k] = s.size();
     return out;
   }
 
@@ -592,59 +599,10 @@ class Devnet {
       if (o_.fork >= eth::Fork::kAltair) ci.expected_per_slot["sync_message"].push_back(per_slot.back().sync_messages);
     }
     for (const auto& f : duty_files_) ci.node_lines.push_back(parse_duty_lines(read_text(f)));
-    ci.round1_leaders = round1_leaders_of_late_kinds();
+    ci.round1_leaders = round1_leaders_of_late_kinds(chain_, o_.nodes, o_.slots);
     return summarize_chaos(ci);
   }
 
-  /// Per duty kind whose QBFT round change cannot end before its deadline (the duty's start tick plus the end of
-  /// round 2, plus 500 ms to sign, exchange and publish, past the workflow's deadline for it), per slot: the
-  /// round-1 leaders of its instances, as the nodes elect them (qbft::leader over core::encode_duty). The same
-  /// for the duty it builds on in its slot (an aggregation on the slot's attestations, a sync contribution on
-  /// its sync messages): a round change there comes too late for it as well.
-  std::map<std::string, std::vector<std::vector<std::uint32_t>>> round1_leaders_of_late_kinds() const {
-    std::map<std::string, std::vector<std::vector<std::uint32_t>>> out;
-    const auto round2_end = std::chrono::nanoseconds(consensus::qbft::RoundTimer{}.deadline_ns(2));
-    const core::SlotClock slots(chain_);
-    ManualClock clock;
-    core::DeadlinePolicy policy;  // the workflow's: a third of a slot after the slot
-    policy.margin = std::chrono::duration_cast<Duration>(o_.slot_duration) / 3;
-    const core::Deadliner deadliner(chain_, clock, policy);
-    struct Kind {
-      const char* name;
-      core::DutyType type;
-      std::uint64_t subcommittees;
-      std::optional<core::DutyType> builds_on;
-    };
-    const Kind kinds[] = {{"attestation", core::DutyType::kAttester, 1, std::nullopt},
-                          {"proposal", core::DutyType::kProposer, 1, std::nullopt},
-                          {"aggregation", core::DutyType::kAggregator, 1, core::DutyType::kAttester},
-                          {"sync_message", core::DutyType::kSyncMessage, 1, std::nullopt},
-                          {"sync_contribution", core::DutyType::kSyncContribution, 4, core::DutyType::kSyncMessage}};
-    // A round change of `of` ends after the deadline of `for_type`.
-    auto too_late = [&](core::DutyType of, core::DutyType for_type) {
-      const auto start = slots.tick_time(Slot{1}, core::tick_of(of));
-      return start + round2_end + std::chrono::milliseconds(500) > deadliner.deadline(core::Duty{Slot{1}, for_type, 0});
-    };
-    auto leaders = [&](core::DutyType type, std::uint64_t subcommittees, std::uint64_t slot,
-                       std::vector<std::uint32_t>& into) {
-      for (std::uint64_t sub = 0; sub < subcommittees; ++sub) {
-        const Bytes id = core::encode_duty(core::Duty{Slot{slot}, type, sub});
-        into.push_back(consensus::qbft::leader(id, 1, o_.nodes).value);
-      }
-    };
-    for (const auto& k : kinds) {
-      const bool own = too_late(k.type, k.type);
-      const bool base = k.builds_on && too_late(*k.builds_on, k.type);
-      if (!own && !base) continue;
-      auto& per_slot = out[k.name];
-      for (std::uint64_t s = 0; s < o_.slots; ++s) {
-        per_slot.emplace_back();
-        if (own) leaders(k.type, k.subcommittees, s, per_slot.back());
-        if (base) leaders(*k.builds_on, 1, s, per_slot.back());
-      }
-    }
-    return out;
-  }
 
   DevnetReport make_report(const sim::BeaconSim& sim) {
     ReportInputs in;
@@ -815,6 +773,8 @@ class Devnet {
   std::unique_ptr<ChaosRunner> chaos_;
   bool chaos_stop_ = false;
   std::string chaos_text_;  // the chaos section, printed after the table
+  std::vector<std::pair<std::size_t, std::string>> tails_;  ///< per duty report: bytes read, unfinished line
+  std::map<std::string, std::set<std::pair<std::uint64_t, std::string>>> seen_;  ///< done_so_far()
 };
 
 }  // namespace

@@ -4,13 +4,16 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <boost/asio/this_coro.hpp>
 #include <cstdio>
 #include <set>
 
-#include <boost/asio/this_coro.hpp>
-
 #include "beaconapi/http/client.hpp"
 #include "beaconapi/http/server.hpp"
+#include "consensus/qbft/leader.hpp"
+#include "core/codec.hpp"
+#include "core/deadliner.hpp"
+#include "core/scheduler.hpp"
 
 namespace phx::app {
 
@@ -57,7 +60,8 @@ Result<std::vector<ChaosKind>, std::string> parse_chaos_kinds(std::string_view t
     if (!k) {
       std::string all;
       for (auto a : kAllChaosKinds) all += (all.empty() ? "" : ", ") + std::string(to_string(a));
-      return std::unexpected("unknown chaos fault \"" + std::string(item) + "\", expected all or some of " + all);
+      return std::unexpected("unknown chaos fault \"" + std::string(item) + "\", expected all or some of " +
+                             all);
     }
     if (std::find(out.begin(), out.end(), *k) != out.end())
       return std::unexpected("chaos fault \"" + std::string(item) + "\" listed twice");
@@ -85,7 +89,10 @@ class Rng {
   }
   /// Uniform in [0, n) (n > 0; the modulo bias is irrelevant for a schedule).
   std::uint64_t below(std::uint64_t n) { return next() % n; }
-  milliseconds ms_below(milliseconds n) { return milliseconds(static_cast<std::int64_t>(below(static_cast<std::uint64_t>(std::max<std::int64_t>(n.count(), 1))))); }
+  milliseconds ms_below(milliseconds n) {
+    return milliseconds(
+        static_cast<std::int64_t>(below(static_cast<std::uint64_t>(std::max<std::int64_t>(n.count(), 1)))));
+  }
 
  private:
   std::uint64_t s_;
@@ -130,10 +137,12 @@ std::vector<ChaosFault> plan_chaos(const ChaosPlanOptions& o) {
     std::vector<std::uint32_t> nodes;
     for (std::uint32_t i = l; i < o.nodes; i += f) nodes.push_back(i);
     // A different node than the lane's last one when the lane has several.
-    if (nodes.size() > 1 && prev[l]) nodes.erase(std::remove(nodes.begin(), nodes.end(), *prev[l]), nodes.end());
+    if (nodes.size() > 1 && prev[l])
+      nodes.erase(std::remove(nodes.begin(), nodes.end(), *prev[l]), nodes.end());
     fault.node = nodes[rng.below(nodes.size())];
     fault.start = next[l];
-    const auto length = fault.kind == ChaosKind::kKill ? slot / 2 + rng.ms_below(slot) : slot + rng.ms_below(slot * 3 / 2);
+    const auto length =
+        fault.kind == ChaosKind::kKill ? slot / 2 + rng.ms_below(slot) : slot + rng.ms_below(slot * 3 / 2);
     fault.end = fault.start + length;
     if (fault.kind == ChaosKind::kClockSkew) {
       static constexpr std::int64_t kOffsets[] = {500, -500, 2000, -2000};
@@ -147,7 +156,8 @@ std::vector<ChaosFault> plan_chaos(const ChaosPlanOptions& o) {
     next[l] = fault.end + slot * static_cast<std::int64_t>(o.recovery_slots) + rng.ms_below(slot / 2);
     out.push_back(fault);
   }
-  std::stable_sort(out.begin(), out.end(), [](const ChaosFault& a, const ChaosFault& b) { return a.start < b.start; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ChaosFault& a, const ChaosFault& b) { return a.start < b.start; });
   return out;
 }
 
@@ -163,7 +173,8 @@ std::vector<std::uint32_t> disrupted_per_slot(const std::vector<ChaosEpisode>& e
 }
 
 std::vector<std::set<std::uint32_t>> disrupted_nodes_per_slot(const std::vector<ChaosEpisode>& episodes,
-                                                              std::uint64_t slots, milliseconds slot_duration) {
+                                                              std::uint64_t slots,
+                                                              milliseconds slot_duration) {
   std::vector<std::set<std::uint32_t>> nodes(slots);
   const auto slot_of = [&](milliseconds t) {
     return t.count() < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(t / slot_duration);
@@ -256,14 +267,17 @@ ChaosSummary summarize_chaos(const ChaosInputs& in) {
   std::vector<double> ready_ms;
   std::vector<std::uint64_t> rec_slots;
   for (const auto& e : in.episodes) {
-    if (!e.error.empty()) out.problems.push_back("chaos: " + std::string(to_string(e.fault.kind)) + " of node " +
-                                                 std::to_string(e.fault.node) + ": " + e.error);
+    if (!e.error.empty())
+      out.problems.push_back("chaos: " + std::string(to_string(e.fault.kind)) + " of node " +
+                             std::to_string(e.fault.node) + ": " + e.error);
     if (!e.lifted) continue;
-    const auto lifted_slot = static_cast<std::uint64_t>(std::max<std::int64_t>(0, *e.lifted / in.slot_duration));
+    const auto lifted_slot =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, *e.lifted / in.slot_duration));
     std::optional<std::uint64_t> first;
     if (e.fault.node < in.node_lines.size())
       for (const auto& l : in.node_lines[e.fault.node])
-        if (l.success && l.slot >= lifted_slot && !sim_kind_of_duty(l.duty).empty() && (!first || l.slot < *first))
+        if (l.success && l.slot >= lifted_slot && !sim_kind_of_duty(l.duty).empty() &&
+            (!first || l.slot < *first))
           first = l.slot;
     out.recovery_slots.push_back(first ? std::optional<std::uint64_t>(*first - lifted_slot) : std::nullopt);
     if (first) rec_slots.push_back(*first - lifted_slot);
@@ -272,47 +286,59 @@ ChaosSummary summarize_chaos(const ChaosInputs& in) {
       ready_ms.push_back(out.recovery_ms.back().value());
     } else {
       out.recovery_ms.push_back(std::nullopt);
-      if (first) continue;  // its duties came back; the readiness probe just never saw it (e.g. the run ended)
+      if (first)
+        continue;  // its duties came back; the readiness probe just never saw it (e.g. the run ended)
       out.problems.push_back("chaos: node " + std::to_string(e.fault.node) + " never recovered after its " +
                              std::string(to_string(e.fault.kind)) + " was lifted at " + fmt_ms(*e.lifted));
     }
   }
   // Text and JSON.
-  std::string t = "chaos: " + std::to_string(std::count_if(in.episodes.begin(), in.episodes.end(),
-                                                           [](const ChaosEpisode& e) { return e.began.has_value(); })) +
+  std::string t = "chaos: " +
+                  std::to_string(std::count_if(in.episodes.begin(), in.episodes.end(),
+                                               [](const ChaosEpisode& e) { return e.began.has_value(); })) +
                   " faults (";
   bool first_kind = true;
   for (const auto& [k, n] : out.faults_by_kind) {
     t += (first_kind ? "" : ", ") + k + " " + std::to_string(n);
     first_kind = false;
   }
-  t += "); " + std::to_string(out.covered_slots) + " of " + std::to_string(in.slots) + " slots had at most f = " +
-       std::to_string(f) + " node(s) disrupted: their duties must complete, but for those whose round-1 leader was " +
+  t += "); " + std::to_string(out.covered_slots) + " of " + std::to_string(in.slots) +
+       " slots had at most f = " + std::to_string(f) +
+       " node(s) disrupted: their duties must complete, but for those whose round-1 leader was " +
        "disrupted and whose round change ends past the deadline (excused)\n";
   for (const auto& r : out.rows) {
     char line[200];
-    const double pa = r.expected_all ? 100.0 * static_cast<double>(r.completed_all) / static_cast<double>(r.expected_all) : 100.0;
-    const double pc = r.expected_covered ? 100.0 * static_cast<double>(r.completed_covered) / static_cast<double>(r.expected_covered) : 100.0;
-    std::snprintf(line, sizeof line,
-                  "  %-14s all slots %5llu/%-5llu (%6.2f %%)   asserted %5llu/%-5llu (%6.2f %%)   excused %llu\n",
-                  r.duty.c_str(), static_cast<unsigned long long>(r.completed_all),
-                  static_cast<unsigned long long>(r.expected_all), pa, static_cast<unsigned long long>(r.completed_covered),
-                  static_cast<unsigned long long>(r.expected_covered), pc, static_cast<unsigned long long>(r.excused));
+    const double pa = r.expected_all
+                          ? 100.0 * static_cast<double>(r.completed_all) / static_cast<double>(r.expected_all)
+                          : 100.0;
+    const double pc = r.expected_covered ? 100.0 * static_cast<double>(r.completed_covered) /
+                                               static_cast<double>(r.expected_covered)
+                                         : 100.0;
+    std::snprintf(
+        line, sizeof line,
+        "  %-14s all slots %5llu/%-5llu (%6.2f %%)   asserted %5llu/%-5llu (%6.2f %%)   excused %llu\n",
+        r.duty.c_str(), static_cast<unsigned long long>(r.completed_all),
+        static_cast<unsigned long long>(r.expected_all), pa,
+        static_cast<unsigned long long>(r.completed_covered),
+        static_cast<unsigned long long>(r.expected_covered), pc, static_cast<unsigned long long>(r.excused));
     t += line;
   }
   auto rp = percentiles(ready_ms);
   std::vector<double> rs(rec_slots.begin(), rec_slots.end());
   auto sp = percentiles(rs);
   char line[240];
-  std::snprintf(line, sizeof line,
-                "  recovery after restart/thaw/heal: node ready p50 %.0f ms, max %.0f ms (n=%zu); its duties succeed "
-                "again after p50 %.0f, max %.0f slots (n=%zu)\n",
-                rp.p50, rp.max, rp.count, sp.p50, sp.max, sp.count);
+  std::snprintf(
+      line, sizeof line,
+      "  recovery after restart/thaw/heal: node ready p50 %.0f ms, max %.0f ms (n=%zu); its duties succeed "
+      "again after p50 %.0f, max %.0f slots (n=%zu)\n",
+      rp.p50, rp.max, rp.count, sp.p50, sp.max, sp.count);
   t += line;
   for (const auto& e : in.episodes) {
     if (!e.began) continue;
-    t += "  " + fmt_ms(*e.began) + " " + std::string(to_string(e.fault.kind)) + " node " + std::to_string(e.fault.node);
-    if (e.fault.kind == ChaosKind::kClockSkew) t += " (" + std::to_string(e.fault.clock_offset.count()) + " ms)";
+    t += "  " + fmt_ms(*e.began) + " " + std::string(to_string(e.fault.kind)) + " node " +
+         std::to_string(e.fault.node);
+    if (e.fault.kind == ChaosKind::kClockSkew)
+      t += " (" + std::to_string(e.fault.clock_offset.count()) + " ms)";
     t += e.lifted ? " lifted " + fmt_ms(*e.lifted) : std::string(" never lifted");
     t += e.recovered ? ", recovered " + fmt_ms(*e.recovered) : std::string(", not seen recovered");
     if (!e.error.empty()) t += " — " + e.error;
@@ -364,6 +390,54 @@ ChaosSummary summarize_chaos(const ChaosInputs& in) {
   return out;
 }
 
+std::map<std::string, std::vector<std::vector<std::uint32_t>>> round1_leaders_of_late_kinds(
+    const eth::ChainConfig& chain, std::uint32_t nodes, std::uint64_t slot_count) {
+  std::map<std::string, std::vector<std::vector<std::uint32_t>>> out;
+  const auto round2_end = std::chrono::nanoseconds(consensus::qbft::RoundTimer{}.deadline_ns(2));
+  const core::SlotClock slots(chain);
+  ManualClock clock;
+  core::DeadlinePolicy policy;  // the workflow's: a third of a slot after the slot
+  policy.margin = std::chrono::duration_cast<Duration>(std::chrono::seconds(chain.seconds_per_slot)) / 3;
+  const core::Deadliner deadliner(chain, clock, policy);
+  struct Kind {
+    const char* name;
+    core::DutyType type;
+    std::uint64_t subcommittees;
+    std::optional<core::DutyType> builds_on;
+  };
+  const Kind kinds[] = {
+      {"attestation", core::DutyType::kAttester, 1, std::nullopt},
+      {"proposal", core::DutyType::kProposer, 1, std::nullopt},
+      {"aggregation", core::DutyType::kAggregator, 1, core::DutyType::kAttester},
+      {"sync_message", core::DutyType::kSyncMessage, 1, std::nullopt},
+      {"sync_contribution", core::DutyType::kSyncContribution, 4, core::DutyType::kSyncMessage}};
+  // A round change of `of` ends after the deadline of `for_type`.
+  auto too_late = [&](core::DutyType of, core::DutyType for_type) {
+    const auto start = slots.tick_time(Slot{1}, core::tick_of(of));
+    return start + round2_end + std::chrono::milliseconds(500) >
+           deadliner.deadline(core::Duty{Slot{1}, for_type, 0});
+  };
+  auto leaders = [&](core::DutyType type, std::uint64_t subcommittees, std::uint64_t slot,
+                     std::vector<std::uint32_t>& into) {
+    for (std::uint64_t sub = 0; sub < subcommittees; ++sub) {
+      const Bytes id = core::encode_duty(core::Duty{Slot{slot}, type, sub});
+      into.push_back(consensus::qbft::leader(id, 1, nodes).value);
+    }
+  };
+  for (const auto& k : kinds) {
+    const bool own = too_late(k.type, k.type);
+    const bool base = k.builds_on && too_late(*k.builds_on, k.type);
+    if (!own && !base) continue;
+    auto& per_slot = out[k.name];
+    for (std::uint64_t s = 0; s < slot_count; ++s) {
+      per_slot.emplace_back();
+      if (own) leaders(k.type, k.subcommittees, s, per_slot.back());
+      if (base) leaders(*k.builds_on, 1, s, per_slot.back());
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The beacon-node proxy.
 
@@ -387,7 +461,9 @@ std::string_view mode_name(BnMode m) {
   return "?";
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 /// Validator endpoints, which a syncing beacon node refuses (503), as Lighthouse and Teku do.
 bool validator_route(std::string_view path) {
@@ -416,7 +492,8 @@ Result<void, std::string> BnFaultProxy::start() {
   server_ = std::make_unique<http::Server>(ex_, router_, so);
   if (auto s = server_->start(); !s) {
     server_.reset();
-    return std::unexpected("beacon-node proxy on 127.0.0.1:" + std::to_string(port_) + ": " + s.error().message());
+    return std::unexpected("beacon-node proxy on 127.0.0.1:" + std::to_string(port_) + ": " +
+                           s.error().message());
   }
   port_ = server_->port();
   return {};
@@ -499,7 +576,8 @@ ChaosRunner::ChaosRunner(std::vector<ChaosFault> schedule, std::vector<BnFaultPr
       clock_(clock),
       genesis_(genesis),
       slot_duration_(slot_duration) {
-  for (const auto& f : schedule_) episodes_.push_back(ChaosEpisode{f, std::nullopt, std::nullopt, std::nullopt, {}});
+  for (const auto& f : schedule_)
+    episodes_.push_back(ChaosEpisode{f, std::nullopt, std::nullopt, std::nullopt, {}});
 }
 
 milliseconds ChaosRunner::now() const {

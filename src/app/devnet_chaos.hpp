@@ -1,8 +1,8 @@
 #pragma once
-/// `phalanx devnet --chaos`: the fault schedule (pure: a seed in, timed faults out), the faulty beacon-node proxy
-/// each node talks to, the runner that applies the schedule to the devnet's processes and proxies, and the
-/// verdict derived from what the runner actually did (which slots had at most f nodes disrupted, whose duties
-/// must then all complete). Docs: docs/devnet.md (Chaos), docs/RELIABILITY.md.
+/// `phalanx devnet --chaos`: the fault schedule (pure: a seed in, timed faults out), the faulty beacon-node
+/// proxy each node talks to, the runner that applies the schedule to the devnet's processes and proxies, and
+/// the verdict derived from what the runner actually did (which slots had at most f nodes disrupted, whose
+/// duties must then all complete). Docs: docs/devnet.md (Chaos), docs/RELIABILITY.md.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +18,7 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "beaconapi/http/router.hpp"
+#include "eth/fork.hpp"
 #include "runtime/runtime.hpp"
 #include "ssz/json.hpp"
 
@@ -39,9 +40,9 @@ enum class ChaosKind : std::uint8_t {
   kClockSkew,  ///< the node is restarted with its clock off by ChaosFault::clock_offset, and back at the end
 };
 /// Every kind, in the order of the enum.
-inline constexpr ChaosKind kAllChaosKinds[] = {ChaosKind::kKill,      ChaosKind::kFreeze,     ChaosKind::kBnDown,
-                                               ChaosKind::kBnSlow,    ChaosKind::kBnErrors,   ChaosKind::kBnSyncing,
-                                               ChaosKind::kBnLying,   ChaosKind::kClockSkew};
+inline constexpr ChaosKind kAllChaosKinds[] = {
+    ChaosKind::kKill,     ChaosKind::kFreeze,    ChaosKind::kBnDown,  ChaosKind::kBnSlow,
+    ChaosKind::kBnErrors, ChaosKind::kBnSyncing, ChaosKind::kBnLying, ChaosKind::kClockSkew};
 /// "kill", "freeze", "bn-down", "bn-slow", "bn-errors", "bn-syncing", "bn-lying", "clock-skew".
 std::string_view to_string(ChaosKind k);
 /// Inverse of to_string(ChaosKind).
@@ -68,16 +69,17 @@ struct ChaosPlanOptions {
   std::uint64_t slots = 32;
   std::chrono::milliseconds slot_duration{2000};
   std::vector<ChaosKind> kinds{std::begin(kAllChaosKinds), std::end(kAllChaosKinds)};
-  std::uint64_t warmup_slots = 2;    ///< no fault starts before this slot
-  std::uint64_t recovery_slots = 2;  ///< a node gets this long after its fault ends before its lane's next fault
+  std::uint64_t warmup_slots = 2;  ///< no fault starts before this slot
+  std::uint64_t recovery_slots =
+      2;  ///< a node gets this long after its fault ends before its lane's next fault
 };
 
 /// The fault schedule of a run, a pure function of `o` (the same seed gives the same schedule). The f =
-/// nodes − threshold lanes each own the nodes i with i mod f = lane and run one fault at a time, each followed by
-/// `recovery_slots` slots of rest: so at most f nodes are ever disrupted or recovering at once, and never one of
-/// them twice. Faults start at random points of a slot; a kill lasts 0.5–1.5 slots, the others 1–2.5 slots; the
-/// kinds are dealt in shuffled rounds (every kind once before any repeats). Every fault ends, with its recovery,
-/// before the last slot. Sorted by start. Empty when f = 0 or no fault fits.
+/// nodes − threshold lanes each own the nodes i with i mod f = lane and run one fault at a time, each
+/// followed by `recovery_slots` slots of rest: so at most f nodes are ever disrupted or recovering at once,
+/// and never one of them twice. Faults start at random points of a slot; a kill lasts 0.5–1.5 slots, the
+/// others 1–2.5 slots; the kinds are dealt in shuffled rounds (every kind once before any repeats). Every
+/// fault ends, with its recovery, before the last slot. Sorted by start. Empty when f = 0 or no fault fits.
 std::vector<ChaosFault> plan_chaos(const ChaosPlanOptions& o);
 
 /// What the runner did for one fault, as measured (times since genesis; on a busy machine they lag the
@@ -91,10 +93,10 @@ struct ChaosEpisode {
   std::string error;  ///< a failed action (e.g. a restart that could not spawn), empty when fine
 };
 
-/// Per slot in [0, slots): how many distinct nodes were disrupted at some point of the slot. A node counts from
-/// its fault's start until the end of the slot after the one in which it was seen recovered (a restarted node
-/// joins the duties of the slot after it is back; the extra slot allows for its duty fetch at start-up); to the
-/// end of the run if never recovered. Episodes that never began do not count.
+/// Per slot in [0, slots): how many distinct nodes were disrupted at some point of the slot. A node counts
+/// from its fault's start until the end of the slot after the one in which it was seen recovered (a restarted
+/// node joins the duties of the slot after it is back; the extra slot allows for its duty fetch at start-up);
+/// to the end of the run if never recovered. Episodes that never began do not count.
 std::vector<std::uint32_t> disrupted_per_slot(const std::vector<ChaosEpisode>& episodes, std::uint64_t slots,
                                               std::chrono::milliseconds slot_duration);
 /// The same, as the set of disrupted nodes per slot.
@@ -113,8 +115,8 @@ struct ChaosInputs {
   std::vector<std::vector<DutyLine>> node_lines;  ///< every node's duty lines (index = operator)
   /// Per duty kind whose QBFT round change cannot end before the duty's deadline (round 2 ends T(2) = 2.25 s
   /// after the duty's start: with 2-s slots proposals, aggregations and sync duties): per slot, the round-1
-  /// leaders of its consensus instances. A duty of such a kind whose round-1 leader is disrupted in its slot is
-  /// excused (it needs the round change it has no time for).
+  /// leaders of its consensus instances. A duty of such a kind whose round-1 leader is disrupted in its slot
+  /// is excused (it needs the round change it has no time for).
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> round1_leaders;
 };
 
@@ -145,10 +147,19 @@ struct ChaosSummary {
   ssz::Json json;                     ///< the report's "chaos" object
 };
 /// Builds the chaos summary: a covered slot (≤ f disrupted) must have every expected duty of each exact kind
-/// completed (completed = the largest "validators" count any node reported for a successful (slot, duty type),
-/// summed per kind); a shortfall there is a problem, elsewhere it is only counted. Recovery: see
+/// completed (completed = the largest "validators" count any node reported for a successful (slot, duty
+/// type), summed per kind); a shortfall there is a problem, elsewhere it is only counted. Recovery: see
 /// ChaosSummary::recovery_slots.
 ChaosSummary summarize_chaos(const ChaosInputs& in);
+
+/// ChaosInputs::round1_leaders for a chain: per duty kind whose QBFT round change cannot end before its
+/// deadline (the duty's start tick plus the end of round 2 of the default round timer, plus 500 ms to sign,
+/// exchange and publish, past the workflow's deadline: slot end + 1/3 slot, attestations a slot later), per
+/// slot in [0, slot_count): the round-1 leaders of its instances as the nodes elect them (qbft::leader over
+/// core::encode_duty); the same for the duty it builds on in its slot (an aggregation on the slot's
+/// attestations, a sync contribution on its sync messages), whose round change comes too late for it as well.
+std::map<std::string, std::vector<std::vector<std::uint32_t>>> round1_leaders_of_late_kinds(
+    const eth::ChainConfig& chain, std::uint32_t nodes, std::uint64_t slot_count);
 
 /// The beacon-node side of a fault: what one node's proxy does to its requests.
 enum class BnMode : std::uint8_t { kHealthy, kDown, kSlow, kErrors, kSyncing, kLying };
@@ -190,21 +201,23 @@ struct ChaosHooks {
   std::function<void(std::uint32_t node, int sig)> signal;  ///< signal the node's process group
   std::function<void(std::uint32_t node)> kill;  ///< SIGKILL the node (expected dead until restarted)
   /// SIGKILL the node if running, reap it, then start it again (same data dir) with this clock offset.
-  std::function<Result<void, std::string>(std::uint32_t node, std::chrono::milliseconds clock_offset)> restart;
+  std::function<Result<void, std::string>(std::uint32_t node, std::chrono::milliseconds clock_offset)>
+      restart;
 };
 
 /// Applies a schedule to the devnet: one coroutine per lane runs its faults in order, each begun at its
 /// scheduled time (never early) but not before the lane's previous fault has been lifted, its node seen
-/// recovered and one more slot has passed — so never more than f nodes are disrupted at once, however late the
-/// machine is. Records what it did (episodes()).
+/// recovered and one more slot has passed — so never more than f nodes are disrupted at once, however late
+/// the machine is. Records what it did (episodes()).
 class ChaosRunner {
  public:
   /// `proxies[i]` and `monitoring_ports[i]` belong to node i.
   ChaosRunner(std::vector<ChaosFault> schedule, std::vector<BnFaultProxy*> proxies,
-              std::vector<std::uint16_t> monitoring_ports, ChaosHooks hooks, const Clock& clock, TimePoint genesis,
-              std::chrono::milliseconds slot_duration);
-  /// Runs the schedule until it is done or `*stop` (checked every 50 ms). On stop, every fault still on is lifted
-  /// at once (killed nodes restarted, frozen ones continued, proxies healed), so the devnet stops live processes.
+              std::vector<std::uint16_t> monitoring_ports, ChaosHooks hooks, const Clock& clock,
+              TimePoint genesis, std::chrono::milliseconds slot_duration);
+  /// Runs the schedule until it is done or `*stop` (checked every 50 ms). On stop, every fault still on is
+  /// lifted at once (killed nodes restarted, frozen ones continued, proxies healed), so the devnet stops live
+  /// processes.
   runtime::Task<void> run(const bool* stop);
   /// What was done so far (one entry per scheduled fault, in schedule order).
   const std::vector<ChaosEpisode>& episodes() const { return episodes_; }

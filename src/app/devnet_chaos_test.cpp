@@ -45,7 +45,8 @@ TEST(ChaosPlan, NeverDisruptsMoreThanFNodesAtOnceIncludingRecovery) {
         const auto& a = plan[i];
         EXPECT_GE(a.start, slot * static_cast<std::int64_t>(o.warmup_slots));
         EXPECT_GT(a.end, a.start);
-        EXPECT_LE(a.end + rest + slot, slot * static_cast<std::int64_t>(o.slots)) << "ends before the last slot";
+        EXPECT_LE(a.end + rest + slot, slot * static_cast<std::int64_t>(o.slots))
+            << "ends before the last slot";
         EXPECT_EQ(a.node % (n - t), a.lane);
         if (i > 0) {
           EXPECT_LE(plan[i - 1].start, a.start) << "sorted";
@@ -105,7 +106,8 @@ TEST(ChaosPlan, EmptyWithoutAFaultToSpareOrWhenNothingFits) {
 
 TEST(ChaosKinds, ParseListsAndRefusesUnknownOrRepeatedNames) {
   EXPECT_EQ(parse_chaos_kinds("all").value().size(), std::size(kAllChaosKinds));
-  EXPECT_EQ(parse_chaos_kinds("kill,bn-slow").value(), (std::vector<ChaosKind>{ChaosKind::kKill, ChaosKind::kBnSlow}));
+  EXPECT_EQ(parse_chaos_kinds("kill,bn-slow").value(),
+            (std::vector<ChaosKind>{ChaosKind::kKill, ChaosKind::kBnSlow}));
   for (auto k : kAllChaosKinds) EXPECT_EQ(chaos_kind_from_string(to_string(k)), k);
   EXPECT_FALSE(parse_chaos_kinds("kill,kill"));
   EXPECT_FALSE(parse_chaos_kinds("kill,"));
@@ -115,8 +117,8 @@ TEST(ChaosKinds, ParseListsAndRefusesUnknownOrRepeatedNames) {
   EXPECT_NE(bad.error().find("meteor"), std::string::npos);
 }
 
-ChaosEpisode episode(std::uint32_t node, std::optional<std::int64_t> began, std::optional<std::int64_t> lifted,
-                     std::optional<std::int64_t> recovered) {
+ChaosEpisode episode(std::uint32_t node, std::optional<std::int64_t> began,
+                     std::optional<std::int64_t> lifted, std::optional<std::int64_t> recovered) {
   ChaosEpisode e;
   e.fault.node = node;
   if (began) e.began = milliseconds(*began);
@@ -127,8 +129,8 @@ ChaosEpisode episode(std::uint32_t node, std::optional<std::int64_t> began, std:
 
 TEST(ChaosVerdict, CountsANodeFromItsFaultToTheSlotAfterItRecovered) {
   const milliseconds slot(2000);
-  // Node 1: slots 2..5 (recovered in slot 4, plus one); node 2: slot 5 to the end (never recovered); node 3 never
-  // began.
+  // Node 1: slots 2..5 (recovered in slot 4, plus one); node 2: slot 5 to the end (never recovered); node 3
+  // never began.
   std::vector<ChaosEpisode> eps = {episode(1, 4500, 7000, 8100), episode(2, 10100, 11000, std::nullopt),
                                    episode(3, std::nullopt, std::nullopt, std::nullopt)};
   auto d = disrupted_per_slot(eps, 8, slot);
@@ -164,7 +166,7 @@ TEST(ChaosVerdict, MissingDutiesFailOnlyInSlotsWithAtMostFDisrupted) {
   EXPECT_EQ(r.rows[0].completed_covered, 5u);
   ASSERT_EQ(r.recovery_slots.size(), 2u);
   EXPECT_EQ(r.recovery_slots[0], std::optional<std::uint64_t>(2));  // lifted in slot 5, first success slot 7
-  EXPECT_EQ(r.recovery_slots[1], std::nullopt);                      // node 1 reported nothing afterwards
+  EXPECT_EQ(r.recovery_slots[1], std::nullopt);                     // node 1 reported nothing afterwards
   EXPECT_EQ(r.faults_by_kind.at("kill"), 2u);
   EXPECT_EQ(r.json["covered_slots"], 6);
 
@@ -184,7 +186,8 @@ TEST(ChaosVerdict, ExcusesADutyWhoseRound1LeaderWasDisruptedWhenARoundChangeIsTo
   in.threshold = 3;
   in.episodes = {episode(2, 4100, 5000, 5200)};  // node 2 disrupted in slots 2-3
   in.expected_per_slot["proposal"] = {0, 1, 1, 1, 1, 1};
-  in.round1_leaders["proposal"] = {{0}, {1}, {2}, {3}, {2}, {0}};  // slot 2's leader is node 2; slot 4's is back
+  in.round1_leaders["proposal"] = {{0}, {1}, {2},
+                                   {3}, {2}, {0}};  // slot 2's leader is node 2; slot 4's is back
   in.node_lines.resize(4);
   for (std::uint64_t s : {1, 3, 5}) {
     DutyLine l;
@@ -202,6 +205,25 @@ TEST(ChaosVerdict, ExcusesADutyWhoseRound1LeaderWasDisruptedWhenARoundChangeIsTo
   EXPECT_EQ(r.rows[0].expected_covered, 4u);
   ASSERT_EQ(r.problems.size(), 1u) << "slot 4's proposal, led by a recovered node, must complete";
   EXPECT_NE(r.problems[0].find("slots 4"), std::string::npos) << r.problems[0];
+}
+
+TEST(ChaosVerdict, ARoundChangeIsTooLateForMostDutiesOf2sSlotsButForNoneOf12sSlots) {
+  auto chain = eth::devnet_config(eth::Fork::kFulu, 1'000'000, Root{}, 0x00);
+  chain.seconds_per_slot = 2;
+  auto late = round1_leaders_of_late_kinds(chain, 4, 3);
+  std::set<std::string> kinds;
+  for (const auto& [k, v] : late) kinds.insert(k);
+  // Attestations have until a slot after theirs: 1/3 slot + 2.25 s + 0.5 s fits in 2 1/3 slots.
+  EXPECT_EQ(kinds, (std::set<std::string>{"aggregation", "proposal", "sync_contribution", "sync_message"}));
+  ASSERT_EQ(late["proposal"].size(), 3u);
+  EXPECT_EQ(late["proposal"][1].size(), 1u);
+  EXPECT_EQ(late["aggregation"][1].size(), 2u);        // its own instance and the slot's attestation
+  EXPECT_EQ(late["sync_contribution"][1].size(), 5u);  // four subcommittees and the slot's sync message
+  for (const auto& [k, v] : late)
+    for (const auto& slot : v)
+      for (auto l : slot) EXPECT_LT(l, 4u);
+  chain.seconds_per_slot = 12;
+  EXPECT_TRUE(round1_leaders_of_late_kinds(chain, 4, 3).empty());
 }
 
 template <class F>
