@@ -14,7 +14,7 @@
 namespace phx::app {
 namespace {
 
-constexpr std::array<ConfigOption, 18> kOptions = {{
+constexpr std::array<ConfigOption, 19> kOptions = {{
     {"config_file", "PATH", "Config file of `key = \"value\"` lines (keys are the snake_case flag names)"},
     {"lock_file", "PATH", "Cluster lock file (Charon format)"},
     {"private_key_file", "PATH", "This operator's secp256k1 identity key (hex)"},
@@ -34,6 +34,7 @@ constexpr std::array<ConfigOption, 18> kOptions = {{
     {"log_level", "LEVEL", "Log level: trace, debug, info, warn, error"},
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
     {"test_link_delay", "DURATION", "TEST ONLY: delay every p2p message this node sends by this much (devnet --link-delay; 0 = none)"},
+    {"test_clock_offset", "DURATION", "TEST ONLY: shift this node's wall clock by this much, e.g. 500ms or -2s (devnet --chaos clock faults; 0 = none)"},
     {"test_fault", "none|bad-partials|equivocate|byzantine|lying-bn", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both; lying-bn = its attestation data names another target)"},
 }};
 
@@ -139,6 +140,12 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
     if (!d) return std::unexpected(what + ": " + d.error());
     if (*d > std::chrono::seconds(10)) return bad("must be at most 10s");
     c.test_link_delay = *d;
+  } else if (key == "test_clock_offset") {
+    const bool negative = !v.empty() && v[0] == '-';
+    auto d = parse_duration(negative ? std::string_view(v).substr(1) : std::string_view(v));
+    if (!d) return std::unexpected(what + ": " + d.error());
+    if (*d > std::chrono::minutes(1)) return bad("must be between -1m and 1m");
+    c.test_clock_offset = negative ? -*d : *d;
   } else if (key == "test_fault") {
     auto f = test_fault_from_string(v);
     if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate, byzantine or lying-bn");
@@ -407,6 +414,9 @@ std::vector<std::string> to_flags(const NodeConfig& c) {
   add("duty_report_file", c.duty_report_file ? c.duty_report_file->string() : std::string());
   add("test_fault", std::string(to_string(c.test_fault)));
   if (c.test_link_delay.count() > 0) add("test_link_delay", format_duration(c.test_link_delay));
+  if (c.test_clock_offset.count() != 0)  // "--flag=-2s": a negative value must not read as a flag
+    f.push_back(flag_name("test_clock_offset") + "=" + (c.test_clock_offset.count() < 0 ? "-" : "") +
+                format_duration(c.test_clock_offset.count() < 0 ? -c.test_clock_offset : c.test_clock_offset));
   return f;
 }
 
@@ -417,7 +427,7 @@ bool same_config(const NodeConfig& a, const NodeConfig& b) {
          a.p2p_peers == b.p2p_peers && a.monitoring_address == b.monitoring_address && a.signer == b.signer &&
          a.keystores_dir == b.keystores_dir && a.builder_api == b.builder_api && a.graffiti == b.graffiti &&
          a.log_level == b.log_level && a.duty_report_file == b.duty_report_file && a.test_fault == b.test_fault &&
-         a.test_link_delay == b.test_link_delay;
+         a.test_link_delay == b.test_link_delay && a.test_clock_offset == b.test_clock_offset;
 }
 
 }  // namespace phx::app

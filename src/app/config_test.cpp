@@ -150,6 +150,21 @@ TEST(RunConfig, ToFlagsRoundTrips) {
   EXPECT_TRUE(same_config(d->config, NodeConfig{}));
 }
 
+TEST(RunConfig, TestClockOffsetIsSignedAndRoundTrips) {
+  for (auto ms : {-2000, -500, 500, 2000}) {
+    NodeConfig c;
+    c.test_clock_offset = std::chrono::milliseconds(ms);
+    auto r = parse(to_flags(c));
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->config.test_clock_offset, std::chrono::milliseconds(ms));
+  }
+  auto neg = parse({"--test-clock-offset=-1500ms"});
+  ASSERT_TRUE(neg) << neg.error();
+  EXPECT_EQ(neg->config.test_clock_offset, std::chrono::milliseconds(-1500));
+  EXPECT_FALSE(parse({"--test-clock-offset=2m"}));
+  EXPECT_FALSE(parse({"--test-clock-offset=--1s"}));
+}
+
 TEST(RunConfig, Durations) {
   EXPECT_EQ(parse_duration("500ms").value(), std::chrono::milliseconds(500));
   EXPECT_EQ(parse_duration("2s").value(), std::chrono::milliseconds(2000));

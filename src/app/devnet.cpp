@@ -1,9 +1,8 @@
-// `phalanx devnet`: options, child processes, the orchestration (run_devnet); report in devnet_report.cpp.
+// `phalanx devnet`: the orchestration (run_devnet); options in devnet_options.cpp, child processes in
+// devnet_process.cpp, the report in devnet_report.cpp.
 #include "app/devnet.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,15 +13,16 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "app/config.hpp"
+#include "app/devnet_chaos.hpp"
 #include "app/fs.hpp"
 #include "beaconapi/http/server.hpp"
 #include "cluster/create.hpp"
@@ -34,163 +34,6 @@
 #include "sim/beacon_sim.hpp"
 
 namespace phx::app {
-
-std::string_view to_string(DevnetMode m) { return m == DevnetMode::kEmbedded ? "embedded" : "vc"; }
-
-std::string_view to_string(DevnetFault f) {
-  switch (f) {
-    case DevnetFault::kCrashOne:
-      return "crash-one";
-    case DevnetFault::kByzantineOne:
-      return "byzantine-one";
-    case DevnetFault::kLyingBnOne:
-      return "lying-bn-one";
-    case DevnetFault::kNone:
-      break;
-  }
-  return "none";
-}
-
-Result<void, std::string> validate(const DevnetOptions& o) {
-  if (o.nodes < 1 || o.nodes > 64) return std::unexpected("--nodes must be between 1 and 64");
-  if (o.threshold < 1 || o.threshold > o.nodes)
-    return std::unexpected("--threshold " + std::to_string(o.threshold) + " must be between 1 and --nodes (" +
-                           std::to_string(o.nodes) + ")");
-  if (2 * o.threshold <= o.nodes)
-    return std::unexpected("--threshold " + std::to_string(o.threshold) + " is not a majority of " +
-                           std::to_string(o.nodes) + " nodes");
-  if (o.validators < 1 || o.validators > 100'000) return std::unexpected("--validators must be between 1 and 100000");
-  if (o.total_validators != 0 && (o.total_validators < o.validators || o.total_validators > 10'000'000))
-    return std::unexpected("--total-validators must be between --validators and 10000000");
-  if (o.slots < 1 || o.slots > 100'000) return std::unexpected("--slots must be between 1 and 100000");
-  if (o.slot_duration < std::chrono::milliseconds(500))
-    return std::unexpected("--slot-duration must be at least 500ms");
-  if (o.slot_duration % std::chrono::milliseconds(1000) != std::chrono::milliseconds(0))
-    return std::unexpected("--slot-duration must be a whole number of seconds (SECONDS_PER_SLOT)");
-  if (o.fault != DevnetFault::kNone && o.nodes - 1 < o.threshold)
-    return std::unexpected("--fault " + std::string(to_string(o.fault)) + " leaves " + std::to_string(o.nodes - 1) +
-                           " honest nodes, fewer than --threshold " + std::to_string(o.threshold));
-  if (o.builder && o.fork < eth::Fork::kBellatrix)
-    return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
-  if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||
-                    o.cluster->pubkeys.size() != o.validators || o.cluster->dirs.size() != o.nodes))
-    return std::unexpected("--node-dirs: the lock has " + std::to_string(o.cluster->nodes) + " operators, threshold " +
-                           std::to_string(o.cluster->threshold) + " and " + std::to_string(o.cluster->pubkeys.size()) +
-                           " validators: leave --nodes, --threshold and --validators out");
-  return {};
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Child processes.
-
-Result<ChildProcess, std::string> ChildProcess::spawn(std::span<const std::string> argv,
-                                                      const std::filesystem::path& log_file,
-                                                      std::span<const std::string> env) {
-  if (argv.empty()) return std::unexpected(std::string("empty command line"));
-  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) return std::unexpected(log_file.string() + ": " + std::strerror(errno));
-  // Everything the child needs is prepared before fork (no allocation after fork).
-  std::vector<std::string> env_storage(env.begin(), env.end());
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  std::set<std::string> overridden;
-  for (const auto& e : env_storage) overridden.insert(e.substr(0, e.find('=')));
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string_view kv(*e);
-    if (!overridden.contains(std::string(kv.substr(0, kv.find('='))))) cenv.push_back(*e);
-  }
-  for (auto& e : env_storage) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    int err = errno;
-    ::close(log_fd);
-    return std::unexpected(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid == 0) {
-    // Child: own process group (so a signal reaches its helpers too), die with the parent.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execve(cargv[0], cargv.data(), cenv.data());
-    const char msg[] = "exec failed\n";
-    [[maybe_unused]] auto w = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from the parent: no race with the first signal
-  ::close(log_fd);
-  return ChildProcess(pid);
-}
-
-ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(std::exchange(o.pid_, 0)), status_(o.status_) {}
-
-ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
-  if (this != &o) {
-    if (pid_ != 0 && !status_) stop(std::chrono::milliseconds(0));
-    pid_ = std::exchange(o.pid_, 0);
-    status_ = o.status_;
-  }
-  return *this;
-}
-
-ChildProcess::~ChildProcess() {
-  if (pid_ != 0 && !status_) stop(std::chrono::milliseconds(0));
-}
-
-bool ChildProcess::running() {
-  if (pid_ == 0 || status_) return false;
-  int st = 0;
-  pid_t r = ::waitpid(pid_, &st, WNOHANG);
-  if (r == pid_) {
-    status_ = st;
-    return false;
-  }
-  if (r < 0 && errno == ECHILD) {
-    status_ = 0;
-    return false;
-  }
-  return true;
-}
-
-void ChildProcess::signal(int sig) {
-  if (pid_ == 0 || status_) return;
-  if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
-}
-
-int ChildProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ == 0) return 0;
-  if (status_) return *status_;
-  if (grace.count() > 0) {
-    signal(SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + grace;
-    while (running() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (status_) return *status_;
-  }
-  signal(SIGKILL);
-  int st = 0;
-  while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-  }
-  status_ = st;
-  return st;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    const char* name = sigabbrev_np(sig);
-    return std::string("killed by ") + (name != nullptr ? std::string("SIG") + name : std::to_string(sig));
-  }
-  return "status " + std::to_string(status);
-}
-
 
 // ---------------------------------------------------------------------------------------------------------
 // Orchestration.
@@ -302,6 +145,11 @@ class Devnet {
       return 2;
     }
     sim_ = &sim;
+    if (auto s = start_proxies(io.get_executor()); !s) {
+      std::fprintf(stderr, "error: %s\n", s.error().c_str());
+      cleanup(false);
+      return 2;
+    }
     if (auto s = spawn_children(server.port()); !s) {
       std::fprintf(stderr, "error: %s\n", s.error().c_str());
       stop_children_now();
@@ -312,6 +160,7 @@ class Devnet {
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (!ec) {
         interrupted_ = true;
+        chaos_stop_ = true;
         std::printf("devnet: signal %d, stopping\n", sig);
       }
     });
@@ -320,6 +169,7 @@ class Devnet {
         [&]() -> Task<void> {
           co_await drive();
           co_await stop_children();
+          for (auto& p : proxies_) co_await p->stop();
           signals.cancel();
           co_await server.stop();
         },
@@ -336,6 +186,7 @@ class Devnet {
                   report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
     }
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
+    if (!chaos_text_.empty()) std::fputs(chaos_text_.c_str(), stdout);
     std::printf("%s\n", slashing_line_.c_str());
     for (const auto& [name, u] : usage_)
       std::printf("%-8s cpu %7.2f s   peak RSS %7.1f MB\n", name.c_str(), u.first, u.second);
@@ -449,6 +300,16 @@ class Devnet {
     return {};
   }
 
+  /// Chaos: every node gets its own faulty beacon-node proxy in front of the simulator.
+  Result<void, std::string> start_proxies(runtime::Executor ex) {
+    for (std::size_t i = 0; o_.chaos && i < o_.nodes; ++i) {
+      auto port = o_.base_port != 0 ? static_cast<std::uint16_t>(o_.base_port + 300 + i) : std::uint16_t{0};
+      proxies_.push_back(std::make_unique<BnFaultProxy>(ex, sim_->router(), port));
+      if (auto s = proxies_.back()->start(); !s) return std::unexpected(s.error());
+    }
+    return {};
+  }
+
   Result<void, std::string> spawn_children(std::uint16_t bn_port) {
     const std::size_t n = o_.nodes;
     std::vector<std::uint16_t> p2p(n), vapi(n), mon(n);
@@ -472,7 +333,8 @@ class Devnet {
       nc.lock_file = src / "cluster-lock.json";
       nc.private_key_file = src / "charon-enr-private-key";
       nc.data_dir = nd / "data";
-      nc.beacon_node_endpoints = {"http://127.0.0.1:" + std::to_string(bn_port)};
+      nc.beacon_node_endpoints = {"http://127.0.0.1:" +
+                                  std::to_string(proxies_.empty() ? bn_port : proxies_[i]->port())};
       nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
       nc.p2p_tcp_address = peers[i];
       nc.p2p_peers = peers;
@@ -486,9 +348,9 @@ class Devnet {
       if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
       nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
-      std::vector<std::string> argv = {binary_.string(), "run"};
-      for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
-      auto child = ChildProcess::spawn(argv, nd / "node.log");
+      monitoring_ports_.push_back(mon[i]);
+      node_configs_.push_back(nc);
+      auto child = spawn_node(nc, nd / "node.log");
       if (!child) return std::unexpected("node " + std::to_string(i) + ": " + child.error());
       children_.push_back(Child{"node " + std::to_string(i), i, nd / "node.log", std::move(*child), false, std::nullopt});
     }
@@ -527,6 +389,47 @@ class Devnet {
     return {};
   }
 
+  Result<ChildProcess, std::string> spawn_node(const NodeConfig& nc, const fs::path& log) {
+    std::vector<std::string> argv = {binary_.string(), "run"};
+    for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
+    return ChildProcess::spawn(argv, log);
+  }
+
+  Child* node_child(std::uint32_t node) {
+    for (auto& c : children_)
+      if (c.node == node && c.name.rfind("node", 0) == 0) return &c;
+    return nullptr;
+  }
+
+  /// The chaos runner's hands on the node processes.
+  ChaosHooks chaos_hooks() {
+    ChaosHooks h;
+    h.signal = [this](std::uint32_t node, int sig) {
+      if (auto* c = node_child(node)) c->process.signal(sig);
+    };
+    h.kill = [this](std::uint32_t node) {
+      if (auto* c = node_child(node)) {
+        c->expected_dead = true;
+        c->process.signal(SIGKILL);
+      }
+    };
+    h.restart = [this](std::uint32_t node, std::chrono::milliseconds offset) -> Result<void, std::string> {
+      auto* c = node_child(node);
+      if (c == nullptr) return std::unexpected(std::string("no such node"));
+      c->expected_dead = true;
+      c->process.stop(std::chrono::milliseconds(0));  // SIGKILL (also when stopped) and reap
+      NodeConfig nc = node_configs_[node];
+      nc.test_clock_offset = offset;
+      auto child = spawn_node(nc, c->log);
+      if (!child) return std::unexpected("restart: " + child.error());
+      c->process = std::move(*child);
+      c->expected_dead = false;
+      c->died.reset();
+      return {};
+    };
+    return h;
+  }
+
   bool faulty(std::size_t node) const { return o_.fault != DevnetFault::kNone && node + 1 == o_.nodes; }
 
   /// Notes children that exited unexpectedly.
@@ -541,18 +444,29 @@ class Devnet {
     }
   }
 
-  /// Successful duties so far per kind (distinct (slot, duty) over honest nodes), for the progress line.
-  std::map<std::string, std::size_t> done_so_far() const {
-    std::map<std::string, std::set<std::pair<std::uint64_t, std::string>>> seen;
+  /// Successful duties so far per kind (distinct (slot, duty) over honest nodes), for the progress line. Reads
+  /// only what each duty report gained since the last call: re-parsing whole files every slot, on the thread that
+  /// also serves the beacon simulator, stalled the simulator after a few hundred slots of a long run.
+  std::map<std::string, std::size_t> done_so_far() {
+    tails_.resize(duty_files_.size());
     for (std::size_t i = 0; i < duty_files_.size(); ++i) {
       if (faulty(i)) continue;
-      for (const auto& l : parse_duty_lines(read_text(duty_files_[i]))) {
+      std::ifstream f(duty_files_[i], std::ios::binary);
+      if (!f) continue;
+      f.seekg(static_cast<std::streamoff>(tails_[i].first));
+      std::string chunk((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      tails_[i].first += chunk.size();
+      std::string text = tails_[i].second + chunk;
+      const auto cut = text.rfind('\n');
+      tails_[i].second = cut == std::string::npos ? text : text.substr(cut + 1);  // a line still being written
+      if (cut == std::string::npos) continue;
+      for (const auto& l : parse_duty_lines(std::string_view(text).substr(0, cut + 1))) {
         auto kind = sim_kind_of_duty(l.duty);
-        if (l.success && !kind.empty()) seen[std::string(kind)].insert({l.slot, l.duty});
+        if (l.success && !kind.empty()) seen_[std::string(kind)].insert({l.slot, l.duty});
       }
     }
     std::map<std::string, std::size_t> out;
-    for (const auto& [k, s] : seen) out[k] = s.size();
+    for (const auto& [k, s] : seen_) out[k] = s.size();
     return out;
   }
 
@@ -580,8 +494,34 @@ class Devnet {
     co_return false;
   }
 
-  /// Slot by slot until the last slot is over; takes the simulator's counts at that instant.
+  /// Slot by slot until the last slot is over; takes the simulator's counts at that instant. The chaos
+  /// runner, if any, works beside it from genesis on.
   Task<void> drive() {
+    runtime::TaskGroup chaos_group(co_await asio::this_coro::executor);
+    if (o_.chaos) {
+      ChaosPlanOptions po;
+      po.seed = o_.chaos_seed;
+      po.nodes = o_.nodes;
+      po.threshold = o_.threshold;
+      po.slots = o_.slots;
+      po.slot_duration = o_.slot_duration;
+      po.kinds = parse_chaos_kinds(o_.chaos_faults).value_or(std::vector<ChaosKind>{});
+      std::vector<BnFaultProxy*> proxies;
+      for (auto& p : proxies_) proxies.push_back(p.get());
+      chaos_ = std::make_unique<ChaosRunner>(plan_chaos(po), std::move(proxies), monitoring_ports_, chaos_hooks(),
+                                             clock_, slot_time(0), o_.slot_duration);
+      std::printf("devnet: chaos seed %llu: %zu faults scheduled\n", static_cast<unsigned long long>(o_.chaos_seed),
+                  chaos_->episodes().size());
+      chaos_group.spawn(chaos_->run(&chaos_stop_));
+    }
+    co_await drive_slots();
+    chaos_stop_ = true;
+    co_await chaos_group.join();
+    // Let the nodes finish and report the last slot's duties.
+    if (!interrupted_) co_await sleep_until(clock_.now() + std::chrono::milliseconds(o_.slot_duration));
+  }
+
+  Task<void> drive_slots() {
     if (!co_await sleep_until(slot_time(0))) co_return;
     std::printf("devnet: genesis\n");
     for (std::uint64_t s = 1; s <= o_.slots; ++s) {
@@ -599,8 +539,6 @@ class Devnet {
       }
     }
     if (!snapshot_) snapshot_ = sim_->stats();
-    // Let the nodes finish and report the last slot's duties.
-    if (!interrupted_) co_await sleep_until(clock_.now() + std::chrono::milliseconds(o_.slot_duration));
   }
 
   /// CPU seconds (user + system) and peak RSS of a running process, from /proc.
@@ -654,9 +592,55 @@ class Devnet {
     }
   }
 
+  /// Chaos: the verdict over what the runner did, and the slots whose duties must all complete.
+  std::optional<ChaosSummary> chaos_summary(const sim::BeaconSim& sim, std::vector<sim::ExpectedDuties>& per_slot) {
+    if (!chaos_) return std::nullopt;
+    ChaosInputs ci;
+    ci.episodes = chaos_->episodes();
+    ci.slots = o_.slots;
+    ci.slot_duration = o_.slot_duration;
+    ci.nodes = o_.nodes;
+    ci.threshold = o_.threshold;
+    for (std::uint64_t s = 0; s < o_.slots; ++s) {
+      per_slot.push_back(sim.expected_duties(Slot{s}, Slot{s + 1}));
+      ci.expected_per_slot["attestation"].push_back(per_slot.back().attestations);
+      ci.expected_per_slot["proposal"].push_back(per_slot.back().proposals);
+      if (o_.fork >= eth::Fork::kAltair) ci.expected_per_slot["sync_message"].push_back(per_slot.back().sync_messages);
+    }
+    for (const auto& f : duty_files_) ci.node_lines.push_back(parse_duty_lines(read_text(f)));
+    ci.round1_leaders = round1_leaders_of_late_kinds(chain_, o_.nodes, o_.slots);
+    return summarize_chaos(ci);
+  }
+
+
   DevnetReport make_report(const sim::BeaconSim& sim) {
     ReportInputs in;
-    auto e = sim.expected_duties(Slot{0}, Slot{o_.slots});
+    std::vector<sim::ExpectedDuties> per_slot;
+    auto cs = chaos_summary(sim, per_slot);
+    // Under chaos the table covers the slots with at most f nodes disrupted (every other slot is only counted
+    // in the chaos section).
+    auto asserted = [&](std::string_view kind, std::uint64_t slot) {
+      if (!cs) return true;
+      return kind.empty() ? slot < cs->covered.size() && cs->covered[slot] : cs->asserts(std::string(kind), slot);
+    };
+    sim::ExpectedDuties e;
+    if (!cs) {
+      e = sim.expected_duties(Slot{0}, Slot{o_.slots});
+    } else {
+      bool agg_exact = true;
+      for (std::uint64_t s = 0; s < per_slot.size(); ++s) {
+        const auto& x = per_slot[s];
+        if (asserted("attestation", s)) e.attestations += x.attestations;
+        if (asserted("proposal", s)) e.proposals += x.proposals;
+        if (asserted("aggregation", s)) {
+          e.aggregations_max += x.aggregations_max;
+          agg_exact = agg_exact && x.aggregations_min == x.aggregations_max;
+        }
+        if (asserted("sync_message", s)) e.sync_messages += x.sync_messages;
+        if (asserted("sync_contribution", s)) e.contributions_max += x.contributions_max;
+      }
+      e.aggregations_min = agg_exact ? e.aggregations_max : 0;
+    }
     in.expected["attestation"] = {e.attestations, true};
     // Like a real BN, the simulator lists a proposer for slot 0 (the genesis block); nodes skip it and
     // expected_duties leaves it out.
@@ -675,11 +659,26 @@ class Devnet {
     for (std::size_t i = 0; i < duty_files_.size(); ++i) {
       std::vector<DutyLine> lines;
       for (auto& l : parse_duty_lines(read_text(duty_files_[i])))
-        if (l.slot < o_.slots) lines.push_back(std::move(l));
+        if (l.slot < o_.slots && asserted(sim_kind_of_duty(l.duty), l.slot)) lines.push_back(std::move(l));
       in.node_lines.push_back(std::move(lines));
       in.node_faulty.push_back(faulty(i));
     }
+    if (cs) in.failures_warn_only.insert("sync_contribution");
     auto r = build_report(in);
+    if (cs) {
+      for (const auto& p : cs->problems) r.problems.push_back(p);
+      chaos_text_ = cs->text;
+      ssz::Json cj = cs->json;
+      cj["seed"] = o_.chaos_seed;
+      ssz::Json pj = ssz::Json::object();
+      for (std::size_t i = 0; i < proxies_.size(); ++i) {
+        ssz::Json c = ssz::Json::object();
+        for (const auto& [mode, n] : proxies_[i]->counts()) c[mode] = n;
+        pj["node " + std::to_string(i)] = std::move(c);
+      }
+      cj["bn_proxy_requests"] = std::move(pj);
+      r.extra["chaos"] = std::move(cj);
+    }
     for (const auto& c : children_) {
       if (!c.died || faulty(c.node)) continue;
       bool vc_done = c.name.rfind("vc", 0) == 0 && c.died->rfind("exited 0", 0) == 0;
@@ -728,6 +727,7 @@ class Devnet {
     opts["fault"] = std::string(to_string(o_.fault));
     opts["fork"] = std::string(eth::fork_name(o_.fork));
     opts["builder"] = o_.builder;
+    opts["chaos"] = o_.chaos;
     r.extra["options"] = std::move(opts);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();
@@ -776,6 +776,14 @@ class Devnet {
   std::string blame_line_;
   std::string slashing_line_;  // the slashing oracle's count, printed after the table
   bool interrupted_ = false;
+  std::vector<std::uint16_t> monitoring_ports_;      ///< per node
+  std::vector<NodeConfig> node_configs_;             ///< per node: how it was started (restarts reuse it)
+  std::vector<std::unique_ptr<BnFaultProxy>> proxies_;  ///< chaos: per node
+  std::unique_ptr<ChaosRunner> chaos_;
+  bool chaos_stop_ = false;
+  std::string chaos_text_;  // the chaos section, printed after the table
+  std::vector<std::pair<std::size_t, std::string>> tails_;  ///< per duty report: bytes read, unfinished line
+  std::map<std::string, std::set<std::pair<std::uint64_t, std::string>>> seen_;  ///< done_so_far()
 };
 
 }  // namespace

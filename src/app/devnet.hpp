@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,6 +81,12 @@ struct DevnetOptions {
   std::chrono::seconds genesis_delay{8};             ///< genesis this long after the cluster is created
   std::uint16_t base_port = 0;                       ///< 0: pick free loopback ports
   std::chrono::milliseconds link_delay{0};           ///< every node's p2p messages wait this long (emulated link)
+  /// Chaos (`--chaos`): faults from a seeded schedule (app/devnet_chaos.hpp) on up to f = nodes − threshold
+  /// nodes at a time, each node behind its own faulty beacon-node proxy; the verdict then asks every duty of
+  /// the slots with at most f nodes disrupted to complete.
+  bool chaos = false;
+  std::uint64_t chaos_seed = 1;
+  std::string chaos_faults = "all";  ///< "all" or a comma-separated list of chaos fault kinds
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
   /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then
@@ -90,7 +97,8 @@ struct DevnetOptions {
 /// Checks option combinations. Errors (message naming the flag): nodes < 1 or > 64, threshold outside
 /// [1, nodes] or below a majority (2t ≤ n), validators < 1, total_validators (when set) below validators or
 /// above 10,000,000, slots < 1, slot duration < 500 ms, a fault that
-/// leaves fewer than `threshold` honest nodes.
+/// leaves fewer than `threshold` honest nodes; chaos with another --fault, without a faulty node to spare
+/// (threshold = nodes) or with an unknown fault kind.
 Result<void, std::string> validate(const DevnetOptions& options);
 
 
@@ -145,6 +153,9 @@ struct ReportInputs {
   std::map<std::string, std::uint64_t> rejected;  ///< per sim duty kind
   std::vector<std::vector<DutyLine>> node_lines;  ///< per node (index = operator)
   std::vector<bool> node_faulty;                  ///< per node: crashed or Byzantine on purpose
+  /// Kinds whose honest-node failures are warnings, not problems (chaos: sync contributions, an upper-bound row
+  /// whose 2/3-slot timing also depends on the slot's sync messages reaching the BN in time).
+  std::set<std::string> failures_warn_only;
 };
 
 /// The devnet's verdict.

@@ -173,13 +173,15 @@ DevnetReport build_report(const ReportInputs& in) {
     if (row.rejected > 0)
       r.problems.push_back(kind + ": " + std::to_string(row.rejected) + " submissions rejected by the beacon simulator");
     if (row.failed == 0 && !row.reasons.empty())
-      r.problems.push_back(kind + ": an honest node reported " + std::to_string(row.reasons.size()) +
-                           " failed duties" + first_reason);
+      (in.failures_warn_only.contains(kind) ? r.warnings : r.problems)
+          .push_back(kind + ": an honest node reported " + std::to_string(row.reasons.size()) + " failed duties" +
+                     first_reason);
     r.rows.push_back(std::move(row));
   }
   for (const auto& [kind, set] : reasons)
-    r.problems.push_back(kind + ": an honest node reported " + std::to_string(set.size()) + " failed duties (" +
-                         *set.begin() + ")");
+    (in.failures_warn_only.contains(kind) ? r.warnings : r.problems)
+        .push_back(kind + ": an honest node reported " + std::to_string(set.size()) + " failed duties (" +
+                   *set.begin() + ")");
   r.ok = r.problems.empty();
   return r;
 }

@@ -1,6 +1,7 @@
 #include "app/devnet.hpp"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,17 @@ TEST(DevnetReport, AllCompletedIsOk) {
   EXPECT_DOUBLE_EQ(r.consensus_ms.max, 13);
 }
 
+TEST(DevnetReport, FailuresOfAWarnOnlyKindAreWarnings) {
+  auto in = healthy_inputs();
+  in.node_lines[0].push_back(line(0, "aggregator", false, "expired"));  // aggregation is a bounded row here
+  EXPECT_FALSE(build_report(in).ok);
+  in.failures_warn_only.insert("aggregation");
+  auto r = build_report(in);
+  EXPECT_TRUE(r.ok) << render_table(r);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("aggregation: an honest node reported 1 failed duties"), std::string::npos);
+}
+
 TEST(DevnetReport, ShortfallFailsWithTheNodesReason) {
   auto in = healthy_inputs();
   for (auto& lines : in.node_lines) lines.erase(lines.begin());  // slot 0 attester missing everywhere
@@ -245,6 +257,20 @@ TEST(ChildProcess, RunsToCompletionWithLogAndEnv) {
   ASSERT_TRUE(c->exit_status());
   EXPECT_EQ(describe_status(*c->exit_status()), "exited 3");
   EXPECT_EQ(slurp(log), "out-42\nerr\n");
+  fs::remove(log);
+}
+
+TEST(ChildProcess, InheritsNoDescriptorButStdio) {
+  // An open descriptor of the parent (not close-on-exec, like Asio's sockets) must not reach the child.
+  auto log = temp_file("log5");
+  int fd = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 3);
+  std::vector<std::string> argv = {"/bin/sh", "-c", "[ -e /proc/self/fd/" + std::to_string(fd) + " ] && echo leaked || echo closed"};
+  auto c = ChildProcess::spawn(argv, log);
+  ASSERT_TRUE(c) << c.error();
+  while (c->running()) std::this_thread::sleep_for(milliseconds(5));
+  ::close(fd);
+  EXPECT_EQ(slurp(log), "closed\n");
   fs::remove(log);
 }
 

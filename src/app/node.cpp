@@ -142,6 +142,17 @@ Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::
   return out;
 }
 
+/// The system clock shifted by a fixed offset: a node whose wall clock is off (--test-clock-offset, the devnet's
+/// chaos clock faults). Every component takes its time from it (slot timers, QBFT rounds, p2p timestamps).
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(Duration offset) : offset_(std::chrono::duration_cast<TimePoint::duration>(offset)) {}
+  TimePoint now() const override { return std::chrono::system_clock::now() + offset_; }
+
+ private:
+  TimePoint::duration offset_;
+};
+
 /// The running node: owns every component; lives in the io thread's main coroutine.
 class DvNode {
  public:
@@ -183,7 +194,7 @@ class DvNode {
   std::unique_ptr<runtime::TaskGroup> background_;
   std::unique_ptr<BnEvents> bn_events_;  // the BNs' head events → workflow (duties follow the chain's head)
   std::unique_ptr<std::ofstream> report_;
-  SystemClock clock_;
+  OffsetClock clock_{cfg_.test_clock_offset};  // the system clock unless --test-clock-offset
   bool bn_synced_ = false;
 };
 
@@ -250,6 +261,8 @@ Task<Result<void, std::string>> DvNode::start() {
                           "PHX_PRESET=minimal scripts/build.sh phalanx (build/minimal/bin/phalanx)"
                         : "")
              : std::string(" (a minimal build: for mainnet-preset networks use the default build)")));
+  if (cfg_.test_clock_offset.count() != 0)
+    log::warn("TEST ONLY: this node's clock is shifted by {} ms (--test-clock-offset)", cfg_.test_clock_offset.count());
   log::info("chain: genesis {}, {} s slots, fork at genesis epoch: {}", chain_.genesis_time, chain_.seconds_per_slot,
             eth::fork_name(chain_.fork_at(Epoch{0})));
 
@@ -282,6 +295,7 @@ Task<Result<void, std::string>> DvNode::start() {
   p2p::NodeOptions p2p_opts;
   p2p_opts.listen = *listen;
   p2p_opts.test_send_delay = cfg_.test_link_delay;
+  p2p_opts.clock = &clock_;
   auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
   if (!node) co_return std::unexpected("p2p: " + node.error().message());
   p2p_ = std::move(*node);

@@ -58,6 +58,8 @@ struct NodeConfig {
   std::optional<std::filesystem::path> duty_report_file;
   TestFault test_fault = TestFault::kNone;    ///< see TestFault
   std::chrono::milliseconds test_link_delay{0};  ///< TEST ONLY: every p2p message this node sends waits this long
+  /// TEST ONLY: this node's wall clock runs this far ahead (negative: behind) of the system clock (chaos runs).
+  std::chrono::milliseconds test_clock_offset{0};
 };
 
 /// Checks a configuration before anything starts (files exist, addresses parse, ≥ 1 BN endpoint, keystores

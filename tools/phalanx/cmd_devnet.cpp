@@ -32,6 +32,9 @@ struct DevnetFlags {
   std::string link_delay;       // empty: none
   std::vector<std::string> node_dirs;  // an existing cluster's operator folders
   bool counts_given = false;           // --nodes, --threshold or --validators on the command line
+  bool chaos = false;
+  std::uint64_t chaos_seed = 1;
+  std::string chaos_faults = "all";
 };
 
 int bad(const std::string& msg) {
@@ -109,6 +112,9 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
     if (*ld > std::chrono::seconds(2)) return bad("--link-delay must be at most 2s");
     o.link_delay = *ld;
   }
+  o.chaos = f.chaos;
+  o.chaos_seed = f.chaos_seed;
+  o.chaos_faults = f.chaos_faults;
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -144,6 +150,16 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--link-delay", f->link_delay,
                 "Emulated one-way delay of every p2p message between the nodes (e.g. 50ms); the report then gives the "
                 "consensus latency in units of it");
+  c->add_flag("--chaos", f->chaos,
+              "Chaos run: kill -9/restart, SIGSTOP/SIGCONT, faulty beacon nodes (down, slow, 5xx, syncing, lying) and "
+              "clock skew on up to f = nodes - threshold nodes at a time, from a seeded schedule; every duty of a slot "
+              "with at most f nodes disrupted must complete (docs/devnet.md)");
+  c->add_option("--chaos-seed", f->chaos_seed, "Seed of the chaos schedule (the same seed gives the same schedule)")
+      ->default_val(1);
+  c->add_option("--chaos-faults", f->chaos_faults,
+                "Chaos fault kinds: all, or a comma-separated list of kill, freeze, bn-down, bn-slow, bn-errors, "
+                "bn-syncing, bn-lying, clock-skew")
+      ->default_val("all");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "

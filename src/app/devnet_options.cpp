@@ -1,0 +1,59 @@
+// `phalanx devnet` options: names of the modes and faults, and the check of option combinations (validate).
+#include "app/devnet.hpp"
+#include "app/devnet_chaos.hpp"
+
+namespace phx::app {
+
+std::string_view to_string(DevnetMode m) { return m == DevnetMode::kEmbedded ? "embedded" : "vc"; }
+
+std::string_view to_string(DevnetFault f) {
+  switch (f) {
+    case DevnetFault::kCrashOne:
+      return "crash-one";
+    case DevnetFault::kByzantineOne:
+      return "byzantine-one";
+    case DevnetFault::kLyingBnOne:
+      return "lying-bn-one";
+    case DevnetFault::kNone:
+      break;
+  }
+  return "none";
+}
+
+Result<void, std::string> validate(const DevnetOptions& o) {
+  if (o.nodes < 1 || o.nodes > 64) return std::unexpected("--nodes must be between 1 and 64");
+  if (o.threshold < 1 || o.threshold > o.nodes)
+    return std::unexpected("--threshold " + std::to_string(o.threshold) + " must be between 1 and --nodes (" +
+                           std::to_string(o.nodes) + ")");
+  if (2 * o.threshold <= o.nodes)
+    return std::unexpected("--threshold " + std::to_string(o.threshold) + " is not a majority of " +
+                           std::to_string(o.nodes) + " nodes");
+  if (o.validators < 1 || o.validators > 100'000) return std::unexpected("--validators must be between 1 and 100000");
+  if (o.total_validators != 0 && (o.total_validators < o.validators || o.total_validators > 10'000'000))
+    return std::unexpected("--total-validators must be between --validators and 10000000");
+  if (o.slots < 1 || o.slots > 100'000) return std::unexpected("--slots must be between 1 and 100000");
+  if (o.slot_duration < std::chrono::milliseconds(500))
+    return std::unexpected("--slot-duration must be at least 500ms");
+  if (o.slot_duration % std::chrono::milliseconds(1000) != std::chrono::milliseconds(0))
+    return std::unexpected("--slot-duration must be a whole number of seconds (SECONDS_PER_SLOT)");
+  if (o.fault != DevnetFault::kNone && o.nodes - 1 < o.threshold)
+    return std::unexpected("--fault " + std::string(to_string(o.fault)) + " leaves " + std::to_string(o.nodes - 1) +
+                           " honest nodes, fewer than --threshold " + std::to_string(o.threshold));
+  if (o.chaos) {
+    if (o.fault != DevnetFault::kNone) return std::unexpected("--chaos cannot be combined with --fault");
+    if (o.threshold >= o.nodes)
+      return std::unexpected("--chaos needs a node to spare: --threshold " + std::to_string(o.threshold) +
+                             " leaves no fault tolerance with " + std::to_string(o.nodes) + " nodes");
+    if (auto k = parse_chaos_kinds(o.chaos_faults); !k) return std::unexpected("--chaos-faults: " + k.error());
+  }
+  if (o.builder && o.fork < eth::Fork::kBellatrix)
+    return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
+  if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||
+                    o.cluster->pubkeys.size() != o.validators || o.cluster->dirs.size() != o.nodes))
+    return std::unexpected("--node-dirs: the lock has " + std::to_string(o.cluster->nodes) + " operators, threshold " +
+                           std::to_string(o.cluster->threshold) + " and " + std::to_string(o.cluster->pubkeys.size()) +
+                           " validators: leave --nodes, --threshold and --validators out");
+  return {};
+}
+
+}  // namespace phx::app
