@@ -92,7 +92,7 @@ LockResult<CreatedCluster> create_cluster(CreateParams p) {
   if (p.threshold < 2) return bad("--threshold must be at least 2");
   if (!p.existing_keys.empty()) p.num_validators = static_cast<std::uint32_t>(p.existing_keys.size());
   if (p.num_validators < 1 || p.num_validators > kMaxValidators) return bad("--num-validators must be between 1 and 65536");
-  auto net = network_by_name(p.network);
+  auto net = p.testnet ? p.testnet : network_by_name(p.network);
   if (!net) return bad("unknown network \"" + p.network + "\" (" + std::string(kNetworks) + ")");
   if (p.version != "v1.10.0" && p.version != "v1.11.0")
     return bad("schema version \"" + p.version + "\": create cluster writes v1.11.0 (default) or v1.10.0");

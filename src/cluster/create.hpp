@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cluster/definition.hpp"
+#include "cluster/network.hpp"
 #include "crypto/bls/bls.hpp"
 #include "crypto/k1/k1.hpp"
 #include "crypto/threshold/threshold.hpp"
@@ -21,6 +22,9 @@ struct CreateParams {
   std::uint32_t threshold = 0;  ///< 0: ⌈2·nodes/3⌉
   std::uint32_t num_validators = 1;
   std::string network = "mainnet";
+  /// A custom network instead of `network` (Charon's --testnet-fork-version/-chain-id/-genesis-timestamp/-name),
+  /// e.g. a local `lodestar dev` chain with the minimal preset (GENESIS_FORK_VERSION 0x00000001).
+  std::optional<NetworkInfo> testnet;
   std::vector<std::string> withdrawal_addresses;     ///< one for all validators, or one each
   std::vector<std::string> fee_recipient_addresses;  ///< one for all validators, or one each
   std::vector<std::uint64_t> deposit_amounts_gwei;   ///< empty: one 32 ETH deposit

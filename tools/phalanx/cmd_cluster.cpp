@@ -113,6 +113,10 @@ struct CreateClusterOptions {
   std::uint32_t threshold = 0;
   std::uint32_t num_validators = 1;
   std::string network = "mainnet";
+  std::string testnet_fork_version;  // Charon's --testnet-* flags: a custom network
+  std::string testnet_name = "testnet";
+  std::uint64_t testnet_chain_id = 0;
+  std::uint64_t testnet_genesis_timestamp = 0;
   std::string withdrawal_addresses;
   std::string fee_recipient_addresses;
   std::string deposit_amounts;
@@ -133,6 +137,21 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
   p.threshold = o.threshold;
   p.num_validators = o.num_validators;
   p.network = o.network;
+  if (!o.testnet_fork_version.empty()) {
+    auto v = from_hex(o.testnet_fork_version);
+    if (!v || v->size() != 4) {
+      std::fprintf(stderr, "error: --testnet-fork-version: expected 4 bytes of hex (e.g. 0x00000001), got \"%s\"\n",
+                   o.testnet_fork_version.c_str());
+      return 2;
+    }
+    cluster::NetworkInfo net;
+    net.name = o.testnet_name;
+    std::copy(v->begin(), v->end(), net.genesis_fork_version.begin());
+    net.genesis_time = o.testnet_genesis_timestamp;
+    net.chain_id = o.testnet_chain_id;
+    p.testnet = net;
+    p.network = o.testnet_name;
+  }
   p.withdrawal_addresses = split_list(o.withdrawal_addresses);
   p.fee_recipient_addresses = split_list(o.fee_recipient_addresses);
   p.compounding = o.compounding;
@@ -288,6 +307,15 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   c->add_option("--threshold", co->threshold, "Signatures needed (default ceil(2*nodes/3))");
   c->add_option("--num-validators", co->num_validators, "Number of distributed validators")->capture_default_str();
   c->add_option("--network", co->network, "mainnet, sepolia, hoodi, holesky, gnosis, chiado, goerli")->capture_default_str();
+  c->add_option("--testnet-fork-version", co->testnet_fork_version,
+                "A custom network instead of --network: its GENESIS_FORK_VERSION (e.g. 0x00000001 for a minimal-preset "
+                "dev chain)");
+  c->add_option("--testnet-name", co->testnet_name, "Name of the custom network")->capture_default_str();
+  c->add_option("--testnet-chain-id", co->testnet_chain_id, "Execution chain id of the custom network")
+      ->capture_default_str();
+  c->add_option("--testnet-genesis-timestamp", co->testnet_genesis_timestamp,
+                "Genesis time of the custom network (builder registrations' timestamp)")
+      ->capture_default_str();
   c->add_option("--withdrawal-addresses", co->withdrawal_addresses, "Comma-separated: one for all, or one per validator");
   c->add_option("--fee-recipient-addresses", co->fee_recipient_addresses, "Comma-separated: one for all, or one per validator");
   c->add_option("--deposit-amounts", co->deposit_amounts, "Comma-separated partial deposits in ETH (default 32)");

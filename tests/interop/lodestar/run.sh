@@ -356,9 +356,12 @@ phase_dv() {
     local cdir="$dir"; (( ${#clusters[@]} > 1 )) && cdir="$dir/$mode"
     mkdir -p "$cdir"
     node "$here/keystores.mjs" "$cdir/interop-keys" 8 "$first" >/dev/null
-    # The dev chain uses the mainnet chain config, so GENESIS_FORK_VERSION is 0x00000000 = --network mainnet.
+    # The mainnet-preset dev chain uses the mainnet chain config (GENESIS_FORK_VERSION 0x00000000 = --network
+    # mainnet); the minimal preset's config has 0x00000001: a custom network (Charon's --testnet-* flags).
+    local net=(--network mainnet)
+    [[ $fork != 0x00000000 ]] && net=(--testnet-fork-version "$fork" --testnet-name "lodestar-dev-$PRESET")
     if ! "$phalanx_bin" create cluster --split-existing-keys --split-keys-dir "$cdir/interop-keys" --nodes $n \
-          --insecure-keys --cluster-dir "$cdir/cluster" --network mainnet --name "lodestar interop $mode" \
+          --insecure-keys --cluster-dir "$cdir/cluster" "${net[@]}" --name "lodestar interop $mode" \
           --withdrawal-addresses 0x000000000000000000000000000000000000dEaD \
           --fee-recipient-addresses 0x000000000000000000000000000000000000dEaD >"$cdir/create-cluster.log" 2>&1; then
       result FAIL "$mode: create cluster --split-existing-keys — failed: $(tail -1 "$cdir/create-cluster.log")"; continue
