@@ -122,6 +122,7 @@ function render(s) {
     a.textContent = "explain";
     cell(tr, "").appendChild(a);
   });
+  if (s.failures.length === 0) fill("failures", [0], (tr) => { cell(tr, "none held in memory", "ok").colSpan = 7; });
   const b = s.beacon_nodes;
   $("bn-summary").textContent = (b.reachable ? "reachable" : "UNREACHABLE") + (b.syncing ? ", syncing" : ", synced") +
       ", sync distance " + b.sync_distance + (b.head_slot === null ? "" : ", head slot " + b.head_slot);
