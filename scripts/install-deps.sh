@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking Phalanx needs. Idempotent.
-# Run as root (CI) or with sudo available.
+# Run as root (CI) or with sudo available. chromium (headless) and prometheus (promtool) serve the status-page
+# and alert-rule checks (tools/phalanx/cli_status_test.sh).
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config python3 git ca-certificates
@@ -9,6 +10,7 @@ PKGS=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind iproute2 nodejs npm
+  chromium prometheus
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -5,6 +5,7 @@
 #include "app/node.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
@@ -20,9 +21,11 @@
 #include "app/consensus.hpp"
 #include "app/fs.hpp"
 #include "app/lock_cache.hpp"
+#include "app/monitor.hpp"
 #include "app/operator_api.hpp"
 #include "app/parsigex.hpp"
 #include "app/signer.hpp"
+#include "app/status.hpp"
 #include "app/vapi_backend.hpp"
 #include "base/bytes.hpp"
 #include "base/log.hpp"
@@ -31,6 +34,7 @@
 #include "cluster/definition.hpp"
 #include "cluster/enr.hpp"
 #include "cluster/lock_verify.hpp"
+#include "cluster/network.hpp"
 #include "core/workflow.hpp"
 #include "dv/k1_signer.hpp"
 #include "dv/parsig_transport.hpp"
@@ -167,6 +171,11 @@ class DvNode {
   Task<void> shutdown();
   void register_metrics();
   http::ReadyState readiness() const;
+  /// Closes a slot for the monitor: readings of p2p, the BN and the VC, then the health verdict.
+  void close_slot();
+  /// GET / (the status page) and GET /api/v1/status on the monitoring router.
+  void add_status_routes();
+  std::optional<Slot> current_slot() const;
 
   asio::io_context& io_;
   const NodeConfig& cfg_;
@@ -195,7 +204,10 @@ class DvNode {
   std::unique_ptr<BnEvents> bn_events_;  // the BNs' head events → workflow (duties follow the chain's head)
   std::unique_ptr<std::ofstream> report_;
   OffsetClock clock_{cfg_.test_clock_offset};  // the system clock unless --test-clock-offset
-  bool bn_synced_ = false;
+  std::unique_ptr<NodeMonitor> monitor_;  ///< readiness, health checks, operator metrics, status page data
+  BnReading bn_reading_;                  ///< the last sync-status poll
+  StatusInfo status_info_;                ///< the status page's fixed facts
+  std::uint64_t vc_requests_seen_ = 0;    ///< validator API requests counted at the last slot
 };
 
 Task<Result<void, std::string>> DvNode::start() {
@@ -222,6 +234,9 @@ Task<Result<void, std::string>> DvNode::start() {
   }
   http::BnClientOptions bn_opts;
   bn_opts.timeout = cfg_.beacon_node_timeout;
+  bn_opts.observer = [this](std::size_t bn, Duration elapsed, bool ok) {
+    if (monitor_) monitor_->on_bn_call(bn, elapsed, ok);
+  };
   bn_client_ = std::make_unique<http::BeaconNodeClient>(endpoints, bn_opts);
   bn_ = std::make_unique<BeaconNodeAdapter>(*bn_client_);
   for (int attempt = 0;; ++attempt) {
@@ -265,6 +280,16 @@ Task<Result<void, std::string>> DvNode::start() {
     log::warn("TEST ONLY: this node's clock is shifted by {} ms (--test-clock-offset)", cfg_.test_clock_offset.count());
   log::info("chain: genesis {}, {} s slots, fork at genesis epoch: {}", chain_.genesis_time, chain_.seconds_per_slot,
             eth::fork_name(chain_.fork_at(Epoch{0})));
+  MonitorOptions mon;
+  mon.operators = static_cast<std::uint32_t>(setup_.operators.size());
+  mon.threshold = setup_.book.threshold();
+  mon.self = setup_.self.value;
+  mon.validators = setup_.book.size();
+  mon.vc_mode = cfg_.signer == SignerMode::kVc;
+  mon.slot_duration = std::chrono::seconds(chain_.seconds_per_slot);
+  mon.slots_per_epoch = chain_.slots_per_epoch;
+  mon.beacon_nodes = endpoints.size();
+  monitor_ = std::make_unique<NodeMonitor>(registry_, clock_, mon);
 
   // Slashing protection.
   auto db = slashing::SlashingDb::open(cfg_.data_dir / "slashing.sqlite", chain_.genesis_validators_root);
@@ -299,6 +324,7 @@ Task<Result<void, std::string>> DvNode::start() {
   auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
   if (!node) co_return std::unexpected("p2p: " + node.error().message());
   p2p_ = std::move(*node);
+  p2p_->set_local_info(p2p::PeerInfoExtension{kPhalanxVersion, monitor_->start_time(), 0});
   const auto n = static_cast<std::uint32_t>(setup_.operators.size());
   dv::QbftDriverOptions qopts;
   qopts.registry = &registry_;
@@ -367,6 +393,7 @@ Task<Result<void, std::string>> DvNode::start() {
       report_->flush();
     }
     if (operator_api_) operator_api_->on_result(r);
+    monitor_->on_result(r);
   });
 
   // Validator API for the VC.
@@ -404,6 +431,7 @@ Task<Result<void, std::string>> DvNode::start() {
       oopts);
   if (auto ok = operator_api_->load(); !ok) co_return std::unexpected("exits: " + ok.error());
   operator_api_->add_routes(*monitoring_router_);
+  add_status_routes();
   operator_api_->set_peers([this] {
     std::vector<core::PeerView> out;
     const auto& pm = p2p_->metrics().peers;
@@ -419,7 +447,7 @@ Task<Result<void, std::string>> DvNode::start() {
     return out;
   });
   parsigex_->subscribe_received([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
-    operator_api_->on_partial(d, pk, p);
+    if (operator_api_->on_partial(d, pk, p)) monitor_->on_late_partial(d, p.share_idx);
   });
   bn_->subscribe_exits(
       [this](const core::PubKey& pk, Epoch e, std::string_view err) { operator_api_->on_submitted(pk, e, err); });
@@ -433,13 +461,35 @@ Task<Result<void, std::string>> DvNode::start() {
   background_->spawn([](DvNode* self) -> Task<void> {
     for (;;) {
       auto s = co_await self->bn_client_->syncing();
-      self->bn_synced_ = s && !s->is_syncing;
+      BnReading& b = self->bn_reading_;
+      b.reachable = s.has_value();
+      b.syncing = s && s->is_syncing;
+      b.sync_distance = s ? s->sync_distance : 0;
+      b.head_slot = s ? std::optional<std::uint64_t>(s->head_slot.value) : std::nullopt;
+      b.last_used = self->bn_client_->last_used();
       co_await runtime::sleep_for(std::chrono::seconds(2));
+    }
+  }(this));
+  // Once per slot (from its start): the monitor closes the slot. The first evaluation comes after the p2p layer
+  // had a moment to connect; before genesis only that first one counts (the evaluator takes one per slot).
+  background_->spawn([](DvNode* self) -> Task<void> {
+    co_await runtime::sleep_for(std::chrono::seconds(2));
+    for (;;) {
+      self->close_slot();
+      const auto sps = std::chrono::seconds(self->chain_.seconds_per_slot);
+      const TimePoint genesis{std::chrono::seconds(self->chain_.genesis_time)};
+      const auto now = self->clock_.now();
+      auto next = genesis;
+      if (now >= genesis) next += ((now - genesis) / sps + 1) * sps;
+      else next = now + sps;  // before genesis: once a slot's length
+      co_await runtime::sleep_for(std::chrono::duration_cast<Duration>(next - now));
     }
   }(this));
 
   workflow_->start();
   bn_events_ = std::make_unique<BnEvents>(endpoints, [this](const core::HeadEvent& h) {
+    const TimePoint start{std::chrono::seconds(chain_.genesis_time + h.slot.value * chain_.seconds_per_slot)};
+    monitor_->on_head(std::chrono::duration_cast<Duration>(clock_.now() - start));
     if (workflow_) workflow_->on_head(h);
   });
   bn_events_->start(*background_);
@@ -450,45 +500,113 @@ Task<Result<void, std::string>> DvNode::start() {
 }
 
 http::ReadyState DvNode::readiness() const {
-  if (!bn_synced_) return http::ReadyState::not_ready("beacon node not synced or unreachable");
-  std::size_t connected = 1;  // this node
-  for (std::uint32_t i = 0; i < setup_.operators.size(); ++i)
-    if (i != setup_.self.value && p2p_ && p2p_->connected(OperatorIdx{i})) ++connected;
-  if (connected == 1 && setup_.operators.size() > 1) return http::ReadyState::not_ready("no peers");
-  if (connected < setup_.book.threshold()) return http::ReadyState::not_ready("insufficient peers for quorum");
-  return http::ReadyState::ok();
+  if (!monitor_ || monitor_->verdict().readiness == health::Readiness::kUnknown)
+    return http::ReadyState::not_ready("starting");
+  const auto& v = monitor_->verdict();
+  if (v.readiness == health::Readiness::kReady) return http::ReadyState::ok();
+  return http::ReadyState::not_ready(std::string(health::to_string(v.readiness)) + ": " + v.reason);
+}
+
+void DvNode::add_status_routes() {
+  status_info_.cluster_name = setup_.lock.definition.name;
+  const auto net = cluster::network_by_fork_version(setup_.lock.definition.fork_version);
+  status_info_.network = net ? net->name : to_hex(setup_.lock.definition.fork_version);
+  status_info_.lock_hash = to_hex(setup_.lock.lock_hash);
+  for (const auto& url : cfg_.beacon_node_endpoints)
+    if (auto ep = http::Endpoint::parse(url)) status_info_.beacon_nodes.push_back(ep->to_string());
+  status_info_.chain = &chain_;
+  monitoring_router_->add(http::Method::kGet, "/", [](const http::Request&, const http::PathParams&) -> Task<http::Response> {
+    http::Response r;
+    r.status = 200;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(status_page_html());
+    co_return r;
+  });
+  monitoring_router_->add(
+      http::Method::kGet, "/api/v1/status",
+      [this](const http::Request& req, const http::PathParams&) -> Task<http::Response> {
+        auto page = parse_validator_page(req.query);
+        if (!page) co_return http::Response::error(400, page.error());
+        // Validators in lock order with the index the beacon node gave (exit duties cover every known one).
+        std::map<core::PubKey, std::uint64_t> indices;
+        if (workflow_)
+          for (const auto& [pk, def] :
+               workflow_->scheduler().definitions(core::Duty{current_slot().value_or(Slot{0}), core::DutyType::kExit}))
+            indices[pk] = def.validator_index.value;
+        std::vector<ValidatorRow> rows;
+        for (const auto& v : setup_.lock.validators) {
+          ValidatorRow row;
+          row.pubkey = to_hex(v.distributed_public_key);
+          core::PubKey pk{};
+          if (v.distributed_public_key.size() == pk.size()) {
+            std::copy(v.distributed_public_key.begin(), v.distributed_public_key.end(), pk.begin());
+            if (auto it = indices.find(pk); it != indices.end()) row.index = it->second;
+          }
+          rows.push_back(std::move(row));
+        }
+        co_return http::Response::json(
+            status_json(*monitor_, operator_api_->duty_log(), status_info_, rows, *page, clock_.now()));
+      });
+}
+
+std::optional<Slot> DvNode::current_slot() const {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  if (now < static_cast<std::int64_t>(chain_.genesis_time) || chain_.seconds_per_slot == 0) return std::nullopt;
+  return Slot{(static_cast<std::uint64_t>(now) - chain_.genesis_time) / chain_.seconds_per_slot};
+}
+
+void DvNode::close_slot() {
+  if (!monitor_ || !p2p_) return;
+  std::vector<PeerReading> peers(setup_.operators.size());
+  const auto& pm = p2p_->metrics().peers;
+  for (std::uint32_t i = 0; i < peers.size(); ++i) {
+    if (i == setup_.self.value || i >= pm.size()) continue;
+    auto& p = peers[i];
+    p.connected = p2p_->connected(OperatorIdx{i});
+    if (pm[i].rtt_ms > 0) p.rtt_ms = pm[i].rtt_ms;
+    if (pm[i].clock_offset_ms != 0) p.clock_offset_ms = pm[i].clock_offset_ms;
+    p.bytes_in = pm[i].bytes_in;
+    p.bytes_out = pm[i].bytes_out;
+    p.drops = pm[i].drops;
+    p.dial_failures = pm[i].dial_failures;
+    p.disconnects = pm[i].disconnects;
+    if (const auto& info = pm[i].info) {
+      p.lock_match = info->lock_hash == setup_.lock.lock_hash;
+      if (info->extension) {
+        p.version = info->extension->app_version;
+        p.start_time = info->extension->start_time_s;
+        p.readiness = info->extension->readiness;
+      }
+    }
+  }
+  if (vapi_) {
+    const auto& st = vapi_->stats();
+    const std::uint64_t seen = st.intercepted + st.proxied;
+    if (seen != vc_requests_seen_) monitor_->on_vc_request();
+    vc_requests_seen_ = seen;
+  }
+  std::optional<std::uint64_t> rss;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    unsigned long long size = 0, resident = 0;
+    if (std::fscanf(f, "%llu %llu", &size, &resident) == 2)
+      rss = resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::fclose(f);
+  }
+  const auto slot = current_slot().value_or(Slot{0});
+  const auto before = monitor_->verdict().readiness;
+  const auto& v = monitor_->on_slot(slot, peers, bn_reading_, rss);
+  if (v.readiness != before)
+    log::info("readiness: {}{}{}", health::to_string(v.readiness), v.reason.empty() ? "" : ": ", v.reason);
+  p2p_->set_local_info(
+      p2p::PeerInfoExtension{kPhalanxVersion, monitor_->start_time(), static_cast<std::uint8_t>(v.readiness)});
 }
 
 void DvNode::register_metrics() {
   using metrics::MetricType;
   using metrics::Sample;
-  registry_.collect("phalanx_duties_total", "Finished duties by type and outcome", MetricType::kCounter,
-                    {"duty", "outcome"}, [this] {
-                      std::vector<Sample> out;
-                      if (!workflow_) return out;
-                      const auto& m = workflow_->metrics();
-                      for (std::uint8_t t = 1; t <= core::kDutyTypeCount; ++t) {
-                        const char* name = core::to_string(static_cast<core::DutyType>(t));
-                        out.push_back({{name, "success"}, static_cast<double>(m.duties_succeeded[t])});
-                        out.push_back({{name, "failure"}, static_cast<double>(m.duties_failed[t])});
-                      }
-                      return out;
-                    });
-  // Failures by reason code (docs/reasons.md): low cardinality (duty type × code), only codes seen so far.
-  registry_.collect("phalanx_duty_failures_total", "Failed duties by type and reason code (docs/reasons.md)",
-                    MetricType::kCounter, {"duty", "reason"}, [this] {
-                      std::vector<Sample> out;
-                      if (!operator_api_) return out;
-                      const auto& log = operator_api_->duty_log();
-                      for (std::uint8_t t = 1; t <= core::kDutyTypeCount; ++t)
-                        for (std::size_t c = 1; c < core::kReasonCount; ++c) {
-                          const auto type = static_cast<core::DutyType>(t);
-                          const auto code = static_cast<core::Reason>(c);
-                          if (const auto n = log.failures(type, code); n != 0)
-                            out.push_back({{core::to_string(type), core::reason_info(code).code}, static_cast<double>(n)});
-                        }
-                      return out;
-                    });
+  register_duty_metrics(
+      registry_, [this] { return workflow_ ? &workflow_->metrics() : nullptr; },
+      [this] { return operator_api_ ? &operator_api_->duty_log() : nullptr; });
   auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {
     registry_.collect(name, help, type, {}, [this, get] {
       std::vector<Sample> out;

@@ -253,20 +253,22 @@ void OperatorApi::on_result(const core::DutyResult& result) {
     if (key.second == epoch.value && r.requested_at && !r.submitted_at) r.failure = result.report.reason;
 }
 
-void OperatorApi::on_partial(const core::Duty& duty, const core::PubKey& pubkey,
+bool OperatorApi::on_partial(const core::Duty& duty, const core::PubKey& pubkey,
                              const core::ParSignedData& partial) {
-  if (partial.share_idx.value < 1 || partial.share_idx.value > keys_.share_count()) return;
+  if (partial.share_idx.value < 1 || partial.share_idx.value > keys_.share_count()) return false;
+  bool late = false;
   if (duties_.find(duty) != nullptr) {
     // After this node finished the duty: too late to help (the transport bound the share to its sender).
     const TimePoint start{std::chrono::seconds(config_.genesis_time + duty.slot.value * config_.seconds_per_slot)};
-    duties_.on_late_partial(duty, partial.share_idx, std::chrono::duration_cast<Duration>(clock_.now() - start));
+    late = duties_.on_late_partial(duty, partial.share_idx, std::chrono::duration_cast<Duration>(clock_.now() - start));
   }
-  if (duty.type != core::DutyType::kExit || keys_.find(pubkey) == nullptr) return;
+  if (duty.type != core::DutyType::kExit || keys_.find(pubkey) == nullptr) return late;
   const Epoch epoch = config_.epoch_at(duty.slot);
   // Bound what peers can make this node remember: nothing for epochs far from now.
   const Epoch now = current_epoch();
-  if (epoch.value > now.value + 1 || epoch.value + 2 < now.value) return;
+  if (epoch.value > now.value + 1 || epoch.value + 2 < now.value) return late;
   record(pubkey, epoch).partials.insert(partial.share_idx.value);
+  return late;
 }
 
 void OperatorApi::on_submitted(const core::PubKey& pubkey, Epoch epoch, std::string_view error) {

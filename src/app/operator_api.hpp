@@ -110,8 +110,9 @@ class OperatorApi {
   /// exit duties record their failure reason.
   void on_result(const core::DutyResult& result);
   /// A partial received from a peer (ParSigExchange::subscribe_received): exits of the cluster's validators
-  /// record the sender's share index; a partial of a duty already finished here is recorded as late.
-  void on_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
+  /// record the sender's share index; a partial of a duty already finished here is recorded as late (returns
+  /// true the first time a share is recorded late for that duty).
+  bool on_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
   /// This node submitted the recombined exit of `pubkey` at `epoch` to its beacon node; `error` empty when
   /// accepted (BeaconNodeAdapter::subscribe_exits).
   void on_submitted(const core::PubKey& pubkey, Epoch epoch, std::string_view error);

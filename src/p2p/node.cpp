@@ -179,6 +179,8 @@ Task<Result<PeerInfo>> Node::peer_info(OperatorIdx peer, Duration timeout) {
   return impl_->peer_info(peer, timeout);
 }
 
+void Node::set_local_info(PeerInfoExtension info) { impl_->local_info = std::move(info); }
+
 bool Node::connected(OperatorIdx peer) const {
   return peer.value < impl_->peers.size() && impl_->peers[peer.value]->conn != nullptr;
 }

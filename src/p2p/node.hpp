@@ -66,6 +66,8 @@ struct NodeOptions {
   Duration backoff_min = std::chrono::milliseconds(100);
   Duration backoff_max = std::chrono::seconds(5);
   Duration ping_interval = std::chrono::seconds(1);
+  /// Each connected peer is asked for its peer info (version, clock offset, readiness) this often.
+  Duration peer_info_interval = std::chrono::seconds(10);
   /// A connection that receives nothing for this long is closed (pings keep healthy ones busy).
   Duration idle_timeout = std::chrono::seconds(5);
   /// A write that makes no progress for this long closes the connection (a peer that stopped reading).
@@ -103,6 +105,17 @@ struct ProtocolSpec {
   RequestHandler on_request;
 };
 
+/// Answer of the peer-info protocol.
+struct PeerInfo {
+  std::uint16_t version = 0;
+  Root lock_hash{};
+  Duration rtt{};
+  /// Estimated peer clock minus ours (NTP-style, assumes a symmetric path).
+  Duration clock_offset{};
+  /// The peer's app version, start time and readiness (absent from older peers).
+  std::optional<PeerInfoExtension> extension;
+};
+
 /// Per-peer counters and gauges.
 struct PeerMetrics {
   bool connected = false;
@@ -114,6 +127,7 @@ struct PeerMetrics {
   std::uint64_t connects = 0, disconnects = 0;
   std::uint64_t dial_failures = 0;  ///< TCP connect failures/timeouts
   std::uint64_t frame_errors = 0;   ///< connections closed for a malformed/oversized frame
+  std::optional<PeerInfo> info;     ///< the last peer-info answer (NodeOptions::peer_info_interval)
 };
 
 /// Node-wide metrics; arrays are indexed by P2PError.
@@ -126,15 +140,6 @@ struct NodeMetrics {
     return handshake_failures[static_cast<std::size_t>(e)];
   }
   std::uint64_t frame_error(P2PError e) const { return frame_errors[static_cast<std::size_t>(e)]; }
-};
-
-/// Answer of the peer-info protocol.
-struct PeerInfo {
-  std::uint16_t version = 0;
-  Root lock_hash{};
-  Duration rtt{};
-  /// Estimated peer clock minus ours (NTP-style, assumes a symmetric path).
-  Duration clock_offset{};
 };
 
 /// One cluster node's transport.
@@ -168,8 +173,12 @@ class Node {
   Task<Result<Bytes>> request(OperatorIdx peer, ProtocolId protocol, Bytes body, Duration timeout);
   /// Round trip of the built-in ping.
   Task<Result<Duration>> ping(OperatorIdx peer, Duration timeout);
-  /// The built-in peer-info exchange (version, lock hash, clock offset).
+  /// The built-in peer-info exchange (version, lock hash, clock offset, and the peer's extension when it has
+  /// one); also stored in metrics().peers[peer].info.
   Task<Result<PeerInfo>> peer_info(OperatorIdx peer, Duration timeout);
+  /// What this node tells peers in its peer-info answers beyond the base body (app version, start time,
+  /// readiness); call again whenever readiness changes. Before the first call peers get the base body only.
+  void set_local_info(PeerInfoExtension info);
 
   /// Whether an authenticated connection to `peer` is up.
   bool connected(OperatorIdx peer) const;

@@ -218,6 +218,8 @@ Task<void> Node::Impl::dial_loop(OperatorIdx p) {
 }
 
 Task<void> Node::Impl::pinger(ConnPtr c) {
+  // The first peer-info exchange right after the first ping, then every peer_info_interval.
+  auto next_info = SteadyClock::now();
   while (!c->closed) {
     co_await sleep_for(opts.ping_interval);
     if (c->closed) co_return;
@@ -227,6 +229,11 @@ Task<void> Node::Impl::pinger(ConnPtr c) {
     }
     auto rtt = co_await ping(c->peer, opts.idle_timeout);
     if (rtt) pm(c->peer).rtt_ms = to_ms(*rtt);
+    if (c->closed) co_return;
+    if (SteadyClock::now() >= next_info) {
+      next_info = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(opts.peer_info_interval);
+      (void)co_await peer_info(c->peer, opts.idle_timeout);  // stores the answer; failures are retried later
+    }
   }
 }
 

@@ -122,6 +122,7 @@ struct Node::Impl {
   bool started = false;
   bool stopping = false;
   NodeMetrics metrics;
+  std::optional<PeerInfoExtension> local_info;  // Node::set_local_info
   std::mt19937_64 rng;
 
   OperatorIdx self() const { return cfg.self; }

@@ -194,19 +194,22 @@ Task<Result<Duration>> Node::Impl::ping(OperatorIdx p, Duration timeout) {
 Task<Result<PeerInfo>> Node::Impl::peer_info(OperatorIdx p, Duration timeout) {
   auto t0 = SteadyClock::now();
   auto sent_ms = unix_ms(*clock);
-  auto r = co_await request(p, kPeerInfoProtocol, Bytes{}, timeout);
+  Bytes want(1, kPeerInfoWantExtension);  // (no braced temporaries inside co_await: g++ 12 coroutine bug)
+  auto r = co_await request(p, kPeerInfoProtocol, std::move(want), timeout);
   if (!r) co_return std::unexpected(r.error());
   auto body = decode_peer_info(*r);
   if (!body) co_return fail(P2PError::kRemoteError);
   PeerInfo info;
   info.version = body->version;
   info.lock_hash = body->lock_hash;
+  info.extension = std::move(body->extension);
   info.rtt = std::chrono::duration_cast<Duration>(SteadyClock::now() - t0);
   double offset_ms =
       static_cast<double>(body->time_ms) - (static_cast<double>(sent_ms) + to_ms(info.rtt) / 2);
   info.clock_offset =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(offset_ms));
   pm(p).clock_offset_ms = offset_ms;
+  pm(p).info = info;
   co_return info;
 }
 
@@ -216,14 +219,17 @@ void Node::Impl::register_builtins() {
       kPingProtocol, 8, Priority::kHigh, {}, [](OperatorIdx, Bytes body) -> Task<Result<Bytes>> {
         co_return body;
       }};
-  limits.set(kPeerInfoProtocol, kPeerInfoSize);
+  limits.set(kPeerInfoProtocol, kPeerInfoMaxSize);
   protocols[kPeerInfoProtocol] = ProtocolSpec{
       kPeerInfoProtocol,
-      kPeerInfoSize,
+      kPeerInfoMaxSize,
       Priority::kHigh,
       {},
-      [this](OperatorIdx, Bytes) -> Task<Result<Bytes>> {
-        co_return encode_peer_info(PeerInfoBody{kProtocolVersion, cfg.lock_hash, unix_ms(*clock)});
+      [this](OperatorIdx, Bytes body) -> Task<Result<Bytes>> {
+        PeerInfoBody info{kProtocolVersion, cfg.lock_hash, unix_ms(*clock), std::nullopt};
+        // Only a requester that asked for the extension gets it: an older node's limit is the 44-byte body.
+        if (!body.empty() && body[0] == kPeerInfoWantExtension) info.extension = local_info;
+        co_return encode_peer_info(info);
       }};
 }
 

@@ -116,6 +116,54 @@ TEST(P2PPeerInfoBody, RoundTrips) {
   EXPECT_EQ(d->lock_hash, p.lock_hash);
   EXPECT_EQ(d->time_ms, 42u);
   EXPECT_FALSE(decode_peer_info(Bytes(43)).has_value());
+  EXPECT_FALSE(d->extension.has_value());
+}
+
+TEST(P2PPeerInfoBody, ExtensionRoundTripsAndOldBodiesStillDecode) {
+  PeerInfoBody p;
+  p.time_ms = 7;
+  p.extension = PeerInfoExtension{"0.1.0", 1765000000, 1};
+  const Bytes enc = encode_peer_info(p);
+  EXPECT_EQ(enc.size(), kPeerInfoSize + 2 + 5 + 2 + 8 + 2 + 1);
+  auto d = decode_peer_info(enc);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->extension, p.extension);
+  // The base 44 bytes are what an older node reads; alone they decode without an extension.
+  auto old = decode_peer_info(ByteSpan(enc).first(kPeerInfoSize));
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->time_ms, 7u);
+  EXPECT_FALSE(old->extension.has_value());
+  // A newer sender's unknown field is skipped.
+  Bytes newer = enc;
+  for (std::uint8_t b : {std::uint8_t{9}, std::uint8_t{3}, std::uint8_t{1}, std::uint8_t{2}, std::uint8_t{3}})
+    newer.push_back(b);
+  auto n = decode_peer_info(newer);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(n->extension, p.extension);
+}
+
+TEST(P2PPeerInfoBody, RefusesMalformedExtensions) {
+  PeerInfoBody p;
+  p.extension = PeerInfoExtension{"0.1.0", 1, 1};
+  const Bytes enc = encode_peer_info(p);
+  auto refused = [](const Bytes& b) { return !decode_peer_info(b).has_value(); };
+  EXPECT_TRUE(refused(Bytes(enc.begin(), enc.end() - 1)));     // last field cut short
+  EXPECT_TRUE(refused(Bytes(enc.begin(), enc.begin() + 45)));  // a lone type byte
+  Bytes twice = enc;
+  twice.insert(twice.end(), enc.begin() + kPeerInfoSize, enc.begin() + kPeerInfoSize + 7);  // version again
+  EXPECT_TRUE(refused(twice));
+  Bytes binary = enc;
+  binary[kPeerInfoSize + 2] = 0x07;  // a control character in the version
+  EXPECT_TRUE(refused(binary));
+  Bytes bad_time = Bytes(enc.begin(), enc.begin() + kPeerInfoSize);
+  for (std::uint8_t b : {std::uint8_t{1}, std::uint8_t{1}, std::uint8_t{'v'}, std::uint8_t{2}, std::uint8_t{4},
+                         std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0}})
+    bad_time.push_back(b);  // start time of 4 bytes
+  EXPECT_TRUE(refused(bad_time));
+  Bytes no_version = Bytes(enc.begin(), enc.begin() + kPeerInfoSize);
+  no_version.insert(no_version.end(), {3, 1, 1});
+  EXPECT_TRUE(refused(no_version));
+  EXPECT_TRUE(refused(Bytes(kPeerInfoMaxSize + 1)));
 }
 
 TEST(P2PIdentity, Libp2pPublicKeyProtobuf) {

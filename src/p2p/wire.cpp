@@ -50,6 +50,8 @@ const char* to_string(P2PError e) {
       return "remote error";
     case P2PError::kHandlerFailed:
       return "request handler failed";
+    case P2PError::kBadPeerInfo:
+      return "malformed peer-info body";
     case P2PError::kNoHandler:
       return "no handler";
     case P2PError::kDuplicateProtocol:
@@ -146,20 +148,71 @@ Result<Hello> decode_hello(ByteSpan body) {
   return h;
 }
 
+namespace {
+enum : std::uint8_t { kFieldAppVersion = 1, kFieldStartTime = 2, kFieldReadiness = 3 };
+}  // namespace
+
 Bytes encode_peer_info(const PeerInfoBody& p) {
   Bytes out(kPeerInfoSize, 0);
   put_be16(out.data(), p.version);
   std::copy(p.lock_hash.begin(), p.lock_hash.end(), out.begin() + 4);
   put_be64(out.data() + 36, p.time_ms);
+  if (!p.extension) return out;
+  const auto& e = *p.extension;
+  const std::size_t n = std::min(e.app_version.size(), kMaxAppVersion);
+  out.push_back(kFieldAppVersion);
+  out.push_back(static_cast<std::uint8_t>(n));
+  out.insert(out.end(), e.app_version.begin(), e.app_version.begin() + static_cast<std::ptrdiff_t>(n));
+  out.push_back(kFieldStartTime);
+  out.push_back(8);
+  out.resize(out.size() + 8);
+  put_be64(out.data() + out.size() - 8, e.start_time_s);
+  out.push_back(kFieldReadiness);
+  out.push_back(1);
+  out.push_back(e.readiness);
   return out;
 }
 
 Result<PeerInfoBody> decode_peer_info(ByteSpan body) {
-  if (body.size() != kPeerInfoSize) return fail(P2PError::kTruncated);
+  if (body.size() < kPeerInfoSize) return fail(P2PError::kTruncated);
+  if (body.size() > kPeerInfoMaxSize) return fail(P2PError::kFrameTooLarge);
   PeerInfoBody p;
   p.version = get_be16(body.data());
   std::copy(body.begin() + 4, body.begin() + 36, p.lock_hash.begin());
   p.time_ms = get_be64(body.data() + 36);
+  if (body.size() == kPeerInfoSize) return p;
+  PeerInfoExtension e;
+  bool seen[4] = {false, false, false, false};
+  std::size_t pos = kPeerInfoSize;
+  while (pos < body.size()) {
+    if (body.size() - pos < 2) return fail(P2PError::kTruncated);
+    const std::uint8_t type = body[pos], len = body[pos + 1];
+    pos += 2;
+    if (body.size() - pos < len) return fail(P2PError::kTruncated);
+    const std::uint8_t* v = body.data() + pos;
+    pos += len;
+    if (type == 0 || type > kFieldReadiness) continue;  // a newer sender's field
+    if (seen[type]) return fail(P2PError::kBadPeerInfo);
+    seen[type] = true;
+    switch (type) {
+      case kFieldAppVersion:
+        if (len == 0 || len > kMaxAppVersion) return fail(P2PError::kBadPeerInfo);
+        for (std::size_t i = 0; i < len; ++i)
+          if (v[i] < 0x20 || v[i] > 0x7e) return fail(P2PError::kBadPeerInfo);
+        e.app_version.assign(reinterpret_cast<const char*>(v), len);
+        break;
+      case kFieldStartTime:
+        if (len != 8) return fail(P2PError::kBadPeerInfo);
+        e.start_time_s = get_be64(v);
+        break;
+      case kFieldReadiness:
+        if (len != 1) return fail(P2PError::kBadPeerInfo);
+        e.readiness = v[0];
+        break;
+    }
+  }
+  if (!seen[kFieldAppVersion]) return fail(P2PError::kBadPeerInfo);
+  p.extension = std::move(e);
   return p;
 }
 

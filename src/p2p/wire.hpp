@@ -4,6 +4,7 @@
 /// so the decoders can be fuzzed (fuzz/p2p_frame_fuzz.cpp).
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,7 @@ enum class P2PError {
   kDuplicateProtocol,     ///< registering the same protocol id twice
   kBadPeer,               ///< operator index out of range
   kHandlerFailed,         ///< the local request handler threw; the peer gets an error response
+  kBadPeerInfo,           ///< peer-info body malformed (a field cut short, of the wrong length, twice, non-ASCII)
   kCount_                 ///< number of reasons (not an error)
 };
 const char* to_string(P2PError e);
@@ -124,15 +126,35 @@ Bytes encode_hello(const Hello& h);
 /// Decodes a hello body from untrusted bytes (exact size, magic, zero reserved field).
 Result<Hello> decode_hello(ByteSpan body);
 
-/// Peer-info response body: version u16 | reserved u16 | lock hash 32 | sender time ms u64 (44 bytes).
+/// What a node tells about itself beyond the 44-byte base of the peer-info body (docs/formats/p2p.md).
+struct PeerInfoExtension {
+  std::string app_version;        ///< e.g. "0.1.0": 1..kMaxAppVersion printable ASCII bytes
+  std::uint64_t start_time_s = 0; ///< unix seconds the node started
+  std::uint8_t readiness = 0;     ///< its readiness state (health::Readiness value)
+  bool operator==(const PeerInfoExtension&) const = default;
+};
+/// Longest app version accepted.
+inline constexpr std::size_t kMaxAppVersion = 64;
+
+/// Peer-info response body: version u16 | reserved u16 | lock hash 32 | sender time ms u64 (44 bytes), then,
+/// only when the request asked for it, the extension as fields `type u8 | length u8 | value`: 1 app version
+/// (ASCII), 2 start time (u64 BE), 3 readiness (u8). Unknown field types are skipped (newer senders may add
+/// fields), so the decoder reads old (44-byte) and newer bodies alike.
 struct PeerInfoBody {
   std::uint16_t version = kProtocolVersion;
   Root lock_hash{};
   std::uint64_t time_ms = 0;
+  std::optional<PeerInfoExtension> extension;  ///< absent in a 44-byte body
 };
 inline constexpr std::size_t kPeerInfoSize = 44;
+/// Largest peer-info body accepted (request or response): room for fields added later.
+inline constexpr std::size_t kPeerInfoMaxSize = 512;
+/// The request body that asks for the extension (an empty request gets the 44-byte body, as older nodes send
+/// and answer: an older node ignores the request body).
+inline constexpr std::uint8_t kPeerInfoWantExtension = 1;
 Bytes encode_peer_info(const PeerInfoBody& p);
-/// Decodes a peer-info body from untrusted bytes (exact size).
+/// Decodes a peer-info body from untrusted bytes: exactly 44 bytes, or 44 plus well-formed fields (each complete,
+/// known types of the right length, each known type at most once, a printable non-empty app version).
 Result<PeerInfoBody> decode_peer_info(ByteSpan body);
 
 }  // namespace phx::p2p

@@ -190,7 +190,7 @@ struct VcSim::Impl {
   };
 
   Impl(VcSim& s, std::vector<bls::SecretKey> secrets, const VcSimConfig& c)
-      : self(s), client(c.endpoints, http::BnClientOptions{c.timeout, std::chrono::seconds(1)}) {
+      : self(s), client(c.endpoints, http::BnClientOptions{.timeout = c.timeout, .recheck_after = std::chrono::seconds(1)}) {
     for (auto& sk : secrets) {
       auto pk = sk.public_key().to_bytes();
       keys.push_back(Key{std::move(sk), pk});

@@ -253,7 +253,11 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
   ClientError last{make_error_code(HttpError::kNoEndpoint), 0, "no endpoint"};
   for (auto i : order) {
     auto& st = endpoints_[i];
+    const auto t0 = std::chrono::steady_clock::now();
     auto r = co_await send_request(st.ep, req, req.timeout.value_or(options_.timeout));
+    if (options_.observer)
+      options_.observer(i, std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - t0),
+                        r && r->status < 500);
     if (r && req.method == Method::kPost && r->status >= 400 && already_published(error_message(r->body))) {
       log::debug("beacon node {}: {} already has it: {}", st.ep.to_string(), req.target, error_message(r->body));
       st.unhealthy_until = {};

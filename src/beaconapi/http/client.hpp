@@ -5,6 +5,7 @@
 /// with the strict codecs of beaconapi (errors name the field). Spec: ethereum/beacon-APIs.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <optional>
@@ -96,6 +97,9 @@ struct BnClientOptions {
   /// A bulk call's deadline is `timeout` plus this per item (validator key or index) of its request: a BN that
   /// needs 5 s for 10,000 validators answers each 1,000-item batch within its 3 s.
   Duration timeout_per_item = std::chrono::milliseconds(1);
+  /// Called after each exchange with one endpoint (index in the endpoint list, elapsed time, whether it answered
+  /// below 500): per-endpoint latency and error metrics. Empty: none.
+  std::function<void(std::size_t endpoint, Duration elapsed, bool ok)> observer{};
 };
 
 /// A client over several beacon nodes. Threading: one executor, like everything in runtime.
