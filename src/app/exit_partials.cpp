@@ -146,51 +146,107 @@ Result<void, std::string> verify_full_exit(const eth::ChainConfig& config, const
   return {};
 }
 
-Result<ExitBook::Added, std::string> ExitBook::add(const PartialExit& p) {
+bool ExitBook::verify_one(const core::PubKey& pubkey, const Entry& e, std::uint32_t share) const {
+  auto pubshare = keys_.pubshare(pubkey, ShareIdx{share});
+  auto sig = bls::Signature::from_bytes(e.partials.at(share));
+  return pubshare && sig && bls::verify(*pubshare, exit_signing_root(config_, e.exit), *sig);
+}
+
+bool ExitBook::try_recombine(const core::PubKey& pubkey, Entry& e) {
+  const core::ValidatorKeys* v = keys_.find(pubkey);
+  const Root root = exit_signing_root(config_, e.exit);
+  while (!e.full && v != nullptr && e.partials.size() >= keys_.threshold()) {
+    // t partials, verified ones first: one pairing check of the result when every partial is right.
+    std::vector<std::uint32_t> pick;
+    for (auto idx : e.verified)
+      if (pick.size() < keys_.threshold()) pick.push_back(idx);
+    for (const auto& [idx, s] : e.partials)
+      if (pick.size() < keys_.threshold() && !e.verified.contains(idx)) pick.push_back(idx);
+    std::vector<threshold::PartialSignature> parts;
+    for (auto idx : pick)
+      if (auto ps = bls::Signature::from_bytes(e.partials.at(idx)))
+        parts.push_back(threshold::PartialSignature{ShareIdx{idx}, *ps});
+    auto full = threshold::recombine_signatures(parts, keys_.threshold());
+    if (full && bls::verify(v->key, root, *full)) {
+      e.verified.insert(pick.begin(), pick.end());
+      e.full = full->to_bytes();
+      return true;
+    }
+    // Some partial is wrong: find it (one check each), drop it, try again with the rest.
+    bool dropped = false;
+    for (auto idx : pick) {
+      if (e.verified.contains(idx)) continue;
+      if (verify_one(pubkey, e, idx)) {
+        e.verified.insert(idx);
+        continue;
+      }
+      rejections_.push_back({{pubkey, idx},
+                             "partial exit of " + to_hex(pubkey) + " by share " + std::to_string(idx) + " (epoch " +
+                                 std::to_string(e.exit.epoch.value) + ", validator index " +
+                                 std::to_string(e.exit.validator_index.value) +
+                                 ") does not verify against the lock's public share: dropped"});
+      e.partials.erase(idx);
+      dropped = true;
+    }
+    if (!dropped) return false;  // every partial verifies, the result does not: an inconsistent lock (fail closed)
+  }
+  return e.full.has_value();
+}
+
+Result<ExitBook::Added, std::string> ExitBook::add(const PartialExit& p, bool verify_now) {
   const std::string who = "partial exit of " + to_hex(p.pubkey) + " by share " + std::to_string(p.share_idx.value);
-  const core::ValidatorKeys* v = keys_.find(p.pubkey);
-  if (v == nullptr) return std::unexpected(who + ": not a validator of this cluster");
-  auto pubshare = keys_.pubshare(p.pubkey, p.share_idx);
-  if (!pubshare)
+  if (keys_.find(p.pubkey) == nullptr) return std::unexpected(who + ": not a validator of this cluster");
+  if (!keys_.pubshare(p.pubkey, p.share_idx))
     return std::unexpected(who + ": the cluster has shares 1.." + std::to_string(keys_.share_count()) + " only");
+  if (!bls::Signature::from_bytes(p.signature))
+    return std::unexpected(who + ": the signature is not a valid BLS signature encoding");
+  const std::string bad = who + " (epoch " + std::to_string(p.exit.epoch.value) + ", validator index " +
+                          std::to_string(p.exit.validator_index.value) +
+                          ") does not verify against the lock's public share: wrong key, wrong message or another chain";
   auto& list = entries_[p.pubkey];
   auto it = std::find_if(list.begin(), list.end(), [&](const Entry& e) { return e.exit == p.exit; });
   if (it != list.end()) {
     auto held = it->partials.find(p.share_idx.value);
-    if (held != it->partials.end() && held->second == p.signature) return Added::kKnown;
+    if (held != it->partials.end()) {
+      if (held->second == p.signature) return Added::kKnown;
+      // BLS signatures are unique: two partials of one share and message cannot both verify.
+      if (it->verified.contains(p.share_idx.value) || verify_one(p.pubkey, *it, p.share_idx.value))
+        return std::unexpected(bad);
+      it->partials.erase(held);
+    }
   } else {
     const auto from_share = std::count_if(list.begin(), list.end(),
                                           [&](const Entry& e) { return e.partials.contains(p.share_idx.value); });
     if (static_cast<std::size_t>(from_share) >= max_per_share_)
       return std::unexpected(who + ": this share already signed " + std::to_string(max_per_share_) +
                              " other exit messages of the validator; refused");
-  }
-  auto sig = bls::Signature::from_bytes(p.signature);
-  if (!sig) return std::unexpected(who + ": the signature is not a valid BLS signature encoding");
-  const Root root = exit_signing_root(config_, p.exit);
-  if (!bls::verify(*pubshare, root, *sig))
-    return std::unexpected(who + " (epoch " + std::to_string(p.exit.epoch.value) + ", validator index " +
-                           std::to_string(p.exit.validator_index.value) +
-                           ") does not verify against the lock's public share: wrong key, wrong message or another "
-                           "chain");
-  if (it == list.end()) {
-    list.push_back(Entry{p.exit, {}, std::nullopt});
+    list.push_back(Entry{p.exit, {}, {}, std::nullopt});
     it = std::prev(list.end());
   }
   it->partials[p.share_idx.value] = p.signature;
-  if (it->full || it->partials.size() < keys_.threshold()) return Added::kNew;
-  std::vector<threshold::PartialSignature> parts;
-  for (const auto& [idx, s] : it->partials) {
-    auto ps = bls::Signature::from_bytes(s);
-    if (ps) parts.push_back(threshold::PartialSignature{ShareIdx{idx}, *ps});
-    if (parts.size() == keys_.threshold()) break;
+  if (verify_now) {
+    if (!verify_one(p.pubkey, *it, p.share_idx.value)) {
+      it->partials.erase(p.share_idx.value);
+      if (it->partials.empty()) list.erase(it);
+      return std::unexpected(bad);
+    }
+    it->verified.insert(p.share_idx.value);
   }
-  auto full = threshold::recombine_signatures(parts, keys_.threshold());
-  // Every partial verified, so t of them recombine to the DV key's signature; checked anyway (fail closed).
-  if (!full || !bls::verify(v->key, root, *full))
-    return std::unexpected(who + ": the recombined exit does not verify against the validator key (inconsistent lock?)");
-  it->full = full->to_bytes();
-  return Added::kReady;
+  if (it->full) return Added::kNew;
+  const bool ready = try_recombine(p.pubkey, *it);
+  if (!it->partials.contains(p.share_idx.value)) {  // dropped as the wrong one: reported here, not twice
+    std::erase_if(rejections_, [&](const auto& r) { return r.first == std::pair{p.pubkey, p.share_idx.value}; });
+    if (it->partials.empty()) list.erase(it);
+    return std::unexpected(bad);
+  }
+  return ready ? Added::kReady : Added::kNew;
+}
+
+std::vector<std::string> ExitBook::take_rejections() {
+  std::vector<std::string> out;
+  for (auto& [who, text] : rejections_) out.push_back(std::move(text));
+  rejections_.clear();
+  return out;
 }
 
 const ExitBook::Entry* ExitBook::find(const core::PubKey& pubkey, Epoch epoch) const {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,7 +69,7 @@ std::string signed_exit_text(const eth::phase0::SignedVoluntaryExit& exit);
 Result<void, std::string> verify_full_exit(const eth::ChainConfig& config, const core::PubKey& pubkey,
                                            const eth::phase0::SignedVoluntaryExit& exit);
 
-/// The verified partial exits of a cluster's validators and their recombined full exits. Bounded: per
+/// The partial exits of a cluster's validators and their recombined, verified full exits. Bounded: per
 /// validator and share at most `max_messages_per_share` distinct exit messages (a further one from that share
 /// is refused; others' shares are unaffected), so memory is validators × n × that. Not thread-safe.
 class ExitBook {
@@ -76,7 +77,8 @@ class ExitBook {
   /// One exit message of one validator.
   struct Entry {
     eth::phase0::VoluntaryExit exit{};                    ///< the message
-    std::map<std::uint32_t, eth::BLSSignature> partials;  ///< verified partials by share index
+    std::map<std::uint32_t, eth::BLSSignature> partials;  ///< partials by share index (encodings checked)
+    std::set<std::uint32_t> verified;                     ///< shares whose partial verified (alone or recombined)
     std::optional<eth::BLSSignature> full;                ///< recombined and verified once t partials agree
   };
   /// What add() did.
@@ -90,12 +92,17 @@ class ExitBook {
   ExitBook(const eth::ChainConfig& config, const core::KeyBook& keys, std::size_t max_messages_per_share = 4)
       : config_(config), keys_(keys), max_per_share_(max_messages_per_share) {}
 
-  /// Verifies `p` against the lock's public share of its share index and stores it; with t partials of the
-  /// same message, recombines them (crypto/threshold) and verifies the result against the DV key. Errors: a
-  /// sentence naming the validator, share and reason (not a validator of this cluster, unknown share index,
-  /// the partial does not verify, too many messages from this share). Costs one pairing check per new partial
-  /// (two when it completes the set).
-  Result<Added, std::string> add(const PartialExit& p);
+  /// Stores `p` (its validator, share index and signature encoding checked); with `verify_now` it is first
+  /// verified against the lock's public share (one pairing check). With t partials of the same message they are
+  /// recombined (crypto/threshold) and the result verified against the DV key: one pairing check for the whole
+  /// set when every partial is right (the node's mode: thousands of exits at once stay cheap on its io thread);
+  /// otherwise each unverified partial is checked and the wrong ones dropped (take_rejections() says which).
+  /// Errors: a sentence naming the validator, share and reason (not a validator of this cluster, unknown share
+  /// index, bad encoding, does not verify, conflicts with the share's verified partial, too many messages from
+  /// this share).
+  Result<Added, std::string> add(const PartialExit& p, bool verify_now = true);
+  /// The reasons for partials dropped since the last call (found wrong while recombining), oldest first.
+  std::vector<std::string> take_rejections();
   /// The entry of (`pubkey`, `epoch`) with a full exit, else the one with most partials; nullptr if none.
   const Entry* find(const core::PubKey& pubkey, Epoch epoch) const;
   /// The full exit of `pubkey` with the highest epoch, if any.
@@ -109,7 +116,12 @@ class ExitBook {
   const eth::ChainConfig& config_;
   const core::KeyBook& keys_;
   std::size_t max_per_share_;
+  bool verify_one(const core::PubKey& pubkey, const Entry& e, std::uint32_t share) const;
+  /// Recombines `e` when it has t partials (dropping wrong ones); true when it has its full exit.
+  bool try_recombine(const core::PubKey& pubkey, Entry& e);
+
   std::map<core::PubKey, std::vector<Entry>> entries_;
+  std::vector<std::pair<std::pair<core::PubKey, std::uint32_t>, std::string>> rejections_;  ///< (validator, share)
 };
 
 }  // namespace phx::app

@@ -340,7 +340,7 @@ Task<Result<void, std::string>> DvNode::start() {
     if (workflow_) workflow_->on_head(h);
   });
   bn_events_->start(*background_);
-  background_->spawn(operator_api_->run_retries());
+  background_->spawn(operator_api_->run_background());
   log::info("phalanx node {} of {} running: {} validators, threshold {}, signer {}", setup_.self.value, n,
             setup_.book.size(), setup_.book.threshold(), cfg_.signer == SignerMode::kEmbedded ? "embedded" : "vc");
   co_return Result<void, std::string>{};
@@ -441,6 +441,23 @@ void DvNode::register_metrics() {
     out.push_back({{}, c});
     return out;
   });
+  // The validator client's use of the validator API (vc mode; read by `phalanx test validator`).
+  auto vc = [this](std::string_view name, std::string_view help, MetricType type,
+                   std::function<double(const beaconapi::vapi::Stats&)> value) {
+    registry_.collect(name, help, type, {}, [this, value] {
+      std::vector<Sample> out;
+      if (vapi_) out.push_back({{}, value(vapi_->stats())});
+      return out;
+    });
+  };
+  vc("phalanx_vc_requests_total", "Requests from the validator client (answered here or proxied)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.intercepted + s.proxied); });
+  vc("phalanx_vc_selection_requests_total", "The validator client's DVT selection requests (aggregation duties)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.selection_requests); });
+  vc("phalanx_vc_last_request_timestamp_seconds", "Unix time of the validator client's last request (0: never)",
+     MetricType::kGauge, [](const auto& s) {
+       return std::chrono::duration<double>(s.last_request.time_since_epoch()).count();
+     });
 }
 
 Task<void> DvNode::shutdown() {

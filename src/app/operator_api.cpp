@@ -183,7 +183,7 @@ Result<void, std::string> OperatorApi::load_partials() {
                            " (fix or remove the file; it keeps the partial exits this node signed or received)");
   std::size_t kept = 0;
   for (const auto& p : file->partials) {
-    auto added = book_.add(p);
+    auto added = book_.add(p, /*verify_now=*/false);  // checked when recombined (one pairing per exit)
     if (!added) {
       log::warn("exits: {}: dropped a kept partial: {}", name, added.error());
       continue;
@@ -192,6 +192,7 @@ Result<void, std::string> OperatorApi::load_partials() {
     Record& r = record(p.pubkey, p.exit.epoch);
     r.partials.insert(p.share_idx.value);
   }
+  for (const auto& why : book_.take_rejections()) log::warn("exits: {}: {}", name, why);
   if (kept > 0) log::info("exits: {} partial exit(s) kept from before the restart ({})", kept, name);
   return {};
 }
@@ -257,8 +258,17 @@ std::size_t OperatorApi::retry_pending() {
   return pending_.size();
 }
 
-runtime::Task<void> OperatorApi::run_retries() {
-  while (retry_pending() > 0) co_await runtime::sleep_for(std::chrono::seconds(config_.seconds_per_slot));
+runtime::Task<void> OperatorApi::run_background() {
+  auto last_retry = clock_.now();
+  bool retrying = retry_pending() > 0;
+  for (;;) {
+    co_await runtime::sleep_for(std::chrono::seconds(1));
+    save_partials();
+    if (retrying && clock_.now() - last_retry >= std::chrono::seconds(config_.seconds_per_slot)) {
+      last_retry = clock_.now();
+      retrying = retry_pending() > 0;
+    }
+  }
 }
 
 void OperatorApi::on_result(const core::DutyResult& result) {
@@ -298,7 +308,9 @@ void OperatorApi::keep_partial(const core::Duty& duty, const core::PubKey& pubke
   // An exit is valid only from its epoch on, and the duty is the epoch's first slot: nothing else is kept.
   if (epoch.value > current_epoch().value + 1 || duty.slot != core::SlotClock(config_).epoch_start(epoch)) return;
   PartialExit p{pubkey, msg->exit, partial.share_idx, partial.data.signature.to_bytes()};
-  auto added = book_.add(p);
+  // Verified when t are there (one pairing check per exit): a mass exit stays cheap on the io thread.
+  auto added = book_.add(p, /*verify_now=*/false);
+  for (const auto& why : book_.take_rejections()) log::warn("exits: {}", why);
   if (!added) {
     log::warn("exits: {}", added.error());
     return;
@@ -309,7 +321,16 @@ void OperatorApi::keep_partial(const core::Duty& duty, const core::PubKey& pubke
   if (*added == ExitBook::Added::kReady)
     log::info("exits: the exit of {} at epoch {} is recombined and verified (`phalanx exit broadcast` submits it)",
               to_hex(pubkey), epoch.value);
-  if (options_.partials_file.empty()) return;
+  partials_dirty_ = true;
+  // Written at once unless written within the last second; otherwise run_background() writes it within a
+  // second (a burst of thousands of partials costs a few rewrites, not one per partial).
+  if (clock_.now() - partials_saved_at_ >= std::chrono::seconds(1)) save_partials();
+}
+
+void OperatorApi::save_partials() {
+  if (!partials_dirty_ || options_.partials_file.empty()) return;
+  partials_dirty_ = false;
+  partials_saved_at_ = clock_.now();
   const std::string text = partial_exits_text(PartialExitsFile{std::nullopt, book_.partials()});
   if (auto w = write_file_atomic(options_.partials_file, as_bytes(text), 0600, true); !w)
     log::error("exits: cannot keep the partial exits in {}: {} (a restart forgets them)",

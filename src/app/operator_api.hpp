@@ -12,9 +12,10 @@
 ///        indices whose partial this node saw (own and peers') and those it verified and keeps, the full exit
 ///        once t verified partials recombined ("ready", with the signed exit for `phalanx exit broadcast`),
 ///        submitted by this node (or why not).
-/// Every partial exit this node signs or receives (any epoch up to the next) is verified against its operator's
-/// public share and kept in DATA_DIR/exit-partials.json (0600, atomic rewrite, bounded: ExitBook), read again at
-/// start, so a restart loses no operator's signature and a restarted operator need not sign again.
+/// Every partial exit this node signs or receives (any epoch up to the next) is kept in DATA_DIR/exit-partials.json
+/// (0600, atomic rewrite at most once a second, bounded: ExitBook) and read again at start, so a restart loses no
+/// operator's signature and a restarted operator need not sign again; once t partials of an exit are there they
+/// are recombined and the result verified (a wrong partial is then found and dropped).
 /// Access: the routes work only when the monitoring address is a loopback address (127.0.0.0/8, ::1,
 /// localhost); otherwise they answer 403 (the server does not see the client's address, so the bind address
 /// is what keeps the API private). POST requires Content-Type application/json, which a browser page cannot
@@ -112,8 +113,10 @@ class OperatorApi {
   /// an exit whose duty has expired (after its epoch + 1) is dropped with the reason recorded. Returns how
   /// many stay queued.
   std::size_t retry_pending();
-  /// Calls retry_pending() once per slot until nothing is queued.
-  runtime::Task<void> run_retries();
+  /// Until cancelled: calls retry_pending() once per slot while something is queued, and writes
+  /// exit-partials.json within a second of a change (keep_partial writes at once when it last wrote over a
+  /// second ago).
+  runtime::Task<void> run_background();
 
   /// A finished duty (Workflow::subscribe_results): kept in the duty log (explain API, failure counters);
   /// exit duties record their failure reason.
@@ -123,8 +126,10 @@ class OperatorApi {
   void on_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
   /// This node broadcast its own partial (ParSigExAdapter::subscribe_sent): an exit's partial is kept.
   void on_sent(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
-  /// The verified partial exits and full exits this node holds.
+  /// The partial exits and verified full exits this node holds.
   const ExitBook& exit_book() const { return book_; }
+  /// Writes exit-partials.json when something changed since the last write (run_background() calls it).
+  void save_partials();
 
   /// This node submitted the recombined exit of `pubkey` at `epoch` to its beacon node; `error` empty when
   /// accepted (BeaconNodeAdapter::subscribe_exits).
@@ -184,7 +189,9 @@ class OperatorApi {
   std::map<core::PubKey, StoredExit> stored_;   ///< what exits.json holds (latest request per validator)
   std::map<core::PubKey, StoredExit> pending_;  ///< loaded, not yet accepted by the workflow
   core::DutyLog duties_;                         ///< recent finished duties (explain API)
-  ExitBook book_;                                ///< verified partial exits, full exits
+  ExitBook book_;                                ///< partial exits, verified full exits
+  bool partials_dirty_ = false;                  ///< exit-partials.json is behind book_
+  TimePoint partials_saved_at_{};                ///< last write of exit-partials.json
   PeersFn peers_;
 };
 

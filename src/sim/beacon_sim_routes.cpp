@@ -121,6 +121,16 @@ void BeaconSim::add_routes() {
     co_return Response::json(data_body(ssz::to_json(s)));
   });
 
+  // getPeerCount: a simulated node is well connected (`phalanx test beacon` checks a minimum).
+  r.add(Method::kGet, "/eth/v1/node/peer_count", [](const Request&, const PathParams&) -> Task<Response> {
+    Json d = Json::object();
+    d["disconnected"] = "0";
+    d["connecting"] = "0";
+    d["connected"] = "64";
+    d["disconnecting"] = "0";
+    co_return Response::json(data_body(std::move(d)));
+  });
+
   r.add(Method::kGet, "/eth/v1/node/version", [this](const Request&, const PathParams&) -> Task<Response> {
     Json d = Json::object();
     d["version"] = config_.node_version;

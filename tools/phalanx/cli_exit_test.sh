@@ -12,21 +12,7 @@
 # The simulator must accept exactly the submissions of A and C (every one valid) and never B.
 set -euo pipefail
 bin="$1"
-dir=$(mktemp -d)
-devnet_pid=""
-node3_pid=""
-cleanup() {
-  if [ -n "$node3_pid" ]; then kill "$node3_pid" 2>/dev/null || true; wait "$node3_pid" 2>/dev/null || true; fi
-  if [ -n "$devnet_pid" ]; then kill "$devnet_pid" 2>/dev/null || true; wait "$devnet_pid" 2>/dev/null || true; fi
-  if [ -n "${PHX_KEEP_TEST_DIR:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
-}
-trap cleanup EXIT
-fails=0; passes=0
-check() {
-  : > "$dir/out"
-  if eval "$2"; then passes=$((passes+1)); else echo "FAIL: $1"; sed 's/^/    | /' "$dir/out" | tail -4; fails=$((fails+1)); fi
-}
-rc() { set +e; "$@" >"$dir/out" 2>&1; local r=$?; set -e; echo $r; }
+source "$(dirname "$0")/cli_lib.sh"
 
 # Before any node runs: a clear error, exit code 1.
 port=$((20000 + RANDOM % 20000))
@@ -41,6 +27,7 @@ check "broadcast without BN: exit 2" '[ "$(rc "$bin" exit broadcast --all --node
 "$bin" devnet --mode embedded --validators 3 --slots 150 --slot-duration 1s --genesis-delay 10s --base-port "$port" \
   --fault crash-one --dir "$dir/net" --keep --report "$dir/report.json" > "$dir/devnet.out" 2>&1 &
 devnet_pid=$!
+pids_to_stop+=("$devnet_pid")
 api() { echo "http://127.0.0.1:$((port + 200 + $1))"; }
 # snap NODES…: each node's `exit list --json` into list<i>.json, then one python run (slow to start on a busy
 # machine) writes summary lines "node pubkey status ready signers"; the helpers below read them.
@@ -93,6 +80,7 @@ kill -9 "$node3_old" 2>/dev/null || true  # unless the devnet's crash-one (slot 
 for _ in $(seq 50); do kill -0 "$node3_old" 2>/dev/null || break; [ "$(cut -d" " -f3 /proc/$node3_old/stat 2>/dev/null)" = Z ] && break; sleep 0.1; done
 eval "$node3_cmd" > "$dir/node3-restart.log" 2>&1 &
 node3_pid=$!
+pids_to_stop+=("$node3_pid")
 for _ in $(seq 100); do "$bin" exit list --node-api "$(api 3)" >/dev/null 2>&1 && break; sleep 0.2; done
 snap 3
 check "restarted node 3 still holds operator 0's partial of A" '[ "$(signers 3 "$A")" = "1,4" ]'
@@ -163,8 +151,8 @@ check "submit the full exit file" '[ "$(rc "$bin" exit broadcast --beacon-node-e
 # The final state of every node, then stop everything. (The devnet's own verdict is not judged here: a node
 # killed mid-slot makes duties of that slot expire; devnet_test covers crash-one.)
 snap 0 1 2 3
-kill "$node3_pid" 2>/dev/null || true; wait "$node3_pid" 2>/dev/null || true; node3_pid=""
-kill "$devnet_pid"; wait "$devnet_pid" || true; devnet_pid=""
+kill "$node3_pid" 2>/dev/null || true; wait "$node3_pid" 2>/dev/null || true
+kill "$devnet_pid"; wait "$devnet_pid" || true; pids_to_stop=()
 check "devnet wrote its report" '[ -s "$dir/report.json" ]'
 # Every node that recombined A in its workflow submitted it once, plus the two broadcasts (A via node 3, C); every
 # submission valid, B never.
@@ -178,5 +166,4 @@ check "exit-partials.json 0600 on node 2" '[ "$(stat -c %a "$dir/net/node2/data/
 check "node 0 kept both requests" '[ "$(grep -c pubkey "$dir/net/node0/data/exits.json")" = 2 ]'
 check "node 2 requested nothing" '[ ! -e "$dir/net/node2/data/exits.json" ]'
 
-echo "passed $passes, failed $fails"
-[ "$fails" = 0 ]
+finish
