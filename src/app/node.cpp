@@ -18,9 +18,9 @@
 
 #include "app/bn_adapter.hpp"
 #include "app/bn_events.hpp"
+#include "app/cluster_setup.hpp"
 #include "app/consensus.hpp"
 #include "app/fs.hpp"
-#include "app/lock_cache.hpp"
 #include "app/monitor.hpp"
 #include "app/operator_api.hpp"
 #include "app/parsigex.hpp"
@@ -58,92 +58,6 @@ Result<std::pair<std::string, std::uint16_t>, std::string> split_address(std::st
   auto ep = p2p::Endpoint::parse(text);
   if (!ep) return std::unexpected("--" + std::string(flag) + ": expected host:port, got \"" + std::string(text) + "\"");
   return std::pair{ep->host, ep->port};
-}
-
-/// The secp256k1 operator key (Charon's charon-enr-private-key: 64 hex digits).
-Result<k1::SecretKey, std::string> load_operator_key(const std::filesystem::path& path) {
-  auto sk = read_operator_key(path);
-  if (!sk) return std::unexpected("--private-key-file: cannot use " + path.string() + ": " + sk.error().message());
-  return std::move(*sk);
-}
-
-/// Everything read from the lock and the key file.
-struct ClusterSetup {
-  cluster::Lock lock;
-  core::KeyBook book;
-  OperatorIdx self{};
-  std::vector<k1::PublicKey> operators;
-  std::vector<std::optional<p2p::Endpoint>> addresses;
-};
-
-Result<ClusterSetup, std::string> load_cluster(const NodeConfig& cfg, const k1::SecretKey& key) {
-  auto raw = read_file(cfg.lock_file, kMaxLockFileSize);
-  if (!raw) return std::unexpected("--lock-file: cannot read " + cfg.lock_file.string() + ": " + raw.error().message());
-  auto lock = cluster::parse_lock(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
-  if (!lock) return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + lock.error().message());
-  // Verified once per lock file: the marker in the data dir names the SHA-256 of bytes that passed (a
-  // 10,000-validator lock costs ~17 s of BLS checks on one core; a restart need not pay them again).
-  if (lock_verified_before(cfg.data_dir, *raw)) {
-    log::info("cluster lock: the same bytes were verified before ({}), not verified again",
-              (cfg.data_dir / kLockVerifiedFile).string());
-  } else {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (auto ok = cluster::verify_lock(*lock); !ok)
-      return std::unexpected("--lock-file: " + cfg.lock_file.string() + " does not verify: " + ok.error().message());
-    log::info("cluster lock verified: {} validators in {} ms", lock->validators.size(),
-              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-    if (auto w = record_lock_verified(cfg.data_dir, *raw); !w)
-      log::warn("cluster lock: cannot record its verification ({}); it is verified again at the next start", w.error());
-  }
-  // A lock that a reshare replaced must not run again (its shares may be deleted, its operators gone): every
-  // folder that may be the operator's data directory is checked for the reshare's record.
-  for (const auto& dir : {cfg.private_key_file.parent_path(), cfg.lock_file.parent_path(), cfg.data_dir})
-    if (auto ok = check_not_superseded(dir.empty() ? "." : dir, lock->lock_hash); !ok)
-      return std::unexpected("--lock-file: " + cfg.lock_file.string() + ": " + ok.error());
-  ClusterSetup out{std::move(*lock), {}, {}, {}, {}};
-  const auto& ops = out.lock.definition.operators;
-  const k1::PublicKey mine = key.public_key();
-  std::optional<std::size_t> self;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    auto enr = cluster::Enr::parse(ops[i].enr);
-    if (!enr) return std::unexpected("--lock-file: operator " + std::to_string(i) + " has a bad ENR");
-    out.operators.push_back(enr->public_key());
-    if (enr->public_key() == mine) self = i;
-    std::optional<p2p::Endpoint> ep;
-    if (enr->ip() && enr->tcp()) {
-      const auto ip = *enr->ip();
-      ep = p2p::Endpoint{std::to_string(ip[0]) + "." + std::to_string(ip[1]) + "." + std::to_string(ip[2]) + "." +
-                             std::to_string(ip[3]),
-                         *enr->tcp()};
-    }
-    out.addresses.push_back(ep);
-  }
-  if (!self)
-    return std::unexpected("--private-key-file: this key is not one of the lock's operators (" +
-                           cfg.private_key_file.string() + ")");
-  out.self = OperatorIdx{static_cast<std::uint32_t>(*self)};
-  if (!cfg.p2p_peers.empty()) {
-    if (cfg.p2p_peers.size() != ops.size())
-      return std::unexpected("--p2p-peers: expected " + std::to_string(ops.size()) +
-                             " host:port entries (one per operator, in lock order)");
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      auto ep = p2p::Endpoint::parse(cfg.p2p_peers[i]);
-      if (!ep) return std::unexpected("--p2p-peers: bad entry \"" + cfg.p2p_peers[i] + "\"");
-      out.addresses[i] = *ep;
-    }
-  }
-  out.addresses[*self] = std::nullopt;
-  std::vector<core::LockValidator> vals;
-  for (const auto& v : out.lock.validators) {
-    core::LockValidator lv;
-    lv.distributed_public_key.assign(v.distributed_public_key.begin(), v.distributed_public_key.end());
-    for (const auto& s : v.public_shares) lv.public_shares.emplace_back(s.begin(), s.end());
-    vals.push_back(std::move(lv));
-  }
-  auto book = core::KeyBook::from_lock(vals, static_cast<std::uint32_t>(out.lock.definition.threshold));
-  if (!book) return std::unexpected("--lock-file: validator keys are inconsistent: " + book.error().message());
-  out.book = std::move(*book);
-  return out;
 }
 
 /// The system clock shifted by a fixed offset: a node whose wall clock is off (--test-clock-offset, the devnet's
@@ -422,6 +336,7 @@ Task<Result<void, std::string>> DvNode::start() {
   // Operator API (voluntary exits) beside the monitoring routes; loopback monitoring addresses only.
   OperatorApiOptions oopts;
   oopts.exits_file = cfg_.data_dir / "exits.json";
+  oopts.partials_file = cfg_.data_dir / "exit-partials.json";
   oopts.embedded = cfg_.signer == SignerMode::kEmbedded;
   oopts.loopback = is_loopback_host(maddr->first);
   oopts.share_idx = share_idx;
@@ -448,6 +363,9 @@ Task<Result<void, std::string>> DvNode::start() {
   });
   parsigex_->subscribe_received([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
     if (operator_api_->on_partial(d, pk, p)) monitor_->on_late_partial(d, p.share_idx);
+  });
+  parsigex_->subscribe_sent([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
+    operator_api_->on_sent(d, pk, p);
   });
   bn_->subscribe_exits(
       [this](const core::PubKey& pk, Epoch e, std::string_view err) { operator_api_->on_submitted(pk, e, err); });
@@ -493,7 +411,7 @@ Task<Result<void, std::string>> DvNode::start() {
     if (workflow_) workflow_->on_head(h);
   });
   bn_events_->start(*background_);
-  background_->spawn(operator_api_->run_retries());
+  background_->spawn(operator_api_->run_background());
   log::info("phalanx node {} of {} running: {} validators, threshold {}, signer {}", setup_.self.value, n,
             setup_.book.size(), setup_.book.threshold(), cfg_.signer == SignerMode::kEmbedded ? "embedded" : "vc");
   co_return Result<void, std::string>{};
@@ -662,6 +580,23 @@ void DvNode::register_metrics() {
     out.push_back({{}, c});
     return out;
   });
+  // The validator client's use of the validator API (vc mode; read by `phalanx test validator`).
+  auto vc = [this](std::string_view name, std::string_view help, MetricType type,
+                   std::function<double(const beaconapi::vapi::Stats&)> value) {
+    registry_.collect(name, help, type, {}, [this, value] {
+      std::vector<Sample> out;
+      if (vapi_) out.push_back({{}, value(vapi_->stats())});
+      return out;
+    });
+  };
+  vc("phalanx_vc_requests_total", "Requests from the validator client (answered here or proxied)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.intercepted + s.proxied); });
+  vc("phalanx_vc_selection_requests_total", "The validator client's DVT selection requests (aggregation duties)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.selection_requests); });
+  vc("phalanx_vc_last_request_timestamp_seconds", "Unix time of the validator client's last request (0: never)",
+     MetricType::kGauge, [](const auto& s) {
+       return std::chrono::duration<double>(s.last_request.time_since_epoch()).count();
+     });
 }
 
 Task<void> DvNode::shutdown() {
@@ -707,45 +642,6 @@ Task<int> DvNode::run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool
 }
 
 }  // namespace
-
-Result<void, std::string> record_superseded_lock(const std::filesystem::path& dir, const Root& old_lock_hash,
-                                                 const Root& new_lock_hash,
-                                                 const std::filesystem::path& new_lock_file) {
-  const auto path = dir / kSupersededLocksFile;
-  std::string text;
-  if (std::filesystem::exists(path)) {
-    auto old = read_file(path, 1u << 20);
-    if (!old) return std::unexpected(path.string() + ": " + old.error().message());
-    text.assign(old->begin(), old->end());
-    if (!text.empty() && text.back() != '\n') text += '\n';
-  }
-  const std::string line =
-      "superseded " + to_hex(old_lock_hash) + " by " + to_hex(new_lock_hash) + " in " + new_lock_file.string() + "\n";
-  if (text == line || text.ends_with("\n" + line)) return {};  // recorded by an earlier, interrupted run
-  text += line;
-  if (auto w = write_file_atomic(path, as_bytes(text), 0600, true); !w)
-    return std::unexpected(path.string() + ": " + w.error().message());
-  return {};
-}
-
-Result<void, std::string> check_not_superseded(const std::filesystem::path& dir, const Root& lock_hash) {
-  const auto path = dir / kSupersededLocksFile;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return {};
-  auto raw = read_file(path, 1u << 20);
-  if (!raw) return std::unexpected("cannot read " + path.string() + ": " + raw.error().message());
-  const std::string prefix = "superseded " + to_hex(lock_hash) + " by ";
-  std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (!line.starts_with(prefix)) continue;
-    return std::unexpected("this lock was superseded by a reshare (" + path.string() + ": " + std::string(line) +
-                           "); run the new lock instead");
-  }
-  return {};
-}
 
 Result<void, std::string> validate(const NodeConfig& c) {
   if (c.beacon_node_endpoints.empty()) return std::unexpected("--beacon-node-endpoints: at least one URL is required");

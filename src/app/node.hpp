@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/superseded_locks.hpp"  // record_superseded_lock, check_not_superseded (phalanx reshare)
 #include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
@@ -65,20 +66,6 @@ struct NodeConfig {
 /// Checks a configuration before anything starts (files exist, addresses parse, ≥ 1 BN endpoint, keystores
 /// present in embedded mode). Errors: a message naming the flag at fault.
 Result<void, std::string> validate(const NodeConfig& config);
-
-/// File in an operator's data directory where `phalanx reshare` records each lock it superseded: one line
-/// per reshare, "superseded 0x<old lock hash> by 0x<new lock hash> in <new lock file>" (docs/formats/dkg.md).
-inline constexpr const char* kSupersededLocksFile = "superseded-locks.txt";
-
-/// Appends the line for a reshare of `old_lock_hash` into `new_lock_hash` (written to `new_lock_file`) to
-/// `dir`/superseded-locks.txt (atomic rewrite, 0600), unless it is already the last line. The error names the file.
-Result<void, std::string> record_superseded_lock(const std::filesystem::path& dir, const Root& old_lock_hash,
-                                                 const Root& new_lock_hash,
-                                                 const std::filesystem::path& new_lock_file);
-
-/// Refuses a lock that a reshare superseded: an error naming the new lock when `dir`/superseded-locks.txt has
-/// a line for `lock_hash`; a missing file means none. Lines that are not of that form are ignored.
-Result<void, std::string> check_not_superseded(const std::filesystem::path& dir, const Root& lock_hash);
 
 /// Runs the node until `stop_requested` returns true (polled) or SIGINT/SIGTERM. Returns 0 on a clean stop,
 /// non-zero after printing the reason (bad lock, unreachable files, bind failure…).

@@ -16,24 +16,17 @@ using ssz::Json;
 namespace {
 
 constexpr std::size_t kMaxExitsFile = 16u << 20;
+constexpr std::size_t kMaxPartialsFile = 64u << 20;
 constexpr std::size_t kMaxPubkeys =
     100'000;  // a request naming more validators than any cluster has is refused
 
 Result<core::PubKey, std::string> parse_pubkey(const Json& j, std::string_view where) {
-  if (!j.is_string()) return std::unexpected(std::string(where) + ": expected a 0x-prefixed hex string");
-  const auto& s = j.get_ref<const std::string&>();
-  if (s.size() != 98 || s.rfind("0x", 0) != 0)
-    return std::unexpected(std::string(where) + ": expected 48 bytes as 0x + 96 hex digits");
-  auto b = from_hex_fixed<48>(s);
-  if (!b) return std::unexpected(std::string(where) + ": not hex");
-  return *b;
+  return pubkey_from_json(j, where);
 }
 
 Result<Epoch, std::string> parse_epoch(const Json& j, std::string_view where) {
-  if (j.is_number_unsigned()) return Epoch{j.get<std::uint64_t>()};
-  if (!j.is_string()) return std::unexpected(std::string(where) + ": expected a decimal string");
-  auto v = ssz::dec_to_u64(j.get_ref<const std::string&>());
-  if (!v) return std::unexpected(std::string(where) + ": " + v.error());
+  auto v = u64_from_json(j, where);
+  if (!v) return std::unexpected(v.error());
   return Epoch{*v};
 }
 
@@ -72,12 +65,8 @@ Result<ExitRequest, std::string> parse_exit_request(std::string_view body) {
 }
 
 Result<std::vector<StoredExit>, std::string> parse_exits_file(std::string_view text) {
-  auto j = ssz::parse_json(text);
-  if (!j) return std::unexpected("not JSON: " + j.error().message());
-  if (!j->is_object() || !j->contains("version") || !j->contains("exits"))
-    return std::unexpected(std::string("expected an object with \"version\" and \"exits\""));
-  if (!(*j)["version"].is_number_unsigned() || (*j)["version"].get<std::uint64_t>() != 1)
-    return std::unexpected(std::string("version: only version 1 is known"));
+  auto j = parse_v1_file(text, "exits", "");
+  if (!j) return std::unexpected(j.error());
   const Json& exits = (*j)["exits"];
   if (!exits.is_array()) return std::unexpected(std::string("exits: expected an array"));
   std::vector<StoredExit> out;
@@ -132,7 +121,8 @@ OperatorApi::OperatorApi(const eth::ChainConfig& config, const core::KeyBook& ke
       clock_(clock),
       request_(std::move(request)),
       options_(std::move(options)),
-      duties_(options_.duty_log_capacity) {}
+      duties_(options_.duty_log_capacity),
+      book_(config_, keys_) {}
 
 Epoch OperatorApi::current_epoch() const {
   return config_.epoch_at(core::SlotClock(config_).slot_at(clock_.now()));
@@ -181,7 +171,34 @@ std::string OperatorApi::explain(const std::error_code& ec, Epoch epoch) const {
   return ec.message();
 }
 
+Result<void, std::string> OperatorApi::load_partials() {
+  std::error_code ec;
+  if (options_.partials_file.empty() || !std::filesystem::exists(options_.partials_file, ec)) return {};
+  const std::string name = options_.partials_file.string();
+  auto raw = read_file(options_.partials_file, kMaxPartialsFile);
+  if (!raw) return std::unexpected(name + ": " + raw.error().message());
+  auto file = parse_partial_exits(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()));
+  if (!file)
+    return std::unexpected(name + ": " + file.error() +
+                           " (fix or remove the file; it keeps the partial exits this node signed or received)");
+  std::size_t kept = 0;
+  for (const auto& p : file->partials) {
+    auto added = book_.add(p, /*verify_now=*/false);  // checked when recombined (one pairing per exit)
+    if (!added) {
+      log::warn("exits: {}: dropped a kept partial: {}", name, added.error());
+      continue;
+    }
+    ++kept;
+    Record& r = record(p.pubkey, p.exit.epoch);
+    r.partials.insert(p.share_idx.value);
+  }
+  for (const auto& why : book_.take_rejections()) log::warn("exits: {}: {}", name, why);
+  if (kept > 0) log::info("exits: {} partial exit(s) kept from before the restart ({})", kept, name);
+  return {};
+}
+
 Result<void, std::string> OperatorApi::load() {
+  if (auto ok = load_partials(); !ok) return ok;
   std::error_code ec;
   if (!std::filesystem::exists(options_.exits_file, ec)) return {};
   auto raw = read_file(options_.exits_file, kMaxExitsFile);
@@ -241,8 +258,17 @@ std::size_t OperatorApi::retry_pending() {
   return pending_.size();
 }
 
-runtime::Task<void> OperatorApi::run_retries() {
-  while (retry_pending() > 0) co_await runtime::sleep_for(std::chrono::seconds(config_.seconds_per_slot));
+runtime::Task<void> OperatorApi::run_background() {
+  auto last_retry = clock_.now();
+  bool retrying = retry_pending() > 0;
+  for (;;) {
+    co_await runtime::sleep_for(std::chrono::seconds(1));
+    save_partials();
+    if (retrying && clock_.now() - last_retry >= std::chrono::seconds(config_.seconds_per_slot)) {
+      last_retry = clock_.now();
+      retrying = retry_pending() > 0;
+    }
+  }
 }
 
 void OperatorApi::on_result(const core::DutyResult& result) {
@@ -263,12 +289,54 @@ bool OperatorApi::on_partial(const core::Duty& duty, const core::PubKey& pubkey,
     late = duties_.on_late_partial(duty, partial.share_idx, std::chrono::duration_cast<Duration>(clock_.now() - start));
   }
   if (duty.type != core::DutyType::kExit || keys_.find(pubkey) == nullptr) return late;
+  keep_partial(duty, pubkey, partial);
   const Epoch epoch = config_.epoch_at(duty.slot);
   // Bound what peers can make this node remember: nothing for epochs far from now.
   const Epoch now = current_epoch();
   if (epoch.value > now.value + 1 || epoch.value + 2 < now.value) return late;
   record(pubkey, epoch).partials.insert(partial.share_idx.value);
   return late;
+}
+
+void OperatorApi::on_sent(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial) {
+  if (duty.type == core::DutyType::kExit) keep_partial(duty, pubkey, partial);
+}
+
+void OperatorApi::keep_partial(const core::Duty& duty, const core::PubKey& pubkey,
+                               const core::ParSignedData& partial) {
+  const auto* msg = std::get_if<core::ExitMessage>(&partial.data.message);
+  if (msg == nullptr || keys_.find(pubkey) == nullptr) return;
+  const Epoch epoch = msg->exit.epoch;
+  // An exit is valid only from its epoch on, and the duty is the epoch's first slot: nothing else is kept.
+  if (epoch.value > current_epoch().value + 1 || duty.slot != core::SlotClock(config_).epoch_start(epoch)) return;
+  PartialExit p{pubkey, msg->exit, partial.share_idx, partial.data.signature.to_bytes()};
+  // Verified when t are there (one pairing check per exit): a mass exit stays cheap on the io thread.
+  auto added = book_.add(p, /*verify_now=*/false);
+  for (const auto& why : book_.take_rejections()) log::warn("exits: {}", why);
+  if (!added) {
+    log::warn("exits: {}", added.error());
+    return;
+  }
+  if (*added == ExitBook::Added::kKnown) return;
+  Record& r = record(pubkey, epoch);
+  r.partials.insert(partial.share_idx.value);
+  if (*added == ExitBook::Added::kReady)
+    log::info("exits: the exit of {} at epoch {} is recombined and verified (`phalanx exit broadcast` submits it)",
+              to_hex(pubkey), epoch.value);
+  partials_dirty_ = true;
+  // Written at once unless written within the last second; otherwise run_background() writes it within a
+  // second (a burst of thousands of partials costs a few rewrites, not one per partial).
+  if (clock_.now() - partials_saved_at_ >= std::chrono::seconds(1)) save_partials();
+}
+
+void OperatorApi::save_partials() {
+  if (!partials_dirty_ || options_.partials_file.empty()) return;
+  partials_dirty_ = false;
+  partials_saved_at_ = clock_.now();
+  const std::string text = partial_exits_text(PartialExitsFile{std::nullopt, book_.partials()});
+  if (auto w = write_file_atomic(options_.partials_file, as_bytes(text), 0600, true); !w)
+    log::error("exits: cannot keep the partial exits in {}: {} (a restart forgets them)",
+               options_.partials_file.string(), w.error().message());
 }
 
 void OperatorApi::on_submitted(const core::PubKey& pubkey, Epoch epoch, std::string_view error) {
@@ -357,10 +425,23 @@ Json OperatorApi::list() const {
     o["partials"] = std::move(parts);
     o["submitted"] = r.submitted_at.has_value();
     if (r.submitted_at) o["submitted_at"] = *r.submitted_at;
+    const ExitBook::Entry* kept = book_.find(key.first, Epoch{key.second});
+    Json signers = Json::array();
+    if (kept != nullptr) {
+      for (const auto& [idx, sig] : kept->partials) signers.push_back(idx);
+      o["validator_index"] = ssz::u64_to_dec(kept->exit.validator_index.value);
+    }
+    o["signers"] = std::move(signers);
+    o["ready"] = kept != nullptr && kept->full.has_value();
+    if (kept != nullptr && kept->full)
+      o["signed_exit"] = ssz::to_json(eth::phase0::SignedVoluntaryExit{kept->exit, *kept->full});
     std::string status;
     std::string error;
     if (r.submitted_at) {
       status = "submitted";
+    } else if (kept != nullptr && kept->full) {
+      status = "ready";
+      error = !r.submit_error.empty() ? r.submit_error : r.failure;
     } else if (!r.submit_error.empty()) {
       status = "submit_failed";
       error = r.submit_error;

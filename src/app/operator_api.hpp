@@ -9,7 +9,13 @@
 ///        are kept in DATA_DIR/exits.json (0600, atomic rewrite) and requested again when the node starts (an
 ///        exit is not slashable: the same message is signed again).
 ///   GET  /phalanx/v1/exits  → per (validator, exit epoch) known to this node: requested here (when), share
-///        indices whose partial this node saw (own and peers'), submitted by this node (or why not).
+///        indices whose partial this node saw (own and peers') and those it verified and keeps, the full exit
+///        once t verified partials recombined ("ready", with the signed exit for `phalanx exit broadcast`),
+///        submitted by this node (or why not).
+/// Every partial exit this node signs or receives (any epoch up to the next) is kept in DATA_DIR/exit-partials.json
+/// (0600, atomic rewrite at most once a second, bounded: ExitBook) and read again at start, so a restart loses no
+/// operator's signature and a restarted operator need not sign again; once t partials of an exit are there they
+/// are recombined and the result verified (a wrong partial is then found and dropped).
 /// Access: the routes work only when the monitoring address is a loopback address (127.0.0.0/8, ::1,
 /// localhost); otherwise they answer 403 (the server does not see the client's address, so the bind address
 /// is what keeps the API private). POST requires Content-Type application/json, which a browser page cannot
@@ -36,6 +42,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "app/exit_partials.hpp"
 #include "base/result.hpp"
 #include "beaconapi/http/router.hpp"
 #include "core/explain_log.hpp"
@@ -72,6 +79,8 @@ std::string exits_file_text(const std::vector<StoredExit>& exits);
 /// Settings of the operator API.
 struct OperatorApiOptions {
   std::filesystem::path exits_file;  ///< DATA_DIR/exits.json
+  /// DATA_DIR/exit-partials.json: the verified partial exits (own and peers'); empty: kept in memory only.
+  std::filesystem::path partials_file;
   bool embedded = true;              ///< the node signs itself (else exits are the validator client's job)
   bool loopback = true;              ///< the monitoring address is a loopback address (else 403)
   ShareIdx share_idx{1};             ///< this node's share index
@@ -96,15 +105,18 @@ class OperatorApi {
 
   /// Registers POST and GET /phalanx/v1/exits on `router` (which must not outlive this object).
   void add_routes(beaconapi::http::Router& router);
-  /// Reads exits.json (absent: nothing to do) and queues its exits for re-request. Errors: unreadable or
-  /// malformed file (the message names it; the file is left untouched).
+  /// Reads exits.json (absent: nothing to do) and queues its exits for re-request, and reads the partial exits
+  /// of exit-partials.json (each verified again; one that does not verify, e.g. after a reshare, is dropped with
+  /// a warning). Errors: unreadable or malformed file (the message names it; the file is left untouched).
   Result<void, std::string> load();
   /// Re-requests the queued exits (from load()); a validator the beacon node has not listed yet stays queued,
   /// an exit whose duty has expired (after its epoch + 1) is dropped with the reason recorded. Returns how
   /// many stay queued.
   std::size_t retry_pending();
-  /// Calls retry_pending() once per slot until nothing is queued.
-  runtime::Task<void> run_retries();
+  /// Until cancelled: calls retry_pending() once per slot while something is queued, and writes
+  /// exit-partials.json within a second of a change (keep_partial writes at once when it last wrote over a
+  /// second ago).
+  runtime::Task<void> run_background();
 
   /// A finished duty (Workflow::subscribe_results): kept in the duty log (explain API, failure counters);
   /// exit duties record their failure reason.
@@ -113,6 +125,13 @@ class OperatorApi {
   /// record the sender's share index; a partial of a duty already finished here is recorded as late (returns
   /// true the first time a share is recorded late for that duty).
   bool on_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
+  /// This node broadcast its own partial (ParSigExAdapter::subscribe_sent): an exit's partial is kept.
+  void on_sent(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
+  /// The partial exits and verified full exits this node holds.
+  const ExitBook& exit_book() const { return book_; }
+  /// Writes exit-partials.json when something changed since the last write (run_background() calls it).
+  void save_partials();
+
   /// This node submitted the recombined exit of `pubkey` at `epoch` to its beacon node; `error` empty when
   /// accepted (BeaconNodeAdapter::subscribe_exits).
   void on_submitted(const core::PubKey& pubkey, Epoch epoch, std::string_view error);
@@ -153,6 +172,9 @@ class OperatorApi {
   std::uint64_t unix_now() const;
   Record& record(const core::PubKey& pubkey, Epoch epoch);
   Result<void, std::string> save() const;
+  Result<void, std::string> load_partials();
+  /// Verifies and keeps an exit partial (own or a peer's); saves exit-partials.json when it is new.
+  void keep_partial(const core::Duty& duty, const core::PubKey& pubkey, const core::ParSignedData& partial);
   std::string explain(const std::error_code& ec, Epoch epoch) const;
   void add_duty_routes(beaconapi::http::Router& router);
   core::ExplainContext explain_context() const;
@@ -168,6 +190,9 @@ class OperatorApi {
   std::map<core::PubKey, StoredExit> stored_;   ///< what exits.json holds (latest request per validator)
   std::map<core::PubKey, StoredExit> pending_;  ///< loaded, not yet accepted by the workflow
   core::DutyLog duties_;                         ///< recent finished duties (explain API)
+  ExitBook book_;                                ///< partial exits, verified full exits
+  bool partials_dirty_ = false;                  ///< exit-partials.json is behind book_
+  TimePoint partials_saved_at_{};                ///< last write of exit-partials.json
   PeersFn peers_;
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/temp_dir_test.hpp"
 #include "base/bytes.hpp"
 #include "core/workflow_doubles_test.hpp"
 
@@ -19,18 +20,7 @@ using core::PubKey;
 
 constexpr std::uint64_t kGenesis = 1'700'000'000;
 
-/// A temporary folder removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "phx-opapi-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing::TempDir;
 
 /// An operator API over 3 real validators (3-of-4, share 2) with a request_exit test double that records the
 /// calls and answers with `answer`.

@@ -1,3 +1,4 @@
+// core::ParSigExchange over the p2p partial-signature transport (see parsigex.hpp).
 #include "app/parsigex.hpp"
 
 #include "base/log.hpp"
@@ -17,6 +18,8 @@ Result<void> ParSigExAdapter::broadcast(const core::Duty& duty,
   const Bytes payload = core::encode_partials(duty, partials);
   auto r = transport_.broadcast(id, payload);
   if (r) ++metrics_.batches_out;
+  for (const auto& [pk, partial] : partials)
+    for (auto& fn : sent_subs_) fn(duty, pk, partial);
   return r;
 }
 

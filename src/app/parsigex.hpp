@@ -27,6 +27,8 @@ class ParSigExAdapter final : public core::ParSigExchange {
   Result<void> broadcast(const core::Duty& duty,
                          std::span<const std::pair<core::PubKey, core::ParSignedData>> partials) override;
   void subscribe_received(ReceivedFn fn) override { subs_.push_back(std::move(fn)); }
+  /// Calls `fn` for each of this node's own partials as it is broadcast (the operator API keeps partial exits).
+  void subscribe_sent(ReceivedFn fn) { sent_subs_.push_back(std::move(fn)); }
   /// Counters.
   const ParSigExMetrics& metrics() const { return metrics_; }
   /// Handles one received frame (public for tests and fuzzing of the adapter path).
@@ -35,6 +37,7 @@ class ParSigExAdapter final : public core::ParSigExchange {
  private:
   dv::ParSigTransport& transport_;
   std::vector<ReceivedFn> subs_;
+  std::vector<ReceivedFn> sent_subs_;
   ParSigExMetrics metrics_;
 };
 

@@ -243,7 +243,9 @@ class BeaconSim {
   Result<void, Reject> submit_contribution(const eth::altair::SignedContributionAndProof& item);
   /// Verifies a builder registration. Counts under kBuilderRegistration.
   Result<void, Reject> submit_registration(const eth::phase0::SignedValidatorRegistrationV1& reg);
-  /// Verifies a voluntary exit at the clock's current epoch. Counts under kVoluntaryExit.
+  /// Verifies a voluntary exit at the clock's current epoch. Counts under kVoluntaryExit. An accepted exit
+  /// initiates the validator's exit: from then on GET validators shows it "active_exiting" with an exit epoch
+  /// (current + 1 + MAX_SEED_LOOKAHEAD, no churn limit) and a withdrawable epoch 256 epochs later.
   Result<void, Reject> submit_exit(const eth::phase0::SignedVoluntaryExit& exit);
   /// Accepts a proposer preparation of a known validator. Counts under kPrepareProposer.
   Result<void, Reject> submit_preparation(const http::ProposerPreparation& prep);
@@ -359,6 +361,8 @@ class BeaconSim {
   std::map<std::uint64_t, std::set<Root>> seen_items_;
   bool seen_before(Slot slot, const Root& item_root) const;
   void remember(Slot slot, const Root& item_root);
+  /// Exit epochs of validators whose voluntary exit was accepted.
+  std::map<ValidatorIndex, Epoch> exit_epochs_;
   /// Fee recipients from prepare_beacon_proposer (used in produced execution payloads).
   std::map<ValidatorIndex, eth::ExecutionAddress> fee_recipients_;
   http::Router router_;

@@ -121,6 +121,16 @@ void BeaconSim::add_routes() {
     co_return Response::json(data_body(ssz::to_json(s)));
   });
 
+  // getPeerCount: a simulated node is well connected (`phalanx test beacon` checks a minimum).
+  r.add(Method::kGet, "/eth/v1/node/peer_count", [](const Request&, const PathParams&) -> Task<Response> {
+    Json d = Json::object();
+    d["disconnected"] = "0";
+    d["connecting"] = "0";
+    d["connected"] = "64";
+    d["disconnecting"] = "0";
+    co_return Response::json(data_body(std::move(d)));
+  });
+
   r.add(Method::kGet, "/eth/v1/node/version", [this](const Request&, const PathParams&) -> Task<Response> {
     Json d = Json::object();
     d["version"] = config_.node_version;
@@ -183,6 +193,12 @@ void BeaconSim::add_routes() {
       info.validator = {v.pubkey, Root{},   32'000'000'000,       false,
                         Epoch{0}, Epoch{0}, eth::kFarFutureEpoch, eth::kFarFutureEpoch};
       info.validator.withdrawal_credentials[0] = 0x01;
+      if (auto ex = exit_epochs_.find(v.index); ex != exit_epochs_.end()) {
+        constexpr std::uint64_t kMinWithdrawabilityDelay = 256;
+        info.status = current_epoch().value >= ex->second.value ? "exited_unslashed" : "active_exiting";
+        info.validator.exit_epoch = ex->second;
+        info.validator.withdrawable_epoch = Epoch{ex->second.value + kMinWithdrawabilityDelay};
+      }
       a.push_back(http::validator_info_to_json(info));
     }
     Json body = data_body(std::move(a));

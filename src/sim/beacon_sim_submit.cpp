@@ -676,6 +676,8 @@ Result<void, Reject> BeaconSim::submit_exit(const eth::phase0::SignedVoluntaryEx
     if (!verify_sig(*key, eth::voluntary_exit_signing_root(config_.chain, exit.message, now), exit.signature)) {
       return std::unexpected(Reject::kBadSignature);
     }
+    constexpr std::uint64_t kMaxSeedLookahead = 4;  // compute_activation_exit_epoch (phase0)
+    exit_epochs_.try_emplace(exit.message.validator_index, Epoch{now.value + 1 + kMaxSeedLookahead});
     return {};
   }();
   return count(SimDuty::kVoluntaryExit, r);

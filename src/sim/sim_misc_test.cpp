@@ -117,8 +117,20 @@ TEST(BeaconSimMisc, RegistrationsExitsAndPreparations) {
     std::vector<eth::phase0::SignedValidatorRegistrationV1> regs{reg};
     auto r1 = co_await client.register_validators(regs);
     EXPECT_TRUE(r1.has_value()) << err(r1);
+    std::vector<eth::BLSPubkey> ids;
+    ids.push_back(sk.public_key().to_bytes());
+    auto before = co_await client.validators_by_pubkey("head", ids);
+    EXPECT_TRUE(before && before->size() == 1 && (*before)[0].status == "active_ongoing");
     auto r2 = co_await client.submit_voluntary_exit(exit);
     EXPECT_TRUE(r2.has_value()) << err(r2);
+    // The accepted exit initiates the validator's exit: exiting, with exit and withdrawable epochs.
+    auto after = co_await client.validators_by_pubkey("head", ids);
+    EXPECT_TRUE(after && after->size() == 1);
+    if (after && after->size() == 1) {
+      EXPECT_EQ((*after)[0].status, "active_exiting");
+      EXPECT_NE((*after)[0].validator.exit_epoch, eth::kFarFutureEpoch);
+      EXPECT_EQ((*after)[0].validator.withdrawable_epoch.value, (*after)[0].validator.exit_epoch.value + 256);
+    }
     bapi::http::ProposerPreparation prep;
     prep.validator_index = v;
     prep.fee_recipient[0] = 0xfe;

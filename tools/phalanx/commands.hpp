@@ -37,4 +37,7 @@ void add_exit_commands(CLI::App& root);
 /// `phalanx explain SLOT TYPE` (a duty's explanation from a running node's monitoring address).
 void add_explain_command(CLI::App& root);
 
+/// `phalanx test peers|beacon|validator|mev|infra|all` (cmd_test.cpp).
+void add_test_commands(CLI::App& root);
+
 }  // namespace phx::tools

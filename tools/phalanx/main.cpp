@@ -20,10 +20,13 @@ int main(int argc, char** argv) {
   phx::tools::add_slashing_commands(app);
   phx::tools::add_exit_commands(app);
   phx::tools::add_explain_command(app);
+  phx::tools::add_test_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help and version print and exit 0; every usage error (unknown or missing flag, bad value) exits 2.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   return 0;
 }

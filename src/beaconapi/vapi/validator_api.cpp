@@ -315,6 +315,8 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
       BeastRequest msg = parser.release();
       keep_alive = msg.keep_alive();
       auto view = parse_view(msg);
+      stats_.last_request = clock_.now();
+      if (view && view->path.ends_with("_selections")) ++stats_.selection_requests;
       if (!view) {
         res = error_response(400, view.error());
       } else if (view->method == http::Method::kGet && view->path == "/eth/v1/events") {

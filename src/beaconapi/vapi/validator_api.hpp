@@ -224,6 +224,8 @@ struct Stats {
   std::uint64_t proxy_failures = 0;      ///< proxied requests no beacon node answered (502)
   std::uint64_t partials_accepted = 0;   ///< partial signatures verified and handed to the backend
   std::uint64_t partials_rejected = 0;   ///< partial signatures refused (unknown key, bad signature, …)
+  std::uint64_t selection_requests = 0;  ///< POST beacon_committee_selections / sync_committee_selections (DVT mode)
+  TimePoint last_request{};              ///< when the VC last sent a request (epoch 0: never)
 };
 
 /// The validator API server. Threading: construct, start, stop and destroy on the executor's thread.
