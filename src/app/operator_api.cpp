@@ -324,15 +324,24 @@ void OperatorApi::keep_partial(const core::Duty& duty, const core::PubKey& pubke
     log::info("exits: the exit of {} at epoch {} is recombined and verified (`phalanx exit broadcast` submits it)",
               to_hex(pubkey), epoch.value);
   partials_dirty_ = true;
-  // Written at once unless written within the last second; otherwise run_background() writes it within a
-  // second (a burst of thousands of partials costs a few rewrites, not one per partial).
-  if (clock_.now() - partials_saved_at_ >= std::chrono::seconds(1)) save_partials();
+  // Written at once (a partial this node lists as held must survive a kill -9 right after), up to 16 writes a
+  // second; beyond that (a mass exit: thousands of partials) run_background() writes it within a second, so a
+  // burst costs a few rewrites, not one per partial.
+  constexpr std::uint32_t kImmediateWritesPerSecond = 16;
+  const auto now = clock_.now();
+  if (now - write_window_start_ >= std::chrono::seconds(1)) {
+    write_window_start_ = now;
+    window_writes_ = 0;
+  }
+  if (window_writes_ < kImmediateWritesPerSecond) {
+    ++window_writes_;
+    save_partials();
+  }
 }
 
 void OperatorApi::save_partials() {
   if (!partials_dirty_ || options_.partials_file.empty()) return;
   partials_dirty_ = false;
-  partials_saved_at_ = clock_.now();
   const std::string text = partial_exits_text(PartialExitsFile{std::nullopt, book_.partials()});
   if (auto w = write_file_atomic(options_.partials_file, as_bytes(text), 0600, true); !w)
     log::error("exits: cannot keep the partial exits in {}: {} (a restart forgets them)",

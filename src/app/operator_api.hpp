@@ -192,7 +192,8 @@ class OperatorApi {
   core::DutyLog duties_;                         ///< recent finished duties (explain API)
   ExitBook book_;                                ///< partial exits, verified full exits
   bool partials_dirty_ = false;                  ///< exit-partials.json is behind book_
-  TimePoint partials_saved_at_{};                ///< last write of exit-partials.json
+  TimePoint write_window_start_{};               ///< start of the current 1-s window of immediate writes
+  std::uint32_t window_writes_ = 0;              ///< immediate writes of exit-partials.json in that window
   PeersFn peers_;
 };
 
