@@ -177,14 +177,8 @@ class Devnet {
     io.run();
     sim_ = nullptr;
     auto report = make_report(sim);
+    report.link_delay_ms = static_cast<double>(o_.link_delay.count());
     std::fputs(render_table(report).c_str(), stdout);
-    if (o_.link_delay.count() > 0) {
-      // Consensus latency in units of the emulated one-way link delay d (QBFT: 3 d; the fast path: 2 d).
-      const double d = static_cast<double>(o_.link_delay.count());
-      std::printf("consensus in units of the link delay d = %lld ms: p50 %.2f d   p90 %.2f d   p99 %.2f d\n",
-                  static_cast<long long>(o_.link_delay.count()), report.consensus_ms.p50 / d,
-                  report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
-    }
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
     if (!chaos_text_.empty()) std::fputs(chaos_text_.c_str(), stdout);
     std::printf("%s\n", slashing_line_.c_str());

@@ -51,8 +51,10 @@ struct ExistingCluster {
   std::array<std::uint8_t, 32> lock_hash{};
   std::vector<std::filesystem::path> dirs;        ///< dirs[i] holds operator i's key (lock order)
 };
-/// Reads the folders: every one must hold the same lock (which must verify), an operator key of that lock
-/// (each operator exactly once, every operator present) and a validator_keys folder. Errors name the folder.
+/// Reads the folders: every one must hold the same lock, an operator key of that lock (each operator exactly
+/// once, every operator present) and a validator_keys folder. Errors name the folder. The lock's signatures are
+/// not checked here: the devnet checks them once, with verify_locks_once, before anything runs (a 10,000-validator
+/// lock's BLS checks take ~17 s of CPU; they were paid twice).
 Result<ExistingCluster, std::string> load_existing_cluster(std::span<const std::filesystem::path> dirs);
 
 /// Verifies each node's lock file in this process, once per distinct content, and records the verification in
@@ -115,6 +117,8 @@ struct DutyLine {
   std::vector<std::uint32_t> blamed;
   std::optional<double> consensus_ms;
   std::optional<double> e2e_ms;
+  /// When the duty's result was broadcast, in ms from its slot's start (the timeline's "broadcast" event).
+  std::optional<double> broadcast_ms;
 };
 /// Parses one duty-report line. Errors: not JSON, missing/mistyped slot, duty or success.
 Result<DutyLine, std::string> parse_duty_line(std::string_view line);
@@ -159,10 +163,18 @@ struct ReportInputs {
 };
 
 /// The devnet's verdict.
+/// Timing of one duty type over the honest nodes' successful duties.
+struct DutyTiming {
+  Percentiles consensus_ms;  ///< own consensus start → decided at that node
+  Percentiles broadcast_ms;  ///< slot start → the node's broadcast of the result
+};
 struct DevnetReport {
   std::vector<DutyRow> rows;
   Percentiles consensus_ms;  ///< over the honest nodes' successful duties
   Percentiles e2e_ms;
+  std::map<std::string, DutyTiming> timing;  ///< by core duty type name ("attester", …), counted duties only
+  /// The emulated one-way link delay d (`--link-delay`), 0 when none: the table then gives consensus in d.
+  double link_delay_ms = 0;
   std::vector<std::string> problems;  ///< why ok is false (one line each)
   /// Honest-node failures of duties that another honest node completed (e.g. one node's broadcast refused):
   /// listed, but they do not make the report fail.

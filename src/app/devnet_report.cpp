@@ -51,6 +51,15 @@ Result<DutyLine, std::string> parse_duty_line(std::string_view line) {
   };
   d.consensus_ms = latency("consensus_ms");
   d.e2e_ms = latency("e2e_ms");
+  if (auto t = j->find("timeline"); t != j->end() && t->is_array()) {
+    for (const auto& e : *t) {
+      if (!e.is_object()) continue;
+      auto ev = e.find("event"), at = e.find("t_ms");
+      if (ev == e.end() || at == e.end() || !ev->is_string() || !at->is_number()) continue;
+      if (ev->get_ref<const std::string&>() != "broadcast") continue;
+      if (double v = at->get<double>(); std::isfinite(v) && v >= 0) d.broadcast_ms = v;
+    }
+  }
   return d;
 }
 
@@ -111,6 +120,7 @@ DevnetReport build_report(const ReportInputs& in) {
   std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> done;  ///< (slot, duty) → validators
   std::set<std::pair<std::uint64_t, std::string>> succeeded;            ///< every successful (slot, duty)
   std::vector<double> consensus, e2e;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_type;  ///< consensus, broadcast
   for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
     if (faulty(n)) continue;
     for (const auto& l : in.node_lines[n]) {
@@ -121,6 +131,8 @@ DevnetReport build_report(const ReportInputs& in) {
       v = std::max(v, l.validators);
       if (l.consensus_ms) consensus.push_back(*l.consensus_ms);
       if (l.e2e_ms) e2e.push_back(*l.e2e_ms);
+      if (l.consensus_ms) by_type[l.duty].first.push_back(*l.consensus_ms);
+      if (l.broadcast_ms) by_type[l.duty].second.push_back(*l.broadcast_ms);
     }
   }
   for (std::size_t n = 0; n < in.node_lines.size(); ++n) {
@@ -141,6 +153,8 @@ DevnetReport build_report(const ReportInputs& in) {
   r.warnings.assign(warnings.begin(), warnings.end());
   r.consensus_ms = percentiles(std::move(consensus));
   r.e2e_ms = percentiles(std::move(e2e));
+  for (auto& [type, v] : by_type)
+    r.timing[type] = DutyTiming{percentiles(std::move(v.first)), percentiles(std::move(v.second))};
   auto get = [](const std::map<std::string, std::uint64_t>& m, const std::string& k) {
     auto it = m.find(k);
     return it == m.end() ? std::uint64_t{0} : it->second;
@@ -208,6 +222,26 @@ std::string render_table(const DevnetReport& report) {
   o << "\n";
   line("consensus", report.consensus_ms);
   line("end-to-end", report.e2e_ms);
+  if (!report.timing.empty()) {
+    // Per duty type: consensus (own start → decided) and the broadcast's time in the slot.
+    const double d = report.link_delay_ms;
+    o << "\nper duty type        consensus p50 / p90" << (d > 0 ? " (in d)    " : " (ms)      ")
+      << "broadcast in slot p50 / p90 (ms)\n";
+    for (const auto& [type, t] : report.timing) {
+      const double k = d > 0 ? 1.0 / d : 1.0;
+      std::snprintf(buf, sizeof buf, "%-20s %7.2f / %7.2f  (n=%4zu)   %8.1f / %8.1f  (n=%zu)\n", type.c_str(),
+                    t.consensus_ms.p50 * k, t.consensus_ms.p90 * k, t.consensus_ms.count, t.broadcast_ms.p50,
+                    t.broadcast_ms.p90, t.broadcast_ms.count);
+      o << buf;
+    }
+  }
+  if (report.link_delay_ms > 0) {
+    // Consensus latency in units of the emulated one-way link delay d (QBFT: 3 d; the fast path: 2 d).
+    const double d = report.link_delay_ms;
+    std::snprintf(buf, sizeof buf, "consensus in units of the link delay d = %.0f ms: p50 %.2f d   p90 %.2f d   p99 %.2f d\n",
+                  d, report.consensus_ms.p50 / d, report.consensus_ms.p90 / d, report.consensus_ms.p99 / d);
+    o << buf;
+  }
   o << "\n" << (report.ok ? "OK: every duty that should have succeeded did" : "FAILED:") << "\n";
   for (const auto& p : report.problems) o << "  - " << p << "\n";
   if (!report.warnings.empty()) {
@@ -251,6 +285,11 @@ ssz::Json report_to_json(const DevnetReport& report) {
     return x;
   };
   j["latency_ms"] = {{"consensus", pj(report.consensus_ms)}, {"end_to_end", pj(report.e2e_ms)}};
+  ssz::Json timing = ssz::Json::object();
+  for (const auto& [type, t] : report.timing)
+    timing[type] = {{"consensus_ms", pj(t.consensus_ms)}, {"broadcast_in_slot_ms", pj(t.broadcast_ms)}};
+  j["timing_by_duty"] = std::move(timing);
+  if (report.link_delay_ms > 0) j["link_delay_ms"] = report.link_delay_ms;
   j["problems"] = report.problems;
   j["warnings"] = report.warnings;
   for (auto it = report.extra.begin(); it != report.extra.end(); ++it) j[it.key()] = it.value();

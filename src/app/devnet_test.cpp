@@ -68,6 +68,38 @@ TEST(DutyLines, ParsesTheDocumentedFormat) {
   EXPECT_FALSE(n->consensus_ms);
 }
 
+TEST(DutyLines, TakesTheBroadcastTimeFromTheTimelineAndTimesEachDutyType) {
+  auto d = parse_duty_line(
+      R"({"slot":5,"duty":"attester","success":true,"consensus_ms":300,"timeline":[{"t_ms":12,"event":"scheduled"},)"
+      R"({"t_ms":"x","event":"broadcast"},{"event":"broadcast"},7,{"t_ms":1420.5,"event":"broadcast"}]})");
+  ASSERT_TRUE(d) << d.error();
+  ASSERT_TRUE(d->broadcast_ms);  // malformed timeline entries are skipped, not fatal
+  EXPECT_DOUBLE_EQ(*d->broadcast_ms, 1420.5);
+  EXPECT_FALSE(parse_duty_line(R"({"slot":5,"duty":"attester","success":true,"timeline":{}})")->broadcast_ms);
+
+  ReportInputs in;
+  in.expected = {{"attestation", {1, true}}};
+  in.accepted = {{"attestation", 4}};
+  in.node_lines.resize(4);
+  in.node_faulty.assign(4, false);
+  for (std::size_t n = 0; n < 4; ++n) {
+    DutyLine l = *d;
+    l.consensus_ms = 100.0 * static_cast<double>(n + 1);
+    l.broadcast_ms = 1000.0 + static_cast<double>(n);
+    l.validators = 1;
+    in.node_lines[n].push_back(l);
+  }
+  auto r = build_report(in);
+  ASSERT_TRUE(r.timing.contains("attester"));
+  EXPECT_EQ(r.timing["attester"].consensus_ms.count, 4u);
+  EXPECT_DOUBLE_EQ(r.timing["attester"].consensus_ms.p50, 200.0);
+  EXPECT_DOUBLE_EQ(r.timing["attester"].broadcast_ms.max, 1003.0);
+  r.link_delay_ms = 100;
+  const auto table = render_table(r);
+  EXPECT_NE(table.find("2.00 /"), std::string::npos) << table;  // 200 ms = 2 d
+  EXPECT_EQ(report_to_json(r)["timing_by_duty"]["attester"]["broadcast_in_slot_ms"]["p50"].get<double>(), 1001.0);
+}
+
 TEST(DutyLines, RejectsMalformedLines) {
   for (const char* bad : {"", "{", "[]", R"({"duty":"attester","success":true})",
                           R"({"slot":-1,"duty":"attester","success":true})",
