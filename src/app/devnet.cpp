@@ -141,7 +141,7 @@ class Devnet {
       return 2;
     }
     asio::io_context io;
-    // The emulated network's sockets and timers belong to `io`: gone (namespaces removed) before it, on every path.
+    // The namespaces go on every path (the member would also remove them, later).
     struct NetReset {
       std::unique_ptr<NetLab>& net;
       ~NetReset() { net.reset(); }
@@ -158,7 +158,7 @@ class Devnet {
       NetPlanOptions np;
       np.seed = o_.chaos_seed;
       np.nodes = o_.nodes;
-      auto lab = NetLab::create(io.get_executor(), o_.nodes, plan_links(np), o_.chaos_seed, dir_ / "net.log");
+      auto lab = NetLab::create(o_.nodes, plan_links(np), o_.chaos_seed, dir_ / "net.log");
       if (!lab) {
         std::fprintf(stderr, "error: %s\n", lab.error().c_str());
         cleanup(false);
@@ -201,13 +201,13 @@ class Devnet {
           co_await drive();
           co_await stop_children();
           for (auto& p : proxies_) co_await p->stop();
-          if (net_) co_await net_->stop();
           signals.cancel();
           co_await server.stop();
         },
         asio::detached);
     io.run();
     sim_ = nullptr;
+    if (net_) net_->stop();  // the report reads its counters
     auto report = make_report(sim);
     net_.reset();  // removes the namespaces
     std::fputs(render_table(report).c_str(), stdout);

@@ -20,7 +20,8 @@
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 extern char** environ;
@@ -187,20 +188,23 @@ std::size_t remove_stale_namespaces() {
   return removed;
 }
 
-NetLab::NetLab(runtime::Executor ex, std::uint32_t nodes, std::uint64_t seed)
-    : ex_(ex), nodes_(nodes), rng_(seed ^ 0x6c6f7373ULL) {
+NetLab::NetLab(std::uint32_t nodes, std::uint64_t seed) : nodes_(nodes), rng_(seed ^ 0x6c6f7373ULL) {
   prefix_ = std::string(kPrefix) + std::to_string(::getpid()) + "-";
   host_dev_ = "phx" + std::to_string(::getpid());
-  links_.resize(std::size_t{nodes + 1} * (nodes + 1));
+  const std::size_t n = std::size_t{nodes + 1} * (nodes + 1);
+  links_.resize(n);
+  cut_ = std::make_unique<std::atomic<bool>[]>(n);
+  for (std::size_t i = 0; i < n; ++i) cut_[i] = false;
 }
 
-Result<std::unique_ptr<NetLab>, std::string> NetLab::create(runtime::Executor ex, std::uint32_t nodes,
+Result<std::unique_ptr<NetLab>, std::string> NetLab::create(std::uint32_t nodes,
                                                             std::vector<std::vector<LinkProfile>> links,
                                                             std::uint64_t seed, const fs::path& log) {
   if (nodes < 1 || nodes > 200) return std::unexpected(std::string("--chaos-net: 1 to 200 nodes"));
   if (auto a = netlab_available(); !a) return std::unexpected(a.error());
   remove_stale_namespaces();
-  std::unique_ptr<NetLab> lab(new NetLab(ex, nodes, seed));
+  std::unique_ptr<NetLab> lab(new NetLab(nodes, seed));
+  auto ex = lab->io_.get_executor();
   lab->log_ = log;
   const char* path = std::getenv("PATH");
   std::string dirs = std::string(path != nullptr ? path : "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
@@ -241,17 +245,26 @@ Result<std::unique_ptr<NetLab>, std::string> NetLab::create(runtime::Executor ex
       if (a < nodes && b < nodes && a < links.size() && b < links[a].size()) l.profile = links[a][b];
       l.timer = std::make_unique<asio::steady_timer>(ex);
     }
-  lab->tasks_ = std::make_unique<runtime::TaskGroup>(ex);
-  for (std::uint32_t p = 0; p <= nodes; ++p) lab->tasks_->spawn(lab->read_port(p));
+  for (std::uint32_t p = 0; p <= nodes; ++p) asio::co_spawn(ex, lab->read_port(p), asio::detached);
   for (std::uint32_t a = 0; a < nodes; ++a)
     for (std::uint32_t b = 0; b < nodes; ++b)
-      if (a != b) lab->tasks_->spawn(lab->deliver(a, b));
+      if (a != b) asio::co_spawn(ex, lab->deliver(a, b), asio::detached);
+  NetLab* raw = lab.get();
+  lab->thread_ = std::thread([raw] { raw->io_.run(); });
   return lab;
 }
 
 NetLab::~NetLab() { teardown(); }
 
+void NetLab::stop() {
+  if (!thread_.joinable()) return;
+  // The switch's coroutines never resume again; their frames go with the context.
+  io_.stop();
+  thread_.join();
+}
+
 void NetLab::teardown() {
+  stop();
   for (auto& p : ports_)
     if (p) {
       boost::system::error_code ec;
@@ -272,8 +285,8 @@ std::string NetLab::host_address() const { return dotted(subnet_, 254); }
 
 void NetLab::set_cut(std::uint32_t a, std::uint32_t b, bool cut) {
   if (a >= nodes_ || b >= nodes_ || a == b) return;
-  link(a, b).cut = cut;
-  link(b, a).cut = cut;
+  cut_[a * (nodes_ + 1) + b] = cut;
+  cut_[b * (nodes_ + 1) + a] = cut;
 }
 
 void NetLab::isolate(std::uint32_t node, bool on) {
@@ -286,18 +299,6 @@ void NetLab::split(bool on) {
 }
 
 double NetLab::uniform() { return unit(rng_); }
-
-Task<void> NetLab::stop() {
-  stopped_ = true;
-  for (auto& p : ports_) {
-    boost::system::error_code ec;
-    p->cancel(ec);
-  }
-  for (auto& l : links_)
-    if (l.timer) l.timer->cancel();
-  tasks_->stop();
-  co_await tasks_->join();
-}
 
 Task<void> NetLab::read_port(std::uint32_t port) {
   std::vector<std::uint8_t> buf(kMaxPacket);
@@ -321,7 +322,7 @@ void NetLab::route(std::uint32_t from, std::span<const std::uint8_t> packet) {
     write_to(*to, packet, &l);
     return;
   }
-  if (l.cut) {
+  if (cut_[from * (nodes_ + 1) + *to]) {
     ++l.dropped_cut;
     return;
   }

@@ -3,6 +3,7 @@
 /// user-space packet switch over one TUN device per namespace) that delays, jitters and drops packets per link and
 /// cuts links (an isolated node, a 2|2 split). The kernel this runs on has no `tc netem` (nor prio, gact or
 /// iptables): the delay line lives in the devnet process instead. Docs: docs/devnet.md (Network faults).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -11,8 +12,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -59,14 +62,15 @@ std::size_t remove_stale_namespaces();
 
 /// The emulated network of a devnet: namespaces `phx-chaos-<pid>-<i>` (node i at 10.A.B.(i+1)/24 on its TUN
 /// device `phx0`, loopback up) and a TUN device `phx<pid>` in this process's namespace at 10.A.B.254 (the host side:
-/// the beacon-node proxies and the monitoring probes), all switched by this object on the io thread. Links to and
-/// from the host side are never delayed or cut (each operator's beacon node is its own, nearby). Removes every
-/// namespace and device it made when destroyed.
+/// the beacon-node proxies and the monitoring probes), all switched by this object on a thread of its own (so the
+/// simulator's signature checks in the devnet's io thread never hold packets up). Links to and from the host side
+/// are never delayed or cut (each operator's beacon node is its own, nearby). Removes every namespace and device it
+/// made when destroyed. Threading: set_cut, isolate and split from any thread; stats after stop().
 class NetLab {
  public:
-  /// Builds the network for `nodes` nodes with `links` (plan_links) and starts switching on `ex`; `log` receives
-  /// the output of the `ip` commands. Errors name the step (the caller prints them; nothing is left behind).
-  static Result<std::unique_ptr<NetLab>, std::string> create(runtime::Executor ex, std::uint32_t nodes,
+  /// Builds the network for `nodes` nodes with `links` (plan_links) and starts switching; `log` receives the
+  /// output of the `ip` commands. Errors name the step (the caller prints them; nothing is left behind).
+  static Result<std::unique_ptr<NetLab>, std::string> create(std::uint32_t nodes,
                                                              std::vector<std::vector<LinkProfile>> links,
                                                              std::uint64_t seed, const std::filesystem::path& log);
   ~NetLab();
@@ -87,9 +91,8 @@ class NetLab {
   void isolate(std::uint32_t node, bool on);
   /// Cuts every link between the nodes with index < nodes/2 and the others (true) or restores them.
   void split(bool on);
-  /// Stops switching (pending packets are dropped) and waits for the switch's tasks. Call on the io thread
-  /// before it ends.
-  runtime::Task<void> stop();
+  /// Stops switching (pending packets are dropped) and joins the switch's thread. Idempotent.
+  void stop();
   /// Per link: packets forwarded, lost (loss draw), dropped while cut; the profile; per host link the totals.
   ssz::Json stats() const;
 
@@ -100,13 +103,12 @@ class NetLab {
   };
   struct Link {
     LinkProfile profile;
-    bool cut = false;
     std::deque<Packet> queue;
     std::chrono::steady_clock::time_point last{};  ///< delivery time of the last packet queued (keeps order)
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::uint64_t forwarded = 0, lost = 0, dropped_cut = 0, write_errors = 0;
   };
-  NetLab(runtime::Executor ex, std::uint32_t nodes, std::uint64_t seed);
+  NetLab(std::uint32_t nodes, std::uint64_t seed);
   runtime::Task<void> read_port(std::uint32_t port);
   runtime::Task<void> deliver(std::uint32_t from, std::uint32_t to);
   void route(std::uint32_t from, std::span<const std::uint8_t> packet);
@@ -116,7 +118,7 @@ class NetLab {
   double uniform();
   void teardown();
 
-  runtime::Executor ex_;
+  boost::asio::io_context io_;  ///< the switch's; first member, so destroyed last
   std::uint32_t nodes_;
   std::uint64_t rng_;
   std::uint8_t subnet_[3] = {10, 0, 0};
@@ -127,8 +129,9 @@ class NetLab {
   std::vector<std::string> namespaces_;  ///< created so far (removed in the destructor)
   std::vector<std::unique_ptr<boost::asio::posix::stream_descriptor>> ports_;  ///< nodes 0..N-1, host N
   std::vector<Link> links_;  ///< (N+1)², from-major
-  std::unique_ptr<runtime::TaskGroup> tasks_;
-  bool stopped_ = false;
+  std::unique_ptr<std::atomic<bool>[]> cut_;  ///< per link (same index as links_): cut
+  std::thread thread_;
+  bool stopped_ = false;  ///< switch thread only
 };
 
 }  // namespace phx::app

@@ -12,11 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -121,14 +117,11 @@ std::optional<milliseconds> echo_round_trip(const std::string& ip, std::uint16_t
 
 TEST(NetLab, TcpBetweenNamespacesSeesTheLinkDelayAndNothingCrossesACut) {
   if (auto a = netlab_available(); !a) GTEST_SKIP() << a.error();
-  boost::asio::io_context io;
-  auto work = boost::asio::make_work_guard(io);
   std::vector<std::vector<LinkProfile>> links(2, std::vector<LinkProfile>(2));
   links[0][1] = links[1][0] = LinkProfile{milliseconds(100), milliseconds(0), 0.0};
-  auto lab = NetLab::create(io.get_executor(), 2, links, 1, "/dev/null");
+  auto lab = NetLab::create(2, links, 1, "/dev/null");
   ASSERT_TRUE(lab) << lab.error();
   auto& net = **lab;
-  std::thread io_thread([&] { io.run(); });
   const std::string ns0 = net.ns_name(0), ns1 = net.ns_name(1);
   EXPECT_TRUE(std::filesystem::exists("/run/netns/" + ns0));
 
@@ -164,30 +157,18 @@ TEST(NetLab, TcpBetweenNamespacesSeesTheLinkDelayAndNothingCrossesACut) {
   // The host side (the beacon nodes' side) reaches a node undelayed; no assertion on time, it just works.
   EXPECT_TRUE(echo_round_trip(net.node_address(0), port, milliseconds(5000)));
 
-  auto on_io = [&](auto f) {
-    std::promise<void> done;
-    boost::asio::post(io, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().get();
-  };
-  on_io([&] { net.isolate(1, true); });
+  net.isolate(1, true);
   EXPECT_FALSE(in_namespace(ns1, [&] { return echo_round_trip(net.node_address(0), port, milliseconds(1000)); }).get());
-  on_io([&] { net.isolate(1, false); });
+  net.isolate(1, false);
   EXPECT_TRUE(in_namespace(ns1, [&] { return echo_round_trip(net.node_address(0), port, milliseconds(5000)); }).get());
-  bool cut_seen = false;
-  on_io([&] {
-    for (const auto& l : net.stats())
-      if (l["from"] == "1" && l["to"] == "0") cut_seen = l["dropped_cut"].get<std::uint64_t>() > 0;
-  });
-  EXPECT_TRUE(cut_seen);
 
   stop = true;
   server.get();
-  boost::asio::co_spawn(io, net.stop(), boost::asio::detached);
-  work.reset();
-  io_thread.join();
+  net.stop();
+  bool cut_seen = false;
+  for (const auto& l : net.stats())
+    if (l["from"] == "1" && l["to"] == "0") cut_seen = l["dropped_cut"].get<std::uint64_t>() > 0;
+  EXPECT_TRUE(cut_seen);
   lab->reset();
   EXPECT_FALSE(std::filesystem::exists("/run/netns/" + ns0)) << "namespaces removed";
   EXPECT_FALSE(std::filesystem::exists("/run/netns/" + ns1));
