@@ -158,6 +158,8 @@ class Devnet {
       NetPlanOptions np;
       np.seed = o_.chaos_seed;
       np.nodes = o_.nodes;
+      np.loss_max = o_.chaos_net_loss;
+      np.loss_min = o_.chaos_net_loss / 5;
       auto lab = NetLab::create(o_.nodes, plan_links(np), o_.chaos_seed, dir_ / "net.log");
       if (!lab) {
         std::fprintf(stderr, "error: %s\n", lab.error().c_str());
@@ -785,6 +787,7 @@ class Devnet {
     opts["builder"] = o_.builder;
     opts["chaos"] = o_.chaos;
     opts["chaos_net"] = o_.chaos_net;
+    opts["chaos_net_loss"] = o_.chaos_net_loss;
     r.extra["options"] = std::move(opts);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();

@@ -91,6 +91,7 @@ struct DevnetOptions {
   /// joined by an emulated network with per-link delay 50–150 ms, jitter and 1–5 % loss drawn from the chaos
   /// seed (app/devnet_net.hpp); adds the fault kinds isolate and split.
   bool chaos_net = false;
+  double chaos_net_loss = 0.05;  ///< --chaos-net-loss: each link's loss is drawn from [this/5, this]
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
   /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then

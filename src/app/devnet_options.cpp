@@ -52,6 +52,8 @@ Result<void, std::string> validate(const DevnetOptions& o) {
     if (o.chaos_net && o.nodes > 200) return std::unexpected("--chaos-net supports at most 200 nodes");
   }
   if (o.chaos_net && !o.chaos) return std::unexpected("--chaos-net needs --chaos");
+  if (!(o.chaos_net_loss >= 0 && o.chaos_net_loss <= 0.5))
+    return std::unexpected("--chaos-net-loss must be between 0 and 50 %");
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
   if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||

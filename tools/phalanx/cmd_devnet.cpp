@@ -36,6 +36,7 @@ struct DevnetFlags {
   std::uint64_t chaos_seed = 1;
   std::string chaos_faults = "all";
   bool chaos_net = false;
+  std::string chaos_net_loss = "5%";
 };
 
 int bad(const std::string& msg) {
@@ -117,6 +118,16 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.chaos_seed = f.chaos_seed;
   o.chaos_faults = f.chaos_faults;
   o.chaos_net = f.chaos_net;
+  {
+    std::string t = f.chaos_net_loss;
+    const bool pct = !t.empty() && t.back() == '%';
+    if (pct) t.pop_back();
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size() || !(v >= 0))
+      return bad("--chaos-net-loss: expected a percentage such as 5%, got \"" + f.chaos_net_loss + "\"");
+    o.chaos_net_loss = pct ? v / 100 : v;
+  }
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -166,6 +177,9 @@ void add_devnet_command(CLI::App& root) {
               "With --chaos (root only): every node in its own network namespace behind an emulated network with "
               "per-link delays of 50-150 ms, jitter and 1-5 % loss; adds the faults isolate (one node cut from its "
               "peers) and split (2|2) (docs/devnet.md)");
+  c->add_option("--chaos-net-loss", f->chaos_net_loss,
+                "With --chaos-net: the largest per-link packet loss; each link's is drawn from [P/5, P] (e.g. 1%)")
+      ->default_val("5%");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "

@@ -9,8 +9,8 @@
 # deals an isolation and a split: ChaosPlan.TheCiSeedWithNetworkFaultsDealsAnIsolationAndASplit); otherwise the run
 # goes without them and says so. CHAOS_NET=0 leaves them out, CHAOS_NET=1 requires them (exit 77 when impossible).
 # Usage: devnet_chaos_test.sh PHALANX [MODE] [SLOTS] [SEED] [VALIDATORS] [FAULTS]
-#   fast CTest: embedded, 40 slots of 2 s, seed 3 and 16 validators (without network faults: seed 1, 4 validators);
-#   slow CTests: 1800 slots (one hour), 16 validators
+#   fast CTest: embedded, 40 slots of 2 s, 4 validators, seed 3 (without network faults: seed 1); slow CTests: 1800
+#   slots (one hour), 16 validators; with network faults 300 slots
 set -euo pipefail
 bin="$1"; mode="${2:-embedded}"; slots="${3:-40}"; faults="${6:-all}"
 net=0
@@ -23,10 +23,12 @@ if [ "${CHAOS_NET:-auto}" != 0 ]; then
     echo "NOTE: network faults left out (not root, or no ip netns / /dev/net/tun): process and beacon-node faults only"
   fi
 fi
-# With network faults 16 validators: the lossy links may cost up to 1 % of the asserted duties (issue 19's target),
-# and 1 % of a 4-validator run is less than one proposal.
-if [ "$net" = 1 ]; then seed="${4:-3}"; validators="${5:-16}"; netflag=--chaos-net
-else seed="${4:-1}"; validators="${5:-4}"; netflag=; fi
+# The fast run's links lose 0.2-1 % of the packets (CHAOS_NET_LOSS; the slow run and the devnet default 1-5 %):
+# with one node disrupted every message among the other three is on the critical path of a 2-s slot's QBFT round,
+# and the verdict allows only 1 % of the asserted duties to be missed (docs/devnet.md, Network faults).
+validators="${5:-4}"
+if [ "$net" = 1 ]; then seed="${4:-3}"; netflag="--chaos-net --chaos-net-loss ${CHAOS_NET_LOSS:-1%}"
+else seed="${4:-1}"; netflag=; fi
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 fails=0; passes=0
 check() { if eval "$2"; then passes=$((passes+1)); else echo "FAIL: $1"; fails=$((fails+1)); fi; }
