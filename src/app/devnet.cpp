@@ -23,6 +23,7 @@
 
 #include "app/config.hpp"
 #include "app/devnet_chaos.hpp"
+#include "app/devnet_net.hpp"
 #include "app/fs.hpp"
 #include "beaconapi/http/server.hpp"
 #include "cluster/create.hpp"
@@ -43,6 +44,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
 using runtime::Task;
+
+/// --chaos-net: the share of asserted duties the lossy WAN links may cost (issue 19's target: ≥ 99 % of duties).
+constexpr double kNetMissingTolerance = 0.01;
 
 /// A free TCP port on 127.0.0.1 (bound and released; the small race with other processes is acceptable for a
 /// local devnet).
@@ -137,6 +141,11 @@ class Devnet {
       return 2;
     }
     asio::io_context io;
+    // The namespaces go on every path (the member would also remove them, later).
+    struct NetReset {
+      std::unique_ptr<NetLab>& net;
+      ~NetReset() { net.reset(); }
+    } net_reset{net_};
     sim::BeaconSim sim(sim_config_, clock_);
     beaconapi::http::Server server(io.get_executor(), sim.router(), beaconapi::http::ServerOptions{});
     if (auto s = server.start(); !s) {
@@ -145,6 +154,30 @@ class Devnet {
       return 2;
     }
     sim_ = &sim;
+    if (o_.chaos_net) {
+      NetPlanOptions np;
+      np.seed = o_.chaos_seed;
+      np.nodes = o_.nodes;
+      np.loss_max = o_.chaos_net_loss;
+      np.loss_min = o_.chaos_net_loss / 5;
+      auto lab = NetLab::create(o_.nodes, plan_links(np), o_.chaos_seed, dir_ / "net.log");
+      if (!lab) {
+        std::fprintf(stderr, "error: %s\n", lab.error().c_str());
+        cleanup(false);
+        return 2;
+      }
+      net_ = std::move(*lab);
+      std::printf("devnet: network namespaces %s0..%u, nodes at %s.., host side %s; links: one-way delay, loss:",
+                  net_->ns_name(0).substr(0, net_->ns_name(0).size() - 1).c_str(), o_.nodes - 1,
+                  net_->node_address(0).c_str(), net_->host_address().c_str());
+      const auto links = plan_links(np);
+      for (std::uint32_t a = 0; a < o_.nodes; ++a)
+        for (std::uint32_t b = a + 1; b < o_.nodes; ++b)
+          std::printf(" %u-%u %lld ms %.1f/%.1f %%", a, b, static_cast<long long>(links[a][b].delay.count()),
+                      100 * links[a][b].loss, 100 * links[b][a].loss);
+      std::printf("\n");
+      std::fflush(stdout);
+    }
     if (auto s = start_proxies(io.get_executor()); !s) {
       std::fprintf(stderr, "error: %s\n", s.error().c_str());
       cleanup(false);
@@ -176,8 +209,10 @@ class Devnet {
         asio::detached);
     io.run();
     sim_ = nullptr;
+    if (net_) net_->stop();  // the report reads its counters
     auto report = make_report(sim);
     report.link_delay_ms = static_cast<double>(o_.link_delay.count());
+    net_.reset();  // removes the namespaces
     std::fputs(render_table(report).c_str(), stdout);
     if (!blame_line_.empty()) std::printf("%s\n", blame_line_.c_str());
     if (!chaos_text_.empty()) std::fputs(chaos_text_.c_str(), stdout);
@@ -298,7 +333,8 @@ class Devnet {
   Result<void, std::string> start_proxies(runtime::Executor ex) {
     for (std::size_t i = 0; o_.chaos && i < o_.nodes; ++i) {
       auto port = o_.base_port != 0 ? static_cast<std::uint16_t>(o_.base_port + 300 + i) : std::uint16_t{0};
-      proxies_.push_back(std::make_unique<BnFaultProxy>(ex, sim_->router(), port));
+      proxies_.push_back(std::make_unique<BnFaultProxy>(ex, sim_->router(), port,
+                                                        net_ ? net_->host_address() : std::string("127.0.0.1")));
       if (auto s = proxies_.back()->start(); !s) return std::unexpected(s.error());
     }
     return {};
@@ -318,8 +354,13 @@ class Devnet {
         }
       }
     }
+    // --chaos-net: p2p and monitoring on the node's namespace address, its validator API on its own loopback.
+    auto host_of = [&](std::size_t i) {
+      return net_ ? net_->node_address(static_cast<std::uint32_t>(i)) : std::string("127.0.0.1");
+    };
+    const std::string bn_host = net_ ? net_->host_address() : std::string("127.0.0.1");
     std::vector<std::string> peers;
-    for (std::size_t i = 0; i < n; ++i) peers.push_back("127.0.0.1:" + std::to_string(p2p[i]));
+    for (std::size_t i = 0; i < n; ++i) peers.push_back(host_of(i) + ":" + std::to_string(p2p[i]));
     for (std::size_t i = 0; i < n; ++i) {
       fs::path nd = dir_ / ("node" + std::to_string(i));
       const fs::path& src = node_src_[i];  // lock, key and keystores (nd itself for the dealer's cluster)
@@ -327,12 +368,12 @@ class Devnet {
       nc.lock_file = src / "cluster-lock.json";
       nc.private_key_file = src / "charon-enr-private-key";
       nc.data_dir = nd / "data";
-      nc.beacon_node_endpoints = {"http://127.0.0.1:" +
+      nc.beacon_node_endpoints = {"http://" + bn_host + ":" +
                                   std::to_string(proxies_.empty() ? bn_port : proxies_[i]->port())};
       nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
       nc.p2p_tcp_address = peers[i];
       nc.p2p_peers = peers;
-      nc.monitoring_address = "127.0.0.1:" + std::to_string(mon[i]);
+      nc.monitoring_address = host_of(i) + ":" + std::to_string(mon[i]);
       nc.signer = o_.mode == DevnetMode::kEmbedded ? SignerMode::kEmbedded : SignerMode::kVc;
       nc.keystores_dir = src / "validator_keys";
       nc.builder_api = o_.builder;
@@ -343,15 +384,17 @@ class Devnet {
       nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
       monitoring_ports_.push_back(mon[i]);
+      monitoring_hosts_.push_back(host_of(i));
       node_configs_.push_back(nc);
-      auto child = spawn_node(nc, nd / "node.log");
+      auto child = spawn_node(static_cast<std::uint32_t>(i), nc, nd / "node.log");
       if (!child) return std::unexpected("node " + std::to_string(i) + ": " + child.error());
       children_.push_back(Child{"node " + std::to_string(i), i, nd / "node.log", std::move(*child), false, std::nullopt});
     }
     if (o_.mode == DevnetMode::kVc) {
       for (std::size_t i = 0; i < n; ++i) {
         fs::path nd = dir_ / ("node" + std::to_string(i));
-        std::vector<std::string> argv = {binary_.string(),
+        std::vector<std::string> argv = in_netns(static_cast<std::uint32_t>(i));
+        argv.insert(argv.end(), {binary_.string(),
                                          "vc-sim",
                                          "--beacon-node-endpoint",
                                          "http://127.0.0.1:" + std::to_string(vapi[i]),
@@ -366,7 +409,7 @@ class Devnet {
                                          "--timeout",
                                          format_duration(std::max(o_.slot_duration, std::chrono::milliseconds(2000))),
                                          "--fee-recipient",
-                                         "0x1111111111111111111111111111111111111111"};
+                                         "0x1111111111111111111111111111111111111111"});
         if (o_.builder) argv.push_back("--builder-registration");
         auto child = ChildProcess::spawn(argv, nd / "vc.log");
         if (!child) return std::unexpected("vc " + std::to_string(i) + ": " + child.error());
@@ -383,8 +426,14 @@ class Devnet {
     return {};
   }
 
-  Result<ChildProcess, std::string> spawn_node(const NodeConfig& nc, const fs::path& log) {
-    std::vector<std::string> argv = {binary_.string(), "run"};
+  /// --chaos-net: the prefix that runs a child in node i's namespace (empty otherwise).
+  std::vector<std::string> in_netns(std::uint32_t node) const {
+    return net_ ? net_->exec_prefix(node) : std::vector<std::string>{};
+  }
+
+  Result<ChildProcess, std::string> spawn_node(std::uint32_t node, const NodeConfig& nc, const fs::path& log) {
+    std::vector<std::string> argv = in_netns(node);
+    argv.insert(argv.end(), {binary_.string(), "run"});
     for (auto& f : to_flags(nc)) argv.push_back(std::move(f));
     return ChildProcess::spawn(argv, log);
   }
@@ -414,13 +463,17 @@ class Devnet {
       c->process.stop(std::chrono::milliseconds(0));  // SIGKILL (also when stopped) and reap
       NodeConfig nc = node_configs_[node];
       nc.test_clock_offset = offset;
-      auto child = spawn_node(nc, c->log);
+      auto child = spawn_node(node, nc, c->log);
       if (!child) return std::unexpected("restart: " + child.error());
       c->process = std::move(*child);
       c->expected_dead = false;
       c->died.reset();
       return {};
     };
+    if (net_) {
+      h.isolate = [this](std::uint32_t node, bool on) { net_->isolate(node, on); };
+      h.split = [this](bool on) { net_->split(on); };
+    }
     return h;
   }
 
@@ -499,10 +552,11 @@ class Devnet {
       po.threshold = o_.threshold;
       po.slots = o_.slots;
       po.slot_duration = o_.slot_duration;
-      po.kinds = parse_chaos_kinds(o_.chaos_faults).value_or(std::vector<ChaosKind>{});
+      po.kinds = parse_chaos_kinds(o_.chaos_faults, o_.chaos_net).value_or(std::vector<ChaosKind>{});
       std::vector<BnFaultProxy*> proxies;
       for (auto& p : proxies_) proxies.push_back(p.get());
-      chaos_ = std::make_unique<ChaosRunner>(plan_chaos(po), std::move(proxies), monitoring_ports_, chaos_hooks(),
+      chaos_ = std::make_unique<ChaosRunner>(plan_chaos(po), std::move(proxies), monitoring_hosts_, monitoring_ports_,
+                                             chaos_hooks(),
                                              clock_, slot_time(0), o_.slot_duration);
       std::printf("devnet: chaos seed %llu: %zu faults scheduled\n", static_cast<unsigned long long>(o_.chaos_seed),
                   chaos_->episodes().size());
@@ -603,6 +657,7 @@ class Devnet {
     }
     for (const auto& f : duty_files_) ci.node_lines.push_back(parse_duty_lines(read_text(f)));
     ci.round1_leaders = round1_leaders_of_late_kinds(chain_, o_.nodes, o_.slots);
+    if (o_.chaos_net) ci.missing_tolerance = kNetMissingTolerance;
     return summarize_chaos(ci);
   }
 
@@ -658,9 +713,11 @@ class Devnet {
       in.node_faulty.push_back(faulty(i));
     }
     if (cs) in.failures_warn_only.insert("sync_contribution");
+    if (o_.chaos_net) in.missing_tolerance = kNetMissingTolerance;
     auto r = build_report(in);
     if (cs) {
       for (const auto& p : cs->problems) r.problems.push_back(p);
+      for (const auto& w : cs->warnings) r.warnings.push_back(w);
       chaos_text_ = cs->text;
       ssz::Json cj = cs->json;
       cj["seed"] = o_.chaos_seed;
@@ -671,6 +728,7 @@ class Devnet {
         pj["node " + std::to_string(i)] = std::move(c);
       }
       cj["bn_proxy_requests"] = std::move(pj);
+      if (net_) cj["net_links"] = net_->stats();
       r.extra["chaos"] = std::move(cj);
     }
     for (const auto& c : children_) {
@@ -722,6 +780,8 @@ class Devnet {
     opts["fork"] = std::string(eth::fork_name(o_.fork));
     opts["builder"] = o_.builder;
     opts["chaos"] = o_.chaos;
+    opts["chaos_net"] = o_.chaos_net;
+    opts["chaos_net_loss"] = o_.chaos_net_loss;
     r.extra["options"] = std::move(opts);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();
@@ -771,6 +831,8 @@ class Devnet {
   std::string slashing_line_;  // the slashing oracle's count, printed after the table
   bool interrupted_ = false;
   std::vector<std::uint16_t> monitoring_ports_;      ///< per node
+  std::vector<std::string> monitoring_hosts_;        ///< per node
+  std::unique_ptr<NetLab> net_;                      ///< --chaos-net: the namespaces and their network
   std::vector<NodeConfig> node_configs_;             ///< per node: how it was started (restarts reuse it)
   std::vector<std::unique_ptr<BnFaultProxy>> proxies_;  ///< chaos: per node
   std::unique_ptr<ChaosRunner> chaos_;

@@ -89,6 +89,11 @@ struct DevnetOptions {
   bool chaos = false;
   std::uint64_t chaos_seed = 1;
   std::string chaos_faults = "all";  ///< "all" or a comma-separated list of chaos fault kinds
+  /// Network faults (`--chaos-net`, with --chaos; root): every node (and its VC) in its own network namespace,
+  /// joined by an emulated network with per-link delay 50–150 ms, jitter and 1–5 % loss drawn from the chaos
+  /// seed (app/devnet_net.hpp); adds the fault kinds isolate and split.
+  bool chaos_net = false;
+  double chaos_net_loss = 0.05;  ///< --chaos-net-loss: each link's loss is drawn from [this/5, this]
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
   /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then
@@ -100,7 +105,8 @@ struct DevnetOptions {
 /// [1, nodes] or below a majority (2t ≤ n), validators < 1, total_validators (when set) below validators or
 /// above 10,000,000, slots < 1, slot duration < 500 ms, a fault that
 /// leaves fewer than `threshold` honest nodes; chaos with another --fault, without a faulty node to spare
-/// (threshold = nodes) or with an unknown fault kind.
+/// (threshold = nodes) or with an unknown fault kind; --chaos-net without --chaos or with more than 200 nodes; a
+/// network fault kind without --chaos-net.
 Result<void, std::string> validate(const DevnetOptions& options);
 
 
@@ -160,6 +166,10 @@ struct ReportInputs {
   /// Kinds whose honest-node failures are warnings, not problems (chaos: sync contributions, an upper-bound row
   /// whose 2/3-slot timing also depends on the slot's sync messages reaching the BN in time).
   std::set<std::string> failures_warn_only;
+  /// The fraction of the exact rows' expected duties (summed over them) that may go uncompleted without failing
+  /// the run; those are then warnings. 0 but with `--chaos-net`, whose lossy WAN links get the ≥ 99 % target of
+  /// issue 19 (0.01).
+  double missing_tolerance = 0;
 };
 
 /// The devnet's verdict.
@@ -186,7 +196,8 @@ struct DevnetReport {
 /// honest nodes' lines, mapped to the sim kind of their core duty type. ok is false when an exact row has
 /// failed > 0, completed > expected or sim_accepted < completed (a node claims a duty the simulator never
 /// accepted), any row has rejected > 0, or an honest node reported a failed duty that no honest node completed
-/// (those that another node completed become warnings). (For bounded rows the nodes' "validators" count may
+/// (those that another node completed become warnings); uncompleted exact duties within missing_tolerance are
+/// warnings. (For bounded rows the nodes' "validators" count may
 /// include validators that were not selected, so it is not compared.)
 DevnetReport build_report(const ReportInputs& in);
 /// The table printed at the end: `duty | expected | completed | sim accepted | rejected | failed`, then the

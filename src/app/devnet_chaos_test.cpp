@@ -179,6 +179,109 @@ TEST(ChaosVerdict, MissingDutiesFailOnlyInSlotsWithAtMostFDisrupted) {
   EXPECT_NE(bad.problems[1].find("exec failed"), std::string::npos);
 }
 
+TEST(ChaosKinds, NetworkKindsOnlyWithChaosNet) {
+  EXPECT_EQ(parse_chaos_kinds("all", true).value().size(), std::size(kAllChaosKinds) + std::size(kNetChaosKinds));
+  EXPECT_EQ(parse_chaos_kinds("isolate,split").value(),
+            (std::vector<ChaosKind>{ChaosKind::kIsolate, ChaosKind::kSplit}));
+  for (auto k : kNetChaosKinds) {
+    EXPECT_TRUE(is_net_kind(k));
+    EXPECT_EQ(chaos_kind_from_string(to_string(k)), k);
+  }
+  for (auto k : kAllChaosKinds) EXPECT_FALSE(is_net_kind(k));
+  DevnetOptions o;
+  o.chaos = true;
+  o.chaos_faults = "kill,isolate";
+  auto v = validate(o);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().find("isolate needs --chaos-net"), std::string::npos) << v.error();
+  o.chaos_net = true;
+  EXPECT_TRUE(validate(o));
+  o.chaos = false;
+  o.chaos_faults = "all";
+  EXPECT_FALSE(validate(o)) << "--chaos-net without --chaos";
+}
+
+TEST(ChaosPlan, IsolationsLastSeveralSlotsAndSplitsNameTheCluster) {
+  auto o = plan_options(5, 4, 3, 300);
+  o.kinds = {ChaosKind::kIsolate, ChaosKind::kSplit, ChaosKind::kKill};
+  auto plan = plan_chaos(o);
+  std::set<ChaosKind> seen;
+  for (const auto& f : plan) {
+    seen.insert(f.kind);
+    if (f.kind == ChaosKind::kIsolate) {
+      EXPECT_GE(f.end - f.start, milliseconds(4000));
+      EXPECT_LT(f.end - f.start, milliseconds(8000));
+    }
+    EXPECT_EQ(f.cluster_nodes, f.kind == ChaosKind::kSplit ? 4u : 0u);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+// The fast CTest phalanx_devnet_chaos runs seed 3 with --chaos-net over 40 slots (devnet_chaos_test.sh): its
+// schedule must hold an isolation and a split besides the process and beacon-node faults.
+TEST(ChaosPlan, TheCiSeedWithNetworkFaultsDealsAnIsolationAndASplit) {
+  auto o = plan_options(3, 4, 3, 40);
+  o.kinds = parse_chaos_kinds("all", true).value();
+  std::set<ChaosKind> seen;
+  for (const auto& f : plan_chaos(o)) seen.insert(f.kind);
+  EXPECT_TRUE(seen.contains(ChaosKind::kIsolate));
+  EXPECT_TRUE(seen.contains(ChaosKind::kSplit));
+  EXPECT_GE(seen.size(), 7u);
+}
+
+TEST(ChaosVerdict, ASplitDisruptsEveryNodeAndItsRecoveryCountsAnyNodesDuty) {
+  ChaosInputs in;
+  in.slots = 8;
+  in.nodes = 4;
+  in.threshold = 3;
+  auto e = episode(2, 4500, 7000, 7100);  // slots 2..4 (recovered in slot 3, plus one)
+  e.fault.kind = ChaosKind::kSplit;
+  e.fault.cluster_nodes = 4;
+  in.episodes = {e};
+  EXPECT_EQ(disrupted_per_slot(in.episodes, 8, milliseconds(2000)),
+            (std::vector<std::uint32_t>{0, 0, 4, 4, 4, 0, 0, 0}));
+  in.expected_per_slot["proposal"] = {0, 1, 1, 1, 1, 1, 1, 1};
+  in.node_lines.resize(4);
+  for (std::uint64_t s : {1, 4, 5, 6, 7}) {  // nothing during the split; node 0 succeeds from slot 4 on
+    DutyLine l;
+    l.slot = s;
+    l.duty = "proposer";
+    l.success = true;
+    in.node_lines[0].push_back(l);
+  }
+  auto r = summarize_chaos(in);
+  EXPECT_TRUE(r.problems.empty()) << r.problems[0];
+  EXPECT_EQ(r.covered_slots, 5u);
+  ASSERT_EQ(r.recovery_slots.size(), 1u);
+  EXPECT_EQ(r.recovery_slots[0], std::optional<std::uint64_t>(1));  // lifted in slot 3, node 0's duty in slot 4
+  EXPECT_EQ(r.recovery_slots_by_kind.at("split"), (std::vector<std::uint64_t>{1}));
+  EXPECT_NE(r.text.find("after split heals"), std::string::npos) << r.text;
+}
+
+TEST(ChaosVerdict, AShortfallWithinTheToleranceIsAWarning) {
+  ChaosInputs in;
+  in.slots = 4;
+  in.nodes = 4;
+  in.threshold = 3;
+  in.expected_per_slot["sync_message"] = {50, 50, 0, 0};
+  in.node_lines.resize(4);
+  DutyLine l;
+  l.slot = 0;
+  l.duty = "sync_message";
+  l.success = true;
+  l.validators = 50;
+  in.node_lines[0].push_back(l);
+  l.slot = 1;
+  l.validators = 49;  // one of 100 missing
+  in.node_lines[1].push_back(l);
+  EXPECT_EQ(summarize_chaos(in).problems.size(), 1u);
+  in.missing_tolerance = 0.01;
+  auto r = summarize_chaos(in);
+  EXPECT_TRUE(r.problems.empty());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("slots 1"), std::string::npos) << r.warnings[0];
+}
+
 TEST(ChaosVerdict, ExcusesADutyWhoseRound1LeaderWasDisruptedWhenARoundChangeIsTooLate) {
   ChaosInputs in;
   in.slots = 6;

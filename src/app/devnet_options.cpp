@@ -44,8 +44,16 @@ Result<void, std::string> validate(const DevnetOptions& o) {
     if (o.threshold >= o.nodes)
       return std::unexpected("--chaos needs a node to spare: --threshold " + std::to_string(o.threshold) +
                              " leaves no fault tolerance with " + std::to_string(o.nodes) + " nodes");
-    if (auto k = parse_chaos_kinds(o.chaos_faults); !k) return std::unexpected("--chaos-faults: " + k.error());
+    auto k = parse_chaos_kinds(o.chaos_faults, o.chaos_net);
+    if (!k) return std::unexpected("--chaos-faults: " + k.error());
+    for (auto kind : *k)
+      if (is_net_kind(kind) && !o.chaos_net)
+        return std::unexpected("--chaos-faults " + std::string(to_string(kind)) + " needs --chaos-net");
+    if (o.chaos_net && o.nodes > 200) return std::unexpected("--chaos-net supports at most 200 nodes");
   }
+  if (o.chaos_net && !o.chaos) return std::unexpected("--chaos-net needs --chaos");
+  if (!(o.chaos_net_loss >= 0 && o.chaos_net_loss <= 0.5))
+    return std::unexpected("--chaos-net-loss must be between 0 and 50 %");
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
   if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||

@@ -208,6 +208,20 @@ TEST(DevnetReport, ShortfallFailsWithTheNodesReason) {
   EXPECT_NE(table.find("attestation"), std::string::npos);
 }
 
+TEST(DevnetReport, AShortfallWithinTheToleranceIsAWarning) {
+  auto in = healthy_inputs();
+  for (auto& lines : in.node_lines) lines.erase(lines.begin());  // slot 0 attester (32 validators) missing
+  in.missing_tolerance = 0.01;  // 32 of 66 exact duties: far above 1 %
+  EXPECT_FALSE(build_report(in).ok);
+  in.missing_tolerance = 0.5;
+  auto r = build_report(in);
+  EXPECT_TRUE(r.ok) << render_table(r);
+  EXPECT_EQ(r.rows[1].failed, 32u) << "still counted";
+  bool listed = false;
+  for (const auto& w : r.warnings) listed = listed || w.find("within the tolerance") != std::string::npos;
+  EXPECT_TRUE(listed);
+}
+
 TEST(DevnetReport, FaultyNodesAreIgnoredButRejectionsAndOverclaimsAreNot) {
   auto in = healthy_inputs();
   in.node_faulty[3] = true;

@@ -35,6 +35,8 @@ struct DevnetFlags {
   bool chaos = false;
   std::uint64_t chaos_seed = 1;
   std::string chaos_faults = "all";
+  bool chaos_net = false;
+  std::string chaos_net_loss = "5%";
 };
 
 int bad(const std::string& msg) {
@@ -115,6 +117,17 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.chaos = f.chaos;
   o.chaos_seed = f.chaos_seed;
   o.chaos_faults = f.chaos_faults;
+  o.chaos_net = f.chaos_net;
+  {
+    std::string t = f.chaos_net_loss;
+    const bool pct = !t.empty() && t.back() == '%';
+    if (pct) t.pop_back();
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size() || !(v >= 0))
+      return bad("--chaos-net-loss: expected a percentage such as 5%, got \"" + f.chaos_net_loss + "\"");
+    o.chaos_net_loss = pct ? v / 100 : v;
+  }
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -158,8 +171,15 @@ void add_devnet_command(CLI::App& root) {
       ->default_val(1);
   c->add_option("--chaos-faults", f->chaos_faults,
                 "Chaos fault kinds: all, or a comma-separated list of kill, freeze, bn-down, bn-slow, bn-errors, "
-                "bn-syncing, bn-lying, clock-skew")
+                "bn-syncing, bn-lying, clock-skew, and with --chaos-net isolate, split")
       ->default_val("all");
+  c->add_flag("--chaos-net", f->chaos_net,
+              "With --chaos (root only): every node in its own network namespace behind an emulated network with "
+              "per-link delays of 50-150 ms, jitter and 1-5 % loss; adds the faults isolate (one node cut from its "
+              "peers) and split (2|2) (docs/devnet.md)");
+  c->add_option("--chaos-net-loss", f->chaos_net_loss,
+                "With --chaos-net: the largest per-link packet loss; each link's is drawn from [P/5, P] (e.g. 1%)")
+      ->default_val("5%");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "
