@@ -14,10 +14,21 @@ std::string_view to_string(DevnetFault f) {
       return "byzantine-one";
     case DevnetFault::kLyingBnOne:
       return "lying-bn-one";
+    case DevnetFault::kUnknownHeadOne:
+      return "unknown-head-one";
     case DevnetFault::kNone:
       break;
   }
   return "none";
+}
+
+std::optional<BnMode> second_bn_mode(std::string_view name) {
+  if (name == "healthy") return BnMode::kHealthy;
+  if (name == "slow") return BnMode::kSlow;
+  if (name == "errors") return BnMode::kErrors;
+  if (name == "syncing") return BnMode::kSyncing;
+  if (name == "lying") return BnMode::kLying;
+  return std::nullopt;
 }
 
 Result<void, std::string> validate(const DevnetOptions& o) {
@@ -45,6 +56,12 @@ Result<void, std::string> validate(const DevnetOptions& o) {
       return std::unexpected("--chaos needs a node to spare: --threshold " + std::to_string(o.threshold) +
                              " leaves no fault tolerance with " + std::to_string(o.nodes) + " nodes");
     if (auto k = parse_chaos_kinds(o.chaos_faults); !k) return std::unexpected("--chaos-faults: " + k.error());
+  }
+  if (!o.second_bn.empty()) {
+    if (!second_bn_mode(o.second_bn))
+      return std::unexpected("--second-bn: unknown mode \"" + o.second_bn +
+                             "\", expected healthy, slow, errors, syncing or lying");
+    if (o.chaos) return std::unexpected("--second-bn cannot be combined with --chaos");
   }
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");

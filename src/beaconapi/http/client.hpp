@@ -115,7 +115,7 @@ struct BnClientOptions {
   Duration hedge_grace = std::chrono::milliseconds(150);
   /// Hedged block production: offers are collected until this long after the request (a soft deadline), then
   /// the most valuable so far is taken (or the first to arrive after it).
-  Duration block_soft_deadline = std::chrono::milliseconds(800);
+  Duration block_soft_deadline = std::chrono::milliseconds(500);
   /// A BN lagging more than this many slots (beaconapi::duty_data_eligible) serves no duty data.
   std::uint64_t max_head_lag = kMaxHeadLagSlots;
   /// Called when a hedged call used endpoint `endpoint`'s answer: `call` is "attestation_data", "block",
