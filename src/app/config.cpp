@@ -19,7 +19,7 @@ constexpr std::array<ConfigOption, 19> kOptions = {{
     {"lock_file", "PATH", "Cluster lock file (Charon format)"},
     {"private_key_file", "PATH", "This operator's secp256k1 identity key (hex)"},
     {"data_dir", "PATH", "Folder for the slashing database and other state (created 0700)"},
-    {"beacon_node_endpoints", "URL,...", "Beacon nodes, http://host:port, comma-separated, in preference order"},
+    {"beacon_node_endpoints", "URL,...", "Beacon nodes, http://host:port, comma-separated, in preference order (several: duty data asked of all in-sync BNs at once and the best answer used, submissions sent to all; docs/architecture.md)"},
     {"beacon_node_timeout", "DURATION", "Timeout of one beacon-node call (e.g. 500ms, 2s)"},
     {"validator_api_address", "HOST:PORT", "Listen address of the validator API (the VC connects here)"},
     {"p2p_tcp_address", "HOST:PORT", "Listen address of the p2p transport"},
@@ -35,7 +35,7 @@ constexpr std::array<ConfigOption, 19> kOptions = {{
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
     {"test_link_delay", "DURATION", "TEST ONLY: delay every p2p message this node sends by this much (devnet --link-delay; 0 = none)"},
     {"test_clock_offset", "DURATION", "TEST ONLY: shift this node's wall clock by this much, e.g. 500ms or -2s (devnet --chaos clock faults; 0 = none)"},
-    {"test_fault", "none|bad-partials|equivocate|byzantine|lying-bn", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both; lying-bn = its attestation data names another target)"},
+    {"test_fault", "none|bad-partials|equivocate|byzantine|lying-bn|unknown-head", "TEST ONLY: make this node misbehave (devnet fault injection; byzantine = both; lying-bn = its attestation data names another target; unknown-head = another head block root)"},
 }};
 
 using Values = std::map<std::string, std::string>;
@@ -148,7 +148,7 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
     c.test_clock_offset = negative ? -*d : *d;
   } else if (key == "test_fault") {
     auto f = test_fault_from_string(v);
-    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate, byzantine or lying-bn");
+    if (!f) return bad("unknown test fault, expected none, bad-partials, equivocate, byzantine, lying-bn or unknown-head");
     c.test_fault = *f;
   } else {
     return std::unexpected(what + ": unknown setting");
@@ -210,6 +210,8 @@ std::string_view to_string(TestFault f) {
       return "byzantine";
     case TestFault::kLyingBn:
       return "lying-bn";
+    case TestFault::kUnknownHead:
+      return "unknown-head";
     case TestFault::kNone:
       break;
   }
@@ -222,6 +224,7 @@ std::optional<TestFault> test_fault_from_string(std::string_view s) {
   if (s == "equivocate") return TestFault::kEquivocate;
   if (s == "byzantine") return TestFault::kByzantine;
   if (s == "lying-bn") return TestFault::kLyingBn;
+  if (s == "unknown-head") return TestFault::kUnknownHead;
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "app/consensus.hpp"
 
+#include <algorithm>
+
 #include "base/log.hpp"
 #include "core/codec.hpp"
 #include "core/scheduler.hpp"
@@ -10,6 +12,18 @@ namespace phx::app {
 namespace {
 /// Instances this many slots older than the newest started duty are expired.
 constexpr std::uint64_t kKeepSlots = 64;
+/// Head block roots remembered (asked or own): a few slots' worth of forks.
+constexpr std::size_t kHeadCacheSize = 256;
+
+/// The distinct head block roots of the attestation data in `set`.
+std::vector<Root> head_roots(const core::UnsignedDataSet& set) {
+  std::vector<Root> out;
+  for (const auto& [pk, u] : set)
+    if (const auto* a = std::get_if<core::AttesterData>(&u))
+      if (std::find(out.begin(), out.end(), a->data.beacon_block_root) == out.end())
+        out.push_back(a->data.beacon_block_root);
+  return out;
+}
 
 /// The slot an entry of unsigned data belongs to (nullopt: no slot inside, e.g. a sync root).
 std::optional<Slot> slot_in(const core::UnsignedData& u) {
@@ -82,16 +96,79 @@ bool ConsensusAdapter::valid(ByteSpan instance_id, ByteSpan value) const {
 bool ConsensusAdapter::agrees_with_own_view(ByteSpan instance_id, ByteSpan value) {
   auto duty = core::decode_duty(instance_id);
   if (!duty || duty->type != core::DutyType::kAttester) return true;
-  auto own = own_attester_.find(*duty);
-  if (own == own_attester_.end()) return true;  // no data of our own yet: nothing to compare with
   auto set = core::decode_unsigned_set(duty->type, value);
   if (!set) return true;  // the validity predicate refuses it anyway
+  for (const auto& root : head_roots(*set)) {
+    if (auto h = heads_.find(root); h != heads_.end() && h->second == Head::kUnknown) {
+      ++metrics_.round1_refused;
+      ++metrics_.round1_unknown_head;
+      log::warn("consensus: {}: the round-1 proposal's head block {} is unknown to this node's beacon node: not "
+                "prepared in round 1",
+                core::to_string(*duty), to_hex(root));
+      return false;
+    }
+  }
+  auto own = own_attester_.find(*duty);
+  if (own == own_attester_.end()) return true;  // no data of our own yet: nothing to compare with
   auto why = core::attestation_view_differs(*set, own->second);
   if (!why) return true;
   ++metrics_.round1_refused;
   log::warn("consensus: {}: the round-1 proposal differs from this node's beacon node ({}): not prepared in round 1",
             core::to_string(*duty), *why);
   return false;
+}
+
+ConsensusAdapter::~ConsensusAdapter() {
+  if (head_group_) head_group_->stop();
+}
+
+void ConsensusAdapter::set_head_check(HeadKnownFn fn, runtime::Executor ex) {
+  head_known_ = std::move(fn);
+  head_group_ = std::make_unique<runtime::TaskGroup>(ex);
+  driver_.set_round1_hold([this](ByteSpan id, ByteSpan value) { return head_check_pending(id, value); });
+}
+
+void ConsensusAdapter::note_head(const Root& root, Head state) {
+  auto [it, fresh] = heads_.insert_or_assign(root, state);
+  (void)it;
+  if (!fresh) return;
+  head_order_.push_back(root);
+  while (head_order_.size() > kHeadCacheSize) {
+    heads_.erase(head_order_.front());  // a pending one is re-added when its answer comes
+    head_order_.pop_front();
+  }
+}
+
+bool ConsensusAdapter::head_check_pending(ByteSpan instance_id, ByteSpan value) {
+  if (!head_known_) return false;
+  auto duty = core::decode_duty(instance_id);
+  if (!duty || duty->type != core::DutyType::kAttester) return false;
+  auto set = core::decode_unsigned_set(duty->type, value);
+  if (!set) return false;
+  bool pending = false;
+  for (const auto& root : head_roots(*set)) {
+    auto h = heads_.find(root);
+    if (h != heads_.end() && h->second != Head::kPending) continue;
+    pending = true;
+    auto& waiting = head_waiting_[root];
+    const Bytes id(instance_id.begin(), instance_id.end());
+    if (std::find(waiting.begin(), waiting.end(), id) == waiting.end()) waiting.push_back(id);
+    if (h == heads_.end()) {
+      note_head(root, Head::kPending);
+      ++metrics_.head_checks;
+      head_group_->spawn(ask_head(root));
+    }
+  }
+  return pending;
+}
+
+runtime::Task<void> ConsensusAdapter::ask_head(Root root) {
+  auto known = co_await head_known_(root);
+  note_head(root, !known ? Head::kNoAnswer : *known ? Head::kKnown : Head::kUnknown);
+  if (!known) ++metrics_.head_checks_unanswered;
+  auto waiting = std::move(head_waiting_[root]);
+  head_waiting_.erase(root);
+  for (const auto& id : waiting) driver_.release_held(id);
 }
 
 void ConsensusAdapter::expire_old(Slot now) {
@@ -118,6 +195,14 @@ Result<void> ConsensusAdapter::propose(const core::Duty& duty, const core::Unsig
     for (auto& [pk, u] : input)
       if (auto* a = std::get_if<core::AttesterData>(&u)) a->data.target.root[31] ^= 0x5a;
   }
+  if (unknown_head_ && duty.type == core::DutyType::kAttester) {
+    for (auto& [pk, u] : input)
+      if (auto* a = std::get_if<core::AttesterData>(&u)) a->data.beacon_block_root[30] ^= 0xa5;
+  }
+  // Our own data's head roots come from our own BN: known, never asked.
+  if (duty.type == core::DutyType::kAttester && head_known_)
+    for (const auto& root : head_roots(input))
+      if (!heads_.contains(root)) note_head(root, Head::kKnown);
   // Before propose(): buffered round-1 proposals are checked against it as the instance starts.
   const bool had_own = own_attester_.contains(duty);
   if (duty.type == core::DutyType::kAttester && !had_own) own_attester_[duty] = input;

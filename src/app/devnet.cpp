@@ -25,6 +25,7 @@
 #include "app/devnet_chaos.hpp"
 #include "app/devnet_net.hpp"
 #include "app/fs.hpp"
+#include "beaconapi/http/client.hpp"
 #include "beaconapi/http/server.hpp"
 #include "cluster/create.hpp"
 #include "cluster/definition.hpp"
@@ -201,6 +202,7 @@ class Devnet {
         io,
         [&]() -> Task<void> {
           co_await drive();
+          co_await scrape_bn_selections();
           co_await stop_children();
           for (auto& p : proxies_) co_await p->stop();
           signals.cancel();
@@ -329,15 +331,69 @@ class Devnet {
     return {};
   }
 
-  /// Chaos: every node gets its own faulty beacon-node proxy in front of the simulator.
+  /// Chaos and --second-bn: every node gets its own faulty beacon-node proxy in front of the simulator.
   Result<void, std::string> start_proxies(runtime::Executor ex) {
-    for (std::size_t i = 0; o_.chaos && i < o_.nodes; ++i) {
+    const bool second = !o_.second_bn.empty();
+    for (std::size_t i = 0; (o_.chaos || second) && i < o_.nodes; ++i) {
       auto port = o_.base_port != 0 ? static_cast<std::uint16_t>(o_.base_port + 300 + i) : std::uint16_t{0};
       proxies_.push_back(std::make_unique<BnFaultProxy>(ex, sim_->router(), port,
                                                         net_ ? net_->host_address() : std::string("127.0.0.1")));
       if (auto s = proxies_.back()->start(); !s) return std::unexpected(s.error());
     }
+    if (second) {
+      const auto mode = *second_bn_mode(o_.second_bn);
+      asio::co_spawn(
+          ex,
+          [this, mode]() -> Task<void> {
+            for (auto& p : proxies_) (void)co_await p->set_mode(mode);
+          },
+          asio::detached);
+    }
     return {};
+  }
+
+  /// Requests each node's beacon-node proxy answered, per mode (for the report).
+  ssz::Json proxy_counts() const {
+    ssz::Json pj = ssz::Json::object();
+    for (std::size_t i = 0; i < proxies_.size(); ++i) {
+      ssz::Json c = ssz::Json::object();
+      for (const auto& [mode, n] : proxies_[i]->counts()) c[mode] = n;
+      pj["node " + std::to_string(i)] = std::move(c);
+    }
+    return pj;
+  }
+
+  /// --second-bn: each node's hedged-call selections per BN, read from its /metrics before it stops.
+  Task<void> scrape_bn_selections() {
+    if (o_.second_bn.empty()) co_return;
+    for (std::size_t i = 0; i < monitoring_ports_.size(); ++i) {
+      beaconapi::http::ClientRequest req;
+      req.target = "/metrics";
+      req.accept = "text/plain";
+      beaconapi::http::Endpoint ep;
+      ep.port = monitoring_ports_[i];
+      auto m = co_await beaconapi::http::send_request(ep, req, std::chrono::seconds(2));
+      ssz::Json node = ssz::Json::object();
+      if (m && m->status == 200) {
+        // Lines: phalanx_bn_selected_total{bn="1",call="attestation_data"} 12
+        std::size_t pos = 0;
+        const std::string key = "phalanx_bn_selected_total{bn=\"";
+        while ((pos = m->body.find(key, pos)) != std::string::npos) {
+          pos += key.size();
+          const auto bn_end = m->body.find('"', pos);
+          const auto call_at = m->body.find("call=\"", bn_end);
+          const auto call_end = m->body.find('"', call_at + 6);
+          const auto value_at = m->body.find("} ", call_end);
+          if (bn_end == std::string::npos || call_at == std::string::npos || call_end == std::string::npos ||
+              value_at == std::string::npos)
+            break;
+          const std::string bn = "bn" + m->body.substr(pos, bn_end - pos);
+          const std::string call = m->body.substr(call_at + 6, call_end - call_at - 6);
+          node[call][bn] = std::strtod(m->body.c_str() + value_at + 2, nullptr);
+        }
+      }
+      bn_selected_["node " + std::to_string(i)] = std::move(node);
+    }
   }
 
   Result<void, std::string> spawn_children(std::uint16_t bn_port) {
@@ -370,6 +426,7 @@ class Devnet {
       nc.data_dir = nd / "data";
       nc.beacon_node_endpoints = {"http://" + bn_host + ":" +
                                   std::to_string(proxies_.empty() ? bn_port : proxies_[i]->port())};
+      if (!o_.second_bn.empty()) nc.beacon_node_endpoints.push_back("http://127.0.0.1:" + std::to_string(bn_port));
       nc.validator_api_address = "127.0.0.1:" + std::to_string(vapi[i]);
       nc.p2p_tcp_address = peers[i];
       nc.p2p_peers = peers;
@@ -381,6 +438,7 @@ class Devnet {
       nc.duty_report_file = nd / "duties.jsonl";
       if (o_.fault == DevnetFault::kByzantineOne && i + 1 == n) nc.test_fault = TestFault::kByzantine;
       if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
+      if (o_.fault == DevnetFault::kUnknownHeadOne && i + 1 == n) nc.test_fault = TestFault::kUnknownHead;
       nc.test_link_delay = o_.link_delay;
       duty_files_.push_back(*nc.duty_report_file);
       monitoring_ports_.push_back(mon[i]);
@@ -721,15 +779,16 @@ class Devnet {
       chaos_text_ = cs->text;
       ssz::Json cj = cs->json;
       cj["seed"] = o_.chaos_seed;
-      ssz::Json pj = ssz::Json::object();
-      for (std::size_t i = 0; i < proxies_.size(); ++i) {
-        ssz::Json c = ssz::Json::object();
-        for (const auto& [mode, n] : proxies_[i]->counts()) c[mode] = n;
-        pj["node " + std::to_string(i)] = std::move(c);
-      }
-      cj["bn_proxy_requests"] = std::move(pj);
+      cj["bn_proxy_requests"] = proxy_counts();
       if (net_) cj["net_links"] = net_->stats();
       r.extra["chaos"] = std::move(cj);
+    }
+    if (!o_.second_bn.empty()) {
+      ssz::Json sj = ssz::Json::object();
+      sj["mode"] = o_.second_bn;
+      sj["selected"] = bn_selected_;
+      sj["bn0_proxy_requests"] = proxy_counts();
+      r.extra["second_bn"] = std::move(sj);
     }
     for (const auto& c : children_) {
       if (!c.died || faulty(c.node)) continue;
@@ -834,7 +893,8 @@ class Devnet {
   std::vector<std::string> monitoring_hosts_;        ///< per node
   std::unique_ptr<NetLab> net_;                      ///< --chaos-net: the namespaces and their network
   std::vector<NodeConfig> node_configs_;             ///< per node: how it was started (restarts reuse it)
-  std::vector<std::unique_ptr<BnFaultProxy>> proxies_;  ///< chaos: per node
+  std::vector<std::unique_ptr<BnFaultProxy>> proxies_;  ///< chaos, --second-bn: per node
+  ssz::Json bn_selected_ = ssz::Json::object();          ///< --second-bn: per node, per call, per BN
   std::unique_ptr<ChaosRunner> chaos_;
   bool chaos_stop_ = false;
   std::string chaos_text_;  // the chaos section, printed after the table

@@ -36,10 +36,14 @@ enum class DevnetFault : std::uint8_t {
   kCrashOne,      ///< node N-1 is killed (SIGKILL) at slot 2
   kByzantineOne,  ///< node N-1 runs with --test-fault byzantine (bad partials + equivocating QBFT messages)
   kLyingBnOne,    ///< node N-1 runs with --test-fault lying-bn (its attestation data names another target)
+  kUnknownHeadOne,  ///< node N-1 runs with --test-fault unknown-head (its attestation data names an unknown head)
 };
+enum class BnMode : std::uint8_t;  // app/devnet_chaos.hpp
+/// The proxy mode of `--second-bn`: "healthy", "slow", "errors", "syncing" or "lying"; nullopt otherwise.
+std::optional<BnMode> second_bn_mode(std::string_view name);
 /// "vc" / "embedded".
 std::string_view to_string(DevnetMode m);
-/// "none" / "crash-one" / "byzantine-one" / "lying-bn-one".
+/// "none" / "crash-one" / "byzantine-one" / "lying-bn-one" / "unknown-head-one".
 std::string_view to_string(DevnetFault f);
 
 /// An existing cluster for the devnet (`--node-dirs`: DevnetOptions::cluster), checked and put in lock order.
@@ -94,6 +98,10 @@ struct DevnetOptions {
   /// seed (app/devnet_net.hpp); adds the fault kinds isolate and split.
   bool chaos_net = false;
   double chaos_net_loss = 0.05;  ///< --chaos-net-loss: each link's loss is drawn from [this/5, this]
+  /// Several BNs (`--second-bn MODE`, issue 17): every node's first endpoint is its own faulty beacon-node proxy
+  /// in this mode ("healthy", "slow", "errors", "syncing", "lying"; app/devnet_chaos BnFaultProxy) and its second
+  /// the simulator itself; the report gives each node's hedged-call selections per BN. Empty: one BN.
+  std::string second_bn;
   std::filesystem::path phalanx_binary = "/proc/self/exe";  ///< what the children run
   /// An existing cluster (`--node-dirs`: operator folders in Charon's layout, e.g. the data dirs of a `phalanx
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then

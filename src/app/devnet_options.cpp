@@ -14,10 +14,21 @@ std::string_view to_string(DevnetFault f) {
       return "byzantine-one";
     case DevnetFault::kLyingBnOne:
       return "lying-bn-one";
+    case DevnetFault::kUnknownHeadOne:
+      return "unknown-head-one";
     case DevnetFault::kNone:
       break;
   }
   return "none";
+}
+
+std::optional<BnMode> second_bn_mode(std::string_view name) {
+  if (name == "healthy") return BnMode::kHealthy;
+  if (name == "slow") return BnMode::kSlow;
+  if (name == "errors") return BnMode::kErrors;
+  if (name == "syncing") return BnMode::kSyncing;
+  if (name == "lying") return BnMode::kLying;
+  return std::nullopt;
 }
 
 Result<void, std::string> validate(const DevnetOptions& o) {
@@ -54,6 +65,12 @@ Result<void, std::string> validate(const DevnetOptions& o) {
   if (o.chaos_net && !o.chaos) return std::unexpected("--chaos-net needs --chaos");
   if (!(o.chaos_net_loss >= 0 && o.chaos_net_loss <= 0.5))
     return std::unexpected("--chaos-net-loss must be between 0 and 50 %");
+  if (!o.second_bn.empty()) {
+    if (!second_bn_mode(o.second_bn))
+      return std::unexpected("--second-bn: unknown mode \"" + o.second_bn +
+                             "\", expected healthy, slow, errors, syncing or lying");
+    if (o.chaos) return std::unexpected("--second-bn cannot be combined with --chaos");
+  }
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");
   if (o.cluster && (o.cluster->nodes != o.nodes || o.cluster->threshold != o.threshold ||

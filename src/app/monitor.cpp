@@ -153,6 +153,14 @@ NodeMonitor::NodeMonitor(metrics::Registry& registry, const Clock& clock, Monito
                                     "Beacon node calls by endpoint index and outcome (ok, error)", {"bn", "outcome"},
                                     metrics::exponential_buckets(0.005, 2, 12));
   for (std::size_t b = 0; b < bn_calls_.size(); ++b) bn_latency_->labels({std::to_string(b), "ok"});
+  bn_selected_ = &r.counter_family("phalanx_bn_selected_total",
+                                   "Hedged duty-data calls by the beacon node whose answer was used (endpoint index) "
+                                   "and call (attestation_data, block, aggregate, contribution)",
+                                   {"bn", "call"});
+  if (bn_calls_.size() > 1)
+    for (std::size_t b = 0; b < bn_calls_.size(); ++b)
+      for (const char* c : {"attestation_data", "block", "aggregate", "contribution"})
+        bn_selected_->labels({std::to_string(b), c});
   head_delay_ = &r.histogram("phalanx_bn_head_delay_seconds", "Head events' arrival time in their slot",
                              slot_buckets());
   r.collect("phalanx_bn_fallback_in_use", "1 while a fallback (not the first) beacon node answers",
@@ -242,6 +250,11 @@ void NodeMonitor::on_bn_call(std::size_t bn, Duration elapsed, bool ok) {
   c.seconds += seconds(elapsed);
   ++pending_.bn.calls;
   pending_.bn.call_seconds += seconds(elapsed);
+}
+
+void NodeMonitor::on_bn_selected(std::size_t bn, std::string_view call) {
+  if (bn >= bn_calls_.size()) return;
+  bn_selected_->labels({std::to_string(bn), std::string(call)}).inc();
 }
 
 void NodeMonitor::on_head(Duration delay) {

@@ -87,6 +87,9 @@ class NodeMonitor {
   void on_late_partial(const core::Duty& duty, ShareIdx share);
   /// A beacon node call finished (BnClientOptions::observer).
   void on_bn_call(std::size_t bn, Duration elapsed, bool ok);
+  /// A hedged call over several beacon nodes used BN `bn`'s answer (BnClientOptions::on_selected): `call` is
+  /// "attestation_data", "block", "aggregate" or "contribution".
+  void on_bn_selected(std::size_t bn, std::string_view call);
   /// A head event, `delay` after the start of its slot.
   void on_head(Duration delay);
   /// The validator client made a request (any validator API route).
@@ -159,6 +162,7 @@ class NodeMonitor {
   metrics::HistogramFamily* marks_ = nullptr;
   metrics::CounterFamily* rounds_ = nullptr;
   metrics::HistogramFamily* bn_latency_ = nullptr;
+  metrics::CounterFamily* bn_selected_ = nullptr;
   metrics::Histogram* head_delay_ = nullptr;
   metrics::HistogramFamily* peer_rtt_ = nullptr;
   metrics::GaugeFamily* last_success_ = nullptr;

@@ -52,6 +52,9 @@ using runtime::Task;
 
 namespace {
 
+/// How long a round-1 attestation proposal's head root may be asked of our BN before it counts as known.
+constexpr Duration kHeadCheckTimeout = std::chrono::milliseconds(400);
+
 /// "host:port" → (host, port). Errors: a message naming `flag`.
 Result<std::pair<std::string, std::uint16_t>, std::string> split_address(std::string_view text,
                                                                            std::string_view flag) {
@@ -150,6 +153,9 @@ Task<Result<void, std::string>> DvNode::start() {
   bn_opts.timeout = cfg_.beacon_node_timeout;
   bn_opts.observer = [this](std::size_t bn, Duration elapsed, bool ok) {
     if (monitor_) monitor_->on_bn_call(bn, elapsed, ok);
+  };
+  bn_opts.on_selected = [this](std::size_t bn, std::string_view call) {
+    if (monitor_) monitor_->on_bn_selected(bn, call);
   };
   bn_client_ = std::make_unique<http::BeaconNodeClient>(endpoints, bn_opts);
   bn_ = std::make_unique<BeaconNodeAdapter>(*bn_client_);
@@ -258,6 +264,16 @@ Task<Result<void, std::string>> DvNode::start() {
     co_return std::unexpected("--p2p-tcp-address: cannot listen on " + cfg_.p2p_tcp_address + ": " + ok.error().message());
   consensus_ = std::make_unique<ConsensusAdapter>(*qbft_, chain_, setup_.book);
   consensus_->set_lying_bn_for_tests(cfg_.test_fault == TestFault::kLyingBn);
+  consensus_->set_unknown_head_for_tests(cfg_.test_fault == TestFault::kUnknownHead);
+  // "Head known to its BN" (issue 17): a round-1 attestation proposal's head root is asked of our BN, at most
+  // kHeadCheckTimeout (round 1 lasts 1 s); no answer in time counts as known.
+  consensus_->set_head_check(
+      [this](Root root) -> Task<std::optional<bool>> {
+        auto r = co_await bn_client_->block_known(root, kHeadCheckTimeout);
+        if (!r) co_return std::nullopt;
+        co_return *r;
+      },
+      ex);
   consensus_->subscribe_decided(
       [this](const core::Duty& duty, const core::UnsignedDataSet& set) { bn_->on_decided(duty, set); });
   parsigex_ = std::make_unique<ParSigExAdapter>(*parsig_transport_);
@@ -378,6 +394,8 @@ Task<Result<void, std::string>> DvNode::start() {
                               ok.error().message());
   background_->spawn([](DvNode* self) -> Task<void> {
     for (;;) {
+      // Several BNs: each one's sync state decides whether it serves duty data (BeaconNodeClient::check_health).
+      if (self->bn_client_->size() > 1) co_await self->bn_client_->check_health();
       auto s = co_await self->bn_client_->syncing();
       BnReading& b = self->bn_reading_;
       b.reachable = s.has_value();
@@ -568,6 +586,15 @@ void DvNode::register_metrics() {
          [](const BnEventStats& s) { return s.reorgs; });
   events("phalanx_bn_event_stream_ends_total", "Beacon node event streams that ended (reconnected with backoff)",
          [](const BnEventStats& s) { return s.stream_ends; });
+  registry_.collect("phalanx_bn_duty_eligible",
+                    "1 while the beacon node (endpoint index) may serve duty data (not syncing, not lagging)",
+                    MetricType::kGauge, {"bn"}, [this] {
+                      std::vector<Sample> out;
+                      if (!bn_client_) return out;
+                      const auto e = bn_client_->duty_data_eligible();
+                      for (std::size_t i = 0; i < e.size(); ++i) out.push_back({{std::to_string(i)}, e[i] ? 1.0 : 0.0});
+                      return out;
+                    });
   plain("phalanx_duty_refreshes_total", "Duty lookups caused by a head event (a changed dependent root)",
         MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
   plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",

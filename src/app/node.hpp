@@ -31,6 +31,7 @@ enum class TestFault : std::uint8_t {
   kEquivocate,   ///< this node sends conflicting, validly signed QBFT PREPAREs and COMMITs (equivocates)
   kByzantine,    ///< both: bad partial signatures and equivocating consensus messages
   kLyingBn,      ///< this node's attestation data has another target root, as if its BN were on a minority fork
+  kUnknownHead,  ///< this node's attestation data has a head block root no BN knows (others' head check refuses it)
 };
 
 /// Everything `phalanx run` needs. Every field has a flag (`--kebab-case`), an environment variable

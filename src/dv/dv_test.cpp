@@ -411,6 +411,65 @@ TEST(DvQbftDriver, ALeaderWhoseDataDiffersFromTheOthersViewIsNotPreparedInRoundO
   });
 }
 
+TEST(DvQbftDriver, HeldRound1ProposalIsCheckedWhenItsAnswerComes) {
+  // "Head known to its BN": the round-1 leader proposes data whose head only it knows. The others hold its
+  // PRE-PREPARE while their BN is asked (here: an answer 50 ms later), then the round-1 check refuses it; the
+  // round changes and the others' value is decided. Another instance whose answer is "no answer in time" is
+  // released and decided as usual (a slow BN never blocks consensus).
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 4);
+    for (std::uint32_t i = 0; i < 4; ++i) c.make(i);
+    c.wire();
+    bool up = co_await c.connected(5s);
+    EXPECT_TRUE(up);
+    const std::string refused_id = id_led_by(1, 4);
+    const std::string unanswered_id = id_led_by(1, 4) + "-slow-bn";
+    // Per node: value → "known", "unknown" or absent (being asked).
+    std::vector<std::map<std::string, std::string>> answers(4);
+    runtime::TaskGroup bns(ioc.get_executor());
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      auto* d = c.drivers[i].get();
+      auto* mine = &answers[i];
+      d->set_round1_hold([&, d, mine](ByteSpan iid, ByteSpan v) {
+        const std::string value = to_str(v);
+        if (mine->contains(value)) return false;
+        (*mine)[value] = "asking";
+        const std::string id_str = to_str(iid);
+        bns.spawn([](QbftDriver* drv, std::map<std::string, std::string>* m, std::string val,
+                     std::string instance) -> runtime::Task<void> {
+          co_await runtime::sleep_for(50ms);
+          (*m)[val] = val == "unknown-head" ? "unknown" : "known";  // "slow-bn": no answer → known
+          drv->release_held(as_bytes(instance));
+        }(d, mine, value, id_str));
+        return true;
+      });
+      d->set_round1_check([mine](ByteSpan, ByteSpan v) {
+        auto it = mine->find(to_str(v));
+        return it == mine->end() || it->second != "unknown";
+      });
+    }
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      answers[i][i == 1 ? "unknown-head" : "known-head"] = "known";  // own data: known to its own BN
+      if (i == 1) answers[i]["slow-bn"] = "known";
+      EXPECT_TRUE(c.drivers[i]->propose(as_bytes(refused_id), str_bytes(i == 1 ? "unknown-head" : "known-head")));
+      EXPECT_TRUE(c.drivers[i]->propose(as_bytes(unanswered_id), str_bytes("slow-bn")));
+    }
+    bool done = co_await eventually(
+        [&] { return c.all_decided(refused_id, {0, 1, 2, 3}) && c.all_decided(unanswered_id, {0, 1, 2, 3}); }, 8s);
+    EXPECT_TRUE(done);
+    std::uint64_t held = 0;
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(c.decided[i][refused_id].value, "known-head") << i;
+      EXPECT_GE(c.decided[i][refused_id].round, 2u);
+      EXPECT_EQ(c.decided[i][unanswered_id].value, "slow-bn") << i;
+      held += c.drivers[i]->metrics().round1_held;
+    }
+    EXPECT_GE(held, 3u);
+    bns.stop();
+    co_await c.stop();
+  });
+}
+
 TEST(DvQbftDriver, LateStarterReplaysBufferedMessagesAndDecides) {
   run_test([](asio::io_context& ioc) -> runtime::Task<void> {
     Cluster c(ioc, 4);

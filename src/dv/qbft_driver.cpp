@@ -77,6 +77,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
     std::chrono::steady_clock::time_point started_at{};
     std::uint64_t seq = 0;
     bool decided = false;
+    std::vector<Bytes> held;  // round-1 PRE-PREPAREs awaiting the round-1 hold (release_held)
   };
   struct Pending {
     std::vector<std::pair<OperatorIdx, Bytes>> messages;  // arrival order
@@ -113,6 +114,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
   DecidedFn decided_fn;
   ValidatorFn validator_fn;
   ValidatorFn round1_fn;
+  ValidatorFn round1_hold_fn;
   bool stopped = false;
 
   std::map<Bytes, std::unique_ptr<Live>, BytesLess> live;
@@ -203,6 +205,7 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
   }
 
   void feed(Live& l, ByteSpan message) {
+    if (round1_hold_fn && hold(l, message)) return;
     auto out = l.instance->on_message(message);
     if (out.rejected == qbft::Reject::kEquivocation) {
       // The engine verified both signatures: the message's own sender is proven to equivocate.
@@ -212,6 +215,32 @@ struct QbftDriver::Impl : std::enable_shared_from_this<QbftDriver::Impl> {
       }
     }
     execute(l, std::move(out));
+  }
+
+  /// A round-1 PRE-PREPARE whose round-1 check is still being resolved: kept aside (at most one per node) until
+  /// release_held. Others (and undecodable bytes, which the engine rejects) pass.
+  bool hold(Live& l, ByteSpan message) {
+    auto msg = qbft::decode(message);
+    if (!msg || msg->body.type != qbft::MsgType::kPrePrepare || msg->body.round != 1 || !msg->value) return false;
+    if (!round1_hold_fn(l.id, *msg->value)) return false;
+    if (l.held.size() >= n_nodes) return false;  // more than one per node: not worth waiting for
+    l.held.emplace_back(message.begin(), message.end());
+    ++m.round1_held;
+    return true;
+  }
+
+  void release_held(ByteSpan id) {
+    if (stopped) return;
+    auto it = live.find(Bytes(id.begin(), id.end()));
+    if (it == live.end() || it->second->held.empty()) return;
+    auto held = std::move(it->second->held);
+    it->second->held.clear();
+    for (const auto& message : held) {
+      auto l = live.find(Bytes(id.begin(), id.end()));  // feeding may have ended the instance
+      if (l == live.end()) break;
+      feed(*l->second, message);
+    }
+    flush();
   }
 
   // ---- outbox execution ----
@@ -544,6 +573,8 @@ Result<void> QbftDriver::propose(ByteSpan instance_id, ByteSpan value, std::opti
 void QbftDriver::on_decided(DecidedFn fn) { impl_->decided_fn = std::move(fn); }
 void QbftDriver::set_validator(ValidatorFn fn) { impl_->validator_fn = std::move(fn); }
 void QbftDriver::set_round1_check(ValidatorFn fn) { impl_->round1_fn = std::move(fn); }
+void QbftDriver::set_round1_hold(ValidatorFn fn) { impl_->round1_hold_fn = std::move(fn); }
+void QbftDriver::release_held(ByteSpan instance_id) { impl_->release_held(instance_id); }
 void QbftDriver::on_misbehaviour(MisbehaviourFn fn) { impl_->misbehaviour_fn = std::move(fn); }
 void QbftDriver::expire(ByteSpan instance_id) { impl_->expire(instance_id); }
 void QbftDriver::stop() { impl_->stop(); }

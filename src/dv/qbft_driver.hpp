@@ -90,6 +90,7 @@ struct QbftDriverMetrics {
   std::uint64_t messages_out = 0;        ///< qbft messages sent (one per peer for a broadcast)
   std::uint64_t messages_buffered = 0;   ///< messages buffered for a not-yet-started instance
   std::uint64_t messages_replayed = 0;   ///< buffered messages replayed at start
+  std::uint64_t round1_held = 0;         ///< round-1 PRE-PREPAREs held for a pending round-1 check
   std::uint64_t timeouts = 0;            ///< round timers fired
   std::uint64_t decided_rounds_sum = 0;  ///< Σ decision round (mean rounds per decision = sum / decided)
   std::uint64_t equivocations = 0;       ///< proven equivocations (two validly signed conflicting messages)
@@ -159,6 +160,14 @@ class QbftDriver {
   /// not prepared; e.g. attestation data that differs from this node's own beacon node). Replaces any earlier
   /// one; empty = none. Applies to instances started afterwards.
   void set_round1_check(ValidatorFn fn);
+  /// Registers the round-1 hold: `fn(instance_id, value)` true means the round-1 check of that value needs an
+  /// answer not yet at hand (e.g. whether this node's BN knows the proposed head block), so a round-1
+  /// PRE-PREPARE carrying it is kept aside (at most one per node and instance) until release_held(instance_id)
+  /// feeds it again. The owner must call release_held within a short bound (the check's own deadline) and make
+  /// `fn` false for that value by then; other messages, rounds and timers go on meanwhile. Empty = none.
+  void set_round1_hold(ValidatorFn fn);
+  /// Feeds the PRE-PREPAREs held for `instance_id` again (see set_round1_hold). Unknown ids: nothing.
+  void release_held(ByteSpan instance_id);
   /// Registers the misbehaviour callback (replaces any earlier one). Runs on the io thread after the input
   /// was handled, like on_decided.
   void on_misbehaviour(MisbehaviourFn fn);

@@ -37,6 +37,7 @@ struct DevnetFlags {
   std::string chaos_faults = "all";
   bool chaos_net = false;
   std::string chaos_net_loss = "5%";
+  std::string second_bn;
 };
 
 int bad(const std::string& msg) {
@@ -87,8 +88,11 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
     o.fault = app::DevnetFault::kByzantineOne;
   else if (f.fault == "lying-bn-one")
     o.fault = app::DevnetFault::kLyingBnOne;
+  else if (f.fault == "unknown-head-one")
+    o.fault = app::DevnetFault::kUnknownHeadOne;
   else
-    return bad("--fault: unknown fault \"" + f.fault + "\", expected none, crash-one, byzantine-one or lying-bn-one");
+    return bad("--fault: unknown fault \"" + f.fault +
+               "\", expected none, crash-one, byzantine-one, lying-bn-one or unknown-head-one");
   auto fork = eth::fork_from_name(f.fork);
   if (!fork) return bad("--fork: unknown fork \"" + f.fork + "\" (phase0 … fulu)");
   o.fork = *fork;
@@ -128,6 +132,7 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
       return bad("--chaos-net-loss: expected a percentage such as 5%, got \"" + f.chaos_net_loss + "\"");
     o.chaos_net_loss = pct ? v / 100 : v;
   }
+  o.second_bn = f.second_bn;
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -147,7 +152,8 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--slots", f->slots, "Slots to run after genesis")->default_val(32);
   c->add_option("--slot-duration", f->slot_duration, "Slot duration, whole seconds (e.g. 2s)")->default_val("2s");
   c->add_option("--mode", f->mode, "Signer: vc (a vc-sim process per node) or embedded")->default_val("vc");
-  c->add_option("--fault", f->fault, "Fault injected into the last node: none, crash-one, byzantine-one, lying-bn-one")
+  c->add_option("--fault", f->fault,
+                "Fault injected into the last node: none, crash-one, byzantine-one, lying-bn-one, unknown-head-one")
       ->default_val("none");
   c->add_option("--report", f->report, "Write the final report as JSON to this file");
   c->add_option("--fork", f->fork, "Latest fork, active from genesis with all earlier ones")->default_val("fulu");
@@ -169,6 +175,9 @@ void add_devnet_command(CLI::App& root) {
               "with at most f nodes disrupted must complete (docs/devnet.md)");
   c->add_option("--chaos-seed", f->chaos_seed, "Seed of the chaos schedule (the same seed gives the same schedule)")
       ->default_val(1);
+  c->add_option("--second-bn", f->second_bn,
+                "Give every node two beacon nodes: first its own proxy in this fault mode (healthy, slow, errors, "
+                "syncing, lying), then the simulator; duty data is hedged over both (docs/operations.md)");
   c->add_option("--chaos-faults", f->chaos_faults,
                 "Chaos fault kinds: all, or a comma-separated list of kill, freeze, bn-down, bn-slow, bn-errors, "
                 "bn-syncing, bn-lying, clock-skew, and with --chaos-net isolate, split")

@@ -1,4 +1,5 @@
 #include "beaconapi/http/client.hpp"
+#include "beaconapi/http/client_detail.hpp"
 
 #include "base/log.hpp"
 
@@ -102,6 +103,10 @@ runtime::Task<Result<ClientResponse>> exchange(Endpoint ep, ClientRequest req, s
   co_return out;
 }
 
+}  // namespace
+
+namespace detail {
+
 ClientError client_error(std::error_code code, unsigned status, std::string message) {
   return ClientError{code, status, std::move(message)};
 }
@@ -170,7 +175,9 @@ std::string error_message(const std::string& body) {
   return body;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 bool route_not_served(unsigned status, std::string_view message) {
   if (status == 405) return true;
@@ -226,9 +233,13 @@ runtime::Task<Result<ClientResponse>> send_request(Endpoint ep, ClientRequest re
 }
 
 BeaconNodeClient::BeaconNodeClient(std::vector<Endpoint> endpoints, BnClientOptions options)
-    : options_(options) {
+    : shared_(std::make_shared<std::vector<State>>()), endpoints_(*shared_), options_(std::move(options)) {
   PHX_ASSERT(!endpoints.empty());
-  for (auto& e : endpoints) endpoints_.push_back(State{std::move(e), {}});
+  for (auto& e : endpoints) endpoints_.push_back(State{std::move(e), {}, {}});
+}
+
+BeaconNodeClient::~BeaconNodeClient() {
+  if (fan_group_) fan_group_->stop();
 }
 
 bool BeaconNodeClient::healthy(std::size_t i) const {
@@ -243,12 +254,26 @@ runtime::Task<Result<ClientResponse, ClientError>> BeaconNodeClient::call(Client
     if (it != missing_until_.end() && std::chrono::steady_clock::now() < it->second)
       co_return std::unexpected(client_error(make_error_code(HttpError::kStatus), 404, "endpoint not served (remembered)"));
   }
+  if (req.to_all && options_.hedge && endpoints_.size() > 1) {
+    auto r = co_await call_all(req);
+    if (!r && req.probe && route_not_served(r.error().status, r.error().message))
+      missing_until_[probe_key] =
+          std::chrono::steady_clock::now() +
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.recheck_missing);
+    co_return r;
+  }
+  // Healthy BNs in sync first, then healthy ones that lag (syncing), then the unhealthy ones: still better
+  // than giving up.
   std::vector<std::size_t> order;
+  const auto in_sync = duty_data_eligible();
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
-    if (healthy(i)) order.push_back(i);
+    if (healthy(i) && in_sync[i]) order.push_back(i);
   }
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
-    if (!healthy(i)) order.push_back(i);  // unhealthy ones last: still better than giving up
+    if (healthy(i) && !in_sync[i]) order.push_back(i);
+  }
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    if (!healthy(i)) order.push_back(i);
   }
   ClientError last{make_error_code(HttpError::kNoEndpoint), 0, "no endpoint"};
   for (auto i : order) {
@@ -305,6 +330,13 @@ runtime::Task<void> BeaconNodeClient::check_health() {
     auto r = co_await send_request(st.ep, req, options_.timeout);
     if (r && r->status == 200) {
       st.unhealthy_until = {};
+      // The sync view (for choosing BNs for duty data); a body that does not decode leaves the last one.
+      if (auto j = ssz::parse_json(r->body); j && j->is_object() && j->contains("data") && (*j)["data"].is_object()) {
+        auto d = (*j)["data"];
+        if (d.find("el_offline") == d.end()) d["el_offline"] = false;
+        if (auto s = ssz::from_json<SyncStatus>(d, "data"))
+          st.view = BnSyncView{true, s->head_slot, s->sync_distance, s->is_syncing};
+      }
     } else {
       st.unhealthy_until =
           std::chrono::steady_clock::now() +
@@ -480,8 +512,11 @@ runtime::Task<Result<ProposerDuties, ClientError>> BeaconNodeClient::proposer_du
 
 runtime::Task<Result<eth::phase0::AttestationData, ClientError>> BeaconNodeClient::attestation_data(
     Slot slot, std::uint64_t committee_index) {
-  auto j = co_await get_json(get_req("/eth/v1/validator/attestation_data?slot=" + u64(slot.value) +
-                                     "&committee_index=" + u64(committee_index)));
+  ClientRequest req =
+      get_req("/eth/v1/validator/attestation_data?slot=" + u64(slot.value) + "&committee_index=" + u64(committee_index));
+  if (auto targets = hedge_targets(); !targets.empty())
+    co_return co_await attestation_data_hedged(std::move(targets), std::move(req));
+  auto j = co_await get_json(std::move(req));
   if (!j) co_return std::unexpected(j.error());
   auto d = ssz::from_json<eth::phase0::AttestationData>((*j)["data"], "data");
   if (!d) co_return std::unexpected(json_error(d.error()));
@@ -495,6 +530,7 @@ ClientRequest submission(eth::Fork fork, const std::vector<T>& atts) {
   for (const auto& a : atts) body.push_back(ssz::to_json(a));
   auto req = post_req("/eth/v2/beacon/pool/attestations", body.dump());
   req.consensus_version = std::string(eth::fork_name(fork));
+  req.to_all = true;
   return req;
 }
 }  // namespace
@@ -522,6 +558,7 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::submit_single_attesta
 }
 
 runtime::Task<Result<void, ClientError>> BeaconNodeClient::post_only(ClientRequest req) {
+  req.to_all = true;  // every post_only call is a submission
   auto r = co_await call(std::move(req));
   if (!r) co_return std::unexpected(r.error());
   co_return Result<void, ClientError>{};
@@ -570,6 +607,10 @@ runtime::Task<Result<ProduceBlockV3Response, ClientError>> BeaconNodeClient::pro
   if (builder_boost_factor) target += "&builder_boost_factor=" + u64(*builder_boost_factor);
   ClientRequest v3 = get_req(std::move(target));
   v3.probe = true;
+  if (auto targets = hedge_targets(); !targets.empty()) {
+    auto h = co_await produce_block_hedged(std::move(targets), v3);
+    if (h || !missing_endpoint(h.error())) co_return h;  // else every BN lacks v3: the older form below
+  }
   auto r = co_await call(std::move(v3));
   if (!r && missing_endpoint(r.error())) {
     // produceBlockV2: a full block, no values. Zero graffiti is omitted (some nodes read the text literally).
@@ -627,9 +668,14 @@ runtime::Task<Result<void, ClientError>> BeaconNodeClient::publish_blinded_block
 
 runtime::Task<Result<VersionedAttestation, ClientError>> BeaconNodeClient::aggregate_attestation(
     Slot slot, Root attestation_data_root, eth::CommitteeIndex committee_index) {
-  auto r = co_await call(get_req("/eth/v2/validator/aggregate_attestation?attestation_data_root=" +
-                                 to_hex(attestation_data_root) + "&slot=" + u64(slot.value) +
-                                 "&committee_index=" + u64(committee_index)));
+  ClientRequest v2 = get_req("/eth/v2/validator/aggregate_attestation?attestation_data_root=" +
+                             to_hex(attestation_data_root) + "&slot=" + u64(slot.value) +
+                             "&committee_index=" + u64(committee_index));
+  if (auto targets = hedge_targets(); !targets.empty()) {
+    auto h = co_await aggregate_hedged(std::move(targets), v2);
+    if (h || !missing_endpoint(h.error())) co_return h;  // else every BN lacks v2: v1 below
+  }
+  auto r = co_await call(std::move(v2));
   if (!r && missing_endpoint(r.error())) {
     // v1: a phase0 Attestation without version; the fork comes from the header or the chain config.
     auto r1 = co_await call(get_req("/eth/v1/validator/aggregate_attestation?attestation_data_root=" +
@@ -694,9 +740,12 @@ runtime::Task<Result<Root, ClientError>> BeaconNodeClient::block_root(std::strin
 
 runtime::Task<Result<eth::altair::SyncCommitteeContribution, ClientError>>
 BeaconNodeClient::sync_committee_contribution(Slot slot, std::uint64_t subcommittee_index, Root beacon_block_root) {
-  auto j = co_await get_json(get_req("/eth/v1/validator/sync_committee_contribution?slot=" + u64(slot.value) +
-                                     "&subcommittee_index=" + u64(subcommittee_index) +
-                                     "&beacon_block_root=" + to_hex(beacon_block_root)));
+  ClientRequest req = get_req("/eth/v1/validator/sync_committee_contribution?slot=" + u64(slot.value) +
+                              "&subcommittee_index=" + u64(subcommittee_index) +
+                              "&beacon_block_root=" + to_hex(beacon_block_root));
+  if (auto targets = hedge_targets(); !targets.empty())
+    co_return co_await contribution_hedged(std::move(targets), std::move(req));
+  auto j = co_await get_json(std::move(req));
   if (!j) co_return std::unexpected(j.error());
   auto c = ssz::from_json<eth::altair::SyncCommitteeContribution>((*j)["data"], "data");
   if (!c) co_return std::unexpected(json_error(c.error()));

@@ -1,17 +1,21 @@
 #pragma once
 /// Beacon API HTTP client: one request per call with a per-call deadline, and BeaconNodeClient over several
-/// beacon nodes with fallback (first healthy endpoint; failover on transport error, timeout or 5xx; an
-/// endpoint that failed is skipped until its re-check time or a successful health check). Typed calls decode
-/// with the strict codecs of beaconapi (errors name the field). Spec: ethereum/beacon-APIs.
+/// beacon nodes: lookups go to the first healthy endpoint with failover (transport error, timeout or 5xx; an
+/// endpoint that failed is skipped until its re-check time or a successful health check); with several
+/// endpoints, duty data is asked of every eligible BN at once and the best answer chosen (beaconapi/bn_select),
+/// and submissions go to every BN. Typed calls decode with the strict codecs of beaconapi (errors name the
+/// field). Spec: ethereum/beacon-APIs.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "beaconapi/bn_select.hpp"
 #include "beaconapi/config.hpp"
 #include "beaconapi/http/router.hpp"
 #include "beaconapi/http/types.hpp"
@@ -46,6 +50,9 @@ struct ClientRequest {
   /// This call's deadline per endpoint when set (a bulk call's grows with its size); else the client's
   /// BnClientOptions::timeout.
   std::optional<Duration> timeout;
+  /// A submission (POST that hands the BN something to publish): with several endpoints it is sent to every BN
+  /// at once and succeeds when one accepts (BeaconNodeClient::call).
+  bool to_all = false;
 };
 
 /// A received response.
@@ -100,6 +107,20 @@ struct BnClientOptions {
   /// Called after each exchange with one endpoint (index in the endpoint list, elapsed time, whether it answered
   /// below 500): per-endpoint latency and error metrics. Empty: none.
   std::function<void(std::size_t endpoint, Duration elapsed, bool ok)> observer{};
+  /// Several endpoints: duty data (attestation data, aggregates, sync contributions, blocks) is asked of every
+  /// eligible BN at once and the best answer used; submissions go to every BN. False: first healthy only.
+  bool hedge = true;
+  /// Hedged attestation data, aggregates and contributions: after the first valid answer, the others are
+  /// awaited this much longer (to compare them), never beyond the call's deadline.
+  Duration hedge_grace = std::chrono::milliseconds(150);
+  /// Hedged block production: offers are collected until this long after the request (a soft deadline), then
+  /// the most valuable so far is taken (or the first to arrive after it).
+  Duration block_soft_deadline = std::chrono::milliseconds(500);
+  /// A BN lagging more than this many slots (beaconapi::duty_data_eligible) serves no duty data.
+  std::uint64_t max_head_lag = kMaxHeadLagSlots;
+  /// Called when a hedged call used endpoint `endpoint`'s answer: `call` is "attestation_data", "block",
+  /// "aggregate" or "contribution" (a "won" metric). Empty: none.
+  std::function<void(std::size_t endpoint, std::string_view call)> on_selected{};
 };
 
 /// A client over several beacon nodes. Threading: one executor, like everything in runtime.
@@ -113,14 +134,29 @@ class BeaconNodeClient {
  public:
   /// `endpoints` in preference order; precondition: non-empty.
   BeaconNodeClient(std::vector<Endpoint> endpoints, BnClientOptions options = {});
+  ~BeaconNodeClient();
+  BeaconNodeClient(const BeaconNodeClient&) = delete;
+  BeaconNodeClient& operator=(const BeaconNodeClient&) = delete;
 
   /// Sends to the first healthy endpoint, failing over to the next on transport errors, timeouts and 5xx. A
   /// 4xx answer is returned as an error at once (the request is wrong, another node would refuse it too).
   /// When every endpoint is marked unhealthy all are tried anyway. Errors: the last endpoint's error, code
   /// kNoEndpoint when every endpoint failed.
+  /// A request with `to_all` (several endpoints, BnClientOptions::hedge) is instead sent to every endpoint at
+  /// once; the call returns with the first acceptance (the other sends finish in the background, each within
+  /// its deadline), or, when none accepts, the most telling refusal (a 4xx before transport errors).
   runtime::Task<Result<ClientResponse, ClientError>> call(ClientRequest req);
-  /// Probes every endpoint's /eth/v1/node/syncing and updates its health.
+  /// Probes every endpoint's /eth/v1/node/syncing and updates its health and sync view.
   runtime::Task<void> check_health();
+  /// Number of endpoints.
+  std::size_t size() const;
+  /// Per endpoint, the sync state from its last getSyncingStatus answer (check_health).
+  std::vector<BnSyncView> sync_views() const;
+  /// Per endpoint, whether it may serve duty data now (beaconapi::duty_data_eligible over sync_views()).
+  std::vector<bool> duty_data_eligible() const;
+  /// getBlockRoot of a 0x root on the first healthy endpoint: true when the BN knows the block, false when it
+  /// answers 404, an error otherwise (timeout, 5xx, transport) — an error is no evidence either way.
+  runtime::Task<Result<bool, ClientError>> block_known(Root root, Duration timeout);
   /// Index of the endpoint that answered last (for tests and metrics).
   std::size_t last_used() const { return last_used_; }
   /// Whether endpoint `i` is currently considered healthy.
@@ -221,16 +257,61 @@ class BeaconNodeClient {
   /// call() + JSON parse + `data` extraction.
   runtime::Task<Result<ssz::Json, ClientError>> get_json(ClientRequest req);
 
+  // ---- several endpoints (client_multi.cpp) ----
+ public:
+  /// One endpoint's usable answer to a fanned-out request.
+  struct Answer {
+    std::size_t endpoint = 0;
+    ClientResponse response;
+  };
+
+ private:
+  /// The endpoints to ask for duty data: eligible and healthy (else eligible, else all); empty when hedging is
+  /// off or there is one endpoint.
+  std::vector<std::size_t> hedge_targets() const;
+  /// Sends `req` to every endpoint of `targets` at once and gathers the answers `usable` accepts, in arrival
+  /// order, until every target answered, the call's deadline passed, or there is a usable answer and both
+  /// `grace` after the first one and `soft` after the start have passed. Sends still running on return finish
+  /// in the background (their latency and health are still recorded). `last` receives the most telling
+  /// failure.
+  runtime::Task<std::vector<Answer>> fan_out(ClientRequest req, std::vector<std::size_t> targets, Duration grace,
+                                             Duration soft, std::function<bool(const ClientResponse&)> usable,
+                                             ClientError& last);
+  /// call() of a `to_all` request.
+  runtime::Task<Result<ClientResponse, ClientError>> call_all(ClientRequest req);
+  runtime::Task<Result<eth::phase0::AttestationData, ClientError>> attestation_data_hedged(
+      std::vector<std::size_t> targets, ClientRequest req);
+  runtime::Task<Result<ProduceBlockV3Response, ClientError>> produce_block_hedged(std::vector<std::size_t> targets,
+                                                                                  ClientRequest req);
+  runtime::Task<Result<VersionedAttestation, ClientError>> aggregate_hedged(std::vector<std::size_t> targets,
+                                                                            ClientRequest req);
+  runtime::Task<Result<eth::altair::SyncCommitteeContribution, ClientError>> contribution_hedged(
+      std::vector<std::size_t> targets, ClientRequest req);
+  /// Tells BnClientOptions::on_selected.
+  void selected(std::size_t endpoint, std::string_view call) const;
+  struct State;
+  /// One fanned-out send: its answer goes to the Fan behind `fan_state`, its latency to `observer`, its health
+  /// to `eps`.
+  static runtime::Task<void> send_one(std::shared_ptr<void> fan_state, std::shared_ptr<std::vector<State>> eps,
+                                      std::size_t i, ClientRequest req, Duration timeout, Duration recheck,
+                                      std::function<void(std::size_t, Duration, bool)> observer);
+  /// The group running fanned-out sends (made on first use, on the caller's executor).
+  runtime::TaskGroup& fan_group(runtime::Executor ex);
+
   struct State {
     Endpoint ep;
     std::chrono::steady_clock::time_point unhealthy_until{};
+    BnSyncView view{};
   };
-  std::vector<State> endpoints_;
+  /// Shared with fanned-out sends that outlive the call that started them.
+  std::shared_ptr<std::vector<State>> shared_;
+  std::vector<State>& endpoints_;
+  std::unique_ptr<runtime::TaskGroup> fan_group_;
   BnClientOptions options_;
   std::optional<eth::ChainConfig> chain_;  ///< from the last successful chain_config() (v1 fallbacks)
   /// "METHOD path" of probes answered 404/405, until when to keep answering them locally.
   std::map<std::string, std::chrono::steady_clock::time_point> missing_until_;
-  std::size_t last_used_ = 0;
+  mutable std::size_t last_used_ = 0;
   std::set<std::string> noted_envelope_keys_;  // "endpoint key" pairs already logged
 
   /// Logs (once per endpoint and key, at debug) envelope keys of `body` the Beacon API spec does not define.
