@@ -20,6 +20,20 @@ std::string_view to_string(DevnetFault f) {
   return "none";
 }
 
+std::string_view to_string(DevnetDoppelganger d) {
+  switch (d) {
+    case DevnetDoppelganger::kTwin:
+      return "twin";
+    case DevnetDoppelganger::kJoin:
+      return "join";
+    case DevnetDoppelganger::kRestart:
+      return "restart";
+    case DevnetDoppelganger::kOff:
+      break;
+  }
+  return "off";
+}
+
 Result<void, std::string> validate(const DevnetOptions& o) {
   if (o.nodes < 1 || o.nodes > 64) return std::unexpected("--nodes must be between 1 and 64");
   if (o.threshold < 1 || o.threshold > o.nodes)
@@ -45,6 +59,15 @@ Result<void, std::string> validate(const DevnetOptions& o) {
       return std::unexpected("--chaos needs a node to spare: --threshold " + std::to_string(o.threshold) +
                              " leaves no fault tolerance with " + std::to_string(o.nodes) + " nodes");
     if (auto k = parse_chaos_kinds(o.chaos_faults); !k) return std::unexpected("--chaos-faults: " + k.error());
+  }
+  if (o.doppelganger != DevnetDoppelganger::kOff) {
+    if (o.chaos || o.fault != DevnetFault::kNone)
+      return std::unexpected("--doppelganger cannot be combined with --chaos or --fault");
+    if (o.doppelganger == DevnetDoppelganger::kTwin && o.cluster)
+      return std::unexpected("--doppelganger twin needs the dealer's cluster (the full keys), not --node-dirs");
+    if (o.doppelganger != DevnetDoppelganger::kTwin && o.nodes - 1 < o.threshold)
+      return std::unexpected("--doppelganger " + std::string(to_string(o.doppelganger)) +
+                             " needs the other nodes to reach --threshold without node N-1");
   }
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");

@@ -35,6 +35,7 @@ struct DevnetFlags {
   bool chaos = false;
   std::uint64_t chaos_seed = 1;
   std::string chaos_faults = "all";
+  std::string doppelganger = "off";
 };
 
 int bad(const std::string& msg) {
@@ -115,6 +116,16 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
   o.chaos = f.chaos;
   o.chaos_seed = f.chaos_seed;
   o.chaos_faults = f.chaos_faults;
+  if (f.doppelganger == "off")
+    o.doppelganger = app::DevnetDoppelganger::kOff;
+  else if (f.doppelganger == "twin")
+    o.doppelganger = app::DevnetDoppelganger::kTwin;
+  else if (f.doppelganger == "join")
+    o.doppelganger = app::DevnetDoppelganger::kJoin;
+  else if (f.doppelganger == "restart")
+    o.doppelganger = app::DevnetDoppelganger::kRestart;
+  else
+    return bad("--doppelganger: unknown scenario \"" + f.doppelganger + "\", expected off, twin, join or restart");
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -160,6 +171,11 @@ void add_devnet_command(CLI::App& root) {
                 "Chaos fault kinds: all, or a comma-separated list of kill, freeze, bn-down, bn-slow, bn-errors, "
                 "bn-syncing, bn-lying, clock-skew")
       ->default_val("all");
+  c->add_option("--doppelganger", f->doppelganger,
+                "Doppelganger protection: off (the nodes sign from genesis); twin (every node protected, a vc-sim "
+                "signs with the full keys beside them: all must detect it); join (node N-1 protected among running "
+                "peers: no detection); restart (join, and node N-1 killed at slot 2, restarted at slot 3)")
+      ->default_val("off");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "
