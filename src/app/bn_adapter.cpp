@@ -1,5 +1,7 @@
 #include "app/bn_adapter.hpp"
 
+#include <set>
+
 #include "base/log.hpp"
 
 namespace phx::app {
@@ -409,6 +411,57 @@ Task<Result<void>> BeaconNodeAdapter::prepare_proposers(std::vector<core::Propos
   auto r = co_await client_.prepare_beacon_proposer(std::move(body));
   if (!r) co_return std::unexpected(failed("prepare beacon proposer", r.error()));
   co_return Result<void>{};
+}
+
+Result<std::vector<std::pair<ValidatorIndex, bool>>, std::string> decode_liveness(std::string_view body) {
+  auto j = ssz::parse_json(body);
+  if (!j || !j->is_object()) return std::unexpected(std::string("not a JSON object"));
+  auto data = j->find("data");
+  if (data == j->end() || !data->is_array()) return std::unexpected(std::string("data: expected an array"));
+  std::vector<std::pair<ValidatorIndex, bool>> out;
+  out.reserve(data->size());
+  for (std::size_t i = 0; i < data->size(); ++i) {
+    const auto& e = (*data)[i];
+    const std::string at = "data[" + std::to_string(i) + "]";
+    if (!e.is_object()) return std::unexpected(at + ": expected an object");
+    auto idx = e.find("index");
+    auto live = e.find("is_live");
+    if (idx == e.end() || !idx->is_string()) return std::unexpected(at + ".index: expected a decimal string");
+    auto n = http::parse_u64(idx->get<std::string>());
+    if (!n) return std::unexpected(at + ".index: expected a decimal string");
+    if (live == e.end() || !live->is_boolean()) return std::unexpected(at + ".is_live: expected a boolean");
+    out.emplace_back(ValidatorIndex{*n}, live->get<bool>());
+  }
+  return out;
+}
+
+Task<Result<std::vector<std::pair<ValidatorIndex, bool>>>> BeaconNodeAdapter::liveness(
+    Epoch epoch, std::vector<ValidatorIndex> indices) {
+  std::vector<std::pair<ValidatorIndex, bool>> out;
+  if (indices.empty()) co_return out;
+  ssz::Json body = ssz::Json::array();
+  for (const auto i : indices) body.push_back(std::to_string(i.value));
+  http::ClientRequest req;
+  req.method = http::Method::kPost;
+  req.target = "/eth/v1/validator/liveness/" + std::to_string(epoch.value);
+  req.body = body.dump();
+  auto r = co_await client_.call(std::move(req));
+  if (!r) co_return std::unexpected(failed("liveness", r.error()));
+  auto decoded = decode_liveness(r->body);
+  if (!decoded) {
+    log::warn("beacon node: liveness answer does not decode: {}", decoded.error());
+    co_return fail(BeaconError::kCall);
+  }
+  // Only the validators asked about count; one asked about but not answered is an error (fail closed).
+  std::set<std::uint64_t> asked;
+  for (const auto i : indices) asked.insert(i.value);
+  for (const auto& [idx, live] : *decoded)
+    if (asked.erase(idx.value) == 1) out.emplace_back(idx, live);
+  if (!asked.empty()) {
+    log::warn("beacon node: liveness answer lacks {} of the {} validators asked about", asked.size(), indices.size());
+    co_return fail(BeaconError::kCall);
+  }
+  co_return out;
 }
 
 }  // namespace phx::app

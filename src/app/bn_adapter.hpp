@@ -7,7 +7,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "beaconapi/http/client.hpp"
@@ -27,6 +29,10 @@ const char* to_string(BeaconError e);
 PHX_ERROR_ENUM(BeaconError, "beacon-node")
 
 using runtime::Task;
+
+/// Decodes a liveness answer (`{"data":[{"index":"1","is_live":true},…]}`, Beacon API getLiveness): the pairs
+/// in the order given. Errors: a message naming what is wrong (untrusted BN bytes; fuzzed: liveness_fuzz).
+Result<std::vector<std::pair<ValidatorIndex, bool>>, std::string> decode_liveness(std::string_view body);
 
 /// Caching and backoff of the bulk calls (validators, attester and sync duties).
 struct BulkCallOptions {
@@ -67,6 +73,12 @@ class BeaconNodeAdapter final : public core::BeaconNode {
   Task<Result<void>> subscribe_committees(std::vector<core::CommitteeSubscription> subs) override;
   Task<Result<void>> subscribe_sync_committees(std::vector<core::SyncCommitteeSubscription> subs) override;
   Task<Result<void>> prepare_proposers(std::vector<core::ProposerPreparation> preps) override;
+
+  /// POST /eth/v1/validator/liveness/{epoch} (doppelganger protection, app/doppelganger.hpp): whether the BN saw
+  /// each of `indices` attesting or proposing in `epoch`. Errors: kCall (logged with the BN's message; e.g. a BN
+  /// without the endpoint, or an answer that does not decode or lacks a validator asked about). An empty
+  /// `indices` asks nothing.
+  Task<Result<std::vector<std::pair<ValidatorIndex, bool>>>> liveness(Epoch epoch, std::vector<ValidatorIndex> indices);
 
   /// Remembers decided full blocks (their blobs and KZG proofs are needed to publish the signed block).
   /// Wire it to Consensus::subscribe_decided. Keeps the last 64 slots.

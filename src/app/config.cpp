@@ -14,7 +14,7 @@
 namespace phx::app {
 namespace {
 
-constexpr std::array<ConfigOption, 19> kOptions = {{
+constexpr std::array<ConfigOption, 20> kOptions = {{
     {"config_file", "PATH", "Config file of `key = \"value\"` lines (keys are the snake_case flag names)"},
     {"lock_file", "PATH", "Cluster lock file (Charon format)"},
     {"private_key_file", "PATH", "This operator's secp256k1 identity key (hex)"},
@@ -30,6 +30,9 @@ constexpr std::array<ConfigOption, 19> kOptions = {{
     {"signer", "vc|embedded", "Who signs: an external validator client (vc) or the node itself (embedded)"},
     {"keystores_dir", "PATH", "Embedded signer: folder of keystore-*.json with keystore-*.txt passwords"},
     {"builder_api", "", "Use the builder API (blinded blocks, builder registrations)"},
+    {"doppelganger_protection", "",
+     "Watch the chain for 2 epochs after start and sign nothing for a validator seen live without this cluster "
+     "(default true; =false to start signing at once)"},
     {"graffiti", "TEXT", "Block graffiti of the embedded signer (at most 32 bytes)"},
     {"log_level", "LEVEL", "Log level: trace, debug, info, warn, error"},
     {"duty_report_file", "PATH", "Append one JSON line per finished duty here (used by phalanx devnet)"},
@@ -123,6 +126,10 @@ Result<void, std::string> apply(NodeConfig& c, std::string_view key, const std::
     auto b = parse_bool(what, v);
     if (!b) return std::unexpected(b.error());
     c.builder_api = *b;
+  } else if (key == "doppelganger_protection") {
+    auto b = parse_bool(what, v);
+    if (!b) return std::unexpected(b.error());
+    c.doppelganger_protection = *b;
   } else if (key == "graffiti") {
     if (v.size() > 32) return bad("graffiti is longer than 32 bytes");
     c.graffiti = v;
@@ -331,7 +338,7 @@ Result<RunArgs, std::string> parse_run_args(std::span<const std::string> args, c
     if (!known_key(key) || name.find('_') != std::string::npos)
       return std::unexpected("unknown flag --" + name + " (see --help)");
     if (!has_value) {
-      if (key == "builder_api") {
+      if (key == "builder_api" || key == "doppelganger_protection") {
         value = "true";
       } else {
         if (i + 1 >= args.size()) return std::unexpected("--" + name + " needs a value");
@@ -412,6 +419,7 @@ std::vector<std::string> to_flags(const NodeConfig& c) {
   add("signer", std::string(to_string(c.signer)));
   add("keystores_dir", c.keystores_dir.string());
   f.push_back(flag_name("builder_api") + (c.builder_api ? "=true" : "=false"));
+  f.push_back(flag_name("doppelganger_protection") + (c.doppelganger_protection ? "=true" : "=false"));
   add("graffiti", c.graffiti);
   add("log_level", c.log_level);
   add("duty_report_file", c.duty_report_file ? c.duty_report_file->string() : std::string());
@@ -429,6 +437,7 @@ bool same_config(const NodeConfig& a, const NodeConfig& b) {
          a.validator_api_address == b.validator_api_address && a.p2p_tcp_address == b.p2p_tcp_address &&
          a.p2p_peers == b.p2p_peers && a.monitoring_address == b.monitoring_address && a.signer == b.signer &&
          a.keystores_dir == b.keystores_dir && a.builder_api == b.builder_api && a.graffiti == b.graffiti &&
+         a.doppelganger_protection == b.doppelganger_protection &&
          a.log_level == b.log_level && a.duty_report_file == b.duty_report_file && a.test_fault == b.test_fault &&
          a.test_link_delay == b.test_link_delay && a.test_clock_offset == b.test_clock_offset;
 }

@@ -141,6 +141,7 @@ TEST(RunConfig, ToFlagsRoundTrips) {
   c.graffiti = "g r a f";
   c.duty_report_file = "/tmp/x.jsonl";
   c.test_fault = TestFault::kEquivocate;
+  c.doppelganger_protection = false;
   auto flags = to_flags(c);
   auto r = parse(flags);
   ASSERT_TRUE(r) << r.error();
@@ -148,6 +149,24 @@ TEST(RunConfig, ToFlagsRoundTrips) {
   auto d = parse(to_flags(NodeConfig{}));
   ASSERT_TRUE(d) << d.error();
   EXPECT_TRUE(same_config(d->config, NodeConfig{}));
+}
+
+TEST(RunConfig, DoppelgangerProtectionIsOnUnlessTurnedOff) {
+  auto d = parse({});
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_TRUE(d->config.doppelganger_protection);
+  auto off = parse({"--doppelganger-protection=false"});
+  ASSERT_TRUE(off) << off.error();
+  EXPECT_FALSE(off->config.doppelganger_protection);
+  FakeEnv env;
+  env.vars["PHALANX_DOPPELGANGER_PROTECTION"] = "no";
+  auto e = parse({}, env);
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_FALSE(e->config.doppelganger_protection);
+  auto bare = parse({"--doppelganger-protection"}, env);  // the bare flag means true and beats the environment
+  ASSERT_TRUE(bare) << bare.error();
+  EXPECT_TRUE(bare->config.doppelganger_protection);
+  EXPECT_FALSE(parse({"--doppelganger-protection=maybe"}).has_value());
 }
 
 TEST(RunConfig, TestClockOffsetIsSignedAndRoundTrips) {

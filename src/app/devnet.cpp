@@ -74,48 +74,10 @@ Result<void, std::string> write_node_folder(const fs::path& dir, const cluster::
   auto r = write_file_atomic(dir / "charon-enr-private-key", as_bytes(key_hex), 0600, true);
   secure_zero(key_hex.data(), key_hex.size());
   if (r) r = write_file_atomic(dir / "cluster-lock.json", as_bytes(lock_json), 0644, true);
-  for (std::size_t v = 0; r && v < node.shares.size(); ++v) {
-    ByteArray<16> pw_bytes{};
-    crypto::hash::random_bytes(pw_bytes);
-    std::string pw = to_hex(pw_bytes, false);
-    crypto::keystore::EncryptOptions opts;
-    opts.cost = 16;  // scrypt N=16: devnet keys only
-    auto json = crypto::keystore::encrypt(node.shares[v].secret, pw, opts);
-    if (!json) return std::unexpected(dir.string() + ": keystore: " + json.error().message());
-    auto base = dir / "validator_keys" / ("keystore-" + std::to_string(v));
-    r = write_file_atomic(fs::path(base.string() + ".json"), as_bytes(*json), 0600, true);
-    if (r) r = write_file_atomic(fs::path(base.string() + ".txt"), as_bytes(pw), 0400, true);
-    secure_zero(pw.data(), pw.size());
-  }
   if (!r) return std::unexpected(dir.string() + ": " + r.error().message());
-  return {};
-}
-
-std::string kind_of(sim::SimDuty d) {
-  switch (d) {
-    case sim::SimDuty::kAttestation:
-      return "attestation";
-    case sim::SimDuty::kProposal:
-    case sim::SimDuty::kBlindedProposal:
-      return "proposal";
-    case sim::SimDuty::kAggregate:
-      return "aggregation";
-    case sim::SimDuty::kSyncMessage:
-      return "sync_message";
-    case sim::SimDuty::kSyncContribution:
-      return "sync_contribution";
-    case sim::SimDuty::kBuilderRegistration:
-      return "registration";
-    case sim::SimDuty::kVoluntaryExit:
-      return "exit";
-    case sim::SimDuty::kPrepareProposer:
-      return "prepare_proposer";
-    case sim::SimDuty::kCommitteeSubscription:
-      return "committee_subscription";
-    case sim::SimDuty::kSyncSubscription:
-      return "sync_subscription";
-  }
-  return "unknown";
+  std::vector<const crypto::bls::SecretKey*> keys;
+  for (const auto& s : node.shares) keys.push_back(&s.secret);
+  return write_devnet_keystores(dir, keys);
 }
 
 struct Child {
@@ -297,6 +259,8 @@ class Devnet {
       for (const auto& v : c->lock.validators)
         pubkeys.emplace_back(v.distributed_public_key.begin(), v.distributed_public_key.end());
       lock_hash = c->lock.lock_hash;
+      if (o_.doppelganger == DevnetDoppelganger::kTwin)
+        if (auto w = write_twin_keys(dir_ / "twin", *c, o_.threshold); !w) return std::unexpected(w.error());
     }
     // Each node's lock is verified here, once, before genesis is set (a 10,000-validator lock takes seconds):
     // the nodes find the marker and start at once.
@@ -440,6 +404,9 @@ class Devnet {
       if (o_.fault == DevnetFault::kLyingBnOne && i + 1 == n) nc.test_fault = TestFault::kLyingBn;
       if (o_.fault == DevnetFault::kUnknownHeadOne && i + 1 == n) nc.test_fault = TestFault::kUnknownHead;
       nc.test_link_delay = o_.link_delay;
+      // Off unless the run is about it: a fresh cluster's protection signs nothing for its first two epochs.
+      nc.doppelganger_protection = o_.doppelganger == DevnetDoppelganger::kTwin ||
+                                   (o_.doppelganger != DevnetDoppelganger::kOff && i + 1 == n);
       duty_files_.push_back(*nc.duty_report_file);
       monitoring_ports_.push_back(mon[i]);
       monitoring_hosts_.push_back(host_of(i));
@@ -473,6 +440,17 @@ class Devnet {
         if (!child) return std::unexpected("vc " + std::to_string(i) + ": " + child.error());
         children_.push_back(Child{"vc " + std::to_string(i), i, nd / "vc.log", std::move(*child), false, std::nullopt});
       }
+    }
+    if (o_.doppelganger == DevnetDoppelganger::kTwin) {
+      // The doppelganger: the same validators' full keys, signing straight at the simulator from genesis.
+      std::vector<std::string> argv = {binary_.string(), "vc-sim", "--beacon-node-endpoint",
+                                       "http://127.0.0.1:" + std::to_string(bn_port), "--keystores-dir",
+                                       (dir_ / "twin" / "validator_keys").string(), "--dvt-selections", "false",
+                                       "--last-slot", std::to_string(o_.slots - 1), "--stats-file",
+                                       (dir_ / "twin" / "vc-stats.json").string()};
+      auto child = ChildProcess::spawn(argv, dir_ / "twin" / "vc.log");
+      if (!child) return std::unexpected("twin: " + child.error());
+      children_.push_back(Child{"vc twin", n, dir_ / "twin" / "vc.log", std::move(*child), false, std::nullopt});
     }
     std::printf("devnet: beacon simulator on 127.0.0.1:%u, %zu nodes (%s signer)%s, fork %s, %llu slots of %s, "
                 "genesis in %llds\n",
@@ -535,7 +513,12 @@ class Devnet {
     return h;
   }
 
-  bool faulty(std::size_t node) const { return o_.fault != DevnetFault::kNone && node + 1 == o_.nodes; }
+  /// Node N-1 under a fault, or protected among unprotected peers (--doppelganger join|restart: it signs nothing
+  /// during its watch).
+  bool faulty(std::size_t node) const {
+    const bool watcher = o_.doppelganger == DevnetDoppelganger::kJoin || o_.doppelganger == DevnetDoppelganger::kRestart;
+    return (o_.fault != DevnetFault::kNone || watcher) && node + 1 == o_.nodes;
+  }
 
   /// Notes children that exited unexpectedly.
   void check_children(std::uint64_t slot) {
@@ -643,42 +626,22 @@ class Devnet {
           std::printf("devnet: fault crash-one: killed %s (SIGKILL)\n", c.name.c_str());
         }
       }
+      if (o_.doppelganger == DevnetDoppelganger::kRestart && (s == 2 || s == 3)) {
+        auto hooks = chaos_hooks();
+        if (s == 2) hooks.kill(o_.nodes - 1);
+        auto r = s == 3 ? hooks.restart(o_.nodes - 1, std::chrono::milliseconds(0)) : Result<void, std::string>{};
+        std::printf("devnet: doppelganger restart: node %u %s\n", o_.nodes - 1,
+                    s == 2 ? "killed (SIGKILL)" : r ? "restarted on its data dir" : r.error().c_str());
+      }
     }
     if (!snapshot_) snapshot_ = sim_->stats();
-  }
-
-  /// CPU seconds (user + system) and peak RSS of a running process, from /proc.
-  static std::string read_proc(const std::string& path) {
-    std::ifstream f(path);  // /proc files report size 0: read as a stream
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-
-  static std::optional<std::pair<double, double>> usage(pid_t pid) {
-    std::string stat = read_proc("/proc/" + std::to_string(pid) + "/stat");
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream in(stat.substr(close + 2));
-    std::string field;
-    std::uint64_t utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    double cpu = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-    std::string status = read_proc("/proc/" + std::to_string(pid) + "/status");
-    double rss_mb = 0;
-    if (auto pos = status.find("VmHWM:"); pos != std::string::npos)
-      rss_mb = static_cast<double>(std::strtoull(status.c_str() + pos + 6, nullptr, 10)) / 1024.0;
-    return std::pair<double, double>{cpu, rss_mb};
   }
 
   /// SIGTERM everything, give it a grace period, then SIGKILL (without blocking the simulator's thread).
   Task<void> stop_children() {
     for (auto& c : children_) {
       if (!c.process.running()) continue;
-      if (auto u = usage(c.process.pid())) usage_[c.name] = *u;
+      if (auto u = process_usage(c.process.pid())) usage_[c.name] = *u;
     }
     for (auto& c : children_) c.process.signal(SIGTERM);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -760,8 +723,8 @@ class Devnet {
     if (o_.builder) in.expected["registration"] = {o_.validators, false};
     auto stats = snapshot_ ? *snapshot_ : sim.stats();
     for (const auto& [d, s] : stats) {
-      in.accepted[kind_of(d)] += s.accepted;
-      in.rejected[kind_of(d)] += s.rejected;
+      in.accepted[sim_kind_name(d)] += s.accepted;
+      in.rejected[sim_kind_name(d)] += s.rejected;
     }
     for (std::size_t i = 0; i < duty_files_.size(); ++i) {
       std::vector<DutyLine> lines;
@@ -773,6 +736,9 @@ class Devnet {
     if (cs) in.failures_warn_only.insert("sync_contribution");
     if (o_.chaos_net) in.missing_tolerance = kNetMissingTolerance;
     auto r = build_report(in);
+    // --doppelganger twin: the protected cluster must do nothing, so the duty verdict does not apply (its own
+    // verdict follows below).
+    if (o_.doppelganger == DevnetDoppelganger::kTwin) r.problems.clear();
     if (cs) {
       for (const auto& p : cs->problems) r.problems.push_back(p);
       for (const auto& w : cs->warnings) r.warnings.push_back(w);
@@ -824,6 +790,7 @@ class Devnet {
                              std::to_string(off.validator.value) + " (" + off.detail + ")");
     }
     r.extra["slashable_offences"] = std::move(oj);
+    if (o_.doppelganger != DevnetDoppelganger::kOff) doppelganger_verdict(r);
     slashing_line_ = "slashing oracle: " + std::to_string(offences.size()) +
                      " slashable pairs among the signed messages the beacon simulator received";
     r.ok = r.problems.empty();
@@ -841,6 +808,7 @@ class Devnet {
     opts["chaos"] = o_.chaos;
     opts["chaos_net"] = o_.chaos_net;
     opts["chaos_net_loss"] = o_.chaos_net_loss;
+    opts["doppelganger"] = std::string(to_string(o_.doppelganger));
     r.extra["options"] = std::move(opts);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();
@@ -857,6 +825,23 @@ class Devnet {
     for (const auto& [name, u] : usage_) res[name] = {{"cpu_s", u.first}, {"peak_rss_mb", u.second}};
     r.extra["resources"] = std::move(res);
     return r;
+  }
+
+  /// --doppelganger: the scenario's verdict replaces the duty verdict in twin mode (the protected cluster must
+  /// do nothing there); the twin must have been accepted by the simulator.
+  void doppelganger_verdict(DevnetReport& r) {
+    std::vector<std::string> logs;
+    for (std::size_t i = 0; i < o_.nodes; ++i) logs.push_back(read_text(dir_ / ("node" + std::to_string(i)) / "node.log"));
+    std::vector<std::string> keys;
+    for (const auto& v : sim_config_.validators) keys.push_back(to_hex(v.pubkey));
+    // node N-1 of join|restart watches epochs 0-1 (join) or 1-2 (restart); safe one slot into the next epoch.
+    const std::uint64_t end_epoch = o_.doppelganger == DevnetDoppelganger::kRestart ? 3 : 2;
+    const bool watch_over = o_.slots > end_epoch * chain_.slots_per_epoch + 2;
+    auto problems = doppelganger_problems(o_.doppelganger, logs, keys, r.rows, watch_over);
+    r.problems.insert(r.problems.end(), problems.begin(), problems.end());
+    r.extra["doppelganger"] = {{"scenario", std::string(to_string(o_.doppelganger))},
+                               {"problems", problems},
+                               {"watch_over", watch_over}};
   }
 
   void cleanup(bool ok) {

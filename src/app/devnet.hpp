@@ -26,6 +26,16 @@
 #include "eth/fork.hpp"
 #include "ssz/json.hpp"
 
+namespace phx::crypto::bls {
+class SecretKey;
+}
+namespace phx::cluster {
+struct CreatedCluster;
+}
+namespace phx::sim {
+enum class SimDuty : std::uint8_t;
+}
+
 namespace phx::app {
 
 /// Who signs in the devnet.
@@ -43,6 +53,23 @@ enum class BnMode : std::uint8_t;  // app/devnet_chaos.hpp
 std::optional<BnMode> second_bn_mode(std::string_view name);
 /// "vc" / "embedded".
 std::string_view to_string(DevnetMode m);
+/// Doppelganger protection in the devnet (`--doppelganger`; docs/devnet.md).
+enum class DevnetDoppelganger : std::uint8_t {
+  kOff,      ///< every node runs with --doppelganger-protection=false (signs from genesis)
+  kTwin,     ///< every node protected, and a `phalanx vc-sim` signs with the full validator keys beside them
+  kJoin,     ///< node N-1 protected (it joins a running cluster at genesis), the others not
+  kRestart,  ///< as kJoin, and node N-1 is killed at slot 2 and restarted at slot 3
+};
+/// Writes `keys` as validator_keys/keystore-<i>.json with keystore-<i>.txt passwords under `dir` (insecure fast
+/// scrypt: devnet keys only; 0600/0400). Errors name the folder.
+Result<void, std::string> write_devnet_keystores(const std::filesystem::path& dir,
+                                                 std::span<const crypto::bls::SecretKey* const> keys);
+/// The twin of `--doppelganger twin`: every validator's full key, recovered from the first `threshold` operators'
+/// shares, written to `dir` like write_devnet_keystores.
+Result<void, std::string> write_twin_keys(const std::filesystem::path& dir, const cluster::CreatedCluster& c,
+                                          std::uint32_t threshold);
+/// "off" / "twin" / "join" / "restart".
+std::string_view to_string(DevnetDoppelganger d);
 /// "none" / "crash-one" / "byzantine-one" / "lying-bn-one" / "unknown-head-one".
 std::string_view to_string(DevnetFault f);
 
@@ -107,6 +134,8 @@ struct DevnetOptions {
   /// dkg` ceremony) to run instead of creating one with the dealer; nodes, threshold and validators must then
   /// be the lock's. Its folders are only read: each node's data, logs and duty report go to the working folder.
   std::optional<ExistingCluster> cluster;
+  /// `--doppelganger`: protection off (default: the devnet signs from genesis), or one of the scenarios.
+  DevnetDoppelganger doppelganger = DevnetDoppelganger::kOff;
 };
 
 /// Checks option combinations. Errors (message naming the flag): nodes < 1 or > 64, threshold outside
@@ -200,6 +229,14 @@ struct DevnetReport {
   bool ok = false;  ///< every exact row completed in full, nothing was rejected, honest nodes' duties succeeded
   ssz::Json extra = ssz::Json::object();  ///< free-form details (sim stats, options) copied into the JSON
 };
+/// The devnet's doppelganger verdict from the nodes' logs (index = operator): kTwin: every node logged a
+/// detection of every one of `pubkeys` (0x… hex), the cluster completed no duty and the simulator accepted the
+/// twin's messages and rejected none (`rows`); kJoin and kRestart: no node logged a detection, node N-1 logged its
+/// watch and, when `watch_over` (the run outlasted its watch), that it signs again. Returns the problems (empty:
+/// as expected).
+std::vector<std::string> doppelganger_problems(DevnetDoppelganger mode, const std::vector<std::string>& node_logs,
+                                               const std::vector<std::string>& pubkeys,
+                                               const std::vector<DutyRow>& rows, bool watch_over);
 /// Builds the report. Rows: one per kind of `expected`; completed and failed duties' reasons come from the
 /// honest nodes' lines, mapped to the sim kind of their core duty type. ok is false when an exact row has
 /// failed > 0, completed > expected or sim_accepted < completed (a node claims a duty the simulator never
@@ -217,6 +254,8 @@ ssz::Json report_to_json(const DevnetReport& report);
 /// "builder_proposer" → "proposal", "aggregator" → "aggregation", …); empty for internal steps (randao,
 /// prepare_*), which are not counted on their own.
 std::string_view sim_kind_of_duty(std::string_view core_duty_name);
+/// The report's kind name of a simulator duty ("attestation", "proposal", "aggregation", …).
+std::string sim_kind_name(sim::SimDuty d);
 
 /// A child process with its own process group, killed when the parent dies (PR_SET_PDEATHSIG) and by the
 /// destructor if still running. stdout and stderr go to `log_file` (appended).
@@ -254,6 +293,8 @@ class ChildProcess {
 
 /// "exited 0", "exited 3", "killed by SIGKILL" for a waitpid status.
 std::string describe_status(int status);
+/// CPU seconds (user + system) and peak RSS in MB of a running process, from /proc; nullopt when unreadable.
+std::optional<std::pair<double, double>> process_usage(pid_t pid);
 
 /// Runs the whole devnet (see the file comment) and prints progress and the final table on stdout. Returns 0
 /// when the report is ok, 1 when a duty that should have succeeded did not, 2 on a setup error (message on

@@ -31,6 +31,20 @@ std::optional<BnMode> second_bn_mode(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view to_string(DevnetDoppelganger d) {
+  switch (d) {
+    case DevnetDoppelganger::kTwin:
+      return "twin";
+    case DevnetDoppelganger::kJoin:
+      return "join";
+    case DevnetDoppelganger::kRestart:
+      return "restart";
+    case DevnetDoppelganger::kOff:
+      break;
+  }
+  return "off";
+}
+
 Result<void, std::string> validate(const DevnetOptions& o) {
   if (o.nodes < 1 || o.nodes > 64) return std::unexpected("--nodes must be between 1 and 64");
   if (o.threshold < 1 || o.threshold > o.nodes)
@@ -70,6 +84,15 @@ Result<void, std::string> validate(const DevnetOptions& o) {
       return std::unexpected("--second-bn: unknown mode \"" + o.second_bn +
                              "\", expected healthy, slow, errors, syncing or lying");
     if (o.chaos) return std::unexpected("--second-bn cannot be combined with --chaos");
+  }
+  if (o.doppelganger != DevnetDoppelganger::kOff) {
+    if (o.chaos || o.fault != DevnetFault::kNone)
+      return std::unexpected("--doppelganger cannot be combined with --chaos or --fault");
+    if (o.doppelganger == DevnetDoppelganger::kTwin && o.cluster)
+      return std::unexpected("--doppelganger twin needs the dealer's cluster (the full keys), not --node-dirs");
+    if (o.doppelganger != DevnetDoppelganger::kTwin && o.nodes - 1 < o.threshold)
+      return std::unexpected("--doppelganger " + std::string(to_string(o.doppelganger)) +
+                             " needs the other nodes to reach --threshold without node N-1");
   }
   if (o.builder && o.fork < eth::Fork::kBellatrix)
     return std::unexpected("--builder needs --fork bellatrix or later (blinded blocks)");

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <thread>
 
@@ -123,6 +125,35 @@ std::string describe_status(int status) {
     return std::string("killed by ") + (name != nullptr ? std::string("SIG") + name : std::to_string(sig));
   }
   return "status " + std::to_string(status);
+}
+
+namespace {
+/// A /proc file's text.
+std::string read_proc(const std::string& path) {
+  std::ifstream f(path);  // /proc files report size 0: read as a stream
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::optional<std::pair<double, double>> process_usage(pid_t pid) {
+  std::string stat = read_proc("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  std::uint64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  double cpu = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::string status = read_proc("/proc/" + std::to_string(pid) + "/status");
+  double rss_mb = 0;
+  if (auto pos = status.find("VmHWM:"); pos != std::string::npos)
+    rss_mb = static_cast<double>(std::strtoull(status.c_str() + pos + 6, nullptr, 10)) / 1024.0;
+  return std::pair<double, double>{cpu, rss_mb};
 }
 
 }  // namespace phx::app

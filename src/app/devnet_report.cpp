@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/devnet.hpp"
+#include "sim/beacon_sim.hpp"
 #include "ssz/json.hpp"
 
 namespace phx::app {
@@ -305,6 +306,33 @@ ssz::Json report_to_json(const DevnetReport& report) {
   j["warnings"] = report.warnings;
   for (auto it = report.extra.begin(); it != report.extra.end(); ++it) j[it.key()] = it.value();
   return j;
+}
+
+std::string sim_kind_name(sim::SimDuty d) {
+  switch (d) {
+    case sim::SimDuty::kAttestation:
+      return "attestation";
+    case sim::SimDuty::kProposal:
+    case sim::SimDuty::kBlindedProposal:
+      return "proposal";
+    case sim::SimDuty::kAggregate:
+      return "aggregation";
+    case sim::SimDuty::kSyncMessage:
+      return "sync_message";
+    case sim::SimDuty::kSyncContribution:
+      return "sync_contribution";
+    case sim::SimDuty::kBuilderRegistration:
+      return "registration";
+    case sim::SimDuty::kVoluntaryExit:
+      return "exit";
+    case sim::SimDuty::kPrepareProposer:
+      return "prepare_proposer";
+    case sim::SimDuty::kCommitteeSubscription:
+      return "committee_subscription";
+    case sim::SimDuty::kSyncSubscription:
+      return "sync_subscription";
+  }
+  return "unknown";
 }
 
 }  // namespace phx::app

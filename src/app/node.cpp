@@ -20,6 +20,7 @@
 #include "app/bn_events.hpp"
 #include "app/cluster_setup.hpp"
 #include "app/consensus.hpp"
+#include "app/doppelganger.hpp"
 #include "app/fs.hpp"
 #include "app/monitor.hpp"
 #include "app/operator_api.hpp"
@@ -110,6 +111,7 @@ class DvNode {
   std::unique_ptr<dv::ParSigTransport> parsig_transport_;
   std::unique_ptr<ConsensusAdapter> consensus_;
   std::unique_ptr<ParSigExAdapter> parsigex_;
+  std::unique_ptr<DoppelgangerDriver> doppelganger_;  ///< nullptr with --doppelganger-protection=false
   std::unique_ptr<core::Workflow> workflow_;
   std::unique_ptr<WorkflowBackend> backend_;
   std::unique_ptr<beaconapi::vapi::ValidatorApi> vapi_;
@@ -301,6 +303,20 @@ Task<Result<void, std::string>> DvNode::start() {
   }
   if (setup_.lock.definition.target_gas_limit != 0) wopts.gas_limit = setup_.lock.definition.target_gas_limit;
   core::WorkflowPorts ports{*bn_, *consensus_, *parsigex_, *guard_, signer_.get(), clock_};
+  if (cfg_.doppelganger_protection) {
+    // Before the workflow exists: nothing is signed until the watch allows it; the peers' partials it needs
+    // arrive through the same subscription as the workflow's.
+    std::vector<core::PubKey> keys;
+    for (const auto& [pk, v] : setup_.book.validators()) keys.push_back(pk);
+    doppelganger_ = std::make_unique<DoppelgangerDriver>(*bn_, chain_, clock_, keys,
+                                                          core::doppelganger_min_peers(n, setup_.book.threshold()));
+    ports.gate = &doppelganger_->watch();
+    parsigex_->subscribe_received([this](const core::Duty& d, const core::PubKey& pk, const core::ParSignedData& p) {
+      doppelganger_->on_peer_partial(d, pk, p.share_idx);
+    });
+  } else {
+    log::warn("doppelganger protection is off (--doppelganger-protection=false): signing from the first duty");
+  }
   workflow_ = std::make_unique<core::Workflow>(ex, chain_, setup_.book, ports, wopts);
   if (cfg_.duty_report_file) {
     report_ = std::make_unique<std::ofstream>(*cfg_.duty_report_file, std::ios::app);
@@ -423,6 +439,7 @@ Task<Result<void, std::string>> DvNode::start() {
   }(this));
 
   workflow_->start();
+  if (doppelganger_) background_->spawn(doppelganger_->run());
   bn_events_ = std::make_unique<BnEvents>(endpoints, [this](const core::HeadEvent& h) {
     const TimePoint start{std::chrono::seconds(chain_.genesis_time + h.slot.value * chain_.seconds_per_slot)};
     monitor_->on_head(std::chrono::duration_cast<Duration>(clock_.now() - start));
@@ -599,6 +616,20 @@ void DvNode::register_metrics() {
         MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
   plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",
         MetricType::kCounter, [](const M& m) { return m.early_triggers; });
+  registry_.collect("phalanx_doppelganger_validators",
+                    "Validators per doppelganger-protection status (watching: nothing signed yet; detected: seen live "
+                    "without this cluster, never signed for by this process)",
+                    MetricType::kGauge, {"status"}, [this] {
+                      std::vector<Sample> out;
+                      if (!doppelganger_) return out;
+                      const auto c = doppelganger_->watch().counts();
+                      for (std::size_t i = 0; i < c.size(); ++i)
+                        out.push_back({{core::to_string(static_cast<core::DoppelgangerStatus>(i))},
+                                       static_cast<double>(c[i])});
+                      return out;
+                    });
+  plain("phalanx_doppelganger_withheld_total", "Own partial signatures withheld by doppelganger protection",
+        MetricType::kCounter, [](const M& m) { return m.doppelganger_withheld; });
   registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
     std::vector<Sample> out;
     double c = 0;

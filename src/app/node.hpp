@@ -53,6 +53,9 @@ struct NodeConfig {
   /// (keystore-*.txt), as written by `phalanx create cluster` (nodeI/validator_keys).
   std::filesystem::path keystores_dir = ".charon/validator_keys";
   bool builder_api = false;                   ///< request blinded blocks / builder registrations
+  /// Doppelganger protection (app/doppelganger.hpp): sign nothing for a validator until 2 epochs after start
+  /// show it live only through this cluster; never for one seen live otherwise.
+  bool doppelganger_protection = true;
   std::string graffiti;                       ///< up to 32 bytes, embedded signer's blocks
   std::string log_level = "info";             ///< trace, debug, info, warn, error
   /// When set, one JSON line per finished duty (tracker report + latencies) is appended here; `phalanx

@@ -216,6 +216,16 @@ class SlashingGuard {
   virtual Result<void> check_and_record(const PubKey& pubkey, const SignedMessage& message) = 0;
 };
 
+/// Whether this node may release signatures for a validator now (doppelganger protection: app wires
+/// core::DoppelgangerWatch). Consulted before the SlashingGuard; a refusal withholds the partial without failing
+/// the duty (the peers may still complete it). Io thread.
+class SigningGate {
+ public:
+  virtual ~SigningGate() = default;
+  /// True when this node may sign for `pubkey`.
+  virtual bool may_sign(const PubKey& pubkey) const = 0;
+};
+
 /// The clock port is phx::Clock (base/clock.hpp): SystemClock in production, ManualClock in tests.
 using ClockPort = Clock;
 

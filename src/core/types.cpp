@@ -47,6 +47,9 @@ const char* to_string(CoreError e) {
       return "this node's validator client sent no selection proof for the slot through the DVT selection "
              "endpoints (POST /eth/v1/validator/{beacon,sync}_committee_selections): a distributed validator "
              "aggregates only with the cluster's combined selection proof";
+    case CoreError::kWithheld:
+      return "doppelganger protection: this node does not sign for the validator (watching the chain, or another "
+             "signer of its key was seen)";
   }
   return "unknown core error";
 }

@@ -40,6 +40,7 @@ enum class CoreError {
   kEmpty = 13,              ///< an empty set where at least one item is required
   kNotDirectlySigned = 14,  ///< unsigned data that is signed only inside an envelope with more fields
   kNoSelectionProof = 15,   ///< VC mode: aggregation asked for without the VC's partial selection proof
+  kWithheld = 16,           ///< doppelganger protection: this node does not sign for the validator (yet)
 };
 /// Human-readable reason for `e`.
 const char* to_string(CoreError e);

@@ -605,6 +605,7 @@ Result<void> Workflow::request_exit(const PubKey& pubkey, Epoch epoch) {
   msg.exit.epoch = epoch;
   msg.exit.validator_index = v->index;
   msg.current_epoch = epoch;  // the same on every operator (the domain depends on it before deneb)
+  if (withheld(pubkey)) return fail(CoreError::kWithheld);
   if (auto guard = ports_.guard.check_and_record(pubkey, SignedMessage{msg}); !guard) {
     ++metrics_.slashing_refusals;
     return std::unexpected(guard.error());

@@ -83,6 +83,8 @@ struct WorkflowPorts {
   SlashingGuard& guard;        ///< slashing protection (fails closed)
   Signer* signer = nullptr;    ///< embedded signer (required in kEmbedded mode)
   const Clock& clock;          ///< "what time is it"
+  /// Doppelganger protection: own partials of validators it refuses are withheld. nullptr: always allowed.
+  const SigningGate* gate = nullptr;
 };
 
 /// One finished duty: the tracker's verdict and the latencies measured on this node.
@@ -120,6 +122,7 @@ struct WorkflowMetrics {
   std::uint64_t consensus_equivocations = 0; ///< peers proven to equivocate in consensus (QBFT messages)
   std::uint64_t blamed_partials = 0;         ///< partials found invalid by SigAgg
   std::uint64_t slashing_refusals = 0;       ///< own partials refused by the SlashingGuard
+  std::uint64_t doppelganger_withheld = 0;   ///< own partials withheld by the SigningGate (doppelganger watch)
   std::uint64_t signer_errors = 0;           ///< embedded signer failures
   std::uint64_t beacon_errors = 0;           ///< failed BN calls (fetch, duties, submit)
   std::uint64_t fetch_retries = 0;           ///< fetches repeated after a failure (within the duty's slot)
@@ -246,6 +249,8 @@ class Workflow {
   /// Shares blamed for a bad partial within two epochs before `slot` (SigAgg verifies their partials first).
   std::set<ShareIdx> suspects_at(Slot slot) const;
   void on_aggregated(const Duty& duty, const std::vector<AggregateOutcome>& outcomes);
+  /// True (and counted) when the SigningGate withholds `pubkey`'s own partials.
+  bool withheld(const PubKey& pubkey);
   Task<void> submit(Duty duty, std::vector<Submission> subs);
   void mark_done(const Duty& duty, const std::vector<PubKey>& pubkeys);
   void check_complete(const Duty& duty);

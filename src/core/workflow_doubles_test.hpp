@@ -562,6 +562,13 @@ class GuardDouble final : public SlashingGuard {
   std::map<std::tuple<PubKey, int, std::uint64_t>, Root> seen_;
 };
 
+/// A SigningGate that allows everything until told otherwise (doppelganger protection's port).
+class GateDouble final : public SigningGate {
+ public:
+  bool allow = true;
+  bool may_sign(const PubKey&) const override { return allow; }
+};
+
 /// N workflows on one io_context with virtual time.
 class Harness {
  public:
@@ -570,6 +577,7 @@ class Harness {
     std::unique_ptr<ParSigExchangeDouble> parsigex;
     std::unique_ptr<SignerDouble> signer;
     std::unique_ptr<GuardDouble> guard;
+    std::unique_ptr<GateDouble> gate;
     std::unique_ptr<Workflow> workflow;
     std::vector<DutyResult> results;
   };
@@ -600,7 +608,8 @@ class Harness {
       o.skip_duties = skip;
       if (tweak) tweak(o);
       const Clock& clock = real_time ? static_cast<const Clock&>(system_clock_) : clock_;
-      WorkflowPorts ports{bn_, *n->consensus, *n->parsigex, *n->guard, n->signer.get(), clock};
+      n->gate = std::make_unique<GateDouble>();
+      WorkflowPorts ports{bn_, *n->consensus, *n->parsigex, *n->guard, n->signer.get(), clock, n->gate.get()};
       n->workflow = std::make_unique<Workflow>(ctx_.get_executor(), config_, keys_.book, ports, std::move(o));
       Node* raw = n.get();
       n->workflow->subscribe_results([raw](const DutyResult& r) { raw->results.push_back(r); });

@@ -37,6 +37,7 @@ void Workflow::sign_items(const Duty& duty, std::vector<SignItem> items) {
   std::vector<SignItem> allowed;
   allowed.reserve(items.size());
   for (auto& item : items) {
+    if (withheld(item.pubkey)) continue;  // doppelganger watch: not signed at all
     auto guard = ports_.guard.check_and_record(item.pubkey, item.message);
     if (!guard) {
       ++metrics_.slashing_refusals;
@@ -109,6 +110,10 @@ Result<void> Workflow::own_partials(const Duty& duty, const std::vector<std::pai
       if (own->second != root) note(make_error_code(CoreError::kConflict));
       continue;  // identical: already handled
     }
+    if (withheld(pk)) {  // doppelganger watch: a VC's partial (or an exit's) is not released
+      note(make_error_code(CoreError::kWithheld));
+      continue;
+    }
     auto guard = ports_.guard.check_and_record(pk, p.data.message);
     if (!guard) {
       ++metrics_.slashing_refusals;
@@ -144,6 +149,12 @@ Result<void> Workflow::own_partials(const Duty& duty, const std::vector<std::pai
     if (!r) log::warn("workflow: broadcast of {} partials failed: {}", to_string(duty), error_text(r.error()));
   }
   return first_error;
+}
+
+bool Workflow::withheld(const PubKey& pubkey) {
+  if (ports_.gate == nullptr || ports_.gate->may_sign(pubkey)) return false;
+  ++metrics_.doppelganger_withheld;
+  return true;
 }
 
 void Workflow::on_received(const Duty& duty, const PubKey& pubkey, const ParSignedData& partial) {

@@ -277,6 +277,28 @@ TEST(Workflow, SlashingRefusalIsATrackedFailureAndNothingLeavesTheNode) {
   EXPECT_EQ(failures(h.nodes()[1]->results), "");
 }
 
+TEST(Workflow, ADoppelgangerGateWithholdsEveryOwnPartialWithoutFailingTheCluster) {
+  // Node 1 watches for a doppelganger (core::DoppelgangerWatch refuses): it signs nothing, no slashing-protection
+  // record is made, and the other three still complete every attestation; node 1 aggregates their partials.
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4});
+  h.nodes()[0]->gate->allow = false;
+  h.start();
+  h.run_until(h.slot_start(Slot{33}));
+  auto& n0 = *h.nodes()[0];
+  EXPECT_GT(n0.workflow->metrics().doppelganger_withheld, 0u);
+  EXPECT_EQ(n0.workflow->metrics().own_partials, 0u);
+  EXPECT_EQ(n0.workflow->metrics().slashing_refusals, 0u);
+  EXPECT_EQ(n0.guard->refused, 0u);
+  EXPECT_EQ(n0.signer->signed_count, 0u);
+  EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], 4u);
+  EXPECT_GT(successes(n0.results).at(DutyType::kAttester), 0u);
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(failures(h.nodes()[i]->results), "");
+  // Allowed again (the watch ended quietly): its partials flow.
+  n0.gate->allow = true;
+  h.run_until(h.slot_start(Slot{66}));
+  EXPECT_GT(n0.workflow->metrics().own_partials, 0u);
+}
+
 TEST(Workflow, ValidatorClientModeServesDecidedDataAndAggregatesVcPartials) {
   const auto cfg = fulu_config();
   Harness h(cfg, keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);

@@ -223,6 +223,26 @@ void BeaconSim::add_routes() {
           co_return Response::json(body);
         });
 
+  // Liveness (doppelganger protection): a validator is live in an epoch when the simulator received a validly
+  // signed attestation with that target or a block of a slot in it (the slashing oracle's records), any epoch.
+  r.add(Method::kPost, "/eth/v1/validator/liveness/{epoch}",
+        [this](const Request& req, const PathParams& p) -> Task<Response> {
+          auto epoch = http::parse_u64(p.at("epoch"));
+          if (!epoch) co_return error_response(400, "invalid epoch \"" + p.at("epoch") + "\"");
+          auto j = ssz::parse_json(req.body);
+          if (!j || !j->is_array()) co_return error_response(400, "body must be a JSON array of validator indices");
+          Json a = Json::array();
+          for (const auto& e : *j) {
+            auto idx = e.is_string() ? http::parse_u64(e.get<std::string>()) : std::nullopt;
+            if (!idx) co_return error_response(400, "invalid validator index " + e.dump());
+            Json item = Json::object();
+            item["index"] = std::to_string(*idx);
+            item["is_live"] = oracle_.live(ValidatorIndex{*idx}, Epoch{*epoch}, config_.chain.slots_per_epoch);
+            a.push_back(std::move(item));
+          }
+          co_return Response::json(data_body(std::move(a)));
+        });
+
   r.add(Method::kGet, "/eth/v1/validator/duties/proposer/{epoch}",
         [this](const Request&, const PathParams& p) -> Task<Response> {
           auto epoch = http::parse_u64(p.at("epoch"));

@@ -89,6 +89,17 @@ void with_client(BeaconSim& sim, Body body) {
   return r.error();
 }
 
+/// The phase0 attestation of attester duty `d`, over the data the simulator serves, signed with `d`'s full key.
+[[maybe_unused]] eth::phase0::Attestation signed_attestation(const Env& env, const BeaconSim& sim,
+                                                             const bapi::http::AttesterDuty& d) {
+  eth::phase0::Attestation att{};
+  att.aggregation_bits = decltype(att.aggregation_bits)(d.committee_length);
+  att.aggregation_bits.set(d.validator_committee_index, true);
+  att.data = sim.attestation_data(d.slot, d.committee_index);
+  att.signature = env.key(d.validator_index).sign(eth::attestation_signing_root(sim.config().chain, att.data)).to_bytes();
+  return att;
+}
+
 template <class T>
 std::uint64_t reason(const BeaconSim& sim, SimDuty d, T r) {
   const auto& m = sim.stats(d).by_reason;

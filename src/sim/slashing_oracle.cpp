@@ -54,6 +54,13 @@ void SlashingOracle::record_attestation(ValidatorIndex validator, const eth::pha
   same_target.push_back(Vote{s, root});
 }
 
+bool SlashingOracle::live(ValidatorIndex validator, Epoch epoch, std::uint64_t slots_per_epoch) const {
+  if (auto v = votes_.find(validator.value); v != votes_.end() && v->second.contains(epoch.value)) return true;
+  const std::uint64_t first = epoch.value * slots_per_epoch;
+  auto b = blocks_.lower_bound({validator.value, first});
+  return b != blocks_.end() && b->first.first == validator.value && b->first.second < first + slots_per_epoch;
+}
+
 void SlashingOracle::record_block(ValidatorIndex proposer, Slot slot, const Root& root) {
   auto& roots = blocks_[{proposer.value, slot.value}];
   if (std::find(roots.begin(), roots.end(), root) != roots.end()) return;

@@ -33,6 +33,9 @@ class SlashingOracle {
   void record_attestation(ValidatorIndex validator, const eth::phase0::AttestationData& data);
   /// A validly signed block of `proposer` at `slot` with header root `root`.
   void record_block(ValidatorIndex proposer, Slot slot, const Root& root);
+  /// Whether `validator` signed an attestation with target `epoch` or a block of a slot in it (what the beacon
+  /// simulator's liveness endpoint answers). Precondition: slots_per_epoch > 0.
+  bool live(ValidatorIndex validator, Epoch epoch, std::uint64_t slots_per_epoch) const;
   /// Every offence found so far, in the order found (each pair once).
   const std::vector<SlashableOffence>& offences() const { return offences_; }
 

@@ -83,5 +83,49 @@ TEST(SlashingOracle, SimulatorRecordsRefusedButSignedAttestations) {
   EXPECT_EQ(sim.slashing_oracle().offences()[0].validator, d.validator_index);
 }
 
+TEST(SlashingOracle, LivenessIsWhatWasSignedPerEpoch) {
+  SlashingOracle o;
+  o.record_attestation(ValidatorIndex{7}, vote(2, 3, 1));
+  Root r{};
+  o.record_block(ValidatorIndex{8}, Slot{5 * 32 + 31}, r);
+  EXPECT_TRUE(o.live(ValidatorIndex{7}, Epoch{3}, 32));   // the attestation's target epoch
+  EXPECT_FALSE(o.live(ValidatorIndex{7}, Epoch{2}, 32));
+  EXPECT_TRUE(o.live(ValidatorIndex{8}, Epoch{5}, 32));   // a block in the epoch's last slot
+  EXPECT_FALSE(o.live(ValidatorIndex{8}, Epoch{6}, 32));
+  EXPECT_FALSE(o.live(ValidatorIndex{8}, Epoch{4}, 32));
+  EXPECT_FALSE(o.live(ValidatorIndex{9}, Epoch{3}, 32));
+}
+
+TEST(SlashingOracle, SimulatorServesLivenessAndRefusesBadRequests) {
+  Env env;
+  BeaconSim sim(env.config(eth::Fork::kDeneb), env.clock);
+  const auto duties = sim.attester_duties(Epoch{1}, env.indices());
+  ASSERT_FALSE(duties.empty());
+  const auto& d = duties.front();
+  ASSERT_TRUE(sim.submit(signed_attestation(env, sim, d)).has_value());
+  std::vector<std::string> bodies;
+  std::vector<unsigned> statuses;
+  with_client(sim, [&](BeaconNodeClient& client) -> Task<void> {
+    for (const auto& [target, body] : std::vector<std::pair<std::string, std::string>>{
+             {"/eth/v1/validator/liveness/1", "[\"" + std::to_string(d.validator_index.value) + "\",\"1\"]"},
+             {"/eth/v1/validator/liveness/2", "[\"" + std::to_string(d.validator_index.value) + "\"]"},
+             {"/eth/v1/validator/liveness/x", "[]"},
+             {"/eth/v1/validator/liveness/1", "{}"},
+             {"/eth/v1/validator/liveness/1", "[1]"}}) {
+      bapi::http::ClientRequest req;
+      req.method = bapi::http::Method::kPost;
+      req.target = target;
+      req.body = body;
+      auto r = co_await client.call(req);
+      statuses.push_back(r ? 200u : r.error().status);
+      bodies.push_back(r ? r->body : "");
+    }
+  });
+  EXPECT_EQ(statuses, (std::vector<unsigned>{200, 200, 400, 400, 400}));
+  const std::string idx = std::to_string(d.validator_index.value);
+  EXPECT_EQ(bodies[0], R"({"data":[{"index":")" + idx + R"(","is_live":true},{"index":"1","is_live":false}]})");
+  EXPECT_EQ(bodies[1], R"({"data":[{"index":")" + idx + R"(","is_live":false}]})");
+}
+
 }  // namespace
 }  // namespace phx::sim

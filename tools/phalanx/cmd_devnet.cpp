@@ -38,6 +38,7 @@ struct DevnetFlags {
   bool chaos_net = false;
   std::string chaos_net_loss = "5%";
   std::string second_bn;
+  std::string doppelganger = "off";
 };
 
 int bad(const std::string& msg) {
@@ -133,6 +134,16 @@ int devnet_cmd(const DevnetFlags& f, app::DevnetOptions o) {
     o.chaos_net_loss = pct ? v / 100 : v;
   }
   o.second_bn = f.second_bn;
+  if (f.doppelganger == "off")
+    o.doppelganger = app::DevnetDoppelganger::kOff;
+  else if (f.doppelganger == "twin")
+    o.doppelganger = app::DevnetDoppelganger::kTwin;
+  else if (f.doppelganger == "join")
+    o.doppelganger = app::DevnetDoppelganger::kJoin;
+  else if (f.doppelganger == "restart")
+    o.doppelganger = app::DevnetDoppelganger::kRestart;
+  else
+    return bad("--doppelganger: unknown scenario \"" + f.doppelganger + "\", expected off, twin, join or restart");
   if (auto v = app::validate(o); !v) return bad(v.error());
   return app::run_devnet(o);
 }
@@ -189,6 +200,11 @@ void add_devnet_command(CLI::App& root) {
   c->add_option("--chaos-net-loss", f->chaos_net_loss,
                 "With --chaos-net: the largest per-link packet loss; each link's is drawn from [P/5, P] (e.g. 1%)")
       ->default_val("5%");
+  c->add_option("--doppelganger", f->doppelganger,
+                "Doppelganger protection: off (the nodes sign from genesis); twin (every node protected, a vc-sim "
+                "signs with the full keys beside them: all must detect it); join (node N-1 protected among running "
+                "peers: no detection); restart (join, and node N-1 killed at slot 2, restarted at slot 3)")
+      ->default_val("off");
   c->add_option("--node-dirs", f->node_dirs,
                 "Run an existing cluster instead of creating one: its operator folders, comma-separated, each with "
                 "cluster-lock.json, charon-enr-private-key and validator_keys/ (e.g. the data dirs of a `phalanx "

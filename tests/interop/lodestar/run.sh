@@ -391,11 +391,14 @@ phase_dv() {
       local nd="$cdir/node$i"; mkdir -p "$nd"
       local signer_args=(--signer vc)
       [[ $mode == dv-embedded ]] && signer_args=(--signer embedded --keystores-dir "$cdir/cluster/node$i/validator_keys")
+      # Doppelganger protection off: duties are measured from the chain's start, and Lodestar 1.5.1 serves only the
+      # pre-standard GET liveness form (docs/interop.md).
       "$phalanx_bin" run --lock-file "$cdir/cluster/node$i/cluster-lock.json" \
         --private-key-file "$cdir/cluster/node$i/charon-enr-private-key" --data-dir "$nd/data" \
         --beacon-node-endpoints "http://127.0.0.1:$bnpx_port" --validator-api-address "127.0.0.1:$((13500 + base + i))" \
         --p2p-tcp-address "127.0.0.1:$((13900 + base + i))" --p2p-peers "$peers" \
         --monitoring-address "127.0.0.1:$((13600 + base + i))" "${signer_args[@]}" --log-level info \
+        --doppelganger-protection=false \
         --duty-report-file "$nd/duties.jsonl" >"$nd/phalanx.log" 2>&1 &
       pids+=("$!"); watch+=("$!"); signers+=("$!"); pname[$!]="phalanx node $i of $mode ($nd/phalanx.log)"
       c_logs[$mode]+="${c_logs[$mode]:+,}$nd/phalanx.log"
