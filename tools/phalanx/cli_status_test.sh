@@ -30,8 +30,9 @@ fi
 
 port=$((20000 + RANDOM % 19000))
 mon="127.0.0.1:$((port + 200))"  # node 0's monitoring address
-# More slots than the checks need: the devnet must outlive both Chromium runs on a busy machine; it is stopped below.
-"$bin" devnet --mode embedded --fault crash-one --validators 2 --slots 60 --slot-duration 2s --genesis-delay 12s \
+# More slots than the checks need: the devnet must outlive both Chromium runs and the BN-peers phase on a busy
+# machine; it is stopped below.
+"$bin" devnet --mode embedded --fault crash-one --validators 2 --slots 150 --slot-duration 2s --genesis-delay 12s \
   --base-port "$port" --dir "$dir/net" --report "$dir/report.json" > "$out/devnet.out" 2>&1 &
 devnet_pid=$!
 
@@ -68,8 +69,8 @@ check "status: a beacon node" '[ "$(field "s[\"beacon_nodes\"][\"endpoints\"][0]
 check "status: the BN's peers and version" '[ "$(field "(s[\"beacon_nodes\"][\"peers\"], s[\"beacon_nodes\"][\"version\"])")" = "(64, '"'"'Phalanx-BeaconSim/0.1'"'"')" ]'
 check "status: embedded signer in the VC panel and the own row" '[ "$(field "(s[\"validator_client\"][\"mode\"], s[\"operators\"][0][\"vc_client\"])")" = "('"'"'embedded'"'"', '"'"'embedded signer'"'"')" ]'
 check "status: peers' BN client from peer info" '[ "$(field "s[\"operators\"][1][\"bn_client\"]")" = Phalanx-BeaconSim/0.1 ]'
-check "status: attester epoch strip up to the current epoch" '[ "$(field "[len(d[\"epochs\"]) == min(16, s[\"chain\"][\"epoch\"] + 1) and d[\"epochs\"][-1][\"epoch\"] == s[\"chain\"][\"epoch\"] for d in s[\"duties\"] if d[\"type\"] == \"attester\"]")" = "[True]" ]'
-check "status: timing histograms" '[ "$(field "any(t[\"duty\"] == \"attester\" and t[\"stage\"] == \"broadcast\" and t[\"count\"] > 0 for t in s[\"timing\"])")" = True ]'
+check "status: proposer epoch strip up to the current epoch" '[ "$(field "[len(d[\"epochs\"]) == min(16, s[\"chain\"][\"epoch\"] + 1) and d[\"epochs\"][-1][\"epoch\"] == s[\"chain\"][\"epoch\"] and d[\"epochs\"][-1][\"success\"] > 0 for d in s[\"duties\"] if d[\"type\"] == \"proposer\"]")" = "[True]" ]'
+check "status: timing histograms" '[ "$(field "any(t[\"duty\"] == \"proposer\" and t[\"stage\"] == \"broadcast\" and t[\"count\"] > 0 for t in s[\"timing\"])")" = True ]'
 if [ -s "$out/status-pregenesis.json" ]; then
   pre() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$out/status-pregenesis.json" "$1"; }
   check "before genesis: waiting_for_genesis with the time left" \
@@ -123,7 +124,7 @@ if [ -n "$chromium" ]; then
   check "page: BN and VC client columns" 'grep -q "<td>embedded signer</td>" "$out/status.dom.html" && grep -q "<td>Phalanx-BeaconSim/0.1</td>" "$out/status.dom.html"'
   check "page: VC panel says embedded signer" 'grep -Eq "<div id=\"vc-summary\" data-mode=\"embedded\">embedded signer" "$out/status.dom.html"'
   check "page: epoch strips" 'grep -Eq "<td class=\"strip\"><span class=\"e-(ok|none|failed|expected)\"" "$out/status.dom.html"'
-  check "page: timing histograms" 'grep -Eq "<tr><td>attester</td><td>broadcast</td><td>[1-9]" "$out/status.dom.html"'
+  check "page: timing histograms" 'grep -Eq "<tr><td>proposer</td><td>broadcast</td><td>[1-9]" "$out/status.dom.html"'
   check "page: the BN's peers" 'grep -q "64 peers, Phalanx-BeaconSim/0.1" "$out/status.dom.html"'
 fi
 

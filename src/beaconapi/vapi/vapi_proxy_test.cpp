@@ -61,14 +61,17 @@ TEST(ValidatorApi, ProxyPassesStatusBodyAndHeadersThrough) {
     EXPECT_EQ(env.vapi->stats().proxied, 2u);
     // By route (the status page's VC panel): both went to the BN, the teapot's 418 is an error.
     const auto& routes = env.vapi->stats().routes;
-    ASSERT_EQ(routes.count(Stats::kProxiedRoute), 1u);
-    EXPECT_EQ(routes.at(Stats::kProxiedRoute).requests, 2u);
-    EXPECT_EQ(routes.at(Stats::kProxiedRoute).errors, 1u);
+    auto count = [&routes](const std::string& route) {  // {0, 0} when the route was not counted
+      auto it = routes.find(route);
+      return it == routes.end() ? Stats::RouteCount{} : it->second;
+    };
+    EXPECT_EQ(count(Stats::kProxiedRoute).requests, 2u);
+    EXPECT_EQ(count(Stats::kProxiedRoute).errors, 1u);
     // An intercepted route is counted under its pattern, a 400 answer as an error.
     auto bad = co_await env.call(http::Method::kGet, "/eth/v1/validator/attestation_data?slot=x&committee_index=0");
     EXPECT_EQ(bad.status, 400u);
-    ASSERT_EQ(routes.count("GET /eth/v1/validator/attestation_data"), 1u);
-    EXPECT_EQ(routes.at("GET /eth/v1/validator/attestation_data").errors, 1u);
+    EXPECT_EQ(count("GET /eth/v1/validator/attestation_data").requests, 1u);
+    EXPECT_EQ(count("GET /eth/v1/validator/attestation_data").errors, 1u);
     EXPECT_EQ(routes.size(), 2u);
     co_await env.stop();
   });
