@@ -37,7 +37,7 @@ READINESS = [{"type": "value", "options": {
     "0": {"text": "starting"}, "1": {"text": "ready", "color": "green"}, "2": {"text": "BN down", "color": "red"},
     "3": {"text": "BN syncing", "color": "orange"}, "4": {"text": "BN far behind", "color": "orange"},
     "5": {"text": "BN no peers", "color": "red"}, "6": {"text": "no quorum", "color": "red"},
-    "7": {"text": "VC silent", "color": "red"}}}]
+    "7": {"text": "VC silent", "color": "red"}, "8": {"text": "waiting for genesis", "color": "blue"}}}]
 SEL = '{instance=~"$instance"}'
 SELX = 'instance=~"$instance"'
 

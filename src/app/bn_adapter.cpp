@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "ssz/json.hpp"
 
 namespace phx::app {
 
@@ -462,6 +463,40 @@ Task<Result<std::vector<std::pair<ValidatorIndex, bool>>>> BeaconNodeAdapter::li
     co_return fail(BeaconError::kCall);
   }
   co_return out;
+}
+
+std::optional<std::uint64_t> parse_peer_count(std::string_view body) {
+  auto j = ssz::parse_json(body);
+  if (!j || !j->is_object() || !j->contains("data") || !(*j)["data"].is_object()) return std::nullopt;
+  const auto& d = (*j)["data"];
+  if (!d.contains("connected") || !d["connected"].is_string()) return std::nullopt;
+  return http::parse_u64(d["connected"].get<std::string>());
+}
+
+std::optional<std::uint64_t> parse_connected_peers(std::string_view body) {
+  auto j = ssz::parse_json(body);
+  if (!j || !j->is_object() || !j->contains("data") || !(*j)["data"].is_array()) return std::nullopt;
+  std::uint64_t n = 0;
+  for (const auto& p : (*j)["data"]) {
+    if (!p.is_object()) return std::nullopt;
+    const auto it = p.find("state");
+    if (it == p.end() || (it->is_string() && it->get<std::string>() == "connected")) ++n;
+  }
+  return n;
+}
+
+runtime::Task<std::optional<std::uint64_t>> bn_peer_count(http::BeaconNodeClient& client) {
+  http::ClientRequest req;
+  req.target = "/eth/v1/node/peer_count";
+  req.probe = true;
+  auto r = co_await client.call(req);
+  if (r) co_return parse_peer_count(r->body);
+  if (!http::route_not_served(r.error().status, r.error().message)) co_return std::nullopt;
+  http::ClientRequest peers;
+  peers.target = "/eth/v1/node/peers?state=connected";
+  auto p = co_await client.call(peers);
+  if (!p) co_return std::nullopt;
+  co_return parse_connected_peers(p->body);
 }
 
 }  // namespace phx::app

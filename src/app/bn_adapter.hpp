@@ -114,6 +114,17 @@ class BeaconNodeAdapter final : public core::BeaconNode {
   std::vector<ExitFn> exit_subs_;
 };
 
+/// `data.connected` of a getPeerCount answer (GET /eth/v1/node/peer_count, a decimal string); nullopt when the
+/// body is not that.
+std::optional<std::uint64_t> parse_peer_count(std::string_view body);
+/// The entries of a getPeers answer (GET /eth/v1/node/peers) whose `state` is "connected"; nullopt when the body
+/// is not a `data` array of objects.
+std::optional<std::uint64_t> parse_connected_peers(std::string_view body);
+/// The beacon node's connected peers (readiness bn_no_peers): getPeerCount, or, from a BN that does not serve it
+/// (404/405, remembered by the client as a missing route), getPeers?state=connected. nullopt: unknown (no answer,
+/// or a malformed one).
+runtime::Task<std::optional<std::uint64_t>> bn_peer_count(beaconapi::http::BeaconNodeClient& client);
+
 }  // namespace phx::app
 
 PHX_ERROR_ENUM_TRAIT(phx::app::BeaconError)

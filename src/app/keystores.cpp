@@ -10,6 +10,7 @@
 
 #include "app/fs.hpp"
 #include "base/log.hpp"
+#include "base/progress.hpp"
 #include "crypto/hash/sha256.hpp"
 #include "crypto/keystore/cache.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -33,13 +34,6 @@ struct Loaded {
   core::PubKey pubshare{};
   crypto::bls::SecretKey secret;
 };
-
-/// "2 min 5 s", "40 s".
-std::string human(double seconds) {
-  const auto s = static_cast<std::uint64_t>(seconds + 0.5);
-  if (s < 60) return std::to_string(s) + " s";
-  return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
-}
 
 /// SHA-256 over every keystore file's name and contents, in file order: changes when any keystore is added,
 /// removed, renamed or edited. (Passwords are not in it: they key the cache instead.)
@@ -140,21 +134,16 @@ Result<std::vector<Loaded>, std::string> decrypt_all(const std::vector<Keystore>
     }
   };
   const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(n, 1))));
-  const auto start = std::chrono::steady_clock::now();
+  ProgressReporter::Options po;
+  po.line_interval = progress_interval;
+  auto progress = stderr_progress("keystores decrypted on " + std::to_string(workers) + " threads", n,
+                                  ProgressReporter::Lines::kLog, po);
   {
     std::vector<std::jthread> pool;
     for (unsigned t = 0; t < workers; ++t) pool.emplace_back(work);
-    auto last = start;
     while (done.load() < n && !failed.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last < progress_interval) continue;
-      last = now;
-      const std::size_t d = done.load();
-      const double secs = std::chrono::duration<double>(now - start).count();
-      const double rate = secs > 0 ? static_cast<double>(d) / secs : 0;
-      log::info("keystores: {} of {} decrypted ({:.1f}/s on {} threads), about {} left", d, n, rate, workers,
-                rate > 0 ? human(static_cast<double>(n - d) / rate) : std::string("?"));
+      progress.set(done.load());
     }
   }  // joins
   for (const auto& e : errors)
@@ -162,9 +151,8 @@ Result<std::vector<Loaded>, std::string> decrypt_all(const std::vector<Keystore>
   std::vector<Loaded> loaded;
   loaded.reserve(n);
   for (auto& o : out) loaded.push_back(std::move(*o));
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  log::info("keystores: {} decrypted in {} ({:.1f}/s on {} threads)", n, human(secs),
-            secs > 0 ? static_cast<double>(n) / secs : 0.0, workers);
+  progress.set(n);
+  progress.finish();
   return loaded;
 }
 

@@ -23,7 +23,7 @@ struct KeyLoadOptions {
   /// The keystore cache file (0600; docs/formats/keystore-cache.md). Empty: no cache.
   std::filesystem::path cache_file;
   unsigned threads = 0;  ///< decryption threads; 0: one per core
-  Duration progress_interval = std::chrono::seconds(5);  ///< between progress lines while decrypting
+  Duration progress_interval = std::chrono::seconds(5);  ///< between progress log lines while decrypting (stderr not a terminal; a terminal gets one line updated in place)
 };
 
 /// What happened (for logs and tests).

@@ -17,6 +17,12 @@ std::vector<double> slot_buckets() { return {0.1, 0.25, 0.5, 1, 1.5, 2, 3, 4, 5,
 
 }  // namespace
 
+std::string printable_ascii(std::string_view s, std::size_t max) {
+  std::string out;
+  for (char c : s.substr(0, std::min(max, s.size()))) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+  return out;
+}
+
 void register_duty_metrics(metrics::Registry& registry, std::function<const core::WorkflowMetrics*()> workflow,
                            std::function<const core::DutyLog*()> duty_log) {
   registry.collect("phalanx_duties_total", "Finished duties by type and outcome", MetricType::kCounter,
@@ -62,7 +68,7 @@ NodeMonitor::NodeMonitor(metrics::Registry& registry, const Clock& clock, Monito
 
   readiness_ = &r.gauge("phalanx_readiness",
                         "Readiness state: 0 unknown, 1 ready, 2 BN down, 3 BN syncing, 4 BN far behind, 5 BN without "
-                        "peers, 6 no quorum of peers, 7 VC silent (docs/health_checks.md)");
+                        "peers, 6 no quorum of peers, 7 VC silent, 8 waiting for genesis (docs/health_checks.md)");
   failing_ = &r.gauge_family("phalanx_health_check_failing",
                              "1 while the health check fails (docs/health_checks.md, docs/runbook.md)",
                              {"check", "severity"});
@@ -195,6 +201,16 @@ void NodeMonitor::on_result(const core::DutyResult& result) {
     if (outcome == 1) ++m.duties[type].failed;
     if (outcome == 2) ++m.duties[type].expected;
   }
+  const std::uint64_t epoch = rep.duty.slot.value / std::max<std::uint64_t>(options_.slots_per_epoch, 1);
+  if (epochs_.empty() || epoch + kStripEpochs > epochs_.rbegin()->first) {
+    auto& strip = epochs_[epoch];
+    strip.resize(core::kDutyTypeCount + 1);
+    if (type < strip.size()) {
+      strip[type].epoch = epoch;
+      (outcome == 0 ? strip[type].success : outcome == 1 ? strip[type].failed : strip[type].expected) += 1;
+    }
+    while (epochs_.size() > kStripEpochs) epochs_.erase(epochs_.begin());
+  }
   auto& counts = pending_.duties[duty];
   ++counts.finished;
   if (outcome == 1) ++counts.failed;
@@ -279,6 +295,8 @@ const health::Verdict& NodeMonitor::on_slot(Slot slot, const std::vector<PeerRea
   s.vc_mode = options_.vc_mode;
   s.vc_requested = vc_requested_;
   s.rss_bytes = rss_bytes;
+  if (const TimePoint genesis{std::chrono::seconds(options_.genesis_time)}; clock_.now() < genesis)
+    s.genesis_in = std::chrono::duration_cast<Duration>(genesis - clock_.now());
   s.peers.resize(options_.operators);
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     const auto& p = peers_[i];
@@ -325,6 +343,24 @@ std::vector<Tally> NodeMonitor::sum_minutes(std::chrono::minutes window, std::ve
       out[i].expected += counts[i].expected;
     }
   }
+  return out;
+}
+
+std::vector<std::vector<EpochTally>> NodeMonitor::epoch_strips(std::uint64_t current, std::size_t epochs) const {
+  std::vector<std::vector<EpochTally>> out(core::kDutyTypeCount + 1);
+  epochs = std::min<std::size_t>(epochs, kStripEpochs);
+  const std::uint64_t first = current + 1 >= epochs ? current + 1 - epochs : 0;
+  for (std::size_t t = 1; t < out.size(); ++t)
+    for (std::uint64_t e = first; e <= current; ++e) {
+      EpochTally tally;
+      tally.epoch = e;
+      if (auto it = epochs_.find(e); it != epochs_.end() && t < it->second.size()) {
+        tally.success = it->second[t].success;
+        tally.failed = it->second[t].failed;
+        tally.expected = it->second[t].expected;
+      }
+      out[t].push_back(tally);
+    }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ namespace phx::app {
 
 /// This build's version (the `--version` output, phalanx_build_info, the peer-info message).
 inline constexpr const char* kPhalanxVersion = "0.1.0";
+
+/// The first `max` bytes of `s` with every byte outside printable ASCII replaced by '?' (strings from a BN or a
+/// VC that go into the peer-info message or onto the status page).
+std::string printable_ascii(std::string_view s, std::size_t max);
 
 /// Registers phalanx_duties_total{duty,outcome=success|failure} (from the workflow's counters) and
 /// phalanx_duty_failures_total{duty,reason} (reason codes of docs/reasons.md, from the duty log); a getter
@@ -42,6 +47,7 @@ struct MonitorOptions {
   Duration slot_duration = std::chrono::seconds(12);
   std::uint64_t slots_per_epoch = 32;
   std::size_t beacon_nodes = 1;    ///< configured BN endpoints (label `bn` = 0 … n−1)
+  std::uint64_t genesis_time = 0;  ///< unix seconds: before it, readiness is waiting_for_genesis
   std::string version = kPhalanxVersion;
   health::Thresholds thresholds;
 };
@@ -56,6 +62,8 @@ struct PeerReading {
   std::optional<bool> lock_match;
   std::optional<std::uint64_t> start_time;  ///< unix seconds
   std::optional<std::uint8_t> readiness;    ///< its health::Readiness value
+  std::optional<std::string> bn_client;     ///< its beacon node's version (peer info; nullopt: not told)
+  std::optional<std::string> vc_client;     ///< its validator client's User-Agent (peer info; nullopt: none told)
 };
 
 /// The beacon node side of a slot.
@@ -64,7 +72,8 @@ struct BnReading {
   bool syncing = false;
   std::uint64_t sync_distance = 0;
   std::optional<std::uint64_t> head_slot;
-  std::optional<std::uint64_t> peers;
+  std::optional<std::uint64_t> peers;   ///< its connected peers (getPeerCount), when known
+  std::optional<std::string> version;   ///< its getNodeVersion, when known
   std::size_t last_used = 0;  ///< index of the endpoint that answered last
 };
 
@@ -72,6 +81,12 @@ struct BnReading {
 struct Tally {
   std::uint64_t ok = 0, missing = 0, late = 0, blamed = 0;  ///< operators
   std::uint64_t success = 0, failed = 0, expected = 0;      ///< duty types
+};
+
+/// One epoch of one duty type's strip on the status page.
+struct EpochTally {
+  std::uint64_t epoch = 0;
+  std::uint64_t success = 0, failed = 0, expected = 0;  ///< finished duties of the epoch's slots
 };
 
 /// See the file comment. Threading: the io thread only.
@@ -105,6 +120,15 @@ class NodeMonitor {
   std::vector<Tally> operator_tallies(std::chrono::minutes window) const;
   /// Per duty type value (index 1 … kDutyTypeCount) over the last `window`: success / failed / expected.
   std::vector<Tally> duty_tallies(std::chrono::minutes window) const;
+  /// Per duty type value (index 1 … kDutyTypeCount): its outcomes in each of the last `epochs` epochs up to and
+  /// including `current` (oldest first; epochs without duties have zero counts).
+  std::vector<std::vector<EpochTally>> epoch_strips(std::uint64_t current, std::size_t epochs) const;
+  /// The time-in-slot histograms per duty type and stage (phalanx_duty_mark_seconds) and the BN's head delay.
+  const metrics::HistogramFamily& marks() const { return *marks_; }
+  const metrics::Histogram& head_delay() const { return *head_delay_; }
+  /// Epochs kept for epoch_strips().
+  static constexpr std::size_t kStripEpochs = 32;
+
   /// The peer readings of the last slot (by operator index; empty before the first slot).
   const std::vector<PeerReading>& peers() const { return peers_; }
   /// When operator `i` was last seen connected (at a slot close; nullopt: never).
@@ -147,6 +171,7 @@ class NodeMonitor {
   health::Evaluator evaluator_;
   std::uint64_t start_time_ = 0;
   std::deque<Minute> minutes_;  // oldest first, at most 24 h
+  std::map<std::uint64_t, std::vector<EpochTally>> epochs_;  // by epoch, per duty type value; the last kStripEpochs
   // Fed since the last slot.
   health::Snapshot pending_;
   bool vc_requested_ = false;

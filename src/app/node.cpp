@@ -211,6 +211,7 @@ Task<Result<void, std::string>> DvNode::start() {
   mon.slot_duration = std::chrono::seconds(chain_.seconds_per_slot);
   mon.slots_per_epoch = chain_.slots_per_epoch;
   mon.beacon_nodes = endpoints.size();
+  mon.genesis_time = chain_.genesis_time;
   monitor_ = std::make_unique<NodeMonitor>(registry_, clock_, mon);
 
   // Slashing protection.
@@ -246,7 +247,7 @@ Task<Result<void, std::string>> DvNode::start() {
   auto node = p2p::Node::create(ex, peers, k1::SecretKey::from_bytes(key_.bytes()).value(), p2p_opts);
   if (!node) co_return std::unexpected("p2p: " + node.error().message());
   p2p_ = std::move(*node);
-  p2p_->set_local_info(p2p::PeerInfoExtension{kPhalanxVersion, monitor_->start_time(), 0});
+  p2p_->set_local_info(p2p::PeerInfoExtension{kPhalanxVersion, monitor_->start_time(), 0, "", ""});
   const auto n = static_cast<std::uint32_t>(setup_.operators.size());
   dv::QbftDriverOptions qopts;
   qopts.registry = &registry_;
@@ -409,7 +410,7 @@ Task<Result<void, std::string>> DvNode::start() {
     co_return std::unexpected("--monitoring-address: cannot listen on " + cfg_.monitoring_address + ": " +
                               ok.error().message());
   background_->spawn([](DvNode* self) -> Task<void> {
-    for (;;) {
+    for (std::uint64_t poll = 0;; ++poll) {
       // Several BNs: each one's sync state decides whether it serves duty data (BeaconNodeClient::check_health).
       if (self->bn_client_->size() > 1) co_await self->bn_client_->check_health();
       auto s = co_await self->bn_client_->syncing();
@@ -419,6 +420,9 @@ Task<Result<void, std::string>> DvNode::start() {
       b.sync_distance = s ? s->sync_distance : 0;
       b.head_slot = s ? std::optional<std::uint64_t>(s->head_slot.value) : std::nullopt;
       b.last_used = self->bn_client_->last_used();
+      b.peers = s ? co_await bn_peer_count(*self->bn_client_) : std::nullopt;
+      if (s && (!b.version || poll % 150 == 0))  // the status page's BN client: at first, then every 5 min
+        if (auto v = co_await self->bn_client_->node_version()) b.version = printable_ascii(*v, p2p::kMaxAppVersion);
       co_await runtime::sleep_for(std::chrono::seconds(2));
     }
   }(this));
@@ -433,7 +437,7 @@ Task<Result<void, std::string>> DvNode::start() {
       const auto now = self->clock_.now();
       auto next = genesis;
       if (now >= genesis) next += ((now - genesis) / sps + 1) * sps;
-      else next = now + sps;  // before genesis: once a slot's length
+      else next = std::min(now + sps, genesis);  // before genesis: once a slot's length, and at genesis
       co_await runtime::sleep_for(std::chrono::duration_cast<Duration>(next - now));
     }
   }(this));
@@ -468,6 +472,7 @@ void DvNode::add_status_routes() {
   for (const auto& url : cfg_.beacon_node_endpoints)
     if (auto ep = http::Endpoint::parse(url)) status_info_.beacon_nodes.push_back(ep->to_string());
   status_info_.chain = &chain_;
+  status_info_.vc_stats = [this]() -> const beaconapi::vapi::Stats* { return vapi_ ? &vapi_->stats() : nullptr; };
   monitoring_router_->add(http::Method::kGet, "/", [](const http::Request&, const http::PathParams&) -> Task<http::Response> {
     http::Response r;
     r.status = 200;
@@ -529,6 +534,8 @@ void DvNode::close_slot() {
         p.version = info->extension->app_version;
         p.start_time = info->extension->start_time_s;
         p.readiness = info->extension->readiness;
+        if (!info->extension->bn_client.empty()) p.bn_client = info->extension->bn_client;
+        if (!info->extension->vc_client.empty()) p.vc_client = info->extension->vc_client;
       }
     }
   }
@@ -550,8 +557,9 @@ void DvNode::close_slot() {
   const auto& v = monitor_->on_slot(slot, peers, bn_reading_, rss);
   if (v.readiness != before)
     log::info("readiness: {}{}{}", health::to_string(v.readiness), v.reason.empty() ? "" : ": ", v.reason);
-  p2p_->set_local_info(
-      p2p::PeerInfoExtension{kPhalanxVersion, monitor_->start_time(), static_cast<std::uint8_t>(v.readiness)});
+  p2p_->set_local_info(p2p::PeerInfoExtension{
+      kPhalanxVersion, monitor_->start_time(), static_cast<std::uint8_t>(v.readiness), bn_reading_.version.value_or(""),
+      vapi_ ? printable_ascii(vapi_->stats().user_agent, p2p::kMaxAppVersion) : std::string()});
 }
 
 void DvNode::register_metrics() {

@@ -51,6 +51,79 @@ std::int64_t seconds_between(TimePoint a, TimePoint b) {
   return std::chrono::duration_cast<std::chrono::seconds>(b - a).count();
 }
 
+/// The upper bound of the bucket holding quantile `q` of a histogram (nullopt: empty, or beyond the last bound).
+Json quantile_le(const metrics::Histogram& h, double q) {
+  if (h.count() == 0) return Json();
+  const auto target = static_cast<std::uint64_t>(std::ceil(q * double(h.count())));
+  std::uint64_t seen = 0;
+  const auto& counts = h.bucket_counts();
+  for (std::size_t i = 0; i < h.bounds().size() && i < counts.size(); ++i) {
+    seen += counts[i];
+    if (seen >= std::max<std::uint64_t>(target, 1)) return h.bounds()[i];
+  }
+  return Json();
+}
+
+Json histogram_json(std::string duty, std::string stage, const metrics::Histogram& h) {
+  Json o = Json::object();
+  o["duty"] = std::move(duty);
+  o["stage"] = std::move(stage);
+  o["count"] = h.count();
+  o["mean_s"] = h.count() == 0 ? Json() : Json(std::round(h.sum() / double(h.count()) * 1000) / 1000);
+  o["p50_le_s"] = quantile_le(h, 0.5);
+  o["p90_le_s"] = quantile_le(h, 0.9);
+  Json buckets = Json::array();  // non-cumulative; the last one is +Inf (le null)
+  const auto& counts = h.bucket_counts();
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    Json b = Json::object();
+    b["le"] = i < h.bounds().size() ? Json(h.bounds()[i]) : Json();
+    b["count"] = counts[i];
+    buckets.push_back(std::move(b));
+  }
+  o["buckets"] = std::move(buckets);
+  return o;
+}
+
+Json vc_json(const NodeMonitor& m, const StatusInfo& info, TimePoint now) {
+  Json vc = Json::object();
+  const beaconapi::vapi::Stats* st = info.vc_stats ? info.vc_stats() : nullptr;
+  if (!m.options().vc_mode || st == nullptr) {
+    vc["mode"] = "embedded";
+    vc["summary"] = "embedded signer: this node signs with its key shares, no validator client";
+    return vc;
+  }
+  vc["mode"] = "vc";
+  const bool seen = st->last_request != TimePoint{};
+  vc["user_agent"] = st->user_agent.empty() ? Json() : Json(st->user_agent);
+  vc["last_request_time"] = seen ? Json(std::chrono::duration_cast<std::chrono::seconds>(
+                                            st->last_request.time_since_epoch()).count())
+                                 : Json();
+  vc["last_request_s_ago"] = seen ? Json(std::max<std::int64_t>(0, seconds_between(st->last_request, now))) : Json();
+  vc["dvt_selections"] = st->selection_requests > 0;
+  vc["selection_requests"] = st->selection_requests;
+  vc["partials_accepted"] = st->partials_accepted;
+  vc["partials_rejected"] = st->partials_rejected;
+  std::uint64_t requests = 0, errors = 0;
+  Json routes = Json::array();
+  for (const auto& [route, c] : st->routes) {
+    Json r = Json::object();
+    r["route"] = route;
+    r["requests"] = c.requests;
+    r["errors"] = c.errors;
+    requests += c.requests;
+    errors += c.errors;
+    routes.push_back(std::move(r));
+  }
+  vc["requests"] = requests;
+  vc["errors"] = errors;
+  vc["routes"] = std::move(routes);
+  vc["summary"] = !seen ? std::string("no request from the validator client yet")
+                        : (st->user_agent.empty() ? std::string("a validator client") : st->user_agent) +
+                              (st->selection_requests > 0 ? ", uses the DVT selection endpoints"
+                                                          : ", no DVT selection requests (aggregation needs them)");
+  return vc;
+}
+
 /// Why an operator is shown as it is: "connected", or since when and how it is disconnected.
 std::string peer_state(const NodeMonitor& m, std::size_t i, TimePoint now) {
   const auto& p = m.peers()[i];
@@ -116,6 +189,7 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
     } else {
       chain["slot"] = Json();
       chain["epoch"] = Json();
+      chain["genesis_in_s"] = static_cast<std::int64_t>(c.genesis_time) - unix_now;
     }
   }
   out["chain"] = std::move(chain);
@@ -125,7 +199,10 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
   ready["state"] = health::to_string(v.readiness);
   ready["value"] = static_cast<int>(v.readiness);
   ready["ready"] = v.readiness == health::Readiness::kReady;
-  ready["reason"] = v.readiness == health::Readiness::kUnknown ? std::string("starting") : v.reason;
+  std::string reason = v.readiness == health::Readiness::kUnknown ? std::string("starting") : v.reason;
+  if (v.readiness == health::Readiness::kWaitingGenesis && info.chain)  // the time left now, not at the last slot
+    reason = health::waiting_reason(TimePoint{std::chrono::seconds(info.chain->genesis_time)} - now);
+  ready["reason"] = reason;
   ready["since_slot"] = v.since_slot;
   ready["runbook"] = v.readiness == health::Readiness::kReady || v.readiness == health::Readiness::kUnknown
                          ? Json()
@@ -159,6 +236,11 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
       r["version"] = o.version;
       r["lock_match"] = true;
       r["readiness"] = health::to_string(v.readiness);
+      r["bn_client"] = m.bn().version ? Json(*m.bn().version) : Json();
+      const auto* st = o.vc_mode && info.vc_stats ? info.vc_stats() : nullptr;
+      r["vc_client"] = !o.vc_mode ? Json("embedded signer")
+                       : st && !st->user_agent.empty() ? Json(st->user_agent)
+                                                       : Json();
     } else if (i < m.peers().size()) {
       const auto& p = m.peers()[i];
       r["connected"] = p.connected;
@@ -171,6 +253,8 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
                            ? Json(health::to_string(static_cast<health::Readiness>(*p.readiness)))
                            : Json();
       r["start_time"] = p.start_time ? Json(*p.start_time) : Json();
+      r["bn_client"] = p.bn_client ? Json(*p.bn_client) : Json();
+      r["vc_client"] = p.vc_client ? Json(*p.vc_client) : Json();
       r["dial_failures"] = p.dial_failures;
       r["disconnects"] = p.disconnects;
     }
@@ -182,6 +266,11 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
 
   const auto dhour = m.duty_tallies(std::chrono::minutes(60));
   const auto dday = m.duty_tallies(std::chrono::minutes(24 * 60));
+  std::uint64_t current_epoch = 0;
+  if (info.chain && info.chain->seconds_per_slot != 0 && unix_now >= static_cast<std::int64_t>(info.chain->genesis_time))
+    current_epoch = (static_cast<std::uint64_t>(unix_now) - info.chain->genesis_time) / info.chain->seconds_per_slot /
+                    std::max<std::uint64_t>(info.chain->slots_per_epoch, 1);
+  const auto strips = m.epoch_strips(current_epoch, kStatusStripEpochs);
   Json board = Json::array();
   for (std::uint8_t t = 1; t <= core::kDutyTypeCount; ++t) {
     if (dday[t].success + dday[t].failed + dday[t].expected == 0) continue;
@@ -189,6 +278,16 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
     r["type"] = core::to_string(static_cast<core::DutyType>(t));
     r["last_1h"] = duty_window(dhour[t]);
     r["last_24h"] = duty_window(dday[t]);
+    Json strip = Json::array();  // oldest first, the current epoch last
+    for (const auto& e : strips[t]) {
+      Json x = Json::object();
+      x["epoch"] = e.epoch;
+      x["success"] = e.success;
+      x["failed"] = e.failed;
+      x["expected_failures"] = e.expected;
+      strip.push_back(std::move(x));
+    }
+    r["epochs"] = std::move(strip);
     board.push_back(std::move(r));
   }
   out["duties"] = std::move(board);
@@ -213,6 +312,8 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
   bns["syncing"] = bn.syncing;
   bns["sync_distance"] = bn.sync_distance;
   bns["head_slot"] = bn.head_slot ? Json(*bn.head_slot) : Json();
+  bns["peers"] = bn.peers ? Json(*bn.peers) : Json();
+  bns["version"] = bn.version ? Json(*bn.version) : Json();
   Json endpoints = Json::array();
   for (std::size_t b = 0; b < info.beacon_nodes.size(); ++b) {
     Json e = Json::object();
@@ -231,6 +332,21 @@ ssz::Json status_json(const NodeMonitor& m, const core::DutyLog& duties, const S
   }
   bns["endpoints"] = std::move(endpoints);
   out["beacon_nodes"] = std::move(bns);
+
+  out["validator_client"] = vc_json(m, info, now);
+
+  Json timing = Json::array();  // time in the slot at which duties reach each stage, and head events arrive
+  std::vector<std::string> timed;  // duty types with marks, in label order; their stages in workflow order
+  for (const auto& [labels, h] : m.marks().children())
+    if (labels.size() == 2 && (timed.empty() || timed.back() != labels[0])) timed.push_back(labels[0]);
+  for (const auto& duty : timed)
+    for (const char* stage : NodeMonitor::kStages) {
+      const auto it = m.marks().children().find({duty, stage});
+      if (it != m.marks().children().end() && it->second->count() > 0)
+        timing.push_back(histogram_json(duty, stage, *it->second));
+    }
+  timing.push_back(histogram_json("head event", "arrival", m.head_delay()));
+  out["timing"] = std::move(timing);
 
   Json vals = Json::object();
   vals["total"] = validators.size();

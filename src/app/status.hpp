@@ -3,9 +3,12 @@
 /// fetches the JSON once per slot), both on the monitoring address beside /metrics. The JSON carries the header
 /// (cluster, network, lock hash, operator, version, slot/epoch, readiness with its reason), the failing health
 /// checks, one row per operator (connection, RTT, clock offset, version, lock match, readiness, partials missed /
-/// late / blamed over 1 h and 24 h), the duty scoreboard per type, the last 20 failures with their explain URL,
-/// the beacon nodes and a page of validators. Format: docs/formats/operator-api.md.
+/// late / blamed over 1 h and 24 h, BN and VC client), the duty scoreboard per type with its epoch strip, the last
+/// 20 failures with their explain URL, the time-in-slot histograms, the beacon nodes, the validator client (vc
+/// mode: user agent, last request, DVT selections, requests and errors by route) and a page of validators.
+/// Format: docs/formats/operator-api.md.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -13,6 +16,7 @@
 
 #include "app/monitor.hpp"
 #include "base/result.hpp"
+#include "beaconapi/vapi/validator_api.hpp"
 #include "core/explain_log.hpp"
 #include "eth/fork.hpp"
 #include "ssz/json.hpp"
@@ -32,7 +36,12 @@ struct StatusInfo {
   std::string lock_hash;      ///< 0x…
   std::vector<std::string> beacon_nodes;  ///< host:port of each endpoint (no credentials), preference order
   const eth::ChainConfig* chain = nullptr;  ///< must outlive the calls
+  /// vc mode: the validator API's counters (user agent, last request, routes); unset or nullptr in embedded mode.
+  std::function<const beaconapi::vapi::Stats*()> vc_stats;
 };
+
+/// Epochs shown in each duty type's strip on the status page.
+inline constexpr std::size_t kStatusStripEpochs = 16;
 
 /// Page of the validator list: `?page=` (0-based) and `?per_page=` (1..500, default 100). Errors: one line
 /// naming the parameter.

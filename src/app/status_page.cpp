@@ -26,6 +26,9 @@ constexpr std::string_view kPage = R"PHXHTML(<!DOCTYPE html>
   tr.self td { background: #f0f6ff; }
   #header div { margin: .1em 0; } code { font-size: .95em; }
   #error { color: #cf222e; }
+  .strip { white-space: nowrap; } .strip span { display: inline-block; width: .8em; height: 1em; margin-right: 1px; }
+  .e-ok { background: #2da44e; } .e-failed { background: #cf222e; } .e-expected { background: #d4a72c; }
+  .e-none { background: #d5d9e0; } .spark { font-family: monospace; letter-spacing: 1px; }
 </style>
 </head>
 <body>
@@ -40,14 +43,22 @@ constexpr std::string_view kPage = R"PHXHTML(<!DOCTYPE html>
 <table id="checks"><thead><tr><th>severity</th><th>check</th><th>detail</th><th>since slot</th><th>what to do</th></tr></thead><tbody></tbody></table>
 <h2>Operators</h2>
 <table id="operators"><thead><tr><th>#</th><th>state</th><th>RTT ms</th><th>clock offset ms</th><th>version</th>
-  <th>lock</th><th>readiness</th><th>missed 1 h / 24 h</th><th>late 1 h / 24 h</th><th>blamed 1 h / 24 h</th></tr></thead><tbody></tbody></table>
+  <th>lock</th><th>readiness</th><th>BN client</th><th>VC client</th><th>missed 1 h / 24 h</th><th>late 1 h / 24 h</th>
+  <th>blamed 1 h / 24 h</th></tr></thead><tbody></tbody></table>
 <h2>Duties</h2>
-<table id="duties"><thead><tr><th>type</th><th>success 1 h</th><th>failed 1 h</th><th>success 24 h</th><th>failed 24 h</th><th>success % 24 h</th></tr></thead><tbody></tbody></table>
+<table id="duties"><thead><tr><th>type</th><th>success 1 h</th><th>failed 1 h</th><th>success 24 h</th><th>failed 24 h</th><th>success % 24 h</th>
+  <th>last epochs (oldest → now)</th></tr></thead><tbody></tbody></table>
 <h2>Last failures</h2>
 <table id="failures"><thead><tr><th>slot</th><th>type</th><th>step</th><th>reason</th><th>missing shares</th><th>blamed shares</th><th></th></tr></thead><tbody></tbody></table>
+<h2>Timing (seconds into the slot)</h2>
+<table id="timing"><thead><tr><th>duty</th><th>stage</th><th>count</th><th>mean</th><th>median ≤</th><th>90 % ≤</th>
+  <th>histogram</th></tr></thead><tbody></tbody></table>
 <h2>Beacon nodes</h2>
 <div id="bn-summary"></div>
 <table id="beacon-nodes"><thead><tr><th>#</th><th>address</th><th>role</th><th>in use</th><th>calls</th><th>errors %</th><th>mean ms</th></tr></thead><tbody></tbody></table>
+<h2>Validator client</h2>
+<div id="vc-summary"></div>
+<table id="vc-routes"><thead><tr><th>route</th><th>requests</th><th>errors</th></tr></thead><tbody></tbody></table>
 <h2>Validators</h2>
 <div><button id="v-prev" type="button">previous</button> <span id="v-page"></span> <button id="v-next" type="button">next</button></div>
 <table id="validators"><thead><tr><th>index</th><th>pubkey</th><th>status</th></tr></thead><tbody></tbody></table>
@@ -79,7 +90,9 @@ function render(s) {
   $("h-lock").textContent = s.node.lock_hash.slice(0, 10) + "…";
   $("h-lock").title = s.node.lock_hash;
   $("h-operator").textContent = s.node.operator + " of " + s.node.operators + " (threshold " + s.node.threshold + ")";
-  $("h-slot").textContent = s.chain.slot === null ? "before genesis" : s.chain.slot;
+  $("h-slot").textContent = s.chain.slot === null || s.chain.slot === undefined
+      ? "before genesis" + (s.chain.genesis_in_s === undefined ? "" : " (in " + s.chain.genesis_in_s + " s)")
+      : s.chain.slot;
   $("h-epoch").textContent = s.chain.epoch === null ? "–" : s.chain.epoch;
   $("h-uptime").textContent = s.node.uptime_s + " s";
   const r = s.readiness;
@@ -105,6 +118,7 @@ function render(s) {
     cell(tr, o.lock_match === null || o.lock_match === undefined ? null : (o.lock_match ? "match" : "MISMATCH"),
          o.lock_match === false ? "bad" : "");
     cell(tr, o.readiness, o.readiness && o.readiness !== "ready" ? "warn" : "");
+    cell(tr, o.bn_client); cell(tr, o.vc_client);
     cell(tr, pct(o.last_1h, "missed_pct") + " / " + pct(o.last_24h, "missed_pct"));
     cell(tr, pct(o.last_1h, "late_pct") + " / " + pct(o.last_24h, "late_pct"));
     cell(tr, pct(o.last_1h, "blamed_pct") + " / " + pct(o.last_24h, "blamed_pct"));
@@ -112,6 +126,25 @@ function render(s) {
   fill("duties", s.duties, (tr, d) => {
     cell(tr, d.type); cell(tr, d.last_1h.success); cell(tr, d.last_1h.failed, d.last_1h.failed ? "bad" : "");
     cell(tr, d.last_24h.success); cell(tr, d.last_24h.failed); cell(tr, pct(d.last_24h, "success_pct"));
+    const strip = cell(tr, "", "strip");
+    for (const e of d.epochs || []) {
+      const box = document.createElement("span");
+      box.className = e.failed ? "e-failed" : e.expected_failures ? "e-expected" : e.success ? "e-ok" : "e-none";
+      box.title = "epoch " + e.epoch + ": " + e.success + " ok, " + e.failed + " failed, " + e.expected_failures +
+          " expected failures";
+      strip.appendChild(box);
+    }
+  });
+  if (s.duties.length === 0) fill("duties", [0], (tr) => { cell(tr, "no duty finished yet").colSpan = 7; });
+  const bars = "▁▂▃▄▅▆▇█";
+  fill("timing", s.timing, (tr, t) => {
+    cell(tr, t.duty); cell(tr, t.stage); cell(tr, t.count); cell(tr, t.mean_s);
+    cell(tr, t.p50_le_s === null ? (t.count ? "> last bucket" : null) : t.p50_le_s);
+    cell(tr, t.p90_le_s === null ? (t.count ? "> last bucket" : null) : t.p90_le_s);
+    const most = Math.max(1, ...t.buckets.map((b) => b.count));
+    const spark = cell(tr, t.buckets.map((b) => b.count ? bars[Math.min(7, Math.floor(b.count / most * 7.999))] : " ")
+        .join(""), "spark");
+    spark.title = t.buckets.map((b) => "≤ " + (b.le === null ? "∞" : b.le) + " s: " + b.count).join("\n");
   });
   fill("failures", s.failures, (tr, f) => {
     cell(tr, f.slot); cell(tr, f.type); cell(tr, f.failed_step);
@@ -125,7 +158,19 @@ function render(s) {
   if (s.failures.length === 0) fill("failures", [0], (tr) => { cell(tr, "none held in memory", "ok").colSpan = 7; });
   const b = s.beacon_nodes;
   $("bn-summary").textContent = (b.reachable ? "reachable" : "UNREACHABLE") + (b.syncing ? ", syncing" : ", synced") +
-      ", sync distance " + b.sync_distance + (b.head_slot === null ? "" : ", head slot " + b.head_slot);
+      ", sync distance " + b.sync_distance + (b.head_slot === null ? "" : ", head slot " + b.head_slot) +
+      (b.peers === null || b.peers === undefined ? "" : ", " + b.peers + " peers") +
+      (b.version ? ", " + b.version : "");
+  const vc = s.validator_client;
+  $("vc-summary").textContent = vc.mode === "embedded" ? vc.summary
+      : vc.summary + (vc.last_request_s_ago === null ? "" : "; last request " + vc.last_request_s_ago + " s ago") +
+        "; " + vc.requests + " requests, " + vc.errors + " errors, partial signatures " + vc.partials_accepted +
+        " accepted / " + vc.partials_rejected + " rejected";
+  $("vc-summary").dataset.mode = vc.mode;
+  $("vc-routes").hidden = vc.mode === "embedded";
+  fill("vc-routes", vc.routes || [], (tr, r) => {
+    cell(tr, r.route); cell(tr, r.requests); cell(tr, r.errors, r.errors ? "bad" : "");
+  });
   fill("beacon-nodes", b.endpoints, (tr, e) => {
     cell(tr, e.index); cell(tr, e.address); cell(tr, e.role); cell(tr, e.in_use ? "yes" : "");
     cell(tr, e.calls); cell(tr, e.error_pct === null ? "–" : e.error_pct + " %"); cell(tr, e.mean_latency_ms);

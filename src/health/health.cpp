@@ -96,6 +96,20 @@ std::string fmt_pct(double share) {
   return buf;
 }
 
+}  // namespace
+
+std::string waiting_reason(Duration left) {
+  const auto s = std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(left).count());
+  std::string in;
+  if (s < 120) in = std::to_string(s) + " s";
+  else if (s < 2 * 3600) in = std::to_string(s / 60) + " min";
+  else if (s < 2 * 86400) in = std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+  else in = std::to_string(s / 86400) + " days";
+  return "waiting for genesis (in " + in + ")";
+}
+
+namespace {
+
 void append(std::string& out, const std::string& part) {
   if (!out.empty()) out += "; ";
   out += part;
@@ -113,6 +127,7 @@ const char* to_string(Readiness r) {
     case Readiness::kBnNoPeers: return "bn_no_peers";
     case Readiness::kNoQuorum: return "no_quorum_peers";
     case Readiness::kVcSilent: return "vc_silent";
+    case Readiness::kWaitingGenesis: return "waiting_for_genesis";
   }
   return "unknown";
 }
@@ -381,6 +396,16 @@ std::optional<std::string> Evaluator::evaluate(CheckId id) const {
 }
 
 const Verdict& Evaluator::update(const Snapshot& s) {
+  if (s.genesis_in) {
+    // Before genesis there are no slots to count and nothing to check; only an unreachable BN matters more.
+    const Readiness r = s.bn.reachable ? Readiness::kWaitingGenesis : Readiness::kBnDown;
+    if (r != verdict_.readiness) verdict_.since_slot = 0;
+    verdict_.readiness = r;
+    verdict_.reason = s.bn.reachable ? waiting_reason(*s.genesis_in) : std::string("beacon node unreachable");
+    verdict_.failing.clear();
+    pre_genesis_ = true;
+    return verdict_;
+  }
   if (have_slot_ && s.slot <= history_.back().slot) return verdict_;
   have_slot_ = true;
   history_.push_back(s);
@@ -405,7 +430,8 @@ const Verdict& Evaluator::update(const Snapshot& s) {
   // Readiness with hysteresis: a new state must hold for hysteresis(state) slots; the first one counts at once.
   std::string reason;
   const Readiness c = candidate(s, reason);
-  if (verdict_.readiness == Readiness::kUnknown) {
+  if (verdict_.readiness == Readiness::kUnknown || pre_genesis_) {
+    pre_genesis_ = false;
     verdict_.readiness = c;
     verdict_.reason = reason;
     verdict_.since_slot = s.slot;
@@ -460,7 +486,9 @@ std::string checks_markdown(const Thresholds& t) {
       "| 6 | [`no_quorum_peers`](runbook.md#no_quorum_peers) | fewer than threshold operators connected (this node "
       "included) |\n"
       "| 7 | [`vc_silent`](runbook.md#vc_silent) | vc mode: no validator client request for an epoch while it had "
-      "duties |\n\n"
+      "duties |\n"
+      "| 8 | [`waiting_for_genesis`](runbook.md#waiting_for_genesis) | the chain has not started (the reason says how "
+      "long to wait); only `bn_down` comes before it; the first slot's state is taken at once |\n\n"
       "## Health checks (`phalanx_health_check_failing`)\n\n"
       "Limits: clock skew " +
       std::to_string(int(t.clock_skew_ms)) + " ms, RTT " + std::to_string(int(t.rtt_ms)) + " ms, late partials " +

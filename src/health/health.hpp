@@ -20,7 +20,7 @@
 namespace phx::health {
 
 /// The readiness state (the value of the phalanx_readiness gauge). The first failing condition wins, in this
-/// order: BN down, BN syncing, BN far behind, BN without peers, no quorum of peers, VC silent.
+/// order: BN down, waiting for genesis, BN syncing, BN far behind, BN without peers, no quorum of peers, VC silent.
 enum class Readiness : std::uint8_t {
   kUnknown = 0,      ///< not evaluated yet (the node is starting)
   kReady = 1,        ///< ready
@@ -30,9 +30,10 @@ enum class Readiness : std::uint8_t {
   kBnNoPeers = 5,    ///< the beacon node reports zero peers
   kNoQuorum = 6,     ///< fewer than threshold operators (self included) are connected
   kVcSilent = 7,     ///< vc mode: the validator client made no request for an epoch while it had duties
+  kWaitingGenesis = 8,  ///< the chain has not started: no duties yet (the reason says how long to wait)
 };
 /// Number of Readiness values.
-inline constexpr std::size_t kReadinessCount = 8;
+inline constexpr std::size_t kReadinessCount = 9;
 /// snake_case code of a state ("ready", "bn_down", …): the anchor of its runbook section.
 const char* to_string(Readiness r);
 
@@ -148,6 +149,9 @@ struct Snapshot {
   std::uint32_t decided = 0;            ///< consensus decisions this slot
   std::uint32_t decided_late_round = 0; ///< of those, in round ≥ 2
   std::optional<std::uint64_t> rss_bytes;  ///< resident memory
+  /// Before genesis: the time left until it (then `slot` means nothing, no check is evaluated and readiness is
+  /// kWaitingGenesis at once, unless no BN answers). nullopt once the chain has started.
+  std::optional<Duration> genesis_in;
 };
 
 /// A failing check.
@@ -205,7 +209,11 @@ class Evaluator {
   std::string pending_reason_;
   Memory memory_;
   bool have_slot_ = false;
+  bool pre_genesis_ = false;  // the verdict came from a pre-genesis snapshot: the first slot's state counts at once
 };
+
+/// The reason of kWaitingGenesis `left` before genesis: "waiting for genesis (in 42 s)" (then min, h min, days).
+std::string waiting_reason(Duration left);
 
 /// docs/health_checks.md: the readiness states and the check catalogue as Markdown (a test keeps the file in step).
 std::string checks_markdown(const Thresholds& t = {});

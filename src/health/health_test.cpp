@@ -121,6 +121,29 @@ TEST(HealthReadiness, VcSilentOnlyWhileItHasDuties) {
   EXPECT_EQ(e.verdict().reason, "no validator client request for an epoch while it had duties");
 }
 
+TEST(HealthReadiness, WaitingForGenesisSaysHowLongThenTheFirstSlotCountsAtOnce) {
+  Evaluator e;
+  auto s = healthy(0);
+  s.peers[1].connected = s.peers[2].connected = false;  // no quorum yet: not what an operator needs to hear now
+  s.genesis_in = std::chrono::milliseconds(41'200);
+  EXPECT_EQ(e.update(s).readiness, Readiness::kWaitingGenesis);
+  EXPECT_EQ(e.verdict().reason, "waiting for genesis (in 42 s)");
+  EXPECT_TRUE(e.verdict().failing.empty());
+  s.genesis_in = std::chrono::seconds(30);  // each call refreshes the time left (same "slot" 0)
+  EXPECT_EQ(e.update(s).reason, "waiting for genesis (in 30 s)");
+  s.bn.reachable = false;  // an unreachable BN comes first, without hysteresis
+  EXPECT_EQ(e.update(s).readiness, Readiness::kBnDown);
+  s.bn.reachable = true;
+  s.genesis_in = std::chrono::seconds(2 * 3600 + 5 * 60);
+  EXPECT_EQ(e.update(s).reason, "waiting for genesis (in 2 h 5 min)");
+  EXPECT_EQ(to_string(Readiness::kWaitingGenesis), std::string("waiting_for_genesis"));
+  // Genesis: slot 0's own state is taken at once (no hysteresis from "waiting"), then hysteresis as usual.
+  auto g = healthy(0);
+  EXPECT_EQ(e.update(g).readiness, Readiness::kReady);
+  EXPECT_EQ(waiting_reason(std::chrono::seconds(600)), "waiting for genesis (in 10 min)");
+  EXPECT_EQ(waiting_reason(std::chrono::hours(24 * 3)), "waiting for genesis (in 3 days)");
+}
+
 TEST(HealthReadiness, OlderSlotsAreIgnored) {
   Evaluator e;
   e.update(healthy(5));

@@ -122,7 +122,7 @@ TEST(P2PPeerInfoBody, RoundTrips) {
 TEST(P2PPeerInfoBody, ExtensionRoundTripsAndOldBodiesStillDecode) {
   PeerInfoBody p;
   p.time_ms = 7;
-  p.extension = PeerInfoExtension{"0.1.0", 1765000000, 1};
+  p.extension = PeerInfoExtension{"0.1.0", 1765000000, 1, "", ""};
   const Bytes enc = encode_peer_info(p);
   EXPECT_EQ(enc.size(), kPeerInfoSize + 2 + 5 + 2 + 8 + 2 + 1);
   auto d = decode_peer_info(enc);
@@ -142,9 +142,29 @@ TEST(P2PPeerInfoBody, ExtensionRoundTripsAndOldBodiesStillDecode) {
   EXPECT_EQ(n->extension, p.extension);
 }
 
+TEST(P2PPeerInfoBody, ClientFieldsRoundTripOnlyWhenKnown) {
+  PeerInfoBody p;
+  p.extension = PeerInfoExtension{"0.1.0", 1, 1, "Lighthouse/v7.0.1", "Teku/v25.1.0"};
+  const Bytes enc = encode_peer_info(p);
+  EXPECT_EQ(enc.size(), kPeerInfoSize + 2 + 5 + 2 + 17 + 2 + 12 + 2 + 8 + 2 + 1);
+  auto d = decode_peer_info(enc);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->extension, p.extension);
+  // An embedded node has no VC: the field is left out, and a peer reads it as empty.
+  p.extension->vc_client.clear();
+  auto e = decode_peer_info(encode_peer_info(p));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->extension->vc_client, "");
+  EXPECT_EQ(e->extension->bn_client, "Lighthouse/v7.0.1");
+  // A control character in a client name is refused like one in the version.
+  Bytes binary = enc;
+  binary[kPeerInfoSize + 2 + 5 + 2] = 0x1b;
+  EXPECT_FALSE(decode_peer_info(binary).has_value());
+}
+
 TEST(P2PPeerInfoBody, RefusesMalformedExtensions) {
   PeerInfoBody p;
-  p.extension = PeerInfoExtension{"0.1.0", 1, 1};
+  p.extension = PeerInfoExtension{"0.1.0", 1, 1, "", ""};
   const Bytes enc = encode_peer_info(p);
   auto refused = [](const Bytes& b) { return !decode_peer_info(b).has_value(); };
   EXPECT_TRUE(refused(Bytes(enc.begin(), enc.end() - 1)));     // last field cut short

@@ -149,7 +149,31 @@ Result<Hello> decode_hello(ByteSpan body) {
 }
 
 namespace {
-enum : std::uint8_t { kFieldAppVersion = 1, kFieldStartTime = 2, kFieldReadiness = 3 };
+enum : std::uint8_t {
+  kFieldAppVersion = 1,
+  kFieldStartTime = 2,
+  kFieldReadiness = 3,
+  kFieldBnClient = 4,
+  kFieldVcClient = 5,
+  kFieldLast = kFieldVcClient,
+};
+
+/// Appends a string field (at most kMaxAppVersion bytes; nothing when empty).
+void put_text(Bytes& out, std::uint8_t type, const std::string& text) {
+  const std::size_t n = std::min(text.size(), kMaxAppVersion);
+  if (n == 0) return;
+  out.push_back(type);
+  out.push_back(static_cast<std::uint8_t>(n));
+  out.insert(out.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+/// A string field's value: 1..kMaxAppVersion printable ASCII bytes.
+bool printable(const std::uint8_t* v, std::size_t len) {
+  if (len == 0 || len > kMaxAppVersion) return false;
+  for (std::size_t i = 0; i < len; ++i)
+    if (v[i] < 0x20 || v[i] > 0x7e) return false;
+  return true;
+}
 }  // namespace
 
 Bytes encode_peer_info(const PeerInfoBody& p) {
@@ -163,6 +187,8 @@ Bytes encode_peer_info(const PeerInfoBody& p) {
   out.push_back(kFieldAppVersion);
   out.push_back(static_cast<std::uint8_t>(n));
   out.insert(out.end(), e.app_version.begin(), e.app_version.begin() + static_cast<std::ptrdiff_t>(n));
+  put_text(out, kFieldBnClient, e.bn_client);
+  put_text(out, kFieldVcClient, e.vc_client);
   out.push_back(kFieldStartTime);
   out.push_back(8);
   out.resize(out.size() + 8);
@@ -182,7 +208,7 @@ Result<PeerInfoBody> decode_peer_info(ByteSpan body) {
   p.time_ms = get_be64(body.data() + 36);
   if (body.size() == kPeerInfoSize) return p;
   PeerInfoExtension e;
-  bool seen[4] = {false, false, false, false};
+  bool seen[kFieldLast + 1] = {};
   std::size_t pos = kPeerInfoSize;
   while (pos < body.size()) {
     if (body.size() - pos < 2) return fail(P2PError::kTruncated);
@@ -191,16 +217,18 @@ Result<PeerInfoBody> decode_peer_info(ByteSpan body) {
     if (body.size() - pos < len) return fail(P2PError::kTruncated);
     const std::uint8_t* v = body.data() + pos;
     pos += len;
-    if (type == 0 || type > kFieldReadiness) continue;  // a newer sender's field
+    if (type == 0 || type > kFieldLast) continue;  // a newer sender's field
     if (seen[type]) return fail(P2PError::kBadPeerInfo);
     seen[type] = true;
     switch (type) {
       case kFieldAppVersion:
-        if (len == 0 || len > kMaxAppVersion) return fail(P2PError::kBadPeerInfo);
-        for (std::size_t i = 0; i < len; ++i)
-          if (v[i] < 0x20 || v[i] > 0x7e) return fail(P2PError::kBadPeerInfo);
-        e.app_version.assign(reinterpret_cast<const char*>(v), len);
+      case kFieldBnClient:
+      case kFieldVcClient: {
+        if (!printable(v, len)) return fail(P2PError::kBadPeerInfo);
+        auto& text = type == kFieldAppVersion ? e.app_version : type == kFieldBnClient ? e.bn_client : e.vc_client;
+        text.assign(reinterpret_cast<const char*>(v), len);
         break;
+      }
       case kFieldStartTime:
         if (len != 8) return fail(P2PError::kBadPeerInfo);
         e.start_time_s = get_be64(v);

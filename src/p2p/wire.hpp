@@ -131,6 +131,8 @@ struct PeerInfoExtension {
   std::string app_version;        ///< e.g. "0.1.0": 1..kMaxAppVersion printable ASCII bytes
   std::uint64_t start_time_s = 0; ///< unix seconds the node started
   std::uint8_t readiness = 0;     ///< its readiness state (health::Readiness value)
+  std::string bn_client;          ///< its beacon node's getNodeVersion ("" unknown; ≤ kMaxAppVersion printable)
+  std::string vc_client;          ///< its validator client's User-Agent ("" none or embedded; ≤ kMaxAppVersion)
   bool operator==(const PeerInfoExtension&) const = default;
 };
 /// Longest app version accepted.
@@ -138,8 +140,8 @@ inline constexpr std::size_t kMaxAppVersion = 64;
 
 /// Peer-info response body: version u16 | reserved u16 | lock hash 32 | sender time ms u64 (44 bytes), then,
 /// only when the request asked for it, the extension as fields `type u8 | length u8 | value`: 1 app version
-/// (ASCII), 2 start time (u64 BE), 3 readiness (u8). Unknown field types are skipped (newer senders may add
-/// fields), so the decoder reads old (44-byte) and newer bodies alike.
+/// (ASCII), 2 start time (u64 BE), 3 readiness (u8), 4 BN client and 5 VC client (ASCII, only when known). Unknown
+/// field types are skipped (newer senders may add fields), so the decoder reads old (44-byte) and newer bodies alike.
 struct PeerInfoBody {
   std::uint16_t version = kProtocolVersion;
   Root lock_hash{};

@@ -107,7 +107,7 @@ const char* reason_key(Reject r) {
   return "unknown";
 }
 
-BeaconSim::BeaconSim(BeaconSimConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {
+BeaconSim::BeaconSim(BeaconSimConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock), peer_count_(config_.peer_count) {
   PHX_ASSERT(config_.chain.valid());
   PHX_ASSERT(config_.committees_per_slot >= 1);
   PHX_ASSERT(config_.epochs_per_sync_committee_period >= 1);

@@ -83,6 +83,9 @@ struct BeaconSimConfig {
   /// size gives them (`phalanx devnet --total-validators`). Precondition: every configured index is below it.
   /// Set committees_per_slot as the chain would (committees_per_slot_for).
   std::uint64_t total_validators = 0;
+  /// getPeerCount's `connected` at start; a test changes it with set_peer_count() or POST /sim/v1/peer_count
+  /// (0 makes a node report bn_no_peers).
+  std::uint64_t peer_count = 64;
 };
 
 /// get_committee_count_per_slot of consensus-specs phase0 for `active_validators`: active / SLOTS_PER_EPOCH /
@@ -173,6 +176,12 @@ class BeaconSim {
   std::map<SimDuty, SubmissionStats> stats() const;
   /// `{"<kind>": {"accepted": n, "rejected": n, "by_reason": {"<reason_key>": n}}, …}` for every kind.
   ssz::Json stats_json() const;
+
+  /// The peer count GET /eth/v1/node/peer_count answers from now on (also POST /sim/v1/peer_count with
+  /// `{"connected": "<n>"}`: a simulator-only route for tests).
+  void set_peer_count(std::uint64_t n) { peer_count_ = n; }
+  /// The peer count answered now.
+  std::uint64_t peer_count() const { return peer_count_; }
 
   /// The current slot from the injected clock (0 before genesis).
   Slot current_slot() const;
@@ -342,6 +351,7 @@ class BeaconSim {
 
   BeaconSimConfig config_;
   const Clock& clock_;
+  std::uint64_t peer_count_ = 64;  // getPeerCount's connected (set_peer_count)
   std::map<ValidatorIndex, std::size_t> by_index_;
   std::map<eth::BLSPubkey, ValidatorIndex> by_pubkey_;
   std::vector<crypto::bls::PublicKey> keys_;

@@ -121,14 +121,23 @@ void BeaconSim::add_routes() {
     co_return Response::json(data_body(ssz::to_json(s)));
   });
 
-  // getPeerCount: a simulated node is well connected (`phalanx test beacon` checks a minimum).
-  r.add(Method::kGet, "/eth/v1/node/peer_count", [](const Request&, const PathParams&) -> Task<Response> {
+  // getPeerCount: a simulated node is well connected (`phalanx test beacon` checks a minimum) unless a test set
+  // another count (POST /sim/v1/peer_count: readiness says bn_no_peers at 0).
+  r.add(Method::kGet, "/eth/v1/node/peer_count", [this](const Request&, const PathParams&) -> Task<Response> {
     Json d = Json::object();
     d["disconnected"] = "0";
     d["connecting"] = "0";
-    d["connected"] = "64";
+    d["connected"] = dec(peer_count_);
     d["disconnecting"] = "0";
     co_return Response::json(data_body(std::move(d)));
+  });
+  r.add(Method::kPost, "/sim/v1/peer_count", [this](const Request& req, const PathParams&) -> Task<Response> {
+    auto j = ssz::parse_json(req.body);
+    const Json* c = j && j->is_object() && j->contains("connected") ? &(*j)["connected"] : nullptr;
+    auto n = c && c->is_string() ? http::parse_u64(c->get<std::string>()) : std::nullopt;
+    if (!n) co_return error_response(400, "body must be {\"connected\": \"<decimal peer count>\"}");
+    peer_count_ = *n;
+    co_return Response::json(data_body(Json::object()));
   });
 
   r.add(Method::kGet, "/eth/v1/node/version", [this](const Request&, const PathParams&) -> Task<Response> {

@@ -252,11 +252,11 @@ TEST(P2PNode, HandshakeSucceedsAndAllProtocolsWork) {
     if (info) {
       EXPECT_FALSE(info->extension.has_value());  // node 0 has not said anything about itself yet
     }
-    c.nodes[0]->set_local_info(PeerInfoExtension{"9.8.7", 1700000000, 6});
+    c.nodes[0]->set_local_info(PeerInfoExtension{"9.8.7", 1700000000, 6, "", ""});
     info = co_await c.nodes[1]->peer_info(OperatorIdx{0}, 2s);
     EXPECT_TRUE(info.has_value());
     if (info) {
-      EXPECT_EQ(info->extension, (PeerInfoExtension{"9.8.7", 1700000000, 6}));
+      EXPECT_EQ(info->extension, (PeerInfoExtension{"9.8.7", 1700000000, 6, "", ""}));
       EXPECT_EQ(c.nodes[1]->metrics().peers[0].info->extension, info->extension);
       EXPECT_EQ(info->version, kProtocolVersion);
       EXPECT_EQ(info->lock_hash, c.lh);

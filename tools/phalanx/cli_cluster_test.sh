@@ -11,8 +11,16 @@ W=0x000000000000000000000000000000000000dead; F=0x111111111111111111111111111111
 common=(--network hoodi --withdrawal-addresses $W --fee-recipient-addresses $F --insecure-keys)
 
 # 1. A cluster with fresh keys; combine it to get plain validator keystores to split later.
-check "create cluster A" '"$bin" create cluster --nodes 4 --num-validators 3 --cluster-dir "$dir/a" "${common[@]}" >/dev/null'
-check "combine A" '"$bin" combine --cluster-dir "$dir/a" --output-dir "$dir/keys" --insecure-keys >/dev/null'
+check "create cluster A" '"$bin" create cluster --nodes 4 --num-validators 3 --cluster-dir "$dir/a" "${common[@]}" >/dev/null 2>"$dir/a.err"'
+# Progress (issue 18): plain log lines when stderr is not a terminal (a line per 10 %, then the total and rate).
+check "create cluster logs progress" 'grep -q "create cluster: key shares encrypted: 6/12 (50 %), .*/s, .* left" "$dir/a.err" && grep -q "create cluster: key shares encrypted: 12 in .* (.*/s)" "$dir/a.err"'
+check "combine A" '"$bin" combine --cluster-dir "$dir/a" --output-dir "$dir/keys" --insecure-keys >/dev/null 2>"$dir/ca.err"'
+check "combine logs progress" 'grep -q "combine: key shares decrypted: 12 in " "$dir/ca.err" && grep -q "combine: validator keys encrypted: 3/3 (100 %)" "$dir/ca.err"'
+# On a terminal (a pty from script(1)): one line rewritten with \r, ended by the closing line.
+if command -v script >/dev/null; then
+  script -qec "\"$bin\" combine --cluster-dir \"$dir/a\" --output-dir \"$dir/keys-tty\" --insecure-keys" /dev/null > "$dir/tty.out" 2>&1 || true
+  check "combine on a terminal rewrites its progress line" 'grep -q $'"'"'\rcombine: key shares decrypted: 12/12 (100 %)'"'"' "$dir/tty.out" && grep -q "combine: validator keys encrypted: 3 in " "$dir/tty.out" && [ -f "$dir/keys-tty/keystore-2.json" ]'
+fi
 check "combine wrote 3 keystores" '[ "$(ls "$dir/keys" | grep -c "^keystore-[0-9]*\.json$")" = 3 ]'
 
 # 2. Split those keys into a new 3-of-4 cluster.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/fs.hpp"
+#include "base/progress.hpp"
 #include "cluster/create.hpp"
 #include "cluster/deposit.hpp"
 #include "cluster/lock_verify.hpp"
@@ -167,11 +168,14 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
     auto files = list_keystores(o.split_keys_dir);
     if (!files) return error("--split-keys-dir " + o.split_keys_dir + ": " + files.error().message());
     if (files->empty()) return error("--split-keys-dir " + o.split_keys_dir + " holds no keystore-*.json");
+    auto progress = stderr_progress("create cluster: existing keys decrypted", files->size());
     for (const auto& f : *files) {
       auto sk = load_keystore(f);
       if (!sk) return error(sk.error());
       p.existing_keys.push_back(std::move(*sk));
+      progress.add();
     }
+    progress.finish();
   }
   // Refuse before creating anything if a node folder already has content.
   fs::path root(o.cluster_dir);
@@ -187,6 +191,9 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
 
   std::string lock_json = cluster::write_lock(c->lock);
   const auto& fork = c->lock.definition.fork_version;
+  std::uint64_t total_keys = 0;
+  for (const auto& node : c->nodes) total_keys += node.shares.size();
+  auto progress = stderr_progress("create cluster: key shares encrypted", total_keys);
   for (std::size_t i = 0; i < c->nodes.size(); ++i) {
     auto dir = root / ("node" + std::to_string(i));
     const auto& node = c->nodes[i];
@@ -199,10 +206,13 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
       auto text = cluster::write_deposit_data_json(deposits, fork);
       r = app::write_file_atomic(dir / cluster::deposit_data_file_name(amount), as_bytes(text), 0644, o.force);
     }
-    for (std::size_t v = 0; r && v < node.shares.size(); ++v)
+    for (std::size_t v = 0; r && v < node.shares.size(); ++v) {
       r = write_keystore(dir / "validator_keys", v, node.shares[v].secret, o.insecure_keys, o.force, "");
+      progress.add();
+    }
     if (!r) return error(dir.string() + ": " + r.error().message());
   }
+  progress.finish();
   std::printf("Created a %u-of-%zu cluster with %zu validators in %s\n", static_cast<unsigned>(c->lock.definition.threshold),
               c->nodes.size(), c->lock.validators.size(), root.c_str());
   std::printf("lock_hash %s\n", to_hex(c->lock.lock_hash).c_str());
@@ -227,6 +237,10 @@ int combine_cmd(const CombineOptions& o) {
   std::sort(node_dirs.begin(), node_dirs.end());
   if (node_dirs.empty()) return error(o.cluster_dir + " holds no node folder with a cluster-lock.json");
 
+  std::uint64_t total_files = 0;
+  for (const auto& dir : node_dirs)
+    if (auto files = list_keystores(dir / "validator_keys")) total_files += files->size();
+  auto decrypting = stderr_progress("combine: key shares decrypted", total_files);
   std::optional<cluster::Lock> lock;
   // shares[v] = the key shares found for validator v
   std::map<std::size_t, std::vector<crypto::threshold::KeyShare>> shares;
@@ -246,6 +260,7 @@ int combine_cmd(const CombineOptions& o) {
     for (const auto& f : *files) {
       auto sk = load_keystore(f);
       if (!sk) return error(sk.error());
+      decrypting.add();
       auto pub = sk->public_key().to_bytes();
       bool placed = false;
       for (std::size_t v = 0; v < lock->validators.size() && !placed; ++v) {
@@ -258,6 +273,7 @@ int combine_cmd(const CombineOptions& o) {
       if (!placed) return error(f.json.string() + " is not a share of any validator of this lock");
     }
   }
+  decrypting.finish();
   const auto t = static_cast<std::uint32_t>(lock->definition.threshold);
   std::vector<bls::SecretKey> keys;
   for (std::size_t v = 0; v < lock->validators.size(); ++v) {
@@ -271,9 +287,13 @@ int combine_cmd(const CombineOptions& o) {
       return error("validator " + std::to_string(v) + ": recovered key does not match the lock");
     keys.push_back(std::move(*sk));
   }
-  for (std::size_t v = 0; v < keys.size(); ++v)
+  auto writing = stderr_progress("combine: validator keys encrypted", keys.size());
+  for (std::size_t v = 0; v < keys.size(); ++v) {
     if (auto r = write_keystore(o.output_dir, v, keys[v], o.insecure_keys, o.force, ""); !r)
       return error(o.output_dir + ": " + r.error().message());
+    writing.add();
+  }
+  writing.finish();
   std::printf("Recovered %zu validator keys into %s\n", keys.size(), o.output_dir.c_str());
   return 0;
 }

@@ -279,6 +279,17 @@ Task<void> ValidatorApi::Impl::accept_loop() {
   }
 }
 
+void ValidatorApi::Impl::note_user_agent(const BeastRequest& msg) {
+  const auto it = msg.find(bhttp::field::user_agent);
+  if (it == msg.end()) return;
+  std::string ua;
+  for (char c : it->value()) {
+    if (ua.size() == 128) break;
+    ua.push_back(c >= 0x20 && c <= 0x7e ? c : '?');  // a VC's string shown on the status page: printable only
+  }
+  stats_.user_agent = std::move(ua);
+}
+
 Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -302,6 +313,7 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
     auto rec = std::get<0>(rres);
     BeastResponse res;
     bool keep_alive = false;
+    std::string route_name = Stats::kMalformedRoute;  // the Stats::routes entry of this request (empty: counted)
     if (rec == bhttp::error::header_limit || rec == bhttp::error::body_limit ||
         rec == bhttp::error::buffer_overflow) {
       res = error_response(413, "request above the size limit");
@@ -316,21 +328,27 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
       keep_alive = msg.keep_alive();
       auto view = parse_view(msg);
       stats_.last_request = clock_.now();
+      note_user_agent(msg);
       if (view && view->path.ends_with("_selections")) ++stats_.selection_requests;
       if (!view) {
         res = error_response(400, view.error());
       } else if (view->method == http::Method::kGet && view->path == "/eth/v1/events") {
         ++stats_.proxied;
+        auto& count = stats_.routes["GET /eth/v1/events"];
+        ++count.requests;
         state.busy = false;  // a stream is idle as far as stop() is concerned: it is cancelled at once
         bool ok = co_await proxy_.stream(msg, stream);
         if (ok) break;  // the stream ended: the connection is done
         ++stats_.proxy_failures;
+        ++count.errors;
         state.busy = true;
         res = error_response(502, "no beacon node answered the event stream");
         keep_alive = false;
+        route_name.clear();  // counted
       } else {
         http::PathParams params;
         const Route* route = match(view->method, view->path, params);
+        route_name = route != nullptr ? route->name : std::string(Stats::kProxiedRoute);
         std::string failure;
         try {
           if (route != nullptr) {
@@ -348,6 +366,11 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
           res = error_response(500, "internal error");
         }
       }
+    }
+    if (!route_name.empty()) {
+      auto& count = stats_.routes[route_name];
+      ++count.requests;
+      if (res.result_int() >= 400) ++count.errors;
     }
     res.keep_alive(keep_alive && !stopping_);
     res.prepare_payload();

@@ -226,6 +226,16 @@ struct Stats {
   std::uint64_t partials_rejected = 0;   ///< partial signatures refused (unknown key, bad signature, …)
   std::uint64_t selection_requests = 0;  ///< POST beacon_committee_selections / sync_committee_selections (DVT mode)
   TimePoint last_request{};              ///< when the VC last sent a request (epoch 0: never)
+  std::string user_agent;                ///< the last request's User-Agent (printable ASCII, at most 128 bytes)
+  /// Requests and error answers (status ≥ 400) of one route.
+  struct RouteCount {
+    std::uint64_t requests = 0, errors = 0;
+  };
+  /// By route: "GET /eth/v1/validator/duties/…" for the intercepted routes (their pattern, `{…}` kept),
+  /// kProxiedRoute for everything forwarded to the beacon node, kMalformedRoute for unparseable requests.
+  std::map<std::string, RouteCount> routes;
+  static constexpr const char* kProxiedRoute = "proxied to the beacon node";
+  static constexpr const char* kMalformedRoute = "malformed request";
 };
 
 /// The validator API server. Threading: construct, start, stop and destroy on the executor's thread.

@@ -137,6 +137,7 @@ struct ValidatorApi::Impl {
     http::Method method;
     std::vector<std::string> segments;
     Handler handler;
+    std::string name;  ///< "POST /eth/v1/validator/beacon_committee_selections": Stats::routes' key
   };
   struct SessionState {
     beast::tcp_stream* stream = nullptr;
@@ -386,7 +387,8 @@ struct ValidatorApi::Impl {
   // ---- routes ----
 
   void add(http::Method m, std::string_view path, Handler h) {
-    routes_.push_back(Route{m, split_path(path), std::move(h)});
+    routes_.push_back(Route{m, split_path(path), std::move(h),
+                            std::string(m == http::Method::kGet ? "GET " : "POST ") + std::string(path)});
   }
 
   const Route* match(http::Method m, std::string_view path, http::PathParams& params) const {
@@ -445,6 +447,8 @@ struct ValidatorApi::Impl {
   Result<void> start();
   Task<void> accept_loop();
   Task<void> session(tcp::socket socket, std::uint64_t id);
+  /// Keeps the request's User-Agent in stats_ (sanitised).
+  void note_user_agent(const BeastRequest& msg);
   Task<void> stop();
 };
 

@@ -59,6 +59,45 @@ TEST(ValidatorApi, ProxyPassesStatusBodyAndHeadersThrough) {
     EXPECT_EQ(t.status, 418u);
     EXPECT_EQ(body_json(t)["message"], "short and stout");
     EXPECT_EQ(env.vapi->stats().proxied, 2u);
+    // By route (the status page's VC panel): both went to the BN, the teapot's 418 is an error.
+    const auto& routes = env.vapi->stats().routes;
+    auto count = [&routes](const std::string& route) {  // {0, 0} when the route was not counted
+      auto it = routes.find(route);
+      return it == routes.end() ? Stats::RouteCount{} : it->second;
+    };
+    EXPECT_EQ(count(Stats::kProxiedRoute).requests, 2u);
+    EXPECT_EQ(count(Stats::kProxiedRoute).errors, 1u);
+    // An intercepted route is counted under its pattern, a 400 answer as an error.
+    auto bad = co_await env.call(http::Method::kGet, "/eth/v1/validator/attestation_data?slot=x&committee_index=0");
+    EXPECT_EQ(bad.status, 400u);
+    EXPECT_EQ(count("GET /eth/v1/validator/attestation_data").requests, 1u);
+    EXPECT_EQ(count("GET /eth/v1/validator/attestation_data").errors, 1u);
+    EXPECT_EQ(routes.size(), 2u);
+    co_await env.stop();
+  });
+}
+
+TEST(ValidatorApi, KeepsTheLastUserAgentPrintableAndShort) {
+  run([]() -> Task<void> {
+    Env env(co_await asio::this_coro::executor, eth::Fork::kAltair);
+    EXPECT_EQ(env.vapi->stats().user_agent, "");
+    asio::ip::tcp::socket sock(co_await asio::this_coro::executor);
+    co_await sock.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), env.vapi->port()),
+                                asio::use_awaitable);
+    const std::string ua = "Lighthouse/v7.0.1-e42406d (x86_64-linux) \xc3\xa9" + std::string(200, 'x');
+    const std::string shown = ("Lighthouse/v7.0.1-e42406d (x86_64-linux) ??" + std::string(200, 'x')).substr(0, 128);
+    const std::string raw = "GET /eth/v1/node/version HTTP/1.1\r\nHost: vc\r\nUser-Agent: " + ua +
+                            "\r\nConnection: close\r\n\r\n";
+    co_await asio::async_write(sock, asio::buffer(raw), asio::use_awaitable);
+    std::string answer;
+    char buf[4096];
+    for (;;) {
+      auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+      answer.append(buf, n);
+      if (ec) break;
+    }
+    EXPECT_NE(answer.find("200"), std::string::npos);
+    EXPECT_EQ(env.vapi->stats().user_agent, shown);
     co_await env.stop();
   });
 }

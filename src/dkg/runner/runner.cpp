@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/progress.hpp"
 #include "cluster/deposit.hpp"
 #include "crypto/hash/random.hpp"
 #include "crypto/hash/sha256.hpp"
@@ -350,13 +351,20 @@ void Worker::run() {
 
 runtime::Task<void> status_loop(p2p::Node& node, Shared& sh, const RunnerConfig& cfg, std::uint32_t self) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  int round = -1;  // the round whose count the rate and time left are measured over
+  auto round_start = std::chrono::steady_clock::now();
   while (true) {
     timer.expires_after(cfg.progress_interval);
     co_await timer.async_wait(asio::use_awaitable);
-    std::string line = "  " + std::string(to_string(static_cast<Round>(sh.round.load())));
-    if (sh.total.load() > 0)
-      line += ": " + std::to_string(sh.done.load()) + "/" + std::to_string(sh.total.load()) +
-              (sh.round.load() == 1 ? " deals verified" : " validators");
+    const int r = sh.round.load();
+    if (r != round) {
+      round = r;
+      round_start = std::chrono::steady_clock::now();
+    }
+    std::string line = "  " + std::string(to_string(static_cast<Round>(r)));
+    if (sh.total.load() > 0)  // "R1 deal: deals verified: 120/400 (30 %), 60.0/s, about 5 s left"
+      line = "  " + format_progress(line.substr(2) + (r == 1 ? ": deals verified" : ": validators"), sh.done.load(),
+                                    sh.total.load(), std::chrono::steady_clock::now() - round_start);
     const auto& m = node.metrics();
     {
       std::lock_guard lk(sh.m);
