@@ -49,37 +49,6 @@ using runtime::Task;
 /// --chaos-net: the share of asserted duties the lossy WAN links may cost (issue 19's target: ≥ 99 % of duties).
 constexpr double kNetMissingTolerance = 0.01;
 
-/// A free TCP port on 127.0.0.1 (bound and released; the small race with other processes is acceptable for a
-/// local devnet).
-Result<std::uint16_t, std::string> free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io);
-  boost::system::error_code ec;
-  a.open(asio::ip::tcp::v4(), ec);
-  if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0), ec);
-  if (ec) return std::unexpected("cannot find a free port: " + ec.message());
-  return a.local_endpoint().port();
-}
-
-std::string read_text(const fs::path& p) {
-  auto b = read_file(p, 256u << 20);
-  if (!b) return {};
-  return std::string(b->begin(), b->end());
-}
-
-/// Writes one node folder as `phalanx create cluster` does (insecure fast keystores: a devnet).
-Result<void, std::string> write_node_folder(const fs::path& dir, const cluster::NodeArtifacts& node,
-                                            const std::string& lock_json) {
-  std::string key_hex = to_hex(node.enr_key.bytes(), false);
-  auto r = write_file_atomic(dir / "charon-enr-private-key", as_bytes(key_hex), 0600, true);
-  secure_zero(key_hex.data(), key_hex.size());
-  if (r) r = write_file_atomic(dir / "cluster-lock.json", as_bytes(lock_json), 0644, true);
-  if (!r) return std::unexpected(dir.string() + ": " + r.error().message());
-  std::vector<const crypto::bls::SecretKey*> keys;
-  for (const auto& s : node.shares) keys.push_back(&s.secret);
-  return write_devnet_keystores(dir, keys);
-}
-
 struct Child {
   std::string name;  ///< "node 2", "vc 2"
   std::size_t node = 0;
@@ -711,16 +680,7 @@ class Devnet {
       }
       e.aggregations_min = agg_exact ? e.aggregations_max : 0;
     }
-    in.expected["attestation"] = {e.attestations, true};
-    // Like a real BN, the simulator lists a proposer for slot 0 (the genesis block); nodes skip it and
-    // expected_duties leaves it out.
-    in.expected["proposal"] = {e.proposals, true};
-    in.expected["aggregation"] = {e.aggregations_max, e.aggregations_min == e.aggregations_max};
-    if (o_.fork >= eth::Fork::kAltair) {
-      in.expected["sync_message"] = {e.sync_messages, true};
-      in.expected["sync_contribution"] = {e.contributions_max, false};
-    }
-    if (o_.builder) in.expected["registration"] = {o_.validators, false};
+    set_expected_rows(in, o_, e);
     auto stats = snapshot_ ? *snapshot_ : sim.stats();
     for (const auto& [d, s] : stats) {
       in.accepted[sim_kind_name(d)] += s.accepted;
@@ -761,55 +721,16 @@ class Devnet {
       bool vc_done = c.name.rfind("vc", 0) == 0 && c.died->rfind("exited 0", 0) == 0;
       if (!vc_done) r.problems.push_back(c.name + " " + *c.died + " (log " + c.log.string() + ")");
     }
-    // Blame: which share indices the honest nodes blamed (bad partial signatures, equivocation).
-    std::map<std::uint32_t, std::uint64_t> blamed;
-    for (std::size_t i = 0; i < in.node_lines.size(); ++i)
-      if (!faulty(i))
-        for (const auto& l : in.node_lines[i])
-          for (auto b : l.blamed) ++blamed[b];
-    ssz::Json bj = ssz::Json::object();
-    for (const auto& [share, count] : blamed) bj[std::to_string(share)] = count;
-    r.extra["blamed_shares"] = std::move(bj);
-    if (!blamed.empty()) {
-      std::string line = "blamed share indices (count over honest nodes' duty reports):";
-      for (const auto& [share, count] : blamed) line += " " + std::to_string(share) + "x" + std::to_string(count);
-      blame_line_ = line;
-    }
-    if (o_.fault == DevnetFault::kByzantineOne && !blamed.contains(o_.nodes))
-      r.problems.push_back("the byzantine node (share " + std::to_string(o_.nodes) + ") was never blamed");
+    blame_line_ = add_blame(r, in, o_);
     if (interrupted_) r.problems.push_back("interrupted before the last slot");
-    // The simulator's slashing oracle: any slashable pair among the validly signed messages it received fails
-    // the run, whoever sent them (the nodes' own slashing databases are not consulted).
-    const auto& offences = sim.slashing_oracle().offences();
-    ssz::Json oj = ssz::Json::array();
-    for (const auto& off : offences) {
-      oj.push_back({{"kind", std::string(sim::to_string(off.kind))}, {"validator", off.validator.value},
-                    {"detail", off.detail}});
-      if (r.problems.size() < 20)
-        r.problems.push_back(std::string("slashable: ") + sim::to_string(off.kind) + " by validator " +
-                             std::to_string(off.validator.value) + " (" + off.detail + ")");
+    slashing_line_ = add_slashing_offences(r, sim.slashing_oracle());
+    if (o_.doppelganger != DevnetDoppelganger::kOff) {
+      std::vector<std::string> keys;
+      for (const auto& v : sim_config_.validators) keys.push_back(to_hex(v.pubkey));
+      add_doppelganger_verdict(r, o_, dir_, keys, chain_.slots_per_epoch);
     }
-    r.extra["slashable_offences"] = std::move(oj);
-    if (o_.doppelganger != DevnetDoppelganger::kOff) doppelganger_verdict(r);
-    slashing_line_ = "slashing oracle: " + std::to_string(offences.size()) +
-                     " slashable pairs among the signed messages the beacon simulator received";
     r.ok = r.problems.empty();
-    ssz::Json opts = ssz::Json::object();
-    opts["nodes"] = o_.nodes;
-    opts["threshold"] = o_.threshold;
-    opts["validators"] = o_.validators;
-    opts["total_validators"] = o_.total_validators;
-    opts["slots"] = o_.slots;
-    opts["slot_duration_ms"] = o_.slot_duration.count();
-    opts["mode"] = std::string(to_string(o_.mode));
-    opts["fault"] = std::string(to_string(o_.fault));
-    opts["fork"] = std::string(eth::fork_name(o_.fork));
-    opts["builder"] = o_.builder;
-    opts["chaos"] = o_.chaos;
-    opts["chaos_net"] = o_.chaos_net;
-    opts["chaos_net_loss"] = o_.chaos_net_loss;
-    opts["doppelganger"] = std::string(to_string(o_.doppelganger));
-    r.extra["options"] = std::move(opts);
+    r.extra["options"] = options_json(o_);
     r.extra["dir"] = dir_.string();
     r.extra["simulator"] = sim.stats_json();
     ssz::Json vcs = ssz::Json::array();
@@ -825,23 +746,6 @@ class Devnet {
     for (const auto& [name, u] : usage_) res[name] = {{"cpu_s", u.first}, {"peak_rss_mb", u.second}};
     r.extra["resources"] = std::move(res);
     return r;
-  }
-
-  /// --doppelganger: the scenario's verdict replaces the duty verdict in twin mode (the protected cluster must
-  /// do nothing there); the twin must have been accepted by the simulator.
-  void doppelganger_verdict(DevnetReport& r) {
-    std::vector<std::string> logs;
-    for (std::size_t i = 0; i < o_.nodes; ++i) logs.push_back(read_text(dir_ / ("node" + std::to_string(i)) / "node.log"));
-    std::vector<std::string> keys;
-    for (const auto& v : sim_config_.validators) keys.push_back(to_hex(v.pubkey));
-    // node N-1 of join|restart watches epochs 0-1 (join) or 1-2 (restart); safe one slot into the next epoch.
-    const std::uint64_t end_epoch = o_.doppelganger == DevnetDoppelganger::kRestart ? 3 : 2;
-    const bool watch_over = o_.slots > end_epoch * chain_.slots_per_epoch + 2;
-    auto problems = doppelganger_problems(o_.doppelganger, logs, keys, r.rows, watch_over);
-    r.problems.insert(r.problems.end(), problems.begin(), problems.end());
-    r.extra["doppelganger"] = {{"scenario", std::string(to_string(o_.doppelganger))},
-                               {"problems", problems},
-                               {"watch_over", watch_over}};
   }
 
   void cleanup(bool ok) {

@@ -31,9 +31,12 @@ class SecretKey;
 }
 namespace phx::cluster {
 struct CreatedCluster;
+struct NodeArtifacts;
 }
 namespace phx::sim {
 enum class SimDuty : std::uint8_t;
+struct ExpectedDuties;
+class SlashingOracle;
 }
 
 namespace phx::app {
@@ -68,6 +71,10 @@ Result<void, std::string> write_devnet_keystores(const std::filesystem::path& di
 /// shares, written to `dir` like write_devnet_keystores.
 Result<void, std::string> write_twin_keys(const std::filesystem::path& dir, const cluster::CreatedCluster& c,
                                           std::uint32_t threshold);
+/// Writes one node folder as `phalanx create cluster` does (insecure fast keystores: a devnet): its ENR key, the
+/// lock and validator_keys/. Errors name the folder.
+Result<void, std::string> write_node_folder(const std::filesystem::path& dir, const cluster::NodeArtifacts& node,
+                                            const std::string& lock_json);
 /// "off" / "twin" / "join" / "restart".
 std::string_view to_string(DevnetDoppelganger d);
 /// "none" / "crash-one" / "byzantine-one" / "lying-bn-one" / "unknown-head-one".
@@ -237,6 +244,11 @@ struct DevnetReport {
 std::vector<std::string> doppelganger_problems(DevnetDoppelganger mode, const std::vector<std::string>& node_logs,
                                                const std::vector<std::string>& pubkeys,
                                                const std::vector<DutyRow>& rows, bool watch_over);
+/// --doppelganger: the scenario's verdict (doppelganger_problems over the nodes' logs in `dir`) added to the report;
+/// in twin mode it replaces the duty verdict (the protected cluster must do nothing there). `validator_keys_hex`:
+/// the cluster's validator public keys.
+void add_doppelganger_verdict(DevnetReport& r, const DevnetOptions& o, const std::filesystem::path& dir,
+                              const std::vector<std::string>& validator_keys_hex, std::uint64_t slots_per_epoch);
 /// Builds the report. Rows: one per kind of `expected`; completed and failed duties' reasons come from the
 /// honest nodes' lines, mapped to the sim kind of their core duty type. ok is false when an exact row has
 /// failed > 0, completed > expected or sim_accepted < completed (a node claims a duty the simulator never
@@ -291,10 +303,28 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
+/// A free TCP port on 127.0.0.1 (bound and released; the small race with other processes is acceptable for a
+/// local devnet).
+Result<std::uint16_t, std::string> free_port();
+/// A file's text (at most 256 MiB); empty when it cannot be read.
+std::string read_text(const std::filesystem::path& p);
 /// "exited 0", "exited 3", "killed by SIGKILL" for a waitpid status.
 std::string describe_status(int status);
 /// CPU seconds (user + system) and peak RSS in MB of a running process, from /proc; nullopt when unreadable.
 std::optional<std::pair<double, double>> process_usage(pid_t pid);
+
+/// The report's expected rows (attestation, proposal, aggregation; sync rows from Altair; registrations with
+/// --builder) from the simulator's expected duties.
+void set_expected_rows(ReportInputs& in, const DevnetOptions& o, const sim::ExpectedDuties& e);
+/// Blame: the share indices the honest nodes' duty lines blamed, as "blamed_shares" in r.extra; with --fault
+/// byzantine-one a problem when the byzantine share was never blamed. Returns the line printed after the table
+/// (empty when nobody was blamed).
+std::string add_blame(DevnetReport& r, const ReportInputs& in, const DevnetOptions& o);
+/// The simulator's slashing oracle: "slashable_offences" in r.extra and a problem per offence (at most 20
+/// problems in all). Returns the line printed after the table.
+std::string add_slashing_offences(DevnetReport& r, const sim::SlashingOracle& oracle);
+/// The options as the JSON report's "options".
+ssz::Json options_json(const DevnetOptions& o);
 
 /// Runs the whole devnet (see the file comment) and prints progress and the final table on stdout. Returns 0
 /// when the report is ok, 1 when a duty that should have succeeded did not, 2 on a setup error (message on

@@ -97,4 +97,30 @@ std::vector<std::string> doppelganger_problems(DevnetDoppelganger mode, const st
   return out;
 }
 
+Result<void, std::string> write_node_folder(const fs::path& dir, const cluster::NodeArtifacts& node,
+                                            const std::string& lock_json) {
+  std::string key_hex = to_hex(node.enr_key.bytes(), false);
+  auto r = write_file_atomic(dir / "charon-enr-private-key", as_bytes(key_hex), 0600, true);
+  secure_zero(key_hex.data(), key_hex.size());
+  if (r) r = write_file_atomic(dir / "cluster-lock.json", as_bytes(lock_json), 0644, true);
+  if (!r) return std::unexpected(dir.string() + ": " + r.error().message());
+  std::vector<const crypto::bls::SecretKey*> keys;
+  for (const auto& s : node.shares) keys.push_back(&s.secret);
+  return write_devnet_keystores(dir, keys);
+}
+
+void add_doppelganger_verdict(DevnetReport& r, const DevnetOptions& o, const fs::path& dir,
+                              const std::vector<std::string>& validator_keys_hex, std::uint64_t slots_per_epoch) {
+  std::vector<std::string> logs;
+  for (std::size_t i = 0; i < o.nodes; ++i) logs.push_back(read_text(dir / ("node" + std::to_string(i)) / "node.log"));
+  // node N-1 of join|restart watches epochs 0-1 (join) or 1-2 (restart); safe one slot into the next epoch.
+  const std::uint64_t end_epoch = o.doppelganger == DevnetDoppelganger::kRestart ? 3 : 2;
+  const bool watch_over = o.slots > end_epoch * slots_per_epoch + 2;
+  auto problems = doppelganger_problems(o.doppelganger, logs, validator_keys_hex, r.rows, watch_over);
+  r.problems.insert(r.problems.end(), problems.begin(), problems.end());
+  r.extra["doppelganger"] = {{"scenario", std::string(to_string(o.doppelganger))},
+                             {"problems", problems},
+                             {"watch_over", watch_over}};
+}
+
 }  // namespace phx::app

@@ -104,4 +104,23 @@ Result<void, std::string> validate(const DevnetOptions& o) {
   return {};
 }
 
+ssz::Json options_json(const DevnetOptions& o) {
+  ssz::Json opts = ssz::Json::object();
+  opts["nodes"] = o.nodes;
+  opts["threshold"] = o.threshold;
+  opts["validators"] = o.validators;
+  opts["total_validators"] = o.total_validators;
+  opts["slots"] = o.slots;
+  opts["slot_duration_ms"] = o.slot_duration.count();
+  opts["mode"] = std::string(to_string(o.mode));
+  opts["fault"] = std::string(to_string(o.fault));
+  opts["fork"] = std::string(eth::fork_name(o.fork));
+  opts["builder"] = o.builder;
+  opts["chaos"] = o.chaos;
+  opts["chaos_net"] = o.chaos_net;
+  opts["chaos_net_loss"] = o.chaos_net_loss;
+  opts["doppelganger"] = std::string(to_string(o.doppelganger));
+  return opts;
+}
+
 }  // namespace phx::app

@@ -14,6 +14,11 @@
 
 #include "app/devnet.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "app/fs.hpp"
+
 namespace phx::app {
 
 Result<ChildProcess, std::string> ChildProcess::spawn(std::span<const std::string> argv,
@@ -154,6 +159,22 @@ std::optional<std::pair<double, double>> process_usage(pid_t pid) {
   if (auto pos = status.find("VmHWM:"); pos != std::string::npos)
     rss_mb = static_cast<double>(std::strtoull(status.c_str() + pos + 6, nullptr, 10)) / 1024.0;
   return std::pair<double, double>{cpu, rss_mb};
+}
+
+Result<std::uint16_t, std::string> free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io);
+  boost::system::error_code ec;
+  a.open(boost::asio::ip::tcp::v4(), ec);
+  if (!ec) a.bind(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0), ec);
+  if (ec) return std::unexpected("cannot find a free port: " + ec.message());
+  return a.local_endpoint().port();
+}
+
+std::string read_text(const fs::path& p) {
+  auto b = read_file(p, 256u << 20);
+  if (!b) return {};
+  return std::string(b->begin(), b->end());
 }
 
 }  // namespace phx::app

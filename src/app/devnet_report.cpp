@@ -335,4 +335,52 @@ std::string sim_kind_name(sim::SimDuty d) {
   return "unknown";
 }
 
+void set_expected_rows(ReportInputs& in, const DevnetOptions& o, const sim::ExpectedDuties& e) {
+  in.expected["attestation"] = {e.attestations, true};
+  // Like a real BN, the simulator lists a proposer for slot 0 (the genesis block); nodes skip it and
+  // expected_duties leaves it out.
+  in.expected["proposal"] = {e.proposals, true};
+  in.expected["aggregation"] = {e.aggregations_max, e.aggregations_min == e.aggregations_max};
+  if (o.fork >= eth::Fork::kAltair) {
+    in.expected["sync_message"] = {e.sync_messages, true};
+    in.expected["sync_contribution"] = {e.contributions_max, false};
+  }
+  if (o.builder) in.expected["registration"] = {o.validators, false};
+}
+
+std::string add_blame(DevnetReport& r, const ReportInputs& in, const DevnetOptions& o) {
+  // Which share indices the honest nodes blamed (bad partial signatures, equivocation).
+  std::map<std::uint32_t, std::uint64_t> blamed;
+  for (std::size_t i = 0; i < in.node_lines.size(); ++i)
+    if (i >= in.node_faulty.size() || !in.node_faulty[i])
+      for (const auto& l : in.node_lines[i])
+        for (auto b : l.blamed) ++blamed[b];
+  ssz::Json bj = ssz::Json::object();
+  for (const auto& [share, count] : blamed) bj[std::to_string(share)] = count;
+  r.extra["blamed_shares"] = std::move(bj);
+  if (o.fault == DevnetFault::kByzantineOne && !blamed.contains(o.nodes))
+    r.problems.push_back("the byzantine node (share " + std::to_string(o.nodes) + ") was never blamed");
+  if (blamed.empty()) return {};
+  std::string line = "blamed share indices (count over honest nodes' duty reports):";
+  for (const auto& [share, count] : blamed) line += " " + std::to_string(share) + "x" + std::to_string(count);
+  return line;
+}
+
+std::string add_slashing_offences(DevnetReport& r, const sim::SlashingOracle& oracle) {
+  // Any slashable pair among the validly signed messages the simulator received fails the run, whoever sent them
+  // (the nodes' own slashing databases are not consulted).
+  const auto& offences = oracle.offences();
+  ssz::Json oj = ssz::Json::array();
+  for (const auto& off : offences) {
+    oj.push_back({{"kind", std::string(sim::to_string(off.kind))}, {"validator", off.validator.value},
+                  {"detail", off.detail}});
+    if (r.problems.size() < 20)
+      r.problems.push_back(std::string("slashable: ") + sim::to_string(off.kind) + " by validator " +
+                           std::to_string(off.validator.value) + " (" + off.detail + ")");
+  }
+  r.extra["slashable_offences"] = std::move(oj);
+  return "slashing oracle: " + std::to_string(offences.size()) +
+         " slashable pairs among the signed messages the beacon simulator received";
+}
+
 }  // namespace phx::app
