@@ -10,6 +10,7 @@
 
 #include "app/fs.hpp"
 #include "base/log.hpp"
+#include "crypto/hash/pbkdf2.hpp"
 #include "crypto/hash/sha256.hpp"
 #include "crypto/keystore/cache.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -123,20 +124,31 @@ Result<std::vector<Loaded>, std::string> decrypt_all(const std::vector<Keystore>
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::atomic<bool> failed{false};
+  // Each worker takes hash::kPbkdf2Lanes keystores at a time: PBKDF2 ones are derived interleaved on its core.
+  constexpr std::size_t kBatch = crypto::hash::kPbkdf2Lanes;
   auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < n && !failed.load(); i = next.fetch_add(1)) {
-      const Keystore& k = stores[i];
-      const std::string_view pw(reinterpret_cast<const char*>(k.password.view().data()), k.password.size());
-      auto sk = ks::decrypt(k.json, pw);
-      if (!sk) {
-        errors[i] = "cannot decrypt " + k.path.string() + ": " + sk.error().message();
-        failed = true;
-      } else {
-        // decrypt() checked the stored pubkey against the secret; only keystores without one need the point.
+    for (std::size_t first = next.fetch_add(kBatch); first < n && !failed.load(); first = next.fetch_add(kBatch)) {
+      const std::size_t end = std::min(n, first + kBatch);
+      std::vector<ks::DecryptJob> jobs;
+      for (std::size_t i = first; i < end; ++i) {
+        const Keystore& k = stores[i];
+        jobs.push_back(ks::DecryptJob{
+            k.json, std::string_view(reinterpret_cast<const char*>(k.password.view().data()), k.password.size())});
+      }
+      auto keys = ks::decrypt_many(jobs);
+      for (std::size_t i = first; i < end; ++i) {
+        auto& sk = keys[i - first];
+        const Keystore& k = stores[i];
+        if (!sk) {
+          errors[i] = "cannot decrypt " + k.path.string() + ": " + sk.error().message();
+          failed = true;
+          continue;
+        }
+        // decrypt_many() checked the stored pubkey against the secret; only keystores without one need the point.
         auto pk = ks::keystore_pubkey(k.json);
         out[i].emplace(Loaded{pk ? *pk : sk->public_key().to_bytes(), std::move(*sk)});
       }
-      done.fetch_add(1);
+      done.fetch_add(end - first);
     }
   };
   const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(n, 1))));

@@ -1,9 +1,12 @@
 #pragma once
-/// EIP-2335 BLS12-381 keystores: scrypt or PBKDF2-HMAC-SHA256 key derivation (OpenSSL), AES-128-CTR, SHA-256
-/// checksum, NFKD password processing with control characters stripped (ICU). Version 4 JSON.
+/// EIP-2335 BLS12-381 keystores: scrypt (OpenSSL) or PBKDF2-HMAC-SHA256 (crypto/hash/pbkdf2.hpp) key
+/// derivation, AES-128-CTR, SHA-256 checksum, NFKD password processing with control characters stripped (ICU).
+/// Version 4 JSON.
 /// Secrets (password, derived key, secret key) live in zeroized buffers and are never logged.
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
@@ -47,6 +50,17 @@ Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password,
 /// Decrypts a keystore JSON string. Checks the checksum (wrong password → kWrongPassword) and that the stored
 /// pubkey, when present, matches the secret.
 Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password);
+
+/// A keystore JSON string and its password, for decrypt_many (both borrowed for the call).
+struct DecryptJob {
+  std::string_view keystore_json;
+  std::string_view password;
+};
+
+/// Decrypts several keystores on this thread; the result for each is what decrypt() gives. PBKDF2 keystores are
+/// derived interleaved (hash::kPbkdf2Lanes at a time: several costs less CPU than one after another), scrypt
+/// ones one by one.
+std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> jobs);
 
 /// The KDF of a keystore and its cost parameter (scrypt N or PBKDF2 c), without deriving anything.
 struct KdfInfo {
