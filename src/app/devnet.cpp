@@ -74,6 +74,7 @@ Result<void, std::string> write_node_folder(const fs::path& dir, const cluster::
     crypto::hash::random_bytes(pw_bytes);
     std::string pw = to_hex(pw_bytes, false);
     crypto::keystore::EncryptOptions opts;
+    opts.kdf = crypto::keystore::Kdf::kScrypt;
     opts.cost = 16;  // scrypt N=16: devnet keys only
     auto json = crypto::keystore::encrypt(node.shares[v].secret, pw, opts);
     if (!json) return std::unexpected(dir.string() + ": keystore: " + json.error().message());

@@ -49,6 +49,7 @@ struct Fixture {
 
   void write_keystore(std::size_t v, const std::string& pw) {
     crypto::keystore::EncryptOptions opts;
+    opts.kdf = crypto::keystore::Kdf::kScrypt;
     opts.cost = 16;
     auto json = crypto::keystore::encrypt(shares[v].secret, pw, opts);
     ASSERT_TRUE(json.has_value());

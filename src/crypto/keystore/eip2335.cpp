@@ -31,6 +31,14 @@ const char* to_string(Eip2335Error e) {
   return "unknown keystore error";
 }
 
+const char* to_string(Kdf kdf) { return kdf == Kdf::kScrypt ? "scrypt" : "pbkdf2"; }
+
+std::optional<Kdf> kdf_from_string(std::string_view name) {
+  if (name == "scrypt") return Kdf::kScrypt;
+  if (name == "pbkdf2") return Kdf::kPbkdf2;
+  return std::nullopt;
+}
+
 namespace {
 
 using Json = nlohmann::ordered_json;

@@ -3,6 +3,7 @@
 /// derivation, AES-128-CTR, SHA-256 checksum, NFKD password processing with control characters stripped (ICU).
 /// Version 4 JSON.
 /// Secrets (password, derived key, secret key) live in zeroized buffers and are never logged.
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,8 +32,16 @@ PHX_ERROR_ENUM(Eip2335Error, "eip2335")
 
 enum class Kdf { kScrypt, kPbkdf2 };
 
+/// "scrypt" / "pbkdf2" (the EIP-2335 function names).
+const char* to_string(Kdf kdf);
+/// The KDF named `name` ("scrypt" or "pbkdf2"); nullopt for anything else.
+std::optional<Kdf> kdf_from_string(std::string_view name);
+
 struct EncryptOptions {
-  Kdf kdf = Kdf::kScrypt;
+  /// PBKDF2-HMAC-SHA256 by default, as Charon writes its share keystores: both KDFs are EIP-2335 standard at
+  /// cost 2^18, and PBKDF2's is ~11 ms of CPU per keystore here against scrypt's ~1.5 s, which decides how soon
+  /// a node with thousands of keys can sign after its first start (docs/BENCHMARKS.md, issue 20).
+  Kdf kdf = Kdf::kPbkdf2;
   /// scrypt N (power of two) or PBKDF2 iteration count c. EIP-2335's defaults: 2^18 and 2^18. Lower values
   /// (`--insecure-keys`) are for test clusters only.
   std::uint64_t cost = 262144;
