@@ -47,6 +47,8 @@ const char* to_string(CoreError e) {
       return "this node's validator client sent no selection proof for the slot through the DVT selection "
              "endpoints (POST /eth/v1/validator/{beacon,sync}_committee_selections): a distributed validator "
              "aggregates only with the cluster's combined selection proof";
+    case CoreError::kKeyNotLoaded:
+      return "the validator's key share is not loaded yet (keystores still being decrypted)";
   }
   return "unknown core error";
 }

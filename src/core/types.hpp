@@ -40,6 +40,7 @@ enum class CoreError {
   kEmpty = 13,              ///< an empty set where at least one item is required
   kNotDirectlySigned = 14,  ///< unsigned data that is signed only inside an envelope with more fields
   kNoSelectionProof = 15,   ///< VC mode: aggregation asked for without the VC's partial selection proof
+  kKeyNotLoaded = 16,       ///< the key share is not decrypted yet (start-up)
 };
 /// Human-readable reason for `e`.
 const char* to_string(CoreError e);
