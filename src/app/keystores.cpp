@@ -348,7 +348,7 @@ std::shared_ptr<LiveShareKeys> LiveShareKeys::loaded(ShareKeys keys) {
   std::shared_ptr<LiveShareKeys> out(new LiveShareKeys());
   for (auto& [pk, sk] : keys) {
     out->index_.emplace(pk, out->slots_.size());
-    out->slots_.push_back(std::make_unique<Slot>());
+    out->slots_.push_back(std::make_unique<KeySlot>());
     out->publish(out->slots_.size() - 1, std::move(sk));
   }
   return out;
@@ -364,7 +364,7 @@ LiveShareKeys::~LiveShareKeys() {
 const crypto::bls::SecretKey* LiveShareKeys::find(const core::PubKey& pubkey) const {
   auto it = index_.find(pubkey);
   if (it == index_.end()) return nullptr;
-  const Slot& s = *slots_[it->second];
+  const KeySlot& s = *slots_[it->second];
   return s.ready.load(std::memory_order_acquire) ? &*s.key : nullptr;
 }
 
@@ -377,7 +377,7 @@ void LiveShareKeys::wait() const {
 }
 
 void LiveShareKeys::publish(std::size_t slot, crypto::bls::SecretKey key) {
-  Slot& s = *slots_[slot];
+  KeySlot& s = *slots_[slot];
   s.key.emplace(std::move(key));
   s.ready.store(true, std::memory_order_release);
   loaded_.fetch_add(1, std::memory_order_acq_rel);
@@ -509,7 +509,7 @@ Result<std::shared_ptr<LiveShareKeys>, std::string> start_share_keys(const fs::p
   auto loader = std::make_unique<LiveShareKeys::Loader>();
   for (std::size_t i = 0; i < dv->size(); ++i) {
     out->index_.emplace((*dv)[i], i);
-    out->slots_.push_back(std::make_unique<LiveShareKeys::Slot>());
+    out->slots_.push_back(std::make_unique<LiveShareKeys::KeySlot>());
     loader->store_of.emplace((*dv)[i], i);
   }
   loader->stores = std::move(*stores);

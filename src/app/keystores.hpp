@@ -80,7 +80,7 @@ class LiveShareKeys {
                                                                                const core::KeyBook&, ShareIdx,
                                                                                const KeyLoadOptions&);
   /// One validator's key: `key` is written once, then `ready` is set (release).
-  struct Slot {
+  struct KeySlot {
     std::atomic<bool> ready{false};
     std::optional<crypto::bls::SecretKey> key;
   };
@@ -89,7 +89,7 @@ class LiveShareKeys {
   void finish();  // after the last keystore: the summary line and the cache
 
   std::map<core::PubKey, std::size_t> index_;  // DV key → slot; fixed at construction
-  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::unique_ptr<KeySlot>> slots_;
   std::atomic<std::size_t> loaded_{0};
   std::atomic<std::size_t> failed_{0};
   std::unique_ptr<Loader> loader_;  // null when everything was loaded at construction
