@@ -113,6 +113,7 @@ TEST(Eip2335, RoundTripsWithBothKdfs) {
 TEST(Eip2335, RejectsHostileOrMalformedKeystores) {
   auto sk = bls::SecretKey::from_scalar(bls::Fr::random());
   EncryptOptions o;
+  o.kdf = Kdf::kScrypt;  // the scrypt parameter checks below
   o.cost = 16;
   auto j = nlohmann::json::parse(*encrypt(sk, "pw", o));
   auto huge = j;
