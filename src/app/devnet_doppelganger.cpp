@@ -21,6 +21,7 @@ Result<void, std::string> write_devnet_keystores(const fs::path& dir,
     crypto::hash::random_bytes(pw_bytes);
     std::string pw = to_hex(pw_bytes, false);
     crypto::keystore::EncryptOptions opts;
+    opts.kdf = crypto::keystore::Kdf::kScrypt;
     opts.cost = 16;  // scrypt N=16: devnet keys only
     auto json = crypto::keystore::encrypt(*keys[v], pw, opts);
     if (!json) return std::unexpected(dir.string() + ": keystore: " + json.error().message());

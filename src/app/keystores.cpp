@@ -1,16 +1,21 @@
-// Start-up key loading: parallel EIP-2335 decryption with progress lines, and the keystore cache (keystores.hpp).
+// Start-up key loading: parallel EIP-2335 decryption with progress lines, keys of upcoming duties first while the
+// node runs, and the keystore cache (keystores.hpp).
 #include "app/keystores.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "app/fs.hpp"
+#include "app/key_load_order.hpp"
 #include "base/log.hpp"
 #include "base/progress.hpp"
+#include "crypto/hash/pbkdf2.hpp"
 #include "crypto/hash/sha256.hpp"
 #include "crypto/keystore/cache.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -77,17 +82,25 @@ std::uint64_t cache_cost(const std::vector<Keystore>& stores) {
   return pow2;
 }
 
-/// The DV key of each decrypted key, after every check on cluster membership (nothing is moved yet).
-Result<std::vector<core::PubKey>, std::string> dv_keys_of(const std::vector<Loaded>& loaded,
+/// The public shares of decrypted keys.
+std::vector<core::PubKey> pubshares_of(const std::vector<Loaded>& loaded) {
+  std::vector<core::PubKey> out;
+  out.reserve(loaded.size());
+  for (const auto& l : loaded) out.push_back(l.pubshare);
+  return out;
+}
+
+/// The DV key of each public share, after every check on cluster membership (nothing is moved yet).
+Result<std::vector<core::PubKey>, std::string> dv_keys_of(const std::vector<core::PubKey>& pubshares,
                                                           const std::vector<Keystore>& stores,
                                                           const core::KeyBook& book, ShareIdx share_idx,
                                                           const fs::path& where_all) {
   std::vector<core::PubKey> out;
-  out.reserve(loaded.size());
+  out.reserve(pubshares.size());
   std::set<core::PubKey> seen;
-  for (std::size_t i = 0; i < loaded.size(); ++i) {
+  for (std::size_t i = 0; i < pubshares.size(); ++i) {
     const std::string where = i < stores.size() ? stores[i].path.string() : where_all.string();
-    auto ref = book.by_pubshare(loaded[i].pubshare);
+    auto ref = book.by_pubshare(pubshares[i]);
     if (!ref) return std::unexpected(where + " holds a key that is not a share of this cluster");
     if (ref->share_idx != share_idx)
       return std::unexpected(where + " holds share " + std::to_string(ref->share_idx.value) +
@@ -117,20 +130,31 @@ Result<std::vector<Loaded>, std::string> decrypt_all(const std::vector<Keystore>
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::atomic<bool> failed{false};
+  // Each worker takes hash::kPbkdf2Lanes keystores at a time: PBKDF2 ones are derived interleaved on its core.
+  constexpr std::size_t kBatch = crypto::hash::kPbkdf2Lanes;
   auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < n && !failed.load(); i = next.fetch_add(1)) {
-      const Keystore& k = stores[i];
-      const std::string_view pw(reinterpret_cast<const char*>(k.password.view().data()), k.password.size());
-      auto sk = ks::decrypt(k.json, pw);
-      if (!sk) {
-        errors[i] = "cannot decrypt " + k.path.string() + ": " + sk.error().message();
-        failed = true;
-      } else {
-        // decrypt() checked the stored pubkey against the secret; only keystores without one need the point.
+    for (std::size_t first = next.fetch_add(kBatch); first < n && !failed.load(); first = next.fetch_add(kBatch)) {
+      const std::size_t end = std::min(n, first + kBatch);
+      std::vector<ks::DecryptJob> jobs;
+      for (std::size_t i = first; i < end; ++i) {
+        const Keystore& k = stores[i];
+        jobs.push_back(ks::DecryptJob{
+            k.json, std::string_view(reinterpret_cast<const char*>(k.password.view().data()), k.password.size())});
+      }
+      auto keys = ks::decrypt_many(jobs);
+      for (std::size_t i = first; i < end; ++i) {
+        auto& sk = keys[i - first];
+        const Keystore& k = stores[i];
+        if (!sk) {
+          errors[i] = "cannot decrypt " + k.path.string() + ": " + sk.error().message();
+          failed = true;
+          continue;
+        }
+        // decrypt_many() checked the stored pubkey against the secret; only keystores without one need the point.
         auto pk = ks::keystore_pubkey(k.json);
         out[i].emplace(Loaded{pk ? *pk : sk->public_key().to_bytes(), std::move(*sk)});
       }
-      done.fetch_add(1);
+      done.fetch_add(end - first);
     }
   };
   const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(n, 1))));
@@ -212,13 +236,8 @@ bool write_cache(const fs::path& file, const std::vector<Loaded>& loaded, const 
   return true;
 }
 
-}  // namespace
-
-Result<ShareKeys, std::string> load_share_keys(const fs::path& dir, const core::KeyBook& book, ShareIdx share_idx,
-                                               const KeyLoadOptions& options, KeyLoadReport* report) {
-  KeyLoadReport local;
-  KeyLoadReport& rep = report != nullptr ? *report : local;
-  rep = KeyLoadReport{};
+/// Every keystore-*.json of `dir` (sorted by name) with its password.
+Result<std::vector<Keystore>, std::string> read_keystores(const fs::path& dir) {
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -242,28 +261,264 @@ Result<ShareKeys, std::string> load_share_keys(const fs::path& dir, const core::
     secure_zero(pw->data(), pw->size());
     stores.push_back(Keystore{f, std::string(json->begin(), json->end()), std::move(password)});
   }
-  rep.keystores = stores.size();
+  return stores;
+}
 
-  if (!options.cache_file.empty()) {
-    if (auto cached = from_cache(options.cache_file, stores, rep.cache_note)) {
-      auto dv = dv_keys_of(*cached, {}, book, share_idx, options.cache_file);
-      if (dv) {
-        rep.from_cache = true;
-        log::info("keystores: {} share keys loaded from the keystore cache {}", dv->size(), options.cache_file.string());
-        return to_share_keys(std::move(*cached), *dv);
-      }
-      rep.cache_note = "does not fit the cluster: " + dv.error();
+/// The keys from the cache when it matches `stores` and the cluster (nullopt otherwise, the reason in the report).
+std::optional<ShareKeys> keys_from_cache(const std::vector<Keystore>& stores, const core::KeyBook& book,
+                                         ShareIdx share_idx, const KeyLoadOptions& options, KeyLoadReport& rep) {
+  if (options.cache_file.empty()) return std::nullopt;
+  if (auto cached = from_cache(options.cache_file, stores, rep.cache_note)) {
+    auto dv = dv_keys_of(pubshares_of(*cached), {}, book, share_idx, options.cache_file);
+    if (dv) {
+      rep.from_cache = true;
+      log::info("keystores: {} share keys loaded from the keystore cache {}", dv->size(), options.cache_file.string());
+      return to_share_keys(std::move(*cached), *dv);
     }
-    log::info("keystore cache {} not used ({}): decrypting {} keystores", options.cache_file.string(), rep.cache_note,
-              stores.size());
+    rep.cache_note = "does not fit the cluster: " + dv.error();
   }
-  const unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto loaded = decrypt_all(stores, threads, options.progress_interval);
+  log::info("keystore cache {} not used ({}): decrypting {} keystores", options.cache_file.string(), rep.cache_note,
+            stores.size());
+  return std::nullopt;
+}
+
+unsigned thread_count(const KeyLoadOptions& options) {
+  return options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// Decrypts every keystore before returning, then writes the cache.
+Result<ShareKeys, std::string> decrypt_now(const std::vector<Keystore>& stores, const fs::path& dir,
+                                           const core::KeyBook& book, ShareIdx share_idx,
+                                           const KeyLoadOptions& options, KeyLoadReport& rep) {
+  auto loaded = decrypt_all(stores, thread_count(options), options.progress_interval);
   if (!loaded) return std::unexpected(loaded.error());
-  auto dv = dv_keys_of(*loaded, stores, book, share_idx, dir);
+  auto dv = dv_keys_of(pubshares_of(*loaded), stores, book, share_idx, dir);
   if (!dv) return std::unexpected(dv.error());
   if (!options.cache_file.empty()) rep.cache_written = write_cache(options.cache_file, *loaded, stores);
   return to_share_keys(std::move(*loaded), *dv);
+}
+
+}  // namespace
+
+Result<ShareKeys, std::string> load_share_keys(const fs::path& dir, const core::KeyBook& book, ShareIdx share_idx,
+                                               const KeyLoadOptions& options, KeyLoadReport* report) {
+  KeyLoadReport local;
+  KeyLoadReport& rep = report != nullptr ? *report : local;
+  rep = KeyLoadReport{};
+  auto stores = read_keystores(dir);
+  if (!stores) return std::unexpected(stores.error());
+  rep.keystores = stores->size();
+  if (auto cached = keys_from_cache(*stores, book, share_idx, options, rep)) return std::move(*cached);
+  return decrypt_now(*stores, dir, book, share_idx, options, rep);
+}
+
+// ------------------------------------------------------------------------------------------------ LiveShareKeys
+
+struct LiveShareKeys::Loader {
+  std::vector<Keystore> stores;
+  std::vector<core::PubKey> pubshares;           // keystore → its public share (the pubkey field)
+  std::map<core::PubKey, std::size_t> store_of;  // DV key → keystore (= slot)
+  fs::path cache_file;
+  Duration progress_interval{};
+  unsigned threads = 1;
+  std::chrono::steady_clock::time_point start;
+  std::mutex mutex;  // guards order, handled, last_progress
+  KeyLoadOrder order{0};
+  std::size_t handled = 0;
+  std::chrono::steady_clock::time_point last_progress;
+  std::atomic<bool> all_handled{false};
+  std::condition_variable all_handled_cv;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+};
+
+std::shared_ptr<LiveShareKeys> LiveShareKeys::loaded(ShareKeys keys) {
+  std::shared_ptr<LiveShareKeys> out(new LiveShareKeys());
+  for (auto& [pk, sk] : keys) {
+    out->index_.emplace(pk, out->slots_.size());
+    out->slots_.push_back(std::make_unique<KeySlot>());
+    out->publish(out->slots_.size() - 1, std::move(sk));
+  }
+  return out;
+}
+
+LiveShareKeys::~LiveShareKeys() {
+  if (!loader_) return;
+  loader_->stop = true;
+  for (auto& t : loader_->pool)
+    if (t.joinable()) t.join();
+}
+
+const crypto::bls::SecretKey* LiveShareKeys::find(const core::PubKey& pubkey) const {
+  auto it = index_.find(pubkey);
+  if (it == index_.end()) return nullptr;
+  const KeySlot& s = *slots_[it->second];
+  return s.ready.load(std::memory_order_acquire) ? &*s.key : nullptr;
+}
+
+bool LiveShareKeys::done() const { return !loader_ || loader_->all_handled.load(std::memory_order_acquire); }
+
+void LiveShareKeys::wait() const {
+  if (!loader_) return;
+  std::unique_lock lock(loader_->mutex);
+  loader_->all_handled_cv.wait(lock, [&] { return loader_->all_handled.load(); });
+}
+
+void LiveShareKeys::publish(std::size_t slot, crypto::bls::SecretKey key) {
+  KeySlot& s = *slots_[slot];
+  s.key.emplace(std::move(key));
+  s.ready.store(true, std::memory_order_release);
+  loaded_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void LiveShareKeys::on_duties(const core::EpochDuties& duties, Slot epoch_start) {
+  if (!loader_ || loader_->all_handled.load()) return;
+  Loader& l = *loader_;
+  std::lock_guard lock(l.mutex);
+  if (l.order.pending() == 0) return;
+  auto need = [&](const core::PubKey& pk, KeyNeed what, Slot slot) {
+    if (auto it = l.store_of.find(pk); it != l.store_of.end()) l.order.on_duty(it->second, what, slot);
+  };
+  for (const auto& [slot, defs] : duties.proposers)
+    for (const auto& entry : defs) need(entry.first, KeyNeed::kProposer, slot);
+  for (const auto& entry : duties.sync) need(entry.first, KeyNeed::kSync, epoch_start);
+  for (const auto& [slot, defs] : duties.attesters)
+    for (const auto& entry : defs) need(entry.first, KeyNeed::kAttester, slot);
+}
+
+void LiveShareKeys::work() {
+  Loader& l = *loader_;
+  constexpr std::size_t kBatch = crypto::hash::kPbkdf2Lanes;  // PBKDF2 keystores derived interleaved
+  const std::size_t n = l.stores.size();
+  while (!l.stop.load()) {
+    std::vector<std::size_t> batch;
+    {
+      std::lock_guard lock(l.mutex);
+      while (batch.size() < kBatch) {
+        auto i = l.order.pop();
+        if (!i) break;
+        batch.push_back(*i);
+      }
+    }
+    if (batch.empty()) return;
+    std::vector<ks::DecryptJob> jobs;
+    for (std::size_t i : batch) {
+      const Keystore& k = l.stores[i];
+      jobs.push_back(ks::DecryptJob{
+          k.json, std::string_view(reinterpret_cast<const char*>(k.password.view().data()), k.password.size())});
+    }
+    auto keys = ks::decrypt_many(jobs);
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      if (keys[j]) {
+        publish(batch[j], std::move(*keys[j]));  // decrypt checked the pubkey field the slot was chosen by
+      } else {
+        failed_.fetch_add(1);
+        log::error("keystores: cannot decrypt {}: {}; its validator's duties fail (key_not_loaded) until a restart",
+                   l.stores[batch[j]].path.string(), keys[j].error().message());
+      }
+    }
+    bool last = false;
+    std::optional<std::string> progress;
+    {
+      std::lock_guard lock(l.mutex);
+      l.handled += batch.size();
+      last = l.handled == n;
+      const auto now = std::chrono::steady_clock::now();
+      if (!last && now - l.last_progress >= l.progress_interval) {
+        l.last_progress = now;
+        const double secs = std::chrono::duration<double>(now - l.start).count();
+        const double rate = secs > 0 ? static_cast<double>(l.handled) / secs : 0;
+        progress = fmt::format("keystores: {} of {} decrypted ({:.1f}/s on {} threads), about {} left", l.handled, n,
+                               rate, l.threads,
+                               rate > 0 ? human(static_cast<double>(n - l.handled) / rate) : std::string("?"));
+      }
+    }
+    if (progress) log::info("{}", *progress);
+    if (last) {
+      finish();
+      {
+        std::lock_guard lock(l.mutex);
+        l.all_handled = true;
+      }
+      l.all_handled_cv.notify_all();
+      return;
+    }
+  }
+}
+
+void LiveShareKeys::finish() {
+  Loader& l = *loader_;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - l.start).count();
+  const std::size_t n = l.stores.size();
+  if (failed_.load() != 0) {
+    log::error("keystores: {} of {} share keys loaded in {}; {} keystores failed (see above), the cache is not written",
+               loaded_count(), n, human(secs), failed_.load());
+    return;
+  }
+  log::info("keystores: all {} share keys loaded in {} ({:.1f}/s on {} threads)", n, human(secs),
+            secs > 0 ? static_cast<double>(n) / secs : 0.0, l.threads);
+  if (l.cache_file.empty()) return;
+  std::vector<Loaded> loaded;
+  loaded.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto copy = crypto::bls::SecretKey::from_bytes(slots_[i]->key->to_bytes().view());
+    if (!copy) return;
+    loaded.push_back(Loaded{l.pubshares[i], std::move(*copy)});
+  }
+  if (write_cache(l.cache_file, loaded, l.stores))
+    log::info("keystores: keystore cache {} written (later starts load every key at once)", l.cache_file.string());
+}
+
+Result<std::shared_ptr<LiveShareKeys>, std::string> start_share_keys(const fs::path& dir, const core::KeyBook& book,
+                                                                     ShareIdx share_idx,
+                                                                     const KeyLoadOptions& options) {
+  KeyLoadReport rep;
+  auto stores = read_keystores(dir);
+  if (!stores) return std::unexpected(stores.error());
+  if (auto cached = keys_from_cache(*stores, book, share_idx, options, rep))
+    return LiveShareKeys::loaded(std::move(*cached));
+  std::vector<core::PubKey> pubshares;
+  pubshares.reserve(stores->size());
+  for (const auto& k : *stores) {
+    auto pk = ks::keystore_pubkey(k.json);
+    if (!pk) break;
+    pubshares.push_back(*pk);
+  }
+  if (pubshares.size() != stores->size()) {  // a keystore without a pubkey field: its validator is unknown
+    log::info("keystores: a keystore has no pubkey field: decrypting all {} before the node starts", stores->size());
+    auto keys = decrypt_now(*stores, dir, book, share_idx, options, rep);
+    if (!keys) return std::unexpected(keys.error());
+    return LiveShareKeys::loaded(std::move(*keys));
+  }
+  auto dv = dv_keys_of(pubshares, *stores, book, share_idx, dir);
+  if (!dv) return std::unexpected(dv.error());
+
+  std::shared_ptr<LiveShareKeys> out(new LiveShareKeys());
+  auto loader = std::make_unique<LiveShareKeys::Loader>();
+  for (std::size_t i = 0; i < dv->size(); ++i) {
+    out->index_.emplace((*dv)[i], i);
+    out->slots_.push_back(std::make_unique<LiveShareKeys::KeySlot>());
+    loader->store_of.emplace((*dv)[i], i);
+  }
+  loader->stores = std::move(*stores);
+  loader->pubshares = std::move(pubshares);
+  loader->cache_file = options.cache_file;
+  loader->progress_interval = options.progress_interval;
+  loader->threads = std::max(1u, std::min<unsigned>(thread_count(options),
+                                                    static_cast<unsigned>(std::max<std::size_t>(dv->size(), 1))));
+  loader->order = KeyLoadOrder(dv->size());
+  loader->start = loader->last_progress = std::chrono::steady_clock::now();
+  out->loader_ = std::move(loader);
+  LiveShareKeys::Loader& l = *out->loader_;
+  if (l.stores.empty()) {
+    l.all_handled = true;
+    return out;
+  }
+  log::info("keystores: decrypting {} keystores on {} threads while the node starts (keys of upcoming duties first)",
+            l.stores.size(), l.threads);
+  LiveShareKeys* self = out.get();
+  for (unsigned t = 0; t < l.threads; ++t) l.pool.emplace_back([self] { self->work(); });
+  return out;
 }
 
 }  // namespace phx::app

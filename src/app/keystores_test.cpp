@@ -1,5 +1,6 @@
 // Start-up key loading: parallel decryption, the keystore cache (use, invalidation when a keystore changes,
-// corruption and failed verification → decrypting again), and the membership checks.
+// corruption and failed verification → decrypting again), the membership checks, and keys arriving while the
+// node runs (start_share_keys: a key not decrypted yet makes the signer answer kKeyNotLoaded).
 #include "app/keystores.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <fstream>
 
 #include "app/fs.hpp"
+#include "app/signer.hpp"
 #include "cluster/create.hpp"
 #include "crypto/keystore/cache.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -49,6 +51,7 @@ struct Fixture {
 
   void write_keystore(std::size_t v, const std::string& pw) {
     crypto::keystore::EncryptOptions opts;
+    opts.kdf = crypto::keystore::Kdf::kScrypt;
     opts.cost = 16;
     auto json = crypto::keystore::encrypt(shares[v].secret, pw, opts);
     ASSERT_TRUE(json.has_value());
@@ -152,6 +155,70 @@ TEST(KeystoreLoading, AWrongPasswordFileNamesTheKeystoreAndNeverThePassword) {
   EXPECT_NE(keys.error().find("keystore-1.json"), std::string::npos) << keys.error();
   EXPECT_EQ(keys.error().find("not-the-password"), std::string::npos);
   EXPECT_FALSE(rep.cache_written);
+}
+
+TEST(KeystoreLoading, StartedLoadingMakesEveryKeyUsableThenWritesTheCache) {
+  Fixture f;
+  auto live = start_share_keys(f.dir / "keys", *f.book, ShareIdx{1}, f.options());
+  ASSERT_TRUE(live.has_value()) << live.error();
+  EXPECT_EQ((*live)->size(), f.shares.size());
+  // Duties may arrive at any time while the threads decrypt (here: every validator attests at slot 3).
+  core::EpochDuties duties;
+  for (const auto& [pk, v] : f.book->validators()) duties.attesters[Slot{3}][pk] = core::DutyDefinition{};
+  (*live)->on_duties(duties, Slot{0});
+  (*live)->wait();
+  EXPECT_TRUE((*live)->done());
+  EXPECT_EQ((*live)->loaded_count(), f.shares.size());
+  EXPECT_EQ((*live)->failed_count(), 0u);
+  for (const auto& [pk, v] : f.book->validators()) {
+    const crypto::bls::SecretKey* sk = (*live)->find(pk);
+    ASSERT_NE(sk, nullptr);
+    auto ref = f.book->by_pubshare(sk->public_key().to_bytes());
+    ASSERT_TRUE(ref.has_value());
+    EXPECT_EQ(ref->pubkey, pk);
+  }
+  EXPECT_EQ((*live)->find(core::PubKey{}), nullptr);
+  EXPECT_FALSE((*live)->known(core::PubKey{}));
+  live->reset();
+  // The next start reads the cache the loader wrote: everything at once.
+  KeyLoadReport rep;
+  ASSERT_TRUE(f.load(rep).has_value());
+  EXPECT_TRUE(rep.from_cache);
+  auto again = start_share_keys(f.dir / "keys", *f.book, ShareIdx{1}, f.options());
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_TRUE((*again)->done());
+  EXPECT_EQ((*again)->loaded_count(), f.shares.size());
+}
+
+TEST(KeystoreLoading, AKeyThatDoesNotDecryptStaysUnloadedTheSignerSaysKeyNotLoaded) {
+  Fixture f;
+  ASSERT_TRUE(write_file_atomic(f.dir / "keys" / "keystore-2.txt", as_bytes("not-the-password"), 0600, true));
+  auto live = start_share_keys(f.dir / "keys", *f.book, ShareIdx{1}, f.options());
+  ASSERT_TRUE(live.has_value()) << live.error();  // membership is checked up front from the pubkey fields
+  (*live)->wait();
+  EXPECT_EQ((*live)->loaded_count(), f.shares.size() - 1);
+  EXPECT_EQ((*live)->failed_count(), 1u);
+  EXPECT_FALSE(fs::exists(f.options().cache_file));  // never a cache with a key missing
+  const core::PubKey missing = f.book->by_pubshare(f.shares[2].secret.public_key().to_bytes())->pubkey;
+  const eth::ChainConfig config = eth::devnet_config(eth::Fork::kFulu, 1'000'000, Root{});
+  ShareSigner signer(config, std::shared_ptr<const LiveShareKeys>(*live), ShareIdx{1});
+  EXPECT_FALSE(signer.ready(missing));
+  EXPECT_TRUE(signer.ready(core::PubKey{}));  // not ours at all: the sign call says which
+  const core::Duty duty{Slot{1}, core::DutyType::kRandao};
+  std::vector<core::SignItem> items;
+  for (const auto& [pk, v] : f.book->validators()) items.push_back(core::SignItem{pk, core::SignedMessage{core::RandaoMessage{Epoch{0}}}});
+  items.push_back(core::SignItem{core::PubKey{}, core::SignedMessage{core::RandaoMessage{Epoch{0}}}});
+  auto out = signer.sign_batch(duty, items);
+  ASSERT_EQ(out.size(), items.size());
+  for (std::size_t i = 0; i + 1 < items.size(); ++i) {
+    if (items[i].pubkey == missing) {
+      ASSERT_FALSE(out[i].has_value());
+      EXPECT_EQ(out[i].error(), make_error_code(core::CoreError::kKeyNotLoaded));
+    } else {
+      EXPECT_TRUE(out[i].has_value());
+    }
+  }
+  EXPECT_EQ(out.back().error(), make_error_code(core::CoreError::kUnknownPubkey));
 }
 
 TEST(KeystoreLoading, AnotherNodesShareIsRefused) {

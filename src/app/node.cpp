@@ -105,6 +105,7 @@ class DvNode {
   std::optional<DataDirLock> data_dir_lock_;  ///< held while running: `phalanx slashing` refuses to run beside us
   std::optional<slashing::SlashingDb> slashing_db_;
   std::unique_ptr<SlashingDbGuard> guard_;
+  std::shared_ptr<LiveShareKeys> share_keys_;  ///< embedded mode: keys still arriving at first start
   std::unique_ptr<ShareSigner> signer_;
   std::unique_ptr<p2p::Node> p2p_;
   std::unique_ptr<dv::QbftDriver> qbft_;
@@ -222,12 +223,14 @@ Task<Result<void, std::string>> DvNode::start() {
 
   const ShareIdx share_idx{setup_.self.value + 1};
   if (cfg_.signer == SignerMode::kEmbedded) {
-    // All cores decrypt; the keystore cache in the data folder makes later starts one KDF (keystores.hpp).
+    // All cores decrypt while the node starts, the keys of upcoming duties first (a duty whose key is not
+    // there yet fails with key_not_loaded); the keystore cache in the data folder makes later starts one KDF.
     KeyLoadOptions kopts;
     kopts.cache_file = cfg_.data_dir / "keystore-cache";
-    auto keys = load_share_keys(cfg_.keystores_dir, setup_.book, share_idx, kopts);
+    auto keys = start_share_keys(cfg_.keystores_dir, setup_.book, share_idx, kopts);
     if (!keys) co_return std::unexpected("--keystores-dir: " + keys.error());
-    signer_ = std::make_unique<ShareSigner>(chain_, std::move(*keys), share_idx,
+    share_keys_ = std::move(*keys);
+    signer_ = std::make_unique<ShareSigner>(chain_, share_keys_, share_idx,
                                             cfg_.test_fault == TestFault::kBadPartials ||
                                                 cfg_.test_fault == TestFault::kByzantine);
   }
@@ -323,6 +326,11 @@ Task<Result<void, std::string>> DvNode::start() {
     report_ = std::make_unique<std::ofstream>(*cfg_.duty_report_file, std::ios::app);
     if (!*report_) co_return std::unexpected("--duty-report-file: cannot open " + cfg_.duty_report_file->string());
   }
+  if (share_keys_ && !share_keys_->done())
+    workflow_->subscribe_duties([keys = share_keys_, &sc = workflow_->scheduler().clock()](
+                                    Epoch epoch, const core::EpochDuties& duties) {
+      keys->on_duties(duties, sc.epoch_start(epoch));
+    });
   workflow_->subscribe_results([this](const core::DutyResult& result) {
     core::DutyResult r = result;  // with the consensus round, for the report file and the explain API
     std::tie(r.report.round, r.report.round_decided) = consensus_->round(r.report.duty);
@@ -592,6 +600,14 @@ void DvNode::register_metrics() {
         [](const M& m) { return m.blamed_partials; });
   plain("phalanx_slashing_refusals_total", "Own partials refused by slashing protection", MetricType::kCounter,
         [](const M& m) { return m.slashing_refusals; });
+  plain("phalanx_keys_not_loaded_total", "Own partials not made: the key share was still being decrypted (start-up)",
+        MetricType::kCounter, [](const M& m) { return m.keys_not_loaded; });
+  registry_.collect("phalanx_share_keys_loaded", "Key shares decrypted so far (embedded signer)", MetricType::kGauge,
+                    {}, [this] {
+                      std::vector<Sample> out;
+                      if (share_keys_) out.push_back({{}, static_cast<double>(share_keys_->loaded_count())});
+                      return out;
+                    });
   plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
         [](const M& m) { return m.beacon_errors; });
   plain("phalanx_fetch_retries_total", "Duty data fetches repeated after a beacon node error", MetricType::kCounter,

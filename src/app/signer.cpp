@@ -1,3 +1,4 @@
+// The embedded signer over this node's share keys and the slashing guard over the SQLite database (signer.hpp).
 #include "app/signer.hpp"
 
 #include <algorithm>
@@ -51,15 +52,15 @@ std::vector<Result<core::ParSignedData>> ShareSigner::sign_batch(const core::Dut
   std::vector<Result<core::ParSignedData>> out;
   out.reserve(items.size());
   for (const auto& item : items) {
-    auto it = keys_.find(item.pubkey);
-    if (it == keys_.end()) {
-      out.push_back(fail(core::CoreError::kUnknownPubkey));
+    const crypto::bls::SecretKey* key = keys_->find(item.pubkey);
+    if (key == nullptr) {
+      out.push_back(fail(keys_->known(item.pubkey) ? core::CoreError::kKeyNotLoaded : core::CoreError::kUnknownPubkey));
       continue;
     }
     const Root root = root_of(item.message);
     auto h = hashed.find(root);
     if (h == hashed.end()) h = hashed.emplace(root, crypto::bls::hash_to_g2(root)).first;
-    out.push_back(core::ParSignedData{core::SignedData{item.message, it->second.sign_hashed(h->second)}, share_idx_});
+    out.push_back(core::ParSignedData{core::SignedData{item.message, key->sign_hashed(h->second)}, share_idx_});
   }
   return out;
 }

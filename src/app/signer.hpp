@@ -28,14 +28,21 @@ class SlashingDbGuard final : public core::SlashingGuard {
 };
 
 /// Signs with this node's shares. The slashing guard is the Workflow's, consulted before it asks for a
-/// signature. Immutable after construction, so safe on the Workflow's BLS worker thread.
+/// signature. Its keys may still be arriving (LiveShareKeys, thread-safe); otherwise immutable, so safe on the
+/// Workflow's BLS worker thread.
 class ShareSigner final : public core::Signer {
  public:
   /// `config` not owned. `corrupt_for_test` makes every partial sign a different root (a Byzantine node for
   /// `phalanx devnet --fault byzantine-one`; never set in production).
   ShareSigner(const eth::ChainConfig& config, ShareKeys keys, ShareIdx share_idx, bool corrupt_for_test = false)
+      : ShareSigner(config, LiveShareKeys::loaded(std::move(keys)), share_idx, corrupt_for_test) {}
+  /// Signs with keys that are still being decrypted (start_share_keys).
+  ShareSigner(const eth::ChainConfig& config, std::shared_ptr<const LiveShareKeys> keys, ShareIdx share_idx,
+              bool corrupt_for_test = false)
       : config_(config), keys_(std::move(keys)), share_idx_(share_idx), corrupt_(corrupt_for_test) {}
-  /// Errors: CoreError::kUnknownPubkey (no share for it).
+  /// False while `pubkey`'s share is a known validator's that is not decrypted yet.
+  bool ready(const core::PubKey& pubkey) const override { return !keys_->known(pubkey) || keys_->find(pubkey); }
+  /// Errors: CoreError::kUnknownPubkey (no share for it), CoreError::kKeyNotLoaded (not decrypted yet).
   Result<core::ParSignedData> sign(const core::Duty& duty, const core::PubKey& pubkey,
                                    const core::SignedMessage& message) override;
   /// Hashes each distinct signing root to G2 once (a duty's validators mostly share one root), then one
@@ -46,7 +53,7 @@ class ShareSigner final : public core::Signer {
  private:
   Root root_of(const core::SignedMessage& message) const;
   const eth::ChainConfig& config_;
-  ShareKeys keys_;
+  std::shared_ptr<const LiveShareKeys> keys_;
   ShareIdx share_idx_;
   bool corrupt_;
 };

@@ -77,6 +77,11 @@ constexpr std::array<ReasonInfo, kReasonCount> kReasons{{
      "Enable the validator client's distributed mode (e.g. --distributed) or accept the missed aggregations."},
     {"unknown", Verdict::kUnknown, "", "The failure was not classified.",
      "Read this node's log around the slot; report the case so that it gets a code."},
+    {"key_not_loaded", Verdict::kSelf, "partials_in",
+     "This node had not decrypted the validator's key share yet: it starts serving duties while its keystores "
+     "are still being decrypted (the keys of upcoming duties first).",
+     "Wait for the log line \"keystores: all … share keys loaded\"; later starts read the keystore cache at once. "
+     "Use PBKDF2 keystores (--keystore-kdf pbkdf2, the default) rather than scrypt for a fast first start."},
 }};
 
 }  // namespace

@@ -60,9 +60,10 @@ enum class Reason : std::uint8_t {
   kSubmitTimeout = 20,            ///< the BN had not accepted the submission at the deadline
   kVcWithoutDvtSelections = 21,   ///< VC mode: the VC does not use the DVT selection endpoints
   kUnknown = 22,                  ///< not classified
+  kKeyNotLoaded = 23,             ///< embedded mode: the key share was still being decrypted (start-up)
 };
-/// Number of Reason values (kUnknown + 1).
-inline constexpr std::size_t kReasonCount = 23;
+/// Number of Reason values (the last one + 1).
+inline constexpr std::size_t kReasonCount = 24;
 
 /// The fixed description of a reason.
 struct ReasonInfo {

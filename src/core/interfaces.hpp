@@ -194,7 +194,14 @@ struct SignItem {
 class Signer {
  public:
   virtual ~Signer() = default;
-  /// This node's partial signature over `message` for the validator `pubkey`. Errors: unknown pubkey.
+  /// False while the key share of `pubkey` is not loaded yet (a node starts serving duties while its keystores
+  /// are still being decrypted); such a duty fails with Reason::kKeyNotLoaded before the slashing guard.
+  virtual bool ready(const PubKey& pubkey) const {
+    (void)pubkey;
+    return true;
+  }
+  /// This node's partial signature over `message` for the validator `pubkey`. Errors: unknown pubkey,
+  /// CoreError::kKeyNotLoaded.
   virtual Result<ParSignedData> sign(const Duty& duty, const PubKey& pubkey, const SignedMessage& message) = 0;
   /// Result i signs items[i]. The default signs one by one; implementations may share work between items
   /// (e.g. hash a signing root common to many validators once).

@@ -117,6 +117,11 @@ class Scheduler {
   HeadPlan on_head(const HeadEvent& head) const;
   /// True iff `epoch` has been resolved.
   bool resolved(Epoch epoch) const { return epochs_.contains(epoch); }
+  /// What is known about `epoch`, or nullptr when it is not resolved.
+  const EpochDuties* duties(Epoch epoch) const {
+    auto it = epochs_.find(epoch);
+    return it == epochs_.end() ? nullptr : &it->second;
+  }
 
   /// The duties starting at (`slot`, `tick`) that have at least one validator of the cluster.
   std::vector<Duty> duties_at(Slot slot, SlotTick tick) const;

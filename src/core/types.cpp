@@ -50,6 +50,8 @@ const char* to_string(CoreError e) {
     case CoreError::kWithheld:
       return "doppelganger protection: this node does not sign for the validator (watching the chain, or another "
              "signer of its key was seen)";
+    case CoreError::kKeyNotLoaded:
+      return "the validator's key share is not loaded yet (keystores still being decrypted)";
   }
   return "unknown core error";
 }

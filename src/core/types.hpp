@@ -41,6 +41,7 @@ enum class CoreError {
   kNotDirectlySigned = 14,  ///< unsigned data that is signed only inside an envelope with more fields
   kNoSelectionProof = 15,   ///< VC mode: aggregation asked for without the VC's partial selection proof
   kWithheld = 16,           ///< doppelganger protection: this node does not sign for the validator (yet)
+  kKeyNotLoaded = 17,       ///< the key share is not decrypted yet (start-up)
 };
 /// Human-readable reason for `e`.
 const char* to_string(CoreError e);

@@ -115,6 +115,16 @@ void Workflow::subscribe_results(ResultFn fn) {
   subscribers_.push_back(std::move(fn));
 }
 
+void Workflow::subscribe_duties(DutiesFn fn) {
+  duty_subscribers_.push_back(std::move(fn));
+}
+
+void Workflow::publish_duties(Epoch epoch) {
+  const EpochDuties* d = scheduler_.duties(epoch);
+  if (d == nullptr) return;
+  for (const auto& fn : duty_subscribers_) fn(epoch, *d);
+}
+
 // ------------------------------------------------------------------------------------------------ timing
 
 Task<void> Workflow::sleep_until(TimePoint t) {
@@ -139,6 +149,7 @@ Task<void> Workflow::resolve_epoch_task(Epoch epoch, bool ahead, std::optional<R
     log::warn("workflow: duties of epoch {} not resolved: {}", epoch.value, error_text(r.error()));
     co_return;
   }
+  publish_duties(epoch);
   // Embedded mode: tell the BN what a validator client would (subscriptions, fee recipients), off this path.
   if (preparation_) tasks_.spawn(preparation_->on_epoch_resolved(epoch));
   trigger_started_slot();
@@ -152,6 +163,7 @@ Task<void> Workflow::refresh_proposers_task(Epoch epoch, Root expected_root) {
     log::warn("workflow: proposers of epoch {} not refreshed: {}", epoch.value, error_text(r.error()));
     co_return;
   }
+  publish_duties(epoch);
   trigger_started_slot();
 }
 

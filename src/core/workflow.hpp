@@ -124,6 +124,7 @@ struct WorkflowMetrics {
   std::uint64_t slashing_refusals = 0;       ///< own partials refused by the SlashingGuard
   std::uint64_t doppelganger_withheld = 0;   ///< own partials withheld by the SigningGate (doppelganger watch)
   std::uint64_t signer_errors = 0;           ///< embedded signer failures
+  std::uint64_t keys_not_loaded = 0;         ///< signatures not made: the key share was still being decrypted
   std::uint64_t beacon_errors = 0;           ///< failed BN calls (fetch, duties, submit)
   std::uint64_t fetch_retries = 0;           ///< fetches repeated after a failure (within the duty's slot)
   std::uint64_t aggregates = 0;              ///< aggregates stored
@@ -138,6 +139,8 @@ class Workflow {
  public:
   /// Called for each finished duty (success or failure), on the io thread.
   using ResultFn = std::function<void(const DutyResult&)>;
+  /// Called when an epoch's duties are resolved or its proposers refreshed, on the io thread.
+  using DutiesFn = std::function<void(Epoch, const EpochDuties&)>;
 
   /// A workflow for the cluster in `keys` (not owned; must outlive this object) on `config`, running on
   /// `ex`. Subscribes to the consensus and parsigex ports at once (so nothing decided or received is
@@ -162,6 +165,8 @@ class Workflow {
   void on_head(const HeadEvent& head);
   /// Registers `fn` for finished duties.
   void subscribe_results(ResultFn fn);
+  /// Registers `fn` for resolved duties (the start-up key loader decrypts the keys of upcoming duties first).
+  void subscribe_duties(DutiesFn fn);
   /// The counters.
   const WorkflowMetrics& metrics() const { return metrics_; }
   /// Embedded mode: what was sent to the BN as a validator client would (nullptr in VC mode).
@@ -221,6 +226,8 @@ class Workflow {
   Task<void> refresh_proposers_task(Epoch epoch, Root expected_root);
   /// Starts the current slot's slot-start duties that a proposer refresh added after the slot began.
   void trigger_started_slot();
+  /// Hands `epoch`'s duties to the subscribe_duties callbacks.
+  void publish_duties(Epoch epoch);
   void expire_duties();
   DutyState* state(const Duty& duty);
   void trigger(const Duty& duty);
@@ -278,6 +285,7 @@ class Workflow {
   runtime::TaskGroup tasks_;
   std::map<Duty, std::unique_ptr<DutyState>> duties_;
   std::vector<ResultFn> subscribers_;
+  std::vector<DutiesFn> duty_subscribers_;
   WorkflowMetrics metrics_;
   std::shared_ptr<bool> alive_;  // guards port callbacks after destruction
   std::set<Epoch> resolving_;

@@ -512,7 +512,10 @@ class SignerDouble final : public Signer {
   bool bad = false;
   std::uint64_t signed_count = 0;
   std::map<Duty, std::uint64_t> signed_by_duty;
+  std::set<PubKey> not_loaded;  ///< keys "still being decrypted": ready() is false, sign() fails
+  bool ready(const PubKey& pubkey) const override { return !not_loaded.contains(pubkey); }
   Result<ParSignedData> sign(const Duty& duty, const PubKey& pubkey, const SignedMessage& message) override {
+    if (not_loaded.contains(pubkey)) return phx::fail(CoreError::kKeyNotLoaded);
     for (const auto& v : keys_.validators) {
       if (v.pubkey != pubkey) continue;
       Root root = signing_root(config_, message);

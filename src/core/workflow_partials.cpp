@@ -38,6 +38,13 @@ void Workflow::sign_items(const Duty& duty, std::vector<SignItem> items) {
   allowed.reserve(items.size());
   for (auto& item : items) {
     if (withheld(item.pubkey)) continue;  // doppelganger watch: not signed at all
+    // A key still being decrypted at start-up: fail before the guard records anything.
+    if (ports_.signer != nullptr && !ports_.signer->ready(item.pubkey)) {
+      ++metrics_.keys_not_loaded;
+      st->tracked = true;
+      fail_duty(duty, Reason::kKeyNotLoaded, "key share not loaded yet (keystores still being decrypted)");
+      continue;
+    }
     auto guard = ports_.guard.check_and_record(item.pubkey, item.message);
     if (!guard) {
       ++metrics_.slashing_refusals;
@@ -72,6 +79,11 @@ void Workflow::on_signed(const Duty& duty, const std::vector<SignItem>& items,
   std::vector<std::pair<PubKey, ParSignedData>> partials;
   for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
     if (!results[i]) {
+      if (results[i].error() == make_error_code(CoreError::kKeyNotLoaded)) {
+        ++metrics_.keys_not_loaded;
+        fail_duty(duty, Reason::kKeyNotLoaded, "key share not loaded yet (keystores still being decrypted)");
+        continue;
+      }
       ++metrics_.signer_errors;
       fail_duty(duty, Reason::kSignerError, "signer: " + error_text(results[i].error()));
       continue;

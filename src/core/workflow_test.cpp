@@ -299,6 +299,37 @@ TEST(Workflow, ADoppelgangerGateWithholdsEveryOwnPartialWithoutFailingTheCluster
   EXPECT_GT(n0.workflow->metrics().own_partials, 0u);
 }
 
+TEST(Workflow, AKeyStillBeingDecryptedFailsItsDutiesWithKeyNotLoadedBeforeTheGuard) {
+  Harness h(fulu_config(), keys4(), {1, 2, 3, 4});
+  auto& n0 = *h.nodes()[0];
+  for (const auto& v : keys4().validators) n0.signer->not_loaded.insert(v.pubkey);
+  h.nodes()[0]->guard->refuse_all = true;  // would refuse (and count) anything that reached the guard
+  std::map<Epoch, std::size_t> attesters_seen;  // the key loader's view: duties as they are resolved
+  n0.workflow->subscribe_duties([&](Epoch e, const EpochDuties& d) {
+    std::size_t n = 0;
+    for (const auto& [slot, defs] : d.attesters) n += defs.size();
+    attesters_seen[e] = n;
+  });
+  h.start();
+  h.run_until(h.slot_start(Slot{33}));
+  EXPECT_GT(n0.workflow->metrics().keys_not_loaded, 0u);
+  EXPECT_EQ(n0.guard->refused, 0u);
+  EXPECT_EQ(n0.signer->signed_count, 0u);
+  EXPECT_EQ(n0.workflow->metrics().signer_errors, 0u);
+  bool attester_failed = false;
+  for (const auto& r : n0.results) {
+    if (r.report.duty.type != DutyType::kAttester) continue;
+    EXPECT_FALSE(r.report.success);
+    EXPECT_EQ(r.report.code, Reason::kKeyNotLoaded) << r.report.reason;
+    attester_failed = true;
+  }
+  EXPECT_TRUE(attester_failed);
+  EXPECT_EQ(attesters_seen.at(Epoch{0}), keys4().validators.size());
+  // The other three reach the threshold without node 0: every attestation of epoch 0 is accepted.
+  EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], 4u);
+  EXPECT_EQ(failures(h.nodes()[1]->results), "");
+}
+
 TEST(Workflow, ValidatorClientModeServesDecidedDataAndAggregatesVcPartials) {
   const auto cfg = fulu_config();
   Harness h(cfg, keys4(), {1, 2, 3, 4}, SigningMode::kValidatorClient, false);

@@ -148,6 +148,7 @@ TEST(VcSim, LoadsKeystoresInFileOrderAndNamesBadFiles) {
   fs::create_directories(dir);
   auto keys = make_keys(3);
   crypto::keystore::EncryptOptions opts;
+  opts.kdf = crypto::keystore::Kdf::kScrypt;
   opts.cost = 16;  // fast scrypt: test keys
   for (int i : {2, 0, 10}) {
     std::size_t k = i == 10 ? 1 : static_cast<std::size_t>(i);

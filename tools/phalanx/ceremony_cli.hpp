@@ -15,6 +15,7 @@ struct CeremonyOptions {
   std::string p2p_peers;
   std::string p2p_listen;
   bool insecure_keys = false;
+  std::string keystore_kdf = "pbkdf2";  ///< --keystore-kdf: pbkdf2 or scrypt (ignored with --insecure-keys)
   double connect_timeout_s = 1800;
   double round_timeout_s = 120;
   double linger_s = 3;
@@ -23,8 +24,8 @@ struct CeremonyOptions {
 /// "enr:a, enr:b,,enr:c" → {"enr:a", "enr:b", "enr:c"} (blanks trimmed, empty items dropped).
 std::vector<std::string> split_enr_list(const std::string& s);
 
-/// Registers --data-dir (described by `data_dir_help`), --p2p-peers, --p2p-listen, --insecure-keys and the
-/// timeouts on `c`.
+/// Registers --data-dir (described by `data_dir_help`), --p2p-peers, --p2p-listen, --insecure-keys,
+/// --keystore-kdf and the timeouts on `c`.
 void add_ceremony_options(CLI::App* c, CeremonyOptions& o, const std::string& data_dir_help);
 
 /// Fills cfg's ENR key (from <data dir>/charon-enr-private-key), peers (--p2p-peers, else each participant's ENR

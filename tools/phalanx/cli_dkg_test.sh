@@ -95,7 +95,7 @@ cp "$dir/n0/cluster-lock.json" "$dir/lock.before"
 set +e; (op 0 --connect-timeout 2) > "$dir/again.out" 2>&1; r=$?; set -e
 check "preflight names the left-over artifact and nothing is overwritten" '[ $r != 0 ] &&
   grep -q "preflight: .* exists in the data directory" "$dir/again.out" && cmp -s "$dir/lock.before" "$dir/n0/cluster-lock.json"'
-# A crash after R5, while encrypting the keystores (standard KDF, so it takes a while), resumes offline: the journal
+# A crash after R5, while encrypting the keystores (standard scrypt, so it takes a while), resumes offline: the journal
 # holds every peer's R5, and the other operators have already exited.
 "$bin" create dkg --operator-enrs "$enrs" --network hoodi --withdrawal-addresses $W --fee-recipient-addresses $F \
   --num-validators 3 --output-dir "$dir/def3" >/dev/null
@@ -103,7 +103,7 @@ for i in 0 1 2 3; do mkdir -p "$dir/m$i"; cp "$dir/n$i/charon-enr-private-key" "
 late() { exec "$bin" dkg --definition-file "$dir/def3/cluster-definition.json" --data-dir "$dir/m$1" --p2p-listen \
   127.0.0.1:$((base+$1)) --p2p-peers "$peers" --connect-timeout 60 --round-timeout 10 --linger 1 "${@:2}"; }
 pids=(); for i in 0 1 2; do late $i --insecure-keys > "$dir/late$i" 2>&1 & pids+=($!); done
-late 3 > "$dir/late3" 2>&1 & pids+=($!)
+late 3 --keystore-kdf scrypt > "$dir/late3" 2>&1 & pids+=($!)  # scrypt: a window wide enough to kill in
 for _ in $(seq 1 1200); do grep -q "encrypting" "$dir/late3" && break; sleep 0.05; done
 kill -9 "${pids[3]}"; wait "${pids[3]}" 2>/dev/null || true
 for i in 0 1 2; do wait "${pids[$i]}" || true; done

@@ -58,12 +58,17 @@ Result<std::string> read_text(const fs::path& p, std::size_t max_size = 16u << 2
 }
 
 /// Writes keystore-N.json (0600) and keystore-N.txt (0400) into `dir`.
-Result<void> write_keystore(const fs::path& dir, std::size_t n, const bls::SecretKey& sk, bool insecure, bool force,
-                            const std::string& path_hint) {
+/// `kdf` ("pbkdf2" or "scrypt", checked by the flag) at EIP-2335's cost 2^18, or scrypt N = 16 when `insecure`.
+Result<void> write_keystore(const fs::path& dir, std::size_t n, const bls::SecretKey& sk, bool insecure,
+                            const std::string& kdf, bool force, const std::string& path_hint) {
   std::string pw = random_password();
   ks::EncryptOptions o;
   o.path = path_hint;
-  if (insecure) o.cost = 16;  // scrypt N=16: test clusters only
+  o.kdf = ks::kdf_from_string(kdf).value_or(ks::Kdf::kPbkdf2);
+  if (insecure) {
+    o.kdf = ks::Kdf::kScrypt;
+    o.cost = 16;  // scrypt N=16: test clusters only
+  }
   auto json = ks::encrypt(sk, pw, o);
   if (!json) return std::unexpected(json.error());
   auto base = dir / ("keystore-" + std::to_string(n));
@@ -128,6 +133,7 @@ struct CreateClusterOptions {
   bool split_existing_keys = false;
   bool compounding = false;
   bool insecure_keys = false;
+  std::string keystore_kdf = "pbkdf2";
   bool force = false;
 };
 
@@ -207,7 +213,8 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
       r = app::write_file_atomic(dir / cluster::deposit_data_file_name(amount), as_bytes(text), 0644, o.force);
     }
     for (std::size_t v = 0; r && v < node.shares.size(); ++v) {
-      r = write_keystore(dir / "validator_keys", v, node.shares[v].secret, o.insecure_keys, o.force, "");
+      r = write_keystore(dir / "validator_keys", v, node.shares[v].secret, o.insecure_keys, o.keystore_kdf, o.force,
+                         "");
       progress.add();
     }
     if (!r) return error(dir.string() + ": " + r.error().message());
@@ -225,6 +232,7 @@ struct CombineOptions {
   std::string cluster_dir = ".charon/cluster";
   std::string output_dir = "./validator_keys";
   bool insecure_keys = false;
+  std::string keystore_kdf = "pbkdf2";
   bool force = false;
 };
 
@@ -289,7 +297,7 @@ int combine_cmd(const CombineOptions& o) {
   }
   auto writing = stderr_progress("combine: validator keys encrypted", keys.size());
   for (std::size_t v = 0; v < keys.size(); ++v) {
-    if (auto r = write_keystore(o.output_dir, v, keys[v], o.insecure_keys, o.force, ""); !r)
+    if (auto r = write_keystore(o.output_dir, v, keys[v], o.insecure_keys, o.keystore_kdf, o.force, ""); !r)
       return error(o.output_dir + ": " + r.error().message());
     writing.add();
   }
@@ -347,6 +355,9 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   c->add_option("--schema-version", co->schema_version, "Cluster lock schema version: v1.11.0 or v1.10.0")
       ->capture_default_str();
   c->add_flag("--insecure-keys", co->insecure_keys, "Fast, weak keystore encryption (test clusters only)");
+  c->add_option("--keystore-kdf", co->keystore_kdf, "KDF of the new keystores at EIP-2335's cost 2^18: pbkdf2 (as Charon; fast start-up) or scrypt")
+      ->check(CLI::IsMember({"pbkdf2", "scrypt"}))
+      ->capture_default_str();
   c->add_flag("--force", co->force, "Replace existing files");
   c->callback([co] { std::exit(create_cluster_cmd(*co)); });
 
@@ -355,6 +366,9 @@ void add_cluster_commands(CLI::App& root, CLI::App& create) {
   m->add_option("--cluster-dir", cb->cluster_dir, "Folder holding node folders")->capture_default_str();
   m->add_option("--output-dir", cb->output_dir, "Where to write keystore-N.json/.txt")->capture_default_str();
   m->add_flag("--insecure-keys", cb->insecure_keys, "Fast, weak keystore encryption (tests only)");
+  m->add_option("--keystore-kdf", cb->keystore_kdf, "KDF of the new keystores at EIP-2335's cost 2^18: pbkdf2 (as Charon; fast start-up) or scrypt")
+      ->check(CLI::IsMember({"pbkdf2", "scrypt"}))
+      ->capture_default_str();
   m->add_flag("--force", cb->force, "Replace existing files");
   m->callback([cb] { std::exit(combine_cmd(*cb)); });
 

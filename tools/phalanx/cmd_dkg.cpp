@@ -62,6 +62,9 @@ void add_ceremony_options(CLI::App* c, CeremonyOptions& o, const std::string& da
   c->add_option("--p2p-listen", o.p2p_listen,
                 "host:port to listen on (default 0.0.0.0:<own ENR tcp or 3610>)");
   c->add_flag("--insecure-keys", o.insecure_keys, "Fast, weak keystore encryption (test clusters only)");
+  c->add_option("--keystore-kdf", o.keystore_kdf, "KDF of the new keystores at EIP-2335's cost 2^18: pbkdf2 (as Charon; fast start-up) or scrypt")
+      ->check(CLI::IsMember({"pbkdf2", "scrypt"}))
+      ->capture_default_str();
   c->add_option("--connect-timeout", o.connect_timeout_s, "Seconds to wait for every operator (R0)")
       ->capture_default_str();
   c->add_option("--round-timeout", o.round_timeout_s, "Seconds each later round may take")
@@ -123,6 +126,7 @@ int run_ceremony(run::RunnerConfig cfg, const cluster::DkgInputs& in, const Cere
     cfg.listen = p2p::Endpoint{"0.0.0.0", own_port.value_or(3610)};
   }
   cfg.insecure_keys = o.insecure_keys;
+  cfg.keystore_kdf = crypto::keystore::kdf_from_string(o.keystore_kdf).value_or(crypto::keystore::Kdf::kPbkdf2);
   cfg.connect_timeout = ms(o.connect_timeout_s);
   cfg.round_timeout = ms(o.round_timeout_s);
   cfg.linger = ms(o.linger_s);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/hash/pbkdf2.hpp"
 #include "crypto/hash/random.hpp"
 #include "crypto/hash/sha256.hpp"
 
@@ -28,6 +29,14 @@ const char* to_string(Eip2335Error e) {
     case Eip2335Error::kCryptoFailure: return "cryptographic library failure";
   }
   return "unknown keystore error";
+}
+
+const char* to_string(Kdf kdf) { return kdf == Kdf::kScrypt ? "scrypt" : "pbkdf2"; }
+
+std::optional<Kdf> kdf_from_string(std::string_view name) {
+  if (name == "scrypt") return Kdf::kScrypt;
+  if (name == "pbkdf2") return Kdf::kPbkdf2;
+  return std::nullopt;
 }
 
 namespace {
@@ -56,9 +65,9 @@ Result<SecretArray<32>> derive_key(Kdf kdf, ByteSpan password, ByteSpan salt, st
     ok = EVP_PBE_scrypt(reinterpret_cast<const char*>(password.data()), password.size(), salt.data(), salt.size(),
                         n_or_c, r, p, maxmem, dk.mut_view().data(), 32);
   } else {
-    ok = PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()),
-                           salt.data(), static_cast<int>(salt.size()), static_cast<int>(n_or_c), EVP_sha256(), 32,
-                           dk.mut_view().data());
+    if (n_or_c == 0 || n_or_c > 0xffffffffu) return fail(Eip2335Error::kCryptoFailure);
+    hash::pbkdf2_hmac_sha256(password, salt, static_cast<std::uint32_t>(n_or_c), dk.mut_view());
+    ok = 1;
   }
   if (ok != 1) return fail(Eip2335Error::kCryptoFailure);
   return dk;
@@ -203,7 +212,18 @@ Result<KdfInfo> kdf_info(std::string_view keystore_json) {
   return info;
 }
 
-Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password) {
+namespace {
+
+/// A keystore's fields after every check that needs no key derivation, with its processed password.
+struct Parsed {
+  Kdf kdf = Kdf::kScrypt;
+  std::uint64_t cost = 0, r = 8, p = 1;
+  Bytes salt, iv, ct, ck;
+  SecretBytes password;
+  std::string pubkey_hex;
+};
+
+Result<Parsed> parse(std::string_view keystore_json, std::string_view password) {
   Json j = Json::parse(keystore_json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Eip2335Error::kBadJson);
   std::uint64_t version = 0;
@@ -225,20 +245,20 @@ Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view 
   std::uint64_t dklen = 0;
   if (!get_to(kp, "dklen", dklen)) return fail(Eip2335Error::kBadJson);
   if (dklen != 32) return fail(Eip2335Error::kUnsupported);
-  Kdf kdf;
-  std::uint64_t cost = 0, r = 8, p = 1;
+  Parsed out;
   if (kdf_fn == "scrypt") {
-    kdf = Kdf::kScrypt;
-    if (!get_to(kp, "n", cost) || !get_to(kp, "r", r) || !get_to(kp, "p", p)) return fail(Eip2335Error::kBadJson);
-    if (cost < 2 || (cost & (cost - 1)) != 0 || cost > kMaxScryptN || r == 0 || r > kMaxScryptR || p == 0 ||
-        p > kMaxScryptP || cost * r > kMaxScryptNR)
+    out.kdf = Kdf::kScrypt;
+    if (!get_to(kp, "n", out.cost) || !get_to(kp, "r", out.r) || !get_to(kp, "p", out.p))
+      return fail(Eip2335Error::kBadJson);
+    if (out.cost < 2 || (out.cost & (out.cost - 1)) != 0 || out.cost > kMaxScryptN || out.r == 0 ||
+        out.r > kMaxScryptR || out.p == 0 || out.p > kMaxScryptP || out.cost * out.r > kMaxScryptNR)
       return fail(Eip2335Error::kBadParams);
   } else if (kdf_fn == "pbkdf2") {
-    kdf = Kdf::kPbkdf2;
+    out.kdf = Kdf::kPbkdf2;
     std::string prf;
-    if (!get_to(kp, "c", cost) || !get_to(kp, "prf", prf)) return fail(Eip2335Error::kBadJson);
+    if (!get_to(kp, "c", out.cost) || !get_to(kp, "prf", prf)) return fail(Eip2335Error::kBadJson);
     if (prf != "hmac-sha256") return fail(Eip2335Error::kUnsupported);
-    if (cost == 0 || cost > kMaxPbkdf2C) return fail(Eip2335Error::kBadParams);
+    if (out.cost == 0 || out.cost > kMaxPbkdf2C) return fail(Eip2335Error::kBadParams);
   } else {
     return fail(Eip2335Error::kUnsupported);
   }
@@ -248,21 +268,73 @@ Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view 
   auto ck = from_hex(ck_msg);
   if (!salt || !iv || !ct || !ck || iv->size() != 16 || ct->size() != 32 || ck->size() != 32)
     return fail(Eip2335Error::kBadJson);
+  out.salt = std::move(*salt);
+  out.iv = std::move(*iv);
+  out.ct = std::move(*ct);
+  out.ck = std::move(*ck);
   auto pw = process_password(password);
   if (!pw) return std::unexpected(pw.error());
-  auto dk = derive_key(kdf, pw->view(), *salt, cost, r, p);
-  if (!dk) return std::unexpected(dk.error());
-  if (!ct_equal(checksum(dk->view(), *ct), *ck)) return fail(Eip2335Error::kWrongPassword);
+  out.password = std::move(*pw);
+  get_to(j, "pubkey", out.pubkey_hex);
+  return out;
+}
+
+/// The checksum, the cipher and the secret's checks, given the derived key.
+Result<bls::SecretKey> finish(const Parsed& k, const SecretArray<32>& dk) {
+  if (!ct_equal(checksum(dk.view(), k.ct), k.ck)) return fail(Eip2335Error::kWrongPassword);
   SecretArray<32> secret;
-  if (auto a = aes128_ctr(dk->view().subspan(0, 16), *iv, *ct, secret.mut_view()); !a) return std::unexpected(a.error());
+  if (auto a = aes128_ctr(dk.view().subspan(0, 16), k.iv, k.ct, secret.mut_view()); !a)
+    return std::unexpected(a.error());
   auto sk = bls::SecretKey::from_bytes(secret.view());
   if (!sk) return fail(Eip2335Error::kBadSecret);
-  std::string pk_hex;
-  if (get_to(j, "pubkey", pk_hex) && !pk_hex.empty()) {
-    auto pk = from_hex_fixed<48>(pk_hex);
+  if (!k.pubkey_hex.empty()) {
+    auto pk = from_hex_fixed<48>(k.pubkey_hex);
     if (!pk || *pk != sk->public_key().to_bytes()) return fail(Eip2335Error::kPubkeyMismatch);
   }
   return sk;
+}
+
+}  // namespace
+
+Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password) {
+  auto k = parse(keystore_json, password);
+  if (!k) return std::unexpected(k.error());
+  auto dk = derive_key(k->kdf, k->password.view(), k->salt, k->cost, k->r, k->p);
+  if (!dk) return std::unexpected(dk.error());
+  return finish(*k, *dk);
+}
+
+std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> jobs) {
+  std::vector<Result<Parsed>> parsed;
+  parsed.reserve(jobs.size());
+  for (const auto& j : jobs) parsed.push_back(parse(j.keystore_json, j.password));
+  // Every PBKDF2 derivation in one interleaved run; scrypt ones (and failures) on their own.
+  std::vector<SecretArray<32>> dks(jobs.size());
+  std::vector<hash::Pbkdf2Job> pbkdf2;
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    if (parsed[i] && parsed[i]->kdf == Kdf::kPbkdf2)
+      pbkdf2.push_back(hash::Pbkdf2Job{parsed[i]->password.view(), parsed[i]->salt,
+                                       static_cast<std::uint32_t>(parsed[i]->cost), dks[i].mut_view()});
+  hash::pbkdf2_hmac_sha256_many(pbkdf2);
+  std::vector<Result<bls::SecretKey>> out;
+  out.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!parsed[i]) {
+      out.push_back(std::unexpected(parsed[i].error()));
+      continue;
+    }
+    const Parsed& k = *parsed[i];
+    if (k.kdf == Kdf::kScrypt) {
+      auto dk = derive_key(k.kdf, k.password.view(), k.salt, k.cost, k.r, k.p);
+      if (!dk) {
+        out.push_back(std::unexpected(dk.error()));
+        continue;
+      }
+      dks[i] = std::move(*dk);
+    }
+    out.push_back(finish(k, dks[i]));
+  }
+  return out;
 }
 
 }  // namespace phx::crypto::keystore

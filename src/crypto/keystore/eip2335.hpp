@@ -1,9 +1,13 @@
 #pragma once
-/// EIP-2335 BLS12-381 keystores: scrypt or PBKDF2-HMAC-SHA256 key derivation (OpenSSL), AES-128-CTR, SHA-256
-/// checksum, NFKD password processing with control characters stripped (ICU). Version 4 JSON.
+/// EIP-2335 BLS12-381 keystores: scrypt (OpenSSL) or PBKDF2-HMAC-SHA256 (crypto/hash/pbkdf2.hpp) key
+/// derivation, AES-128-CTR, SHA-256 checksum, NFKD password processing with control characters stripped (ICU).
+/// Version 4 JSON.
 /// Secrets (password, derived key, secret key) live in zeroized buffers and are never logged.
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
@@ -28,8 +32,16 @@ PHX_ERROR_ENUM(Eip2335Error, "eip2335")
 
 enum class Kdf { kScrypt, kPbkdf2 };
 
+/// "scrypt" / "pbkdf2" (the EIP-2335 function names).
+const char* to_string(Kdf kdf);
+/// The KDF named `name` ("scrypt" or "pbkdf2"); nullopt for anything else.
+std::optional<Kdf> kdf_from_string(std::string_view name);
+
 struct EncryptOptions {
-  Kdf kdf = Kdf::kScrypt;
+  /// PBKDF2-HMAC-SHA256 by default, as Charon writes its share keystores: both KDFs are EIP-2335 standard at
+  /// cost 2^18, and PBKDF2's is ~11 ms of CPU per keystore here against scrypt's ~1.5 s, which decides how soon
+  /// a node with thousands of keys can sign after its first start (docs/BENCHMARKS.md, issue 20).
+  Kdf kdf = Kdf::kPbkdf2;
   /// scrypt N (power of two) or PBKDF2 iteration count c. EIP-2335's defaults: 2^18 and 2^18. Lower values
   /// (`--insecure-keys`) are for test clusters only.
   std::uint64_t cost = 262144;
@@ -47,6 +59,17 @@ Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password,
 /// Decrypts a keystore JSON string. Checks the checksum (wrong password → kWrongPassword) and that the stored
 /// pubkey, when present, matches the secret.
 Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password);
+
+/// A keystore JSON string and its password, for decrypt_many (both borrowed for the call).
+struct DecryptJob {
+  std::string_view keystore_json;
+  std::string_view password;
+};
+
+/// Decrypts several keystores on this thread; the result for each is what decrypt() gives. PBKDF2 keystores are
+/// derived interleaved (hash::kPbkdf2Lanes at a time: several costs less CPU than one after another), scrypt
+/// ones one by one.
+std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> jobs);
 
 /// The KDF of a keystore and its cost parameter (scrypt N or PBKDF2 c), without deriving anything.
 struct KdfInfo {

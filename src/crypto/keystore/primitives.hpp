@@ -9,7 +9,8 @@
 
 namespace phx::crypto::keystore::detail {
 
-/// scrypt (N = `n_or_c`, r, p) or PBKDF2-HMAC-SHA256 (c = `n_or_c`) of `password` and `salt`: 32 bytes (OpenSSL).
+/// scrypt (N = `n_or_c`, r, p; OpenSSL) or PBKDF2-HMAC-SHA256 (c = `n_or_c`; crypto/hash/pbkdf2.hpp) of
+/// `password` and `salt`: 32 bytes.
 /// The caller bounds the parameters. Errors: kCryptoFailure.
 Result<SecretArray<32>> derive_key(Kdf kdf, ByteSpan password, ByteSpan salt, std::uint64_t n_or_c, std::uint64_t r,
                                    std::uint64_t p);

@@ -106,13 +106,17 @@ Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data,
 }
 
 Result<void, std::string> write_keystore(const fs::path& dir, std::size_t n, const crypto::bls::SecretKey& sk,
-                                         bool insecure) {
+                                         bool insecure, crypto::keystore::Kdf kdf) {
   ByteArray<16> raw{};
   crypto::hash::random_bytes(raw);
   std::string pw = to_hex(raw, false);
   secure_zero(raw.data(), raw.size());
   crypto::keystore::EncryptOptions o;
-  if (insecure) o.cost = 16;  // scrypt N = 16: test clusters only
+  o.kdf = kdf;
+  if (insecure) {
+    o.kdf = crypto::keystore::Kdf::kScrypt;
+    o.cost = 16;  // scrypt N = 16: test clusters only
+  }
   auto json = crypto::keystore::encrypt(sk, pw, o);
   if (!json) {
     secure_zero(pw.data(), pw.size());

@@ -9,6 +9,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "crypto/bls/bls.hpp"
+#include "crypto/keystore/eip2335.hpp"
 
 namespace phx::dkg::runner {
 
@@ -49,11 +50,12 @@ Result<void, std::string> write_file_synced(const std::filesystem::path& path, B
 /// Flushes every file of the file system holding `path` (syncfs): one flush after many unsynced writes.
 Result<void, std::string> sync_file_system(const std::filesystem::path& path);
 
-/// Encrypts `sk` as EIP-2335 keystore-N.json (0600) with a random password in keystore-N.txt (0400) in `dir`;
-/// `insecure`: scrypt N = 16, for test clusters only (as `create cluster --insecure-keys`). Not synced: call
-/// sync_file_system after the last one.
+/// Encrypts `sk` as EIP-2335 keystore-N.json (0600) with a random password in keystore-N.txt (0400) in `dir`,
+/// with `kdf` at EIP-2335's default cost 2^18; `insecure`: scrypt N = 16 instead, for test clusters only (as
+/// `create cluster --insecure-keys`). Not synced: call sync_file_system after the last one.
 Result<void, std::string> write_keystore(const std::filesystem::path& dir, std::size_t n,
-                                         const crypto::bls::SecretKey& sk, bool insecure);
+                                         const crypto::bls::SecretKey& sk, bool insecure,
+                                         crypto::keystore::Kdf kdf = crypto::keystore::Kdf::kPbkdf2);
 
 /// Moves every staged artifact from `stage` into `data_dir` (renames in one file system; validator_keys/ as a
 /// folder), then fsyncs the data directory.

@@ -227,12 +227,13 @@ void Worker::finish() {
   round_ = 99;
   char buf[160];
   std::snprintf(buf, sizeof buf,
-                "[%7.2f s] every operator wrote identical artifacts; encrypting %zu keystores%s",
+                "[%7.2f s] every operator wrote identical artifacts; encrypting %zu keystores (%s)",
                 std::chrono::duration<double>(Clock::now() - start_).count(), shares_.size(),
-                cfg_.insecure_keys ? " (insecure: test only)" : "");
+                cfg_.insecure_keys ? "insecure: test only" : crypto::keystore::to_string(cfg_.keystore_kdf));
   log(buf);
   for (std::size_t v = 0; v < shares_.size(); ++v)
-    if (auto w = write_keystore(stage_ / "validator_keys", v, shares_[v], cfg_.insecure_keys); !w)
+    if (auto w = write_keystore(stage_ / "validator_keys", v, shares_[v], cfg_.insecure_keys, cfg_.keystore_kdf);
+        !w)
       return local_error(w.error());
   shares_.clear();  // zeroized
   const Bytes transcript = ceremony_->transcript();

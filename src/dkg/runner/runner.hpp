@@ -17,6 +17,7 @@
 #include "cluster/dkg_inputs.hpp"
 #include "crypto/bls/bls.hpp"
 #include "crypto/k1/k1.hpp"
+#include "crypto/keystore/eip2335.hpp"
 #include "dkg/failure.hpp"
 #include "p2p/node.hpp"
 
@@ -44,6 +45,8 @@ struct RunnerConfig {
                                                     ///< the operators, then a reshare's leaving dealers
   p2p::Endpoint listen{"0.0.0.0", 3610};            ///< listen address
   bool insecure_keys = false;                       ///< scrypt N = 16 keystores (test clusters only)
+  /// The new keystores' KDF at cost 2^18 (without insecure_keys): PBKDF2 as Charon, or scrypt.
+  crypto::keystore::Kdf keystore_kdf = crypto::keystore::Kdf::kPbkdf2;
   std::chrono::milliseconds connect_timeout = std::chrono::minutes(30);  ///< R0 deadline
   std::chrono::milliseconds round_timeout = std::chrono::seconds(120);   ///< R1–R5 deadline per round
   std::uint32_t chunk_validators = 1000;                                 ///< validators per R1/R3/R4 message
