@@ -171,7 +171,7 @@ Result<std::uint16_t, std::string> free_port() {
   return a.local_endpoint().port();
 }
 
-std::string read_text(const fs::path& p) {
+std::string read_text(const std::filesystem::path& p) {
   auto b = read_file(p, 256u << 20);
   if (!b) return {};
   return std::string(b->begin(), b->end());

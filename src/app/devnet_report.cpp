@@ -362,7 +362,12 @@ std::string add_blame(DevnetReport& r, const ReportInputs& in, const DevnetOptio
     r.problems.push_back("the byzantine node (share " + std::to_string(o.nodes) + ") was never blamed");
   if (blamed.empty()) return {};
   std::string line = "blamed share indices (count over honest nodes' duty reports):";
-  for (const auto& [share, count] : blamed) line += " " + std::to_string(share) + "x" + std::to_string(count);
+  for (const auto& [share, count] : blamed) {
+    line += ' ';
+    line += std::to_string(share);
+    line += 'x';
+    line += std::to_string(count);
+  }
   return line;
 }
 

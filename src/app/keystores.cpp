@@ -27,6 +27,11 @@ namespace ks = crypto::keystore;
 
 namespace {
 
+/// Seconds as the progress lines show durations ("42 s", "3 min 5 s").
+std::string human(double seconds) {
+  return format_duration(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds)));
+}
+
 /// One keystore file with its password.
 struct Keystore {
   fs::path path;
