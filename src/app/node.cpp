@@ -3,6 +3,7 @@
 // driver and the partial-signature transport → workflow (core) with its adapters → validator API (vc mode)
 // → monitoring endpoint → scheduler. Stop is the reverse. Everything runs on one io thread.
 #include "app/node.hpp"
+#include "app/node_impl.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -64,71 +65,9 @@ Result<std::pair<std::string, std::uint16_t>, std::string> split_address(std::st
   return std::pair{ep->host, ep->port};
 }
 
-/// The system clock shifted by a fixed offset: a node whose wall clock is off (--test-clock-offset, the devnet's
-/// chaos clock faults). Every component takes its time from it (slot timers, QBFT rounds, p2p timestamps).
-class OffsetClock final : public Clock {
- public:
-  explicit OffsetClock(Duration offset) : offset_(std::chrono::duration_cast<TimePoint::duration>(offset)) {}
-  TimePoint now() const override { return std::chrono::system_clock::now() + offset_; }
+}  // namespace
 
- private:
-  TimePoint::duration offset_;
-};
-
-/// The running node: owns every component; lives in the io thread's main coroutine.
-class DvNode {
- public:
-  DvNode(asio::io_context& io, const NodeConfig& cfg, k1::SecretKey key, ClusterSetup setup)
-      : io_(io), cfg_(cfg), key_(std::move(key)), setup_(std::move(setup)) {}
-
-  /// Runs until `stop` is signalled. Returns the exit code.
-  Task<int> run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> stop_flag);
-
- private:
-  Task<Result<void, std::string>> start();
-  Task<void> shutdown();
-  void register_metrics();
-  http::ReadyState readiness() const;
-  /// Closes a slot for the monitor: readings of p2p, the BN and the VC, then the health verdict.
-  void close_slot();
-  /// GET / (the status page) and GET /api/v1/status on the monitoring router.
-  void add_status_routes();
-  std::optional<Slot> current_slot() const;
-
-  asio::io_context& io_;
-  const NodeConfig& cfg_;
-  k1::SecretKey key_;
-  ClusterSetup setup_;
-  eth::ChainConfig chain_;
-  std::unique_ptr<http::BeaconNodeClient> bn_client_;
-  std::unique_ptr<BeaconNodeAdapter> bn_;
-  std::optional<DataDirLock> data_dir_lock_;  ///< held while running: `phalanx slashing` refuses to run beside us
-  std::optional<slashing::SlashingDb> slashing_db_;
-  std::unique_ptr<SlashingDbGuard> guard_;
-  std::shared_ptr<LiveShareKeys> share_keys_;  ///< embedded mode: keys still arriving at first start
-  std::unique_ptr<ShareSigner> signer_;
-  std::unique_ptr<p2p::Node> p2p_;
-  std::unique_ptr<dv::QbftDriver> qbft_;
-  std::unique_ptr<dv::ParSigTransport> parsig_transport_;
-  std::unique_ptr<ConsensusAdapter> consensus_;
-  std::unique_ptr<ParSigExAdapter> parsigex_;
-  std::unique_ptr<DoppelgangerDriver> doppelganger_;  ///< nullptr with --doppelganger-protection=false
-  std::unique_ptr<core::Workflow> workflow_;
-  std::unique_ptr<WorkflowBackend> backend_;
-  std::unique_ptr<beaconapi::vapi::ValidatorApi> vapi_;
-  metrics::Registry registry_;
-  std::unique_ptr<http::Router> monitoring_router_;
-  std::unique_ptr<OperatorApi> operator_api_;  ///< exits (POST/GET /phalanx/v1/exits) on the monitoring address
-  std::unique_ptr<http::Server> monitoring_;
-  std::unique_ptr<runtime::TaskGroup> background_;
-  std::unique_ptr<BnEvents> bn_events_;  // the BNs' head events → workflow (duties follow the chain's head)
-  std::unique_ptr<std::ofstream> report_;
-  OffsetClock clock_{cfg_.test_clock_offset};  // the system clock unless --test-clock-offset
-  std::unique_ptr<NodeMonitor> monitor_;  ///< readiness, health checks, operator metrics, status page data
-  BnReading bn_reading_;                  ///< the last sync-status poll
-  StatusInfo status_info_;                ///< the status page's fixed facts
-  std::uint64_t vc_requests_seen_ = 0;    ///< validator API requests counted at the last slot
-};
+namespace node_detail {
 
 Task<Result<void, std::string>> DvNode::start() {
   // The data directory first, locked for the node's whole life (also while it waits for its beacon node).
@@ -570,117 +509,6 @@ void DvNode::close_slot() {
       vapi_ ? printable_ascii(vapi_->stats().user_agent, p2p::kMaxAppVersion) : std::string()});
 }
 
-void DvNode::register_metrics() {
-  using metrics::MetricType;
-  using metrics::Sample;
-  register_duty_metrics(
-      registry_, [this] { return workflow_ ? &workflow_->metrics() : nullptr; },
-      [this] { return operator_api_ ? &operator_api_->duty_log() : nullptr; });
-  auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {
-    registry_.collect(name, help, type, {}, [this, get] {
-      std::vector<Sample> out;
-      if (workflow_) out.push_back({{}, static_cast<double>(get(workflow_->metrics()))});
-      return out;
-    });
-  };
-  using M = core::WorkflowMetrics;
-  plain("phalanx_consensus_decided_total", "Duties decided by consensus", MetricType::kCounter,
-        [](const M& m) { return m.consensus_count; });
-  plain("phalanx_consensus_duration_seconds_sum", "Sum of consensus durations (propose to decided)",
-        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.consensus_duration_sum).count(); });
-  plain("phalanx_partial_latency_seconds_sum", "Sum of first own partial to submission latencies",
-        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.partial_latency_sum).count(); });
-  plain("phalanx_partial_latency_count", "Duties timed from first own partial to submission", MetricType::kCounter,
-        [](const M& m) { return m.partial_latency_count; });
-  plain("phalanx_partials_received_total", "Peers' partial signatures accepted", MetricType::kCounter,
-        [](const M& m) { return m.partials_received; });
-  plain("phalanx_partials_rejected_total", "Peers' partial signatures refused", MetricType::kCounter,
-        [](const M& m) { return m.partials_rejected; });
-  plain("phalanx_partials_blamed_total", "Partial signatures found invalid by aggregation", MetricType::kCounter,
-        [](const M& m) { return m.blamed_partials; });
-  plain("phalanx_slashing_refusals_total", "Own partials refused by slashing protection", MetricType::kCounter,
-        [](const M& m) { return m.slashing_refusals; });
-  plain("phalanx_keys_not_loaded_total", "Own partials not made: the key share was still being decrypted (start-up)",
-        MetricType::kCounter, [](const M& m) { return m.keys_not_loaded; });
-  registry_.collect("phalanx_share_keys_loaded", "Key shares decrypted so far (embedded signer)", MetricType::kGauge,
-                    {}, [this] {
-                      std::vector<Sample> out;
-                      if (share_keys_) out.push_back({{}, static_cast<double>(share_keys_->loaded_count())});
-                      return out;
-                    });
-  plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
-        [](const M& m) { return m.beacon_errors; });
-  plain("phalanx_fetch_retries_total", "Duty data fetches repeated after a beacon node error", MetricType::kCounter,
-        [](const M& m) { return m.fetch_retries; });
-  plain("phalanx_consensus_equivocations_total", "Peers proven to send conflicting consensus messages",
-        MetricType::kCounter, [](const M& m) { return m.consensus_equivocations; });
-  auto events = [this](std::string_view name, std::string_view help, auto get) {
-    registry_.collect(name, help, MetricType::kCounter, {}, [this, get] {
-      std::vector<Sample> out;
-      if (bn_events_) out.push_back({{}, static_cast<double>(get(bn_events_->stats()))});
-      return out;
-    });
-  };
-  events("phalanx_bn_head_events_total", "Head events from the beacon nodes (each block once)",
-         [](const BnEventStats& s) { return s.heads; });
-  events("phalanx_bn_reorg_events_total", "chain_reorg events from the beacon nodes",
-         [](const BnEventStats& s) { return s.reorgs; });
-  events("phalanx_bn_event_stream_ends_total", "Beacon node event streams that ended (reconnected with backoff)",
-         [](const BnEventStats& s) { return s.stream_ends; });
-  registry_.collect("phalanx_bn_duty_eligible",
-                    "1 while the beacon node (endpoint index) may serve duty data (not syncing, not lagging)",
-                    MetricType::kGauge, {"bn"}, [this] {
-                      std::vector<Sample> out;
-                      if (!bn_client_) return out;
-                      const auto e = bn_client_->duty_data_eligible();
-                      for (std::size_t i = 0; i < e.size(); ++i) out.push_back({{std::to_string(i)}, e[i] ? 1.0 : 0.0});
-                      return out;
-                    });
-  plain("phalanx_duty_refreshes_total", "Duty lookups caused by a head event (a changed dependent root)",
-        MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
-  plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",
-        MetricType::kCounter, [](const M& m) { return m.early_triggers; });
-  registry_.collect("phalanx_doppelganger_validators",
-                    "Validators per doppelganger-protection status (watching: nothing signed yet; detected: seen live "
-                    "without this cluster, never signed for by this process)",
-                    MetricType::kGauge, {"status"}, [this] {
-                      std::vector<Sample> out;
-                      if (!doppelganger_) return out;
-                      const auto c = doppelganger_->watch().counts();
-                      for (std::size_t i = 0; i < c.size(); ++i)
-                        out.push_back({{core::to_string(static_cast<core::DoppelgangerStatus>(i))},
-                                       static_cast<double>(c[i])});
-                      return out;
-                    });
-  plain("phalanx_doppelganger_withheld_total", "Own partial signatures withheld by doppelganger protection",
-        MetricType::kCounter, [](const M& m) { return m.doppelganger_withheld; });
-  registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
-    std::vector<Sample> out;
-    double c = 0;
-    for (std::uint32_t i = 0; p2p_ && i < setup_.operators.size(); ++i)
-      if (i != setup_.self.value && p2p_->connected(OperatorIdx{i})) c += 1;
-    out.push_back({{}, c});
-    return out;
-  });
-  // The validator client's use of the validator API (vc mode; read by `phalanx test validator`).
-  auto vc = [this](std::string_view name, std::string_view help, MetricType type,
-                   std::function<double(const beaconapi::vapi::Stats&)> value) {
-    registry_.collect(name, help, type, {}, [this, value] {
-      std::vector<Sample> out;
-      if (vapi_) out.push_back({{}, value(vapi_->stats())});
-      return out;
-    });
-  };
-  vc("phalanx_vc_requests_total", "Requests from the validator client (answered here or proxied)",
-     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.intercepted + s.proxied); });
-  vc("phalanx_vc_selection_requests_total", "The validator client's DVT selection requests (aggregation duties)",
-     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.selection_requests); });
-  vc("phalanx_vc_last_request_timestamp_seconds", "Unix time of the validator client's last request (0: never)",
-     MetricType::kGauge, [](const auto& s) {
-       return std::chrono::duration<double>(s.last_request.time_since_epoch()).count();
-     });
-}
-
 Task<void> DvNode::shutdown() {
   if (background_) {
     background_->stop();
@@ -695,7 +523,7 @@ Task<void> DvNode::shutdown() {
 }
 
 /// Returns once `flag` is set (woken by `stop`).
-Task<void> stop_requested(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> flag) {
+static Task<void> stop_requested(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool> flag) {
   while (!*flag) co_await stop->wait();
 }
 
@@ -723,7 +551,7 @@ Task<int> DvNode::run(std::shared_ptr<runtime::Event> stop, std::shared_ptr<bool
   co_return code;
 }
 
-}  // namespace
+}  // namespace node_detail
 
 Result<void, std::string> validate(const NodeConfig& c) {
   if (c.beacon_node_endpoints.empty()) return std::unexpected("--beacon-node-endpoints: at least one URL is required");
@@ -789,7 +617,7 @@ int run_node(const NodeConfig& config, std::function<bool()> stop_requested) {
     };
     arm();
   }
-  DvNode node(io, config, std::move(*key), std::move(*setup));
+  node_detail::DvNode node(io, config, std::move(*key), std::move(*setup));
   int code = 1;
   asio::co_spawn(io, node.run(stop, stop_flag), [&](std::exception_ptr e, int c) {
     code = c;

@@ -1,0 +1,133 @@
+// `phalanx run`'s metrics: the node's counters and gauges registered with its Prometheus registry (the
+// workflow's, the beacon node's and its events', doppelganger protection, peers, the validator client's use of the
+// validator API, consensus). Split from node.cpp along its seam (the wiring stays there).
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/bn_events.hpp"
+#include "app/consensus.hpp"
+#include "app/doppelganger.hpp"
+#include "app/monitor.hpp"
+#include "app/node_impl.hpp"
+#include "app/operator_api.hpp"
+#include "beaconapi/vapi/validator_api.hpp"
+#include "core/workflow.hpp"
+#include "metrics/registry.hpp"
+#include "p2p/node.hpp"
+
+namespace phx::app::node_detail {
+
+void DvNode::register_metrics() {
+  using metrics::MetricType;
+  using metrics::Sample;
+  register_duty_metrics(
+      registry_, [this] { return workflow_ ? &workflow_->metrics() : nullptr; },
+      [this] { return operator_api_ ? &operator_api_->duty_log() : nullptr; });
+  auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {
+    registry_.collect(name, help, type, {}, [this, get] {
+      std::vector<Sample> out;
+      if (workflow_) out.push_back({{}, static_cast<double>(get(workflow_->metrics()))});
+      return out;
+    });
+  };
+  using M = core::WorkflowMetrics;
+  plain("phalanx_consensus_decided_total", "Duties decided by consensus", MetricType::kCounter,
+        [](const M& m) { return m.consensus_count; });
+  plain("phalanx_consensus_duration_seconds_sum", "Sum of consensus durations (propose to decided)",
+        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.consensus_duration_sum).count(); });
+  plain("phalanx_partial_latency_seconds_sum", "Sum of first own partial to submission latencies",
+        MetricType::kCounter, [](const M& m) { return std::chrono::duration<double>(m.partial_latency_sum).count(); });
+  plain("phalanx_partial_latency_count", "Duties timed from first own partial to submission", MetricType::kCounter,
+        [](const M& m) { return m.partial_latency_count; });
+  plain("phalanx_partials_received_total", "Peers' partial signatures accepted", MetricType::kCounter,
+        [](const M& m) { return m.partials_received; });
+  plain("phalanx_partials_rejected_total", "Peers' partial signatures refused", MetricType::kCounter,
+        [](const M& m) { return m.partials_rejected; });
+  plain("phalanx_partials_blamed_total", "Partial signatures found invalid by aggregation", MetricType::kCounter,
+        [](const M& m) { return m.blamed_partials; });
+  plain("phalanx_slashing_refusals_total", "Own partials refused by slashing protection", MetricType::kCounter,
+        [](const M& m) { return m.slashing_refusals; });
+  plain("phalanx_keys_not_loaded_total", "Own partials not made: the key share was still being decrypted (start-up)",
+        MetricType::kCounter, [](const M& m) { return m.keys_not_loaded; });
+  registry_.collect("phalanx_share_keys_loaded", "Key shares decrypted so far (embedded signer)", MetricType::kGauge,
+                    {}, [this] {
+                      std::vector<Sample> out;
+                      if (share_keys_) out.push_back({{}, static_cast<double>(share_keys_->loaded_count())});
+                      return out;
+                    });
+  plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
+        [](const M& m) { return m.beacon_errors; });
+  plain("phalanx_fetch_retries_total", "Duty data fetches repeated after a beacon node error", MetricType::kCounter,
+        [](const M& m) { return m.fetch_retries; });
+  plain("phalanx_consensus_equivocations_total", "Peers proven to send conflicting consensus messages",
+        MetricType::kCounter, [](const M& m) { return m.consensus_equivocations; });
+  auto events = [this](std::string_view name, std::string_view help, auto get) {
+    registry_.collect(name, help, MetricType::kCounter, {}, [this, get] {
+      std::vector<Sample> out;
+      if (bn_events_) out.push_back({{}, static_cast<double>(get(bn_events_->stats()))});
+      return out;
+    });
+  };
+  events("phalanx_bn_head_events_total", "Head events from the beacon nodes (each block once)",
+         [](const BnEventStats& s) { return s.heads; });
+  events("phalanx_bn_reorg_events_total", "chain_reorg events from the beacon nodes",
+         [](const BnEventStats& s) { return s.reorgs; });
+  events("phalanx_bn_event_stream_ends_total", "Beacon node event streams that ended (reconnected with backoff)",
+         [](const BnEventStats& s) { return s.stream_ends; });
+  registry_.collect("phalanx_bn_duty_eligible",
+                    "1 while the beacon node (endpoint index) may serve duty data (not syncing, not lagging)",
+                    MetricType::kGauge, {"bn"}, [this] {
+                      std::vector<Sample> out;
+                      if (!bn_client_) return out;
+                      const auto e = bn_client_->duty_data_eligible();
+                      for (std::size_t i = 0; i < e.size(); ++i) out.push_back({{std::to_string(i)}, e[i] ? 1.0 : 0.0});
+                      return out;
+                    });
+  plain("phalanx_duty_refreshes_total", "Duty lookups caused by a head event (a changed dependent root)",
+        MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
+  plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",
+        MetricType::kCounter, [](const M& m) { return m.early_triggers; });
+  registry_.collect("phalanx_doppelganger_validators",
+                    "Validators per doppelganger-protection status (watching: nothing signed yet; detected: seen live "
+                    "without this cluster, never signed for by this process)",
+                    MetricType::kGauge, {"status"}, [this] {
+                      std::vector<Sample> out;
+                      if (!doppelganger_) return out;
+                      const auto c = doppelganger_->watch().counts();
+                      for (std::size_t i = 0; i < c.size(); ++i)
+                        out.push_back({{core::to_string(static_cast<core::DoppelgangerStatus>(i))},
+                                       static_cast<double>(c[i])});
+                      return out;
+                    });
+  plain("phalanx_doppelganger_withheld_total", "Own partial signatures withheld by doppelganger protection",
+        MetricType::kCounter, [](const M& m) { return m.doppelganger_withheld; });
+  registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
+    std::vector<Sample> out;
+    double c = 0;
+    for (std::uint32_t i = 0; p2p_ && i < setup_.operators.size(); ++i)
+      if (i != setup_.self.value && p2p_->connected(OperatorIdx{i})) c += 1;
+    out.push_back({{}, c});
+    return out;
+  });
+  // The validator client's use of the validator API (vc mode; read by `phalanx test validator`).
+  auto vc = [this](std::string_view name, std::string_view help, MetricType type,
+                   std::function<double(const beaconapi::vapi::Stats&)> value) {
+    registry_.collect(name, help, type, {}, [this, value] {
+      std::vector<Sample> out;
+      if (vapi_) out.push_back({{}, value(vapi_->stats())});
+      return out;
+    });
+  };
+  vc("phalanx_vc_requests_total", "Requests from the validator client (answered here or proxied)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.intercepted + s.proxied); });
+  vc("phalanx_vc_selection_requests_total", "The validator client's DVT selection requests (aggregation duties)",
+     MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.selection_requests); });
+  vc("phalanx_vc_last_request_timestamp_seconds", "Unix time of the validator client's last request (0: never)",
+     MetricType::kGauge, [](const auto& s) {
+       return std::chrono::duration<double>(s.last_request.time_since_epoch()).count();
+     });
+}
+
+}  // namespace phx::app::node_detail
