@@ -169,6 +169,9 @@ struct DutyLine {
   std::optional<double> e2e_ms;
   /// When the duty's result was broadcast, in ms from its slot's start (the timeline's "broadcast" event).
   std::optional<double> broadcast_ms;
+  /// The timeline's "consensus_start" and "decided" events, in ms from the slot's start.
+  std::optional<double> consensus_start_ms, decided_ms;
+  std::uint64_t subcommittee = 0;  ///< sync contributions: one duty per subcommittee
 };
 /// Parses one duty-report line. Errors: not JSON, missing/mistyped slot, duty or success.
 Result<DutyLine, std::string> parse_duty_line(std::string_view line);
@@ -221,10 +224,14 @@ struct ReportInputs {
 struct DutyTiming {
   Percentiles consensus_ms;  ///< own consensus start → decided at that node
   Percentiles broadcast_ms;  ///< slot start → the node's broadcast of the result
+  /// The last node's consensus start → decided at each node: the protocol's own latency once every node has its
+  /// data (a node prepares a round-1 proposal only once it has its own data to compare it with).
+  Percentiles after_last_start_ms;
 };
 struct DevnetReport {
   std::vector<DutyRow> rows;
   Percentiles consensus_ms;  ///< over the honest nodes' successful duties
+  Percentiles after_last_start_ms;  ///< DutyTiming::after_last_start_ms over every duty type
   Percentiles e2e_ms;
   std::map<std::string, DutyTiming> timing;  ///< by core duty type name ("attester", …), counted duties only
   /// The emulated one-way link delay d (`--link-delay`), 0 when none: the table then gives consensus in d.

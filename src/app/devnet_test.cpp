@@ -100,6 +100,41 @@ TEST(DutyLines, TakesTheBroadcastTimeFromTheTimelineAndTimesEachDutyType) {
   EXPECT_EQ(report_to_json(r)["timing_by_duty"]["attester"]["broadcast_in_slot_ms"]["p50"].get<double>(), 1001.0);
 }
 
+TEST(DutyLines, TimesConsensusFromTheLastNodesStartPerDutyInstance) {
+  auto d = parse_duty_line(
+      R"({"slot":5,"duty":"sync_contribution","subcommittee":2,"success":true,"consensus_ms":300,)"
+      R"("timeline":[{"t_ms":10,"event":"consensus_start"},{"t_ms":150,"event":"decided"}]})");
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_EQ(d->subcommittee, 2u);
+  ASSERT_TRUE(d->consensus_start_ms && d->decided_ms);
+  EXPECT_DOUBLE_EQ(*d->consensus_start_ms, 10.0);
+  EXPECT_DOUBLE_EQ(*d->decided_ms, 150.0);
+
+  ReportInputs in;
+  in.expected = {{"sync_contribution", {2, true}}};
+  in.accepted = {{"sync_contribution", 2}};
+  in.node_lines.resize(4);
+  in.node_faulty.assign(4, false);
+  const double starts[4] = {10, 50, 30, 20}, decided[4] = {150, 160, 170, 155};
+  for (std::size_t n = 0; n < 4; ++n) {
+    DutyLine l = *d;
+    l.consensus_start_ms = starts[n];
+    l.decided_ms = decided[n];
+    in.node_lines[n].push_back(l);
+    l.subcommittee = 3;  // another instance of the same slot: its own last start (0 → decided 40 at every node)
+    l.consensus_start_ms = 0;
+    l.decided_ms = 40;
+    in.node_lines[n].push_back(l);
+  }
+  auto r = build_report(in);
+  const auto& t = r.timing["sync_contribution"].after_last_start_ms;
+  EXPECT_EQ(t.count, 8u);
+  EXPECT_DOUBLE_EQ(t.p50, 40.0);   // 40 ×4, then 100, 105, 110, 120 (decided − 50)
+  EXPECT_DOUBLE_EQ(t.max, 120.0);
+  EXPECT_DOUBLE_EQ(r.after_last_start_ms.p90, 120.0);  // nearest rank: the 8th of 8
+  EXPECT_EQ(report_to_json(r)["latency_ms"]["consensus_after_last_start"]["max"].get<double>(), 120.0);
+}
+
 TEST(DutyLines, RejectsMalformedLines) {
   for (const char* bad : {"", "{", "[]", R"({"duty":"attester","success":true})",
                           R"({"slot":-1,"duty":"attester","success":true})",

@@ -103,6 +103,25 @@ void DvNode::register_metrics() {
                     });
   plain("phalanx_doppelganger_withheld_total", "Own partial signatures withheld by doppelganger protection",
         MetricType::kCounter, [](const M& m) { return m.doppelganger_withheld; });
+  // The head-known check and the round-1 comparison with our own BN's view (issue 17).
+  auto cons = [this](std::string_view name, std::string_view help, std::uint64_t ConsensusMetrics::*field) {
+    registry_.collect(name, help, MetricType::kCounter, {}, [this, field] {
+      std::vector<Sample> out;
+      if (consensus_) out.push_back({{}, static_cast<double>(consensus_->metrics().*field)});
+      return out;
+    });
+  };
+  cons("phalanx_consensus_round1_refused_total",
+       "Round-1 attestation proposals not prepared: they differ from this node's beacon node's view",
+       &ConsensusMetrics::round1_refused);
+  cons("phalanx_consensus_round1_unknown_head_total",
+       "Of the refused round-1 proposals: the head block is unknown to this node's beacon node",
+       &ConsensusMetrics::round1_unknown_head);
+  cons("phalanx_consensus_head_checks_total", "Round-1 proposals' head block roots asked of this node's beacon node",
+       &ConsensusMetrics::head_checks);
+  cons("phalanx_consensus_head_checks_unanswered_total",
+       "Head checks the beacon node did not answer in time (the head then counts as known)",
+       &ConsensusMetrics::head_checks_unanswered);
   registry_.collect("phalanx_peers_connected", "Connected peers", MetricType::kGauge, {}, [this] {
     std::vector<Sample> out;
     double c = 0;

@@ -15,7 +15,7 @@ for i in $(seq 0 $((n-1))); do "$bin" create enr --data-dir "$dir/n$i" >/dev/nul
 enrs=$(for i in $(seq 0 $((n-1))); do "$bin" enr --data-dir "$dir/n$i"; done | paste -sd,)
 "$bin" create dkg --operator-enrs "$enrs" --network mainnet --withdrawal-addresses 0x000000000000000000000000000000000000dEaD \
   --fee-recipient-addresses 0x1111111111111111111111111111111111111111 --num-validators 10 --output-dir "$dir/def" >/dev/null
-base=$((20000 + RANDOM % 20000))
+base=$(python3 "$(dirname "$0")/port_base.py" 20)
 peers=$(for i in $(seq 0 $((n-1))); do echo "$i=127.0.0.1:$((base+i))"; done | paste -sd,)
 op() { exec "$bin" dkg --definition-file "$dir/def/cluster-definition.json" --data-dir "$dir/n$1" \
   --p2p-listen 127.0.0.1:$((base+$1)) --p2p-peers "$peers" --insecure-keys --connect-timeout 60 --round-timeout 60 \

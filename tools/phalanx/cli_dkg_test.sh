@@ -23,7 +23,7 @@ enrs=$(for i in 0 1 2 3; do enr $i; done | paste -sd,)
   --num-validators 40 --output-dir "$dir/def" >/dev/null
 "$bin" create dkg --operator-enrs "$(enr 0),$(enr 1),$(enr 2),$(enr 4)" --network hoodi --withdrawal-addresses $W \
   --fee-recipient-addresses $F --num-validators 40 --output-dir "$dir/def2" >/dev/null
-base=$((20000 + RANDOM % 20000))
+base=$(python3 "$(dirname "$0")/port_base.py" 20)
 peers="0=127.0.0.1:$base,1=127.0.0.1:$((base+1)),2=127.0.0.1:$((base+2)),3=127.0.0.1:$((base+3))"
 common=(--p2p-peers "$peers" --insecure-keys --connect-timeout 60 --round-timeout 60 --linger 2)
 op() { exec "$bin" dkg --definition-file "$dir/def/cluster-definition.json" --data-dir "$dir/n$1" \

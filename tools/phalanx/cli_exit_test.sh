@@ -15,7 +15,7 @@ bin="$1"
 source "$(dirname "$0")/cli_lib.sh"
 
 # Before any node runs: a clear error, exit code 1.
-port=$((20000 + RANDOM % 20000))
+port=$(python3 "$(dirname "$0")/port_base.py" 300)
 dead="http://127.0.0.1:$((port+299))"
 check "unreachable node: exit 1, says so" '[ "$(rc "$bin" exit list --node-api "$dead")" = 1 ] && grep -q "cannot reach the node" "$dir/out"'
 check "--all with keys: exit 2" '[ "$(rc "$bin" exit sign --all --validator-public-keys 0x12)" = 2 ]'

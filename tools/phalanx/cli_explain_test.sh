@@ -12,7 +12,7 @@ trap cleanup EXIT
 fails=0; passes=0
 check() { if eval "$2"; then passes=$((passes+1)); else echo "FAIL: $1"; fails=$((fails+1)); fi; }
 
-port=$((20000 + RANDOM % 20000))
+port=$(python3 "$(dirname "$0")/port_base.py" 300)
 mon="127.0.0.1:$((port + 200))"  # node 0's monitoring address
 set +e
 out=$("$bin" explain 3 proposer --monitoring-address "$mon" 2>&1); r=$?

@@ -23,7 +23,7 @@ W=0x000000000000000000000000000000000000dEaD; F=0x111111111111111111111111111111
 "$bin" create enr --data-dir "$dir/x" >/dev/null
 enr() { "$bin" enr --data-dir "$1"; }
 enr4=$(enr "$dir/n4")
-base=$((20000 + RANDOM % 20000))
+base=$(python3 "$(dirname "$0")/port_base.py" 20)
 peers() { for i in $(seq 0 $(($1-1))); do echo "$i=127.0.0.1:$((base+i))"; done | paste -sd,; }
 common=(--insecure-keys --connect-timeout 60 --round-timeout 60 --linger 2)
 keys() { python3 -c "import json,sys; print(' '.join(v['distributed_public_key'] for v in json.load(open(sys.argv[1]))['distributed_validators']))" "$1"; }
@@ -45,7 +45,8 @@ killed_in=$(grep -o "R[0-9] [a-z]*" "$dir/alog1" | tail -1)
 echo "old operator 1 killed during: $killed_in"
 add 1 "$dir/c/node1" > "$dir/alog1b" 2>&1 & pids[1]=$!
 rcs=""; for i in 0 1 2 3 4; do set +e; wait "${pids[$i]}"; rcs="$rcs$?"; set -e; done
-check "all five nodes complete the reshare (exit codes $rcs)" '[ "$rcs" = 00000 ]'
+check "all five nodes complete the reshare (exit codes $rcs)" '[ "$rcs" = 00000 ] ||
+  { for f in "$dir"/alog*; do echo "--- ${f##*/}"; tail -8 "$f"; done; false; }'
 check "the killed node resumed from its journal" '[ -n "$killed_in" ] &&
   grep -q "resuming the ceremony from its journal" "$dir/alog1b" && grep -q "Reshare complete (resumed)" "$dir/alog1b"'
 check "byte-identical new locks" 'for i in 1 2 3 4; do cmp -s "$dir/a0/cluster-lock.json" "$dir/a$i/cluster-lock.json" || exit 1; done'

@@ -28,7 +28,7 @@ if [ -n "$promtool" ]; then
   check "promtool accepts the alert rules" '"$promtool" check rules "$src/deploy/prometheus/phalanx.rules.yml" > "$out/promtool.txt" 2>&1'
 fi
 
-port=$((20000 + RANDOM % 19000))
+port=$(python3 "$(dirname "$0")/port_base.py" 300)
 mon="127.0.0.1:$((port + 200))"  # node 0's monitoring address
 # More slots than the checks need: the devnet must outlive both Chromium runs and the BN-peers phase on a busy
 # machine; it is stopped below.

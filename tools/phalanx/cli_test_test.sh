@@ -8,7 +8,7 @@ bin="$1"
 source "$(dirname "$0")/cli_lib.sh"
 row() { grep -E "$1" "$dir/out" | grep -q -- "$2"; }  # a table row matching $1 has $2
 
-port=$((20000 + RANDOM % 20000))
+port=$(python3 "$(dirname "$0")/port_base.py" 300)
 dead="127.0.0.1:$((port+299))"
 check "no suite: exit 2" '[ "$(rc "$bin" test)" = 2 ]'
 check "unknown flag: exit 2" '[ "$(rc "$bin" test beacon --frobnicate 1)" = 2 ]'
