@@ -78,7 +78,7 @@ for _ in $(seq 50); do snap 3; [ "$(signers 3 "$A")" = "1,4" ] && break; sleep 0
 check "node 3 verified and kept shares 1 and 4 of A" '[ "$(signers 3 "$A")" = "1,4" ]'
 kill -9 "$node3_old" 2>/dev/null || true  # unless the devnet's crash-one (slot 2) came first
 for _ in $(seq 50); do kill -0 "$node3_old" 2>/dev/null || break; [ "$(cut -d" " -f3 /proc/$node3_old/stat 2>/dev/null)" = Z ] && break; sleep 0.1; done
-eval "$node3_cmd" > "$dir/node3-restart.log" 2>&1 &
+eval "exec $node3_cmd" > "$dir/node3-restart.log" 2>&1 &  # exec: $! is the node itself, not a subshell (which SIGTERM would kill, orphaning the node)
 node3_pid=$!
 pids_to_stop+=("$node3_pid")
 for _ in $(seq 100); do "$bin" exit list --node-api "$(api 3)" >/dev/null 2>&1 && break; sleep 0.2; done
