@@ -25,12 +25,16 @@ void DvNode::register_metrics() {
   register_duty_metrics(
       registry_, [this] { return workflow_ ? &workflow_->metrics() : nullptr; },
       [this] { return operator_api_ ? &operator_api_->duty_log() : nullptr; });
-  auto plain = [this](std::string_view name, std::string_view help, MetricType type, auto get) {
-    registry_.collect(name, help, type, {}, [this, get] {
+  // One unlabelled sample read from a component while it exists (`component`: a pointer to the member holding it).
+  auto from = [this](auto component, std::string_view name, std::string_view help, MetricType type, auto read) {
+    registry_.collect(name, help, type, {}, [this, component, read] {
       std::vector<Sample> out;
-      if (workflow_) out.push_back({{}, static_cast<double>(get(workflow_->metrics()))});
+      if (const auto& c = this->*component) out.push_back({{}, static_cast<double>(read(*c))});
       return out;
     });
+  };
+  auto plain = [&](std::string_view name, std::string_view help, MetricType type, auto get) {
+    from(&DvNode::workflow_, name, help, type, [get](const core::Workflow& w) { return get(w.metrics()); });
   };
   using M = core::WorkflowMetrics;
   plain("phalanx_consensus_decided_total", "Duties decided by consensus", MetricType::kCounter,
@@ -51,24 +55,16 @@ void DvNode::register_metrics() {
         [](const M& m) { return m.slashing_refusals; });
   plain("phalanx_keys_not_loaded_total", "Own partials not made: the key share was still being decrypted (start-up)",
         MetricType::kCounter, [](const M& m) { return m.keys_not_loaded; });
-  registry_.collect("phalanx_share_keys_loaded", "Key shares decrypted so far (embedded signer)", MetricType::kGauge,
-                    {}, [this] {
-                      std::vector<Sample> out;
-                      if (share_keys_) out.push_back({{}, static_cast<double>(share_keys_->loaded_count())});
-                      return out;
-                    });
+  from(&DvNode::share_keys_, "phalanx_share_keys_loaded", "Key shares decrypted so far (embedded signer)",
+       MetricType::kGauge, [](const LiveShareKeys& k) { return k.loaded_count(); });
   plain("phalanx_beacon_errors_total", "Failed beacon node calls", MetricType::kCounter,
         [](const M& m) { return m.beacon_errors; });
   plain("phalanx_fetch_retries_total", "Duty data fetches repeated after a beacon node error", MetricType::kCounter,
         [](const M& m) { return m.fetch_retries; });
   plain("phalanx_consensus_equivocations_total", "Peers proven to send conflicting consensus messages",
         MetricType::kCounter, [](const M& m) { return m.consensus_equivocations; });
-  auto events = [this](std::string_view name, std::string_view help, auto get) {
-    registry_.collect(name, help, MetricType::kCounter, {}, [this, get] {
-      std::vector<Sample> out;
-      if (bn_events_) out.push_back({{}, static_cast<double>(get(bn_events_->stats()))});
-      return out;
-    });
+  auto events = [&](std::string_view name, std::string_view help, auto get) {
+    from(&DvNode::bn_events_, name, help, MetricType::kCounter, [get](const BnEvents& e) { return get(e.stats()); });
   };
   events("phalanx_bn_head_events_total", "Head events from the beacon nodes (each block once)",
          [](const BnEventStats& s) { return s.heads; });
@@ -104,12 +100,9 @@ void DvNode::register_metrics() {
   plain("phalanx_doppelganger_withheld_total", "Own partial signatures withheld by doppelganger protection",
         MetricType::kCounter, [](const M& m) { return m.doppelganger_withheld; });
   // The head-known check and the round-1 comparison with our own BN's view (issue 17).
-  auto cons = [this](std::string_view name, std::string_view help, std::uint64_t ConsensusMetrics::*field) {
-    registry_.collect(name, help, MetricType::kCounter, {}, [this, field] {
-      std::vector<Sample> out;
-      if (consensus_) out.push_back({{}, static_cast<double>(consensus_->metrics().*field)});
-      return out;
-    });
+  auto cons = [&](std::string_view name, std::string_view help, std::uint64_t ConsensusMetrics::*field) {
+    from(&DvNode::consensus_, name, help, MetricType::kCounter,
+         [field](const ConsensusAdapter& c) { return c.metrics().*field; });
   };
   cons("phalanx_consensus_round1_refused_total",
        "Round-1 attestation proposals not prepared: they differ from this node's beacon node's view",
@@ -131,13 +124,8 @@ void DvNode::register_metrics() {
     return out;
   });
   // The validator client's use of the validator API (vc mode; read by `phalanx test validator`).
-  auto vc = [this](std::string_view name, std::string_view help, MetricType type,
-                   std::function<double(const beaconapi::vapi::Stats&)> value) {
-    registry_.collect(name, help, type, {}, [this, value] {
-      std::vector<Sample> out;
-      if (vapi_) out.push_back({{}, value(vapi_->stats())});
-      return out;
-    });
+  auto vc = [&](std::string_view name, std::string_view help, MetricType type, auto value) {
+    from(&DvNode::vapi_, name, help, type, [value](const beaconapi::vapi::ValidatorApi& v) { return value(v.stats()); });
   };
   vc("phalanx_vc_requests_total", "Requests from the validator client (answered here or proxied)",
      MetricType::kCounter, [](const auto& s) { return static_cast<double>(s.intercepted + s.proxied); });
