@@ -1,6 +1,6 @@
 // Tests of the DV transport layer: the secp256k1 QBFT signer, the strict frame decoders, the QBFT driver on real p2p nodes over loopback
 // (all decide, one node down, diverging proposal, leader down, invalid value, late start, garbage frames,
-// expiry and caps), and partial-signature exchange.
+// expiry and caps), and partial-signature exchange. The driver over an in-memory transport: qbft_memory_test.cpp.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +15,7 @@
 #include "dv/frame.hpp"
 #include "dv/k1_signer.hpp"
 #include "dv/parsig_transport.hpp"
+#include "dv/dv_testing_test.hpp"
 #include "dv/qbft_driver.hpp"
 #include "metrics/registry.hpp"
 
@@ -24,9 +25,8 @@ namespace {
 namespace asio = boost::asio;
 namespace k1 = crypto::k1;
 using namespace std::chrono_literals;
+using namespace dvtest;
 
-Bytes str_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-std::string to_str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
 // ---------------------------------------------------------------------------------------------------------
 // secp256k1 identity signer (pure)
@@ -118,18 +118,6 @@ p2p::NodeOptions fast_p2p() {
   o.handshake_timeout = 2s;
   return o;
 }
-
-QbftDriverOptions fast_qbft() {
-  QbftDriverOptions o;
-  o.timer.first_ns = 400'000'000;
-  o.timer.increment_ns = 200'000'000;
-  return o;
-}
-
-struct Decided {
-  std::string value;
-  consensus::qbft::Round round = 0;
-};
 
 /// n operators; each running one has a p2p node, a QBFT driver and a parsig transport. An operator may instead
 /// be "raw": a bare p2p node registering both protocols without handlers, used to send arbitrary frames.
@@ -668,135 +656,6 @@ TEST(DvQbftDriver, LiveInstanceCapEvictsTheOldestAndArgumentsAreChecked) {
     EXPECT_FALSE(d.live(str_bytes("b")));
     co_await c.stop();
   });
-}
-
-/// n drivers connected by an in-memory transport: each frame is posted to the receiver's deliver().
-struct MemoryCluster {
-  /// Driver 0 exports its metrics to `registry` when given.
-  /// `equivocator`: that driver runs with QbftDriverOptions::test_equivocate.
-  MemoryCluster(asio::io_context& io, std::uint32_t n, metrics::Registry* registry = nullptr,
-                std::optional<std::uint32_t> equivocator = std::nullopt) {
-    std::vector<k1::PublicKey> pubs;
-    std::vector<k1::SecretKey> keys;
-    for (std::uint32_t i = 0; i < n; ++i) {
-      keys.push_back(k1::SecretKey::generate());
-      pubs.push_back(keys.back().public_key());
-    }
-    auto verifier = std::make_shared<K1Verifier>(pubs);
-    drivers.resize(n);
-    decided.resize(n);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      auto signer = std::make_shared<K1Signer>(std::move(keys[i]));
-      auto send = [this, &io, i](OperatorIdx to, ByteSpan frame) -> Result<void> {
-        asio::post(io, [this, i, to, f = Bytes(frame.begin(), frame.end())] {
-          if (drivers[to.value]) drivers[to.value]->deliver(OperatorIdx{i}, f);
-        });
-        return {};
-      };
-      QbftDriverOptions o = fast_qbft();
-      if (i == 0) o.registry = registry;
-      o.test_equivocate = equivocator == i;
-      auto d = QbftDriver::create_with_transport(io.get_executor(), OperatorIdx{i}, n, signer, verifier, o, send);
-      PHX_ASSERT(d.has_value());
-      drivers[i] = std::move(*d);
-      auto* out = &decided[i];
-      drivers[i]->on_decided([out](ByteSpan id, ByteSpan value, consensus::qbft::Round round, Duration) {
-        (*out)[to_str(id)] = Decided{to_str(value), round};
-      });
-    }
-  }
-  std::vector<std::unique_ptr<QbftDriver>> drivers;
-  std::vector<std::map<std::string, Decided>> decided;
-};
-
-TEST(DvQbftDriver, AnEquivocatingNodeIsProvenAndTheOthersStillDecide) {
-  asio::io_context ioc;
-  MemoryCluster c(ioc, 4, nullptr, 3u);
-  std::vector<std::map<std::string, std::vector<std::uint32_t>>> blamed(4);  // per driver: instance → senders
-  for (std::uint32_t i = 0; i < 4; ++i) {
-    c.drivers[i]->on_misbehaviour([&blamed, i](ByteSpan id, OperatorIdx sender) {
-      blamed[i][to_str(id)].push_back(sender.value);
-    });
-  }
-  for (int k = 0; k < 5; ++k) {
-    const std::string id = "eq-" + std::to_string(k);
-    for (auto& d : c.drivers) EXPECT_TRUE(d->propose(as_bytes(id), as_bytes("value-" + id)));
-  }
-  ioc.run_for(3s);
-  for (std::uint32_t i = 0; i < 3; ++i) {
-    SCOPED_TRACE(i);
-    EXPECT_EQ(c.decided[i].size(), 5u);
-    for (const auto& [id, dec] : c.decided[i]) EXPECT_EQ(dec.value, "value-" + id);
-    // Every instance: node 3's PREPARE and COMMIT each conflict with the first copy received.
-    EXPECT_EQ(blamed[i].size(), 5u);
-    for (const auto& [id, senders] : blamed[i]) {
-      EXPECT_GE(senders.size(), 1u) << id;
-      for (auto s : senders) EXPECT_EQ(s, 3u) << id;
-    }
-    EXPECT_GE(c.drivers[i]->metrics().equivocations, 5u);
-    EXPECT_GE(c.drivers[i]->metrics().rejected(consensus::qbft::Reject::kEquivocation), 5u);
-  }
-  EXPECT_TRUE(blamed[3].empty());  // the honest nodes never equivocate
-}
-
-TEST(DvQbftDriver, InMemoryTransportDecidesManyInstancesAndDeliverIgnoresBadSenders) {
-  asio::io_context ioc;
-  metrics::Registry reg;
-  MemoryCluster c(ioc, 4, &reg);
-  for (int k = 0; k < 20; ++k) {
-    const std::string id = "mem-" + std::to_string(k);
-    for (auto& d : c.drivers) EXPECT_TRUE(d->propose(as_bytes(id), as_bytes(id)));
-  }
-  ioc.run_for(3s);
-  for (std::uint32_t i = 0; i < 4; ++i) {
-    EXPECT_EQ(c.decided[i].size(), 20u);
-    for (const auto& [id, dec] : c.decided[i]) EXPECT_EQ(dec.value, id);
-    EXPECT_EQ(c.drivers[i]->metrics().instances_decided, 20u);
-    EXPECT_EQ(c.drivers[i]->metrics().decided_rounds_sum, 20u);
-  }
-  const auto text = reg.render();
-  EXPECT_NE(text.find("phalanx_qbft_decision_rounds_bucket{le=\"1\"} 20\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("phalanx_qbft_decision_duration_seconds_count 20\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("phalanx_qbft_instances_total{event=\"decided\"} 20\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("phalanx_qbft_messages_sent_total "), std::string::npos) << text;
-  // A frame "from" ourselves or from an index outside the cluster is refused before anything else.
-  auto frame = encode_qbft_frame(str_bytes("mem-0"), Bytes{1});
-  c.drivers[0]->deliver(OperatorIdx{0}, frame);
-  c.drivers[0]->deliver(OperatorIdx{4}, frame);
-  EXPECT_EQ(c.drivers[0]->metrics().rejected(DvError::kBadArgument), 2u);
-  const auto bad = make_error_code(DvError::kBadArgument);
-  auto signer = std::make_shared<K1Signer>(k1::SecretKey::generate());
-  EXPECT_EQ(QbftDriver::create_with_transport(ioc.get_executor(), OperatorIdx{0}, 4, signer,
-                                              std::make_shared<K1Verifier>(
-                                                  std::vector<k1::PublicKey>{}),
-                                              fast_qbft(), {})
-                .error(),
-            bad);
-}
-
-TEST(DvQbftDriver, RoundTimersCountFromTheDutyStartEvenInTheFuture) {
-  // One live operator of four (the others never answer): only round timers move it. The duty starts 300 ms
-  // after "now" on the injected clock, so round 1 (400 ms) ends 700 ms from now, not 400 ms.
-  asio::io_context ioc;
-  ManualClock clock(TimePoint{} + std::chrono::hours(100));
-  std::vector<k1::PublicKey> pubs;
-  for (int i = 0; i < 4; ++i) pubs.push_back(k1::SecretKey::generate().public_key());
-  QbftDriverOptions o = fast_qbft();
-  o.clock = &clock;
-  auto signer = std::make_shared<K1Signer>(k1::SecretKey::generate());
-  auto d = QbftDriver::create_with_transport(
-      ioc.get_executor(), OperatorIdx{0}, 4, signer, std::make_shared<K1Verifier>(pubs), o,
-      [](OperatorIdx, ByteSpan) -> Result<void> { return {}; });
-  ASSERT_TRUE(d.has_value());
-  const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE((*d)->propose(str_bytes("future"), str_bytes("v"), clock.now() + 300ms));
-  ioc.run_for(550ms);
-  EXPECT_EQ((*d)->metrics().timeouts, 0u);
-  EXPECT_EQ((*d)->round(str_bytes("future")), 1u);
-  while ((*d)->metrics().timeouts == 0 && std::chrono::steady_clock::now() - t0 < 5s) ioc.run_one_for(100ms);
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 700ms);
-  EXPECT_EQ((*d)->metrics().timeouts, 1u);
-  EXPECT_EQ((*d)->round(str_bytes("future")), 2u);
 }
 
 TEST(DvQbftDriver, CreateChecksArgumentsAndExportsMetrics) {
