@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <span>
 #include <string>
+#include <thread>
 
 #include "app/fs.hpp"
 #include "base/progress.hpp"
@@ -57,25 +59,46 @@ Result<std::string> read_text(const fs::path& p, std::size_t max_size = 16u << 2
   return s;
 }
 
-/// Writes keystore-N.json (0600) and keystore-N.txt (0400) into `dir`.
-/// `kdf` ("pbkdf2" or "scrypt", checked by the flag) at EIP-2335's cost 2^18, or scrypt N = 16 when `insecure`.
-Result<void> write_keystore(const fs::path& dir, std::size_t n, const bls::SecretKey& sk, bool insecure,
-                            const std::string& kdf, bool force, const std::string& path_hint) {
-  std::string pw = random_password();
+/// One keystore to write: keystore-N.json (0600) and keystore-N.txt (0400) in `dir`.
+struct KeystoreToWrite {
+  fs::path dir;
+  std::size_t n = 0;
+  const bls::SecretKey* sk = nullptr;
+};
+
+/// Encrypts every key under a fresh random password on every core (each core derives hash::kPbkdf2Lanes PBKDF2
+/// keys interleaved), showing `what` as a progress line, then writes the files. `kdf` ("pbkdf2" or "scrypt",
+/// checked by the flag) at EIP-2335's cost 2^18, or scrypt N = 16 when `insecure`.
+std::expected<void, std::string> write_keystores(std::span<const KeystoreToWrite> keys, bool insecure,
+                                                 const std::string& kdf, bool force, const std::string& what) {
   ks::EncryptOptions o;
-  o.path = path_hint;
   o.kdf = ks::kdf_from_string(kdf).value_or(ks::Kdf::kPbkdf2);
   if (insecure) {
     o.kdf = ks::Kdf::kScrypt;
     o.cost = 16;  // scrypt N=16: test clusters only
   }
-  auto json = ks::encrypt(sk, pw, o);
-  if (!json) return std::unexpected(json.error());
-  auto base = dir / ("keystore-" + std::to_string(n));
-  auto r = app::write_file_atomic(fs::path(base.string() + ".json"), as_bytes(*json), 0600, force);
-  if (r) r = app::write_file_atomic(fs::path(base.string() + ".txt"), as_bytes(pw), 0400, force);
-  secure_zero(pw.data(), pw.size());
-  return r;
+  std::vector<std::string> passwords;
+  std::vector<ks::EncryptJob> jobs;
+  passwords.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) passwords.push_back(random_password());
+  for (std::size_t i = 0; i < keys.size(); ++i) jobs.push_back(ks::EncryptJob{keys[i].sk, passwords[i]});
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  auto progress = stderr_progress(what + " (" + std::to_string(threads) + " threads)", keys.size());
+  auto jsons = ks::encrypt_all(jobs, o, threads, [&](std::size_t done) { progress.set(done); });
+  progress.finish();
+  std::expected<void, std::string> out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto base = keys[i].dir / ("keystore-" + std::to_string(keys[i].n));
+    if (out && !jsons[i]) out = std::unexpected(base.string() + ".json: " + jsons[i].error().message());
+    if (out) {
+      auto r = app::write_file_atomic(fs::path(base.string() + ".json"), as_bytes(*jsons[i]), 0600, force);
+      if (r) r = app::write_file_atomic(fs::path(base.string() + ".txt"), as_bytes(passwords[i]), 0400, force);
+      if (!r) out = std::unexpected(base.string() + ": " + r.error().message());
+    }
+    secure_zero(passwords[i].data(), passwords[i].size());
+    if (jsons[i]) secure_zero(jsons[i]->data(), jsons[i]->size());
+  }
+  return out;
 }
 
 /// keystore-*.json files of a folder with their passwords, sorted by N.
@@ -101,16 +124,37 @@ Result<std::vector<KeystoreFile>> list_keystores(const fs::path& dir) {
   return out;
 }
 
-/// Decrypts one keystore with the password in its .txt file; the error names the file.
-std::expected<bls::SecretKey, std::string> load_keystore(const KeystoreFile& f) {
-  auto json = read_text(f.json);
-  auto pw = read_text(f.txt);
-  if (!json || !pw) return std::unexpected(f.json.string() + ": keystore or its .txt password file is unreadable");
-  while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();
-  auto sk = ks::decrypt(*json, *pw);
-  secure_zero(pw->data(), pw->size());
-  if (!sk) return std::unexpected(f.json.string() + ": " + sk.error().message());
-  return std::move(*sk);
+/// Decrypts keystores with the passwords in their .txt files on every core, showing `what` as a progress line;
+/// the error names the first failing file.
+std::expected<std::vector<bls::SecretKey>, std::string> load_keystores(std::span<const KeystoreFile> files,
+                                                                       const std::string& what) {
+  std::vector<std::string> jsons, passwords;
+  for (const auto& f : files) {
+    auto json = read_text(f.json);
+    auto pw = read_text(f.txt);
+    if (!json || !pw) {
+      for (auto& p : passwords) secure_zero(p.data(), p.size());
+      if (pw) secure_zero(pw->data(), pw->size());
+      return std::unexpected(f.json.string() + ": keystore or its .txt password file is unreadable");
+    }
+    while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();
+    jsons.push_back(std::move(*json));
+    passwords.push_back(std::move(*pw));
+  }
+  std::vector<ks::DecryptJob> jobs;
+  for (std::size_t i = 0; i < files.size(); ++i) jobs.push_back(ks::DecryptJob{jsons[i], passwords[i]});
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  auto progress = stderr_progress(what + " (" + std::to_string(threads) + " threads)", files.size());
+  auto keys = ks::decrypt_all(jobs, threads, [&](std::size_t done) { progress.set(done); });
+  progress.finish();
+  for (auto& p : passwords) secure_zero(p.data(), p.size());
+  std::vector<bls::SecretKey> out;
+  out.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!keys[i]) return std::unexpected(files[i].json.string() + ": " + keys[i].error().message());
+    out.push_back(std::move(*keys[i]));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -174,14 +218,9 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
     auto files = list_keystores(o.split_keys_dir);
     if (!files) return error("--split-keys-dir " + o.split_keys_dir + ": " + files.error().message());
     if (files->empty()) return error("--split-keys-dir " + o.split_keys_dir + " holds no keystore-*.json");
-    auto progress = stderr_progress("create cluster: existing keys decrypted", files->size());
-    for (const auto& f : *files) {
-      auto sk = load_keystore(f);
-      if (!sk) return error(sk.error());
-      p.existing_keys.push_back(std::move(*sk));
-      progress.add();
-    }
-    progress.finish();
+    auto keys = load_keystores(*files, "create cluster: existing keys decrypted");
+    if (!keys) return error(keys.error());
+    p.existing_keys = std::move(*keys);
   }
   // Refuse before creating anything if a node folder already has content.
   fs::path root(o.cluster_dir);
@@ -197,9 +236,7 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
 
   std::string lock_json = cluster::write_lock(c->lock);
   const auto& fork = c->lock.definition.fork_version;
-  std::uint64_t total_keys = 0;
-  for (const auto& node : c->nodes) total_keys += node.shares.size();
-  auto progress = stderr_progress("create cluster: key shares encrypted", total_keys);
+  std::vector<KeystoreToWrite> keystores;
   for (std::size_t i = 0; i < c->nodes.size(); ++i) {
     auto dir = root / ("node" + std::to_string(i));
     const auto& node = c->nodes[i];
@@ -212,14 +249,13 @@ int create_cluster_cmd(const CreateClusterOptions& o) {
       auto text = cluster::write_deposit_data_json(deposits, fork);
       r = app::write_file_atomic(dir / cluster::deposit_data_file_name(amount), as_bytes(text), 0644, o.force);
     }
-    for (std::size_t v = 0; r && v < node.shares.size(); ++v) {
-      r = write_keystore(dir / "validator_keys", v, node.shares[v].secret, o.insecure_keys, o.keystore_kdf, o.force,
-                         "");
-      progress.add();
-    }
     if (!r) return error(dir.string() + ": " + r.error().message());
+    for (std::size_t v = 0; v < node.shares.size(); ++v)
+      keystores.push_back(KeystoreToWrite{dir / "validator_keys", v, &node.shares[v].secret});
   }
-  progress.finish();
+  if (auto w = write_keystores(keystores, o.insecure_keys, o.keystore_kdf, o.force, "create cluster: key shares encrypted");
+      !w)
+    return error(w.error());
   std::printf("Created a %u-of-%zu cluster with %zu validators in %s\n", static_cast<unsigned>(c->lock.definition.threshold),
               c->nodes.size(), c->lock.validators.size(), root.c_str());
   std::printf("lock_hash %s\n", to_hex(c->lock.lock_hash).c_str());
@@ -245,11 +281,8 @@ int combine_cmd(const CombineOptions& o) {
   std::sort(node_dirs.begin(), node_dirs.end());
   if (node_dirs.empty()) return error(o.cluster_dir + " holds no node folder with a cluster-lock.json");
 
-  std::uint64_t total_files = 0;
-  for (const auto& dir : node_dirs)
-    if (auto files = list_keystores(dir / "validator_keys")) total_files += files->size();
-  auto decrypting = stderr_progress("combine: key shares decrypted", total_files);
   std::optional<cluster::Lock> lock;
+  std::vector<KeystoreFile> all_files;
   // shares[v] = the key shares found for validator v
   std::map<std::size_t, std::vector<crypto::threshold::KeyShare>> shares;
   for (const auto& dir : node_dirs) {
@@ -265,23 +298,21 @@ int combine_cmd(const CombineOptions& o) {
     }
     auto files = list_keystores(dir / "validator_keys");
     if (!files) return error((dir / "validator_keys").string() + ": " + files.error().message());
-    for (const auto& f : *files) {
-      auto sk = load_keystore(f);
-      if (!sk) return error(sk.error());
-      decrypting.add();
-      auto pub = sk->public_key().to_bytes();
-      bool placed = false;
-      for (std::size_t v = 0; v < lock->validators.size() && !placed; ++v) {
-        const auto& ps = lock->validators[v].public_shares;
-        auto it = std::find(ps.begin(), ps.end(), pub);
-        if (it == ps.end()) continue;
-        shares[v].push_back({ShareIdx{static_cast<std::uint32_t>(it - ps.begin() + 1)}, std::move(*sk)});
-        placed = true;
-      }
-      if (!placed) return error(f.json.string() + " is not a share of any validator of this lock");
-    }
+    all_files.insert(all_files.end(), files->begin(), files->end());
   }
-  decrypting.finish();
+  auto secrets = load_keystores(all_files, "combine: key shares decrypted");
+  if (!secrets) return error(secrets.error());
+  // Each lock public share → (validator, share index).
+  std::map<ByteArray<48>, std::pair<std::size_t, std::uint32_t>> share_of;
+  for (std::size_t v = 0; v < lock->validators.size(); ++v) {
+    const auto& ps = lock->validators[v].public_shares;
+    for (std::size_t s = 0; s < ps.size(); ++s) share_of.emplace(ps[s], std::pair{v, static_cast<std::uint32_t>(s + 1)});
+  }
+  for (std::size_t i = 0; i < all_files.size(); ++i) {
+    auto it = share_of.find((*secrets)[i].public_key().to_bytes());
+    if (it == share_of.end()) return error(all_files[i].json.string() + " is not a share of any validator of this lock");
+    shares[it->second.first].push_back({ShareIdx{it->second.second}, std::move((*secrets)[i])});
+  }
   const auto t = static_cast<std::uint32_t>(lock->definition.threshold);
   std::vector<bls::SecretKey> keys;
   for (std::size_t v = 0; v < lock->validators.size(); ++v) {
@@ -295,13 +326,11 @@ int combine_cmd(const CombineOptions& o) {
       return error("validator " + std::to_string(v) + ": recovered key does not match the lock");
     keys.push_back(std::move(*sk));
   }
-  auto writing = stderr_progress("combine: validator keys encrypted", keys.size());
-  for (std::size_t v = 0; v < keys.size(); ++v) {
-    if (auto r = write_keystore(o.output_dir, v, keys[v], o.insecure_keys, o.keystore_kdf, o.force, ""); !r)
-      return error(o.output_dir + ": " + r.error().message());
-    writing.add();
-  }
-  writing.finish();
+  std::vector<KeystoreToWrite> keystores;
+  for (std::size_t v = 0; v < keys.size(); ++v) keystores.push_back(KeystoreToWrite{o.output_dir, v, &keys[v]});
+  if (auto w = write_keystores(keystores, o.insecure_keys, o.keystore_kdf, o.force, "combine: validator keys encrypted");
+      !w)
+    return error(w.error());
   std::printf("Recovered %zu validator keys into %s\n", keys.size(), o.output_dir.c_str());
   return 0;
 }

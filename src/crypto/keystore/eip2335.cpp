@@ -10,6 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "crypto/hash/pbkdf2.hpp"
 #include "crypto/hash/random.hpp"
 #include "crypto/hash/sha256.hpp"
@@ -147,32 +152,45 @@ Result<SecretBytes> process_password(std::string_view password) {
   return out;
 }
 
-Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password, const EncryptOptions& o) {
-  auto pw = process_password(password);
-  if (!pw) return std::unexpected(pw.error());
+namespace {
+
+/// One keystore to write: its processed password, fresh salt and IV, and (once derived) its key.
+struct Sealing {
+  SecretBytes password;
   ByteArray<32> salt{};
   ByteArray<16> iv{};
-  if (RAND_bytes(salt.data(), 32) != 1 || RAND_bytes(iv.data(), 16) != 1) return fail(Eip2335Error::kCryptoFailure);
-  auto dk = derive_key(o.kdf, pw->view(), salt, o.cost, 8, 1);
-  if (!dk) return std::unexpected(dk.error());
+  SecretArray<32> dk;
+};
+
+Result<Sealing> start_sealing(std::string_view password) {
+  auto pw = process_password(password);
+  if (!pw) return std::unexpected(pw.error());
+  Sealing s;
+  s.password = std::move(*pw);
+  if (RAND_bytes(s.salt.data(), 32) != 1 || RAND_bytes(s.iv.data(), 16) != 1) return fail(Eip2335Error::kCryptoFailure);
+  return s;
+}
+
+/// The version-4 keystore JSON of `sk` under the derived key of `s`.
+Result<std::string> seal(const bls::SecretKey& sk, const Sealing& s, const EncryptOptions& o) {
   auto secret = sk.to_bytes();
   ByteArray<32> ct{};
-  if (auto r = aes128_ctr(dk->view().subspan(0, 16), iv, secret.view(), ct); !r) return std::unexpected(r.error());
+  if (auto r = aes128_ctr(s.dk.view().subspan(0, 16), s.iv, secret.view(), ct); !r) return std::unexpected(r.error());
   Json kdf;
   if (o.kdf == Kdf::kScrypt) {
     kdf = Json{{"function", "scrypt"},
-               {"params", Json{{"dklen", 32}, {"n", o.cost}, {"p", 1}, {"r", 8}, {"salt", to_hex(salt, false)}}},
+               {"params", Json{{"dklen", 32}, {"n", o.cost}, {"p", 1}, {"r", 8}, {"salt", to_hex(s.salt, false)}}},
                {"message", ""}};
   } else {
     kdf = Json{{"function", "pbkdf2"},
-               {"params", Json{{"dklen", 32}, {"c", o.cost}, {"prf", "hmac-sha256"}, {"salt", to_hex(salt, false)}}},
+               {"params", Json{{"dklen", 32}, {"c", o.cost}, {"prf", "hmac-sha256"}, {"salt", to_hex(s.salt, false)}}},
                {"message", ""}};
   }
   Json j{{"crypto",
           Json{{"kdf", kdf},
                {"checksum", Json{{"function", "sha256"}, {"params", Json::object()},
-                                 {"message", to_hex(checksum(dk->view(), ct), false)}}},
-               {"cipher", Json{{"function", "aes-128-ctr"}, {"params", Json{{"iv", to_hex(iv, false)}}},
+                                 {"message", to_hex(checksum(s.dk.view(), ct), false)}}},
+               {"cipher", Json{{"function", "aes-128-ctr"}, {"params", Json{{"iv", to_hex(s.iv, false)}}},
                                {"message", to_hex(ct, false)}}}}},
          {"description", o.description},
          {"pubkey", to_hex(sk.public_key().to_bytes(), false)},
@@ -180,6 +198,51 @@ Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password,
          {"uuid", hash::uuid_v4()},
          {"version", 4}};
   return j.dump(2);
+}
+
+}  // namespace
+
+Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password, const EncryptOptions& o) {
+  auto s = start_sealing(password);
+  if (!s) return std::unexpected(s.error());
+  auto dk = derive_key(o.kdf, s->password.view(), s->salt, o.cost, 8, 1);
+  if (!dk) return std::unexpected(dk.error());
+  s->dk = std::move(*dk);
+  return seal(sk, *s, o);
+}
+
+std::vector<Result<std::string>> encrypt_many(std::span<const EncryptJob> jobs, const EncryptOptions& o) {
+  std::vector<Result<Sealing>> sealing;
+  sealing.reserve(jobs.size());
+  for (const auto& j : jobs) sealing.push_back(start_sealing(j.password));
+  if (o.kdf == Kdf::kPbkdf2 && o.cost >= 1 && o.cost <= 0xffffffffu) {
+    // Every derivation in one interleaved run (hash::kPbkdf2Lanes blocks at a time on this core).
+    std::vector<hash::Pbkdf2Job> pbkdf2;
+    for (auto& s : sealing)
+      if (s) pbkdf2.push_back(hash::Pbkdf2Job{s->password.view(), s->salt, static_cast<std::uint32_t>(o.cost),
+                                              s->dk.mut_view()});
+    hash::pbkdf2_hmac_sha256_many(pbkdf2);
+  } else {
+    for (auto& s : sealing) {
+      if (!s) continue;
+      auto dk = derive_key(o.kdf, s->password.view(), s->salt, o.cost, 8, 1);
+      if (!dk) {
+        s = std::unexpected(dk.error());
+        continue;
+      }
+      s->dk = std::move(*dk);
+    }
+  }
+  std::vector<Result<std::string>> out;
+  out.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!sealing[i]) {
+      out.push_back(std::unexpected(sealing[i].error()));
+      continue;
+    }
+    out.push_back(seal(*jobs[i].secret, *sealing[i], o));
+  }
+  return out;
 }
 
 Result<ByteArray<48>> keystore_pubkey(std::string_view keystore_json) {
@@ -334,6 +397,63 @@ std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> job
     }
     out.push_back(finish(k, dks[i]));
   }
+  return out;
+}
+
+namespace {
+
+/// Runs `batch(first, end)` over [0, n) in batches of hash::kPbkdf2Lanes on `threads` threads, calling
+/// `on_progress(done)` on this thread about every 50 ms and once at the end.
+template <class Batch>
+void run_batches(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& on_progress, Batch&& batch) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  constexpr std::size_t kBatch = hash::kPbkdf2Lanes;
+  auto work = [&] {
+    for (std::size_t first = next.fetch_add(kBatch); first < n; first = next.fetch_add(kBatch)) {
+      const std::size_t end = std::min(n, first + kBatch);
+      batch(first, end);
+      done.fetch_add(end - first);
+    }
+  };
+  const auto workers = static_cast<unsigned>(
+      std::max<std::size_t>(1, std::min<std::size_t>(std::max(threads, 1u), (n + kBatch - 1) / kBatch)));
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 0; t < workers; ++t) pool.emplace_back(work);
+    while (done.load() < n) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (on_progress) on_progress(done.load());
+    }
+  }  // joins
+  if (on_progress) on_progress(n);
+}
+
+}  // namespace
+
+std::vector<Result<std::string>> encrypt_all(std::span<const EncryptJob> jobs, const EncryptOptions& o,
+                                             unsigned threads, const std::function<void(std::size_t)>& on_progress) {
+  std::vector<std::optional<Result<std::string>>> slots(jobs.size());
+  run_batches(jobs.size(), threads, on_progress, [&](std::size_t first, std::size_t end) {
+    auto made = encrypt_many(jobs.subspan(first, end - first), o);
+    for (std::size_t i = first; i < end; ++i) slots[i].emplace(std::move(made[i - first]));
+  });
+  std::vector<Result<std::string>> out;
+  out.reserve(jobs.size());
+  for (auto& s : slots) out.push_back(std::move(*s));
+  return out;
+}
+
+std::vector<Result<bls::SecretKey>> decrypt_all(std::span<const DecryptJob> jobs, unsigned threads,
+                                                const std::function<void(std::size_t)>& on_progress) {
+  std::vector<std::optional<Result<bls::SecretKey>>> slots(jobs.size());
+  run_batches(jobs.size(), threads, on_progress, [&](std::size_t first, std::size_t end) {
+    auto keys = decrypt_many(jobs.subspan(first, end - first));
+    for (std::size_t i = first; i < end; ++i) slots[i].emplace(std::move(keys[i - first]));
+  });
+  std::vector<Result<bls::SecretKey>> out;
+  out.reserve(jobs.size());
+  for (auto& s : slots) out.push_back(std::move(*s));
   return out;
 }
 

@@ -3,6 +3,7 @@
 /// derivation, AES-128-CTR, SHA-256 checksum, NFKD password processing with control characters stripped (ICU).
 /// Version 4 JSON.
 /// Secrets (password, derived key, secret key) live in zeroized buffers and are never logged.
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +57,22 @@ Result<SecretBytes> process_password(std::string_view password);
 /// Encrypts `sk` into a version-4 keystore JSON string.
 Result<std::string> encrypt(const bls::SecretKey& sk, std::string_view password, const EncryptOptions& opts = {});
 
+/// A secret key and the password to encrypt it under, for encrypt_many / encrypt_all (both borrowed for the call).
+struct EncryptJob {
+  const bls::SecretKey* secret = nullptr;
+  std::string_view password;
+};
+
+/// Encrypts several keys with the same options on this thread (fresh salt, IV and UUID each); each result is what
+/// encrypt() gives. PBKDF2 derivations run interleaved (hash::kPbkdf2Lanes at a time), as in decrypt_many.
+std::vector<Result<std::string>> encrypt_many(std::span<const EncryptJob> jobs, const EncryptOptions& opts = {});
+
+/// encrypt_many on `threads` threads (batches of hash::kPbkdf2Lanes keys each); results in the order of `jobs`.
+/// `on_progress(done)` is called on the calling thread about every 50 ms and once at the end.
+std::vector<Result<std::string>> encrypt_all(std::span<const EncryptJob> jobs, const EncryptOptions& opts,
+                                             unsigned threads,
+                                             const std::function<void(std::size_t)>& on_progress = {});
+
 /// Decrypts a keystore JSON string. Checks the checksum (wrong password → kWrongPassword) and that the stored
 /// pubkey, when present, matches the secret.
 Result<bls::SecretKey> decrypt(std::string_view keystore_json, std::string_view password);
@@ -70,6 +87,11 @@ struct DecryptJob {
 /// derived interleaved (hash::kPbkdf2Lanes at a time: several costs less CPU than one after another), scrypt
 /// ones one by one.
 std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> jobs);
+
+/// decrypt_many on `threads` threads (batches of hash::kPbkdf2Lanes keystores each); results in the order of `jobs`.
+/// `on_progress(done)` is called on the calling thread about every 50 ms and once at the end.
+std::vector<Result<bls::SecretKey>> decrypt_all(std::span<const DecryptJob> jobs, unsigned threads,
+                                                const std::function<void(std::size_t)>& on_progress = {});
 
 /// The KDF of a keystore and its cost parameter (scrypt N or PBKDF2 c), without deriving anything.
 struct KdfInfo {

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -83,6 +84,61 @@ TEST(Eip2335, DecryptManyMatchesDecryptOnMixedKdfsAndFailures) {
   EXPECT_EQ(keys[9].error(), make_error_code(Eip2335Error::kWrongPassword));
   EXPECT_EQ(keys[10].error(), decrypt(stores[10], "x").error());
   EXPECT_TRUE(decrypt_many({}).empty());
+}
+
+TEST(Eip2335, EncryptManyAndEncryptAllRoundTripInOrderWithFreshSaltsAndFailuresInPlace) {
+  // 15 keys: more than two batches of lanes, so three threads share them; job 7's password is not UTF-8.
+  std::vector<bls::SecretKey> secrets;
+  std::vector<std::string> passwords;
+  for (std::size_t i = 0; i < 15; ++i) {
+    secrets.push_back(bls::SecretKey::from_scalar(bls::Fr::random()));
+    passwords.push_back(i == 7 ? std::string("\xff\xfe") : "pw " + std::to_string(i));
+  }
+  std::vector<EncryptJob> jobs;
+  for (std::size_t i = 0; i < secrets.size(); ++i) jobs.push_back(EncryptJob{&secrets[i], passwords[i]});
+  for (Kdf kdf : {Kdf::kPbkdf2, Kdf::kScrypt}) {
+    EncryptOptions o;
+    o.kdf = kdf;
+    o.cost = kdf == Kdf::kPbkdf2 ? 1000 : 16;
+    o.path = "m/12381/3600/0/0/0";
+    std::size_t last_progress = 0;
+    int calls = 0;
+    auto many = encrypt_many(std::span(jobs).subspan(0, 9), o);
+    auto all = encrypt_all(jobs, o, 3, [&](std::size_t done) {
+      EXPECT_GE(done, last_progress);
+      last_progress = done;
+      ++calls;
+    });
+    ASSERT_EQ(many.size(), 9u);
+    ASSERT_EQ(all.size(), jobs.size());
+    EXPECT_EQ(last_progress, jobs.size());
+    EXPECT_GE(calls, 1);
+    std::set<std::string> salts;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      for (const auto* r : {i < many.size() ? &many[i] : nullptr, &all[i]}) {
+        if (!r) continue;
+        if (i == 7) {
+          EXPECT_EQ(r->error(), make_error_code(Eip2335Error::kBadPassword));
+          continue;
+        }
+        ASSERT_TRUE(*r) << i << ": " << r->error().message();
+        auto info = kdf_info(**r);
+        ASSERT_TRUE(info);
+        EXPECT_EQ(info->kdf, kdf);
+        EXPECT_EQ(info->cost, o.cost);
+        auto sk = decrypt(**r, passwords[i]);
+        ASSERT_TRUE(sk) << i << ": " << sk.error().message();
+        EXPECT_TRUE(sk->public_key() == secrets[i].public_key()) << i;
+        EXPECT_EQ(decrypt(**r, "pw x").error(), make_error_code(Eip2335Error::kWrongPassword));
+        auto j = nlohmann::json::parse(**r);
+        EXPECT_EQ(j["path"], o.path);
+        salts.insert(j["crypto"]["kdf"]["params"]["salt"].get<std::string>());
+      }
+    }
+    EXPECT_EQ(salts.size(), 14u + 8u);  // every keystore its own salt
+  }
+  EXPECT_TRUE(encrypt_many({}).empty());
+  EXPECT_TRUE(encrypt_all({}, EncryptOptions{}, 2).empty());
 }
 
 TEST(Eip2335, PasswordProcessingStripsControlCodesAndRejectsBadUtf8) {

@@ -1,6 +1,7 @@
 // Data-directory preflight, synced atomic writes, keystores and publication of the staged artifacts.
 #include "dkg/runner/files.hpp"
 
+#include <thread>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "crypto/hash/random.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -105,29 +107,35 @@ Result<void, std::string> write_file_synced(const fs::path& path, ByteSpan data,
   return {};
 }
 
-Result<void, std::string> write_keystore(const fs::path& dir, std::size_t n, const crypto::bls::SecretKey& sk,
-                                         bool insecure, crypto::keystore::Kdf kdf) {
-  ByteArray<16> raw{};
-  crypto::hash::random_bytes(raw);
-  std::string pw = to_hex(raw, false);
-  secure_zero(raw.data(), raw.size());
+Result<void, std::string> write_keystores(const fs::path& dir, std::span<const crypto::bls::SecretKey> keys,
+                                          bool insecure, crypto::keystore::Kdf kdf) {
   crypto::keystore::EncryptOptions o;
   o.kdf = kdf;
   if (insecure) {
     o.kdf = crypto::keystore::Kdf::kScrypt;
     o.cost = 16;  // scrypt N = 16: test clusters only
   }
-  auto json = crypto::keystore::encrypt(sk, pw, o);
-  if (!json) {
-    secure_zero(pw.data(), pw.size());
-    return std::unexpected("keystore " + std::to_string(n) + ": " + json.error().message());
+  std::vector<std::string> passwords;
+  std::vector<crypto::keystore::EncryptJob> jobs;
+  passwords.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ByteArray<16> raw{};
+    crypto::hash::random_bytes(raw);
+    passwords.push_back(to_hex(raw, false));
+    secure_zero(raw.data(), raw.size());
   }
-  const fs::path base = dir / ("keystore-" + std::to_string(n));
-  auto r = write_file_synced(fs::path(base.string() + ".json"), as_bytes(*json), 0600, false);
-  if (r) r = write_file_synced(fs::path(base.string() + ".txt"), as_bytes(pw), 0400, false);
-  secure_zero(pw.data(), pw.size());
-  secure_zero(json->data(), json->size());
-  return r;
+  for (std::size_t i = 0; i < keys.size(); ++i) jobs.push_back(crypto::keystore::EncryptJob{&keys[i], passwords[i]});
+  auto jsons = crypto::keystore::encrypt_all(jobs, o, std::max(1u, std::thread::hardware_concurrency()));
+  Result<void, std::string> out;
+  for (std::size_t n = 0; n < keys.size(); ++n) {
+    const fs::path base = dir / ("keystore-" + std::to_string(n));
+    if (out && !jsons[n]) out = std::unexpected("keystore " + std::to_string(n) + ": " + jsons[n].error().message());
+    if (out) out = write_file_synced(fs::path(base.string() + ".json"), as_bytes(*jsons[n]), 0600, false);
+    if (out) out = write_file_synced(fs::path(base.string() + ".txt"), as_bytes(passwords[n]), 0400, false);
+    secure_zero(passwords[n].data(), passwords[n].size());
+    if (jsons[n]) secure_zero(jsons[n]->data(), jsons[n]->size());
+  }
+  return out;
 }
 
 Result<void, std::string> sync_file_system(const fs::path& path) {

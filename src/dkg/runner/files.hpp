@@ -3,6 +3,7 @@
 /// (cluster-lock.json, deposit-data*.json, validator_keys/keystore-N.json|txt) and their publication.
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,12 +51,13 @@ Result<void, std::string> write_file_synced(const std::filesystem::path& path, B
 /// Flushes every file of the file system holding `path` (syncfs): one flush after many unsynced writes.
 Result<void, std::string> sync_file_system(const std::filesystem::path& path);
 
-/// Encrypts `sk` as EIP-2335 keystore-N.json (0600) with a random password in keystore-N.txt (0400) in `dir`,
-/// with `kdf` at EIP-2335's default cost 2^18; `insecure`: scrypt N = 16 instead, for test clusters only (as
-/// `create cluster --insecure-keys`). Not synced: call sync_file_system after the last one.
-Result<void, std::string> write_keystore(const std::filesystem::path& dir, std::size_t n,
-                                         const crypto::bls::SecretKey& sk, bool insecure,
-                                         crypto::keystore::Kdf kdf = crypto::keystore::Kdf::kPbkdf2);
+/// Encrypts `keys[n]` as EIP-2335 keystore-n.json (0600) with a random password in keystore-n.txt (0400) in `dir`,
+/// with `kdf` at EIP-2335's default cost 2^18, on every core (PBKDF2 lanes interleaved on each); `insecure`:
+/// scrypt N = 16 instead, for test clusters only (as `create cluster --insecure-keys`). Not synced: call
+/// sync_file_system after.
+Result<void, std::string> write_keystores(const std::filesystem::path& dir,
+                                          std::span<const crypto::bls::SecretKey> keys, bool insecure,
+                                          crypto::keystore::Kdf kdf = crypto::keystore::Kdf::kPbkdf2);
 
 /// Moves every staged artifact from `stage` into `data_dir` (renames in one file system; validator_keys/ as a
 /// folder), then fsyncs the data directory.

@@ -231,10 +231,8 @@ void Worker::finish() {
                 std::chrono::duration<double>(Clock::now() - start_).count(), shares_.size(),
                 cfg_.insecure_keys ? "insecure: test only" : crypto::keystore::to_string(cfg_.keystore_kdf));
   log(buf);
-  for (std::size_t v = 0; v < shares_.size(); ++v)
-    if (auto w = write_keystore(stage_ / "validator_keys", v, shares_[v], cfg_.insecure_keys, cfg_.keystore_kdf);
-        !w)
-      return local_error(w.error());
+  if (auto w = write_keystores(stage_ / "validator_keys", shares_, cfg_.insecure_keys, cfg_.keystore_kdf); !w)
+    return local_error(w.error());
   shares_.clear();  // zeroized
   const Bytes transcript = ceremony_->transcript();
   if (auto w = write_file_synced(stage_ / kTranscriptFile, transcript, 0644); !w)
