@@ -37,11 +37,13 @@ class BnEvents {
   void start(runtime::TaskGroup& group);
   /// The counters.
   const BnEventStats& stats() const { return stats_; }
+  /// Handles one event of `ep`'s stream; `delivered` is set when it decoded (public for tests of the
+  /// de-duplication and of undecodable events).
+  void on_event(const beaconapi::http::Endpoint& ep, const std::string& type, const std::string& data,
+                bool& delivered);
 
  private:
   runtime::Task<void> follow(beaconapi::http::Endpoint ep);
-  void on_event(const beaconapi::http::Endpoint& ep, const std::string& type, const std::string& data,
-                bool& delivered);
 
   std::vector<beaconapi::http::Endpoint> endpoints_;
   HeadFn on_head_;

@@ -191,6 +191,50 @@ std::string env_name(std::string_view key) {
   return s;
 }
 
+namespace {
+
+/// Levenshtein distance of two short ASCII names.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::vector<UnknownEnv> unknown_env_names(std::span<const std::string> names) {
+  constexpr std::string_view kPrefix = "PHALANX_";
+  std::vector<UnknownEnv> out;
+  for (const auto& name : names) {
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    bool known = false;
+    std::string best;
+    std::size_t best_distance = 4;  // suggest only within 3 edits
+    for (const auto& opt : kOptions) {
+      const std::string env = env_name(opt.key);
+      if (env == name) {
+        known = true;
+        break;
+      }
+      if (const std::size_t d = edit_distance(name, env); d < best_distance) {
+        best_distance = d;
+        best = env;
+      }
+    }
+    if (!known) out.push_back(UnknownEnv{name, best});
+  }
+  return out;
+}
+
 EnvLookup process_env() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());

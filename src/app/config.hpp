@@ -40,6 +40,16 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 /// The process environment (getenv).
 EnvLookup process_env();
 
+/// An environment variable named PHALANX_… that is no setting of `phalanx run`, with the setting's variable it
+/// most likely misspells (edit distance ≤ 3, else empty).
+struct UnknownEnv {
+  std::string name;
+  std::string suggestion;
+};
+/// The names of `names` (e.g. every variable of the process environment) that start with PHALANX_ but name no
+/// setting: a misspelt variable would otherwise be ignored without a word. `phalanx run` warns about each.
+std::vector<UnknownEnv> unknown_env_names(std::span<const std::string> names);
+
 /// A parsed `phalanx run` command line.
 struct RunArgs {
   NodeConfig config;

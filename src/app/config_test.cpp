@@ -54,6 +54,29 @@ TEST(RunConfig, NamesAreDerivedFromTheKey) {
   EXPECT_EQ(env_name("beacon_node_endpoints"), "PHALANX_BEACON_NODE_ENDPOINTS");
 }
 
+TEST(RunConfig, UnknownPhalanxVariablesAreNamedWithTheSettingTheyMisspell) {
+  const std::vector<std::string> names{"PATH",
+                                       "PHALANX_BEACON_NODE_ENDPOINTS",     // a setting
+                                       "PHALANX_BEACON_NODE_ENDPOINT",      // one letter short
+                                       "PHALANX_SINGER",                    // two letters swapped
+                                       "PHALANX_COMPLETELY_DIFFERENT_NAME",  // nothing near
+                                       "phalanx_signer",                    // not our prefix (case matters)
+                                       "PHALANX_"};
+  auto u = unknown_env_names(names);
+  ASSERT_EQ(u.size(), 4u);
+  EXPECT_EQ(u[0].name, "PHALANX_BEACON_NODE_ENDPOINT");
+  EXPECT_EQ(u[0].suggestion, "PHALANX_BEACON_NODE_ENDPOINTS");
+  EXPECT_EQ(u[1].name, "PHALANX_SINGER");
+  EXPECT_EQ(u[1].suggestion, "PHALANX_SIGNER");
+  EXPECT_EQ(u[2].name, "PHALANX_COMPLETELY_DIFFERENT_NAME");
+  EXPECT_EQ(u[2].suggestion, "");
+  EXPECT_EQ(u[3].name, "PHALANX_");
+  // Every setting's own variable is known.
+  std::vector<std::string> all;
+  for (const auto& opt : config_options()) all.push_back(env_name(opt.key));
+  EXPECT_TRUE(unknown_env_names(all).empty());
+}
+
 TEST(RunConfig, FlagsSetEveryField) {
   auto r = parse({"--lock-file", "/l.json", "--private-key-file=/k", "--data-dir", "/d", "--beacon-node-endpoints",
                   "http://127.0.0.1:1,http://127.0.0.1:2", "--beacon-node-timeout", "750ms", "--validator-api-address",

@@ -72,6 +72,23 @@ void DvNode::register_metrics() {
          [](const BnEventStats& s) { return s.reorgs; });
   events("phalanx_bn_event_stream_ends_total", "Beacon node event streams that ended (reconnected with backoff)",
          [](const BnEventStats& s) { return s.stream_ends; });
+  events("phalanx_bn_bad_events_total", "Beacon node head/chain_reorg events whose data did not decode (skipped)",
+         [](const BnEventStats& s) { return s.bad_events; });
+  events("phalanx_bn_duplicate_heads_total", "Head events already passed on (the same head from another beacon node)",
+         [](const BnEventStats& s) { return s.duplicate_heads; });
+  // Peers' partial-signature batches refused before the workflow sees them (bad-input table, docs/RELIABILITY.md).
+  auto parsig = [&](std::string_view name, std::string_view help, std::uint64_t ParSigExMetrics::*field) {
+    from(&DvNode::parsigex_, name, help, MetricType::kCounter,
+         [field](const ParSigExAdapter& a) { return a.metrics().*field; });
+  };
+  parsig("phalanx_parsigex_batches_received_total", "Peers' partial-signature batches decoded",
+         &ParSigExMetrics::batches_in);
+  parsig("phalanx_parsigex_batches_malformed_total", "Peers' partial-signature frames whose payload did not decode",
+         &ParSigExMetrics::batches_malformed);
+  parsig("phalanx_parsigex_partials_spoofed_total",
+         "Partials a peer sent for another operator's share (dropped; a faulty or malicious peer)",
+         &ParSigExMetrics::partials_spoofed);
+  parsig("phalanx_parsigex_batches_sent_total", "Own partial-signature batches broadcast", &ParSigExMetrics::batches_out);
   registry_.collect("phalanx_bn_duty_eligible",
                     "1 while the beacon node (endpoint index) may serve duty data (not syncing, not lagging)",
                     MetricType::kGauge, {"bn"}, [this] {
@@ -81,6 +98,8 @@ void DvNode::register_metrics() {
                       for (std::size_t i = 0; i < e.size(); ++i) out.push_back({{std::to_string(i)}, e[i] ? 1.0 : 0.0});
                       return out;
                     });
+  plain("phalanx_bn_future_heads_total", "Head events for a slot after the clock's next one (ignored: a faulty BN)",
+        MetricType::kCounter, [](const M& m) { return m.future_heads; });
   plain("phalanx_duty_refreshes_total", "Duty lookups caused by a head event (a changed dependent root)",
         MetricType::kCounter, [](const M& m) { return m.duty_refreshes; });
   plain("phalanx_early_duty_starts_total", "Attester/sync-message duties started by their slot's head before 1/3",

@@ -1,5 +1,6 @@
 // Scheduler and workflow reactions to the BN's head events: a changed dependent root (late last block of an
-// epoch, reorg), the next epoch's proposers learnt at the epoch's last slot, early attestation on the head.
+// epoch, reorg), the next epoch's proposers learnt at the epoch's last slot, early attestation on the head, a
+// head from the future; and the window of peers' partials (own share index, duties over an epoch ahead).
 // 4 workflows over the test doubles with virtual time (12 s slots, 32-slot epochs).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -142,6 +143,31 @@ TEST(SchedulerHead, ReorgOfDependentBlockRefreshesDutiesOnce) {
   EXPECT_TRUE(sched.definitions(Duty{Slot{34}, DutyType::kProposer}).empty());
 }
 
+// A head event for a slot more than one ahead of the clock (a faulty or lying BN) is ignored: no duty lookup for
+// an epoch without a chain, counted; a head of the next slot (clock skew) is still taken.
+TEST(SchedulerHead, HeadFromTheFutureIsIgnoredAndCounted) {
+  Harness h(config_with(eth::Fork::kDeneb), keys4(), {1, 2, 3, 4});
+  h.start();
+  h.run_until(h.slot_start(Slot{40}) + 100 * kMs);
+  auto& node = *h.nodes()[0];
+  const auto att_before = h.bn().attester_calls;
+  const auto prop_before = h.bn().proposer_calls;
+  const auto refreshes = node.workflow->metrics().duty_refreshes;
+  // Slot 40 + 32·5: its dependent roots differ from anything resolved, so a taken head would ask again.
+  h.bn().end_of_epoch_root[5] = root_of(0xfe);
+  node.workflow->on_head(head_at(h.bn(), Slot{200}, root_of(200)));
+  h.run_until(h.slot_start(Slot{40}) + 300 * kMs);
+  EXPECT_EQ(node.workflow->metrics().future_heads, 1u);
+  EXPECT_EQ(node.workflow->metrics().head_events, 1u);
+  EXPECT_EQ(node.workflow->metrics().duty_refreshes, refreshes);
+  EXPECT_EQ(h.bn().attester_calls, att_before);
+  EXPECT_EQ(h.bn().proposer_calls, prop_before);
+  // The next slot's head (this node's clock a little behind) is taken.
+  node.workflow->on_head(head_at(h.bn(), Slot{41}, root_of(41)));
+  EXPECT_EQ(node.workflow->metrics().future_heads, 1u);
+  EXPECT_EQ(node.workflow->metrics().head_events, 2u);
+}
+
 // The head for the current slot starts its attestation at once (before 1/3 of the slot); a head for an
 // earlier slot, or one after 1/3, starts nothing early.
 TEST(SchedulerHead, HeadOfTheSlotStartsAttestationEarly) {
@@ -179,6 +205,33 @@ TEST(SchedulerHead, FuluLookaheadProposersAreFinalAhead) {
   const HeadPlan plan = sched.on_head(head_at(h.bn(), Slot{31}, root_of(31)));
   EXPECT_TRUE(plan.proposers.empty());
   EXPECT_TRUE(plan.resolve.empty());
+}
+
+// What a peer can make this node hold: a partial claiming this node's own share index, or for a duty more than
+// an epoch ahead of the clock, is refused before the partial-signature store; one inside the window is kept.
+TEST(WorkflowInput, PeersPartialsForOurOwnShareOrOverAnEpochAheadAreRefused) {
+  Harness h(config_with(eth::Fork::kDeneb), keys4(), {1});
+  h.start();
+  h.run_until(h.slot_start(Slot{40}) + 100 * kMs);
+  auto& node = *h.nodes()[0];
+  const auto& m = node.workflow->metrics();
+  const auto rejected = m.partials_rejected;
+  const auto received = m.partials_received;
+  ByteArray<32> ikm{};
+  ikm.fill(5);
+  Root msg{};
+  const auto signature = crypto::bls::SecretKey::keygen(ikm)->sign(msg);
+  const PubKey pk = keys4().validators[0].pubkey;
+  auto randao = [&](std::uint64_t slot, std::uint32_t share) {
+    return ParSignedData{SignedData{RandaoMessage{Epoch{slot / 32}}, signature}, ShareIdx{share}};
+  };
+  node.parsigex->inject(Duty{Slot{41}, DutyType::kRandao}, pk, randao(41, 1));           // our own share
+  node.parsigex->inject(Duty{Slot{40 + 33}, DutyType::kRandao}, pk, randao(40 + 33, 2));  // 33 slots ahead
+  EXPECT_EQ(m.partials_rejected, rejected + 2);
+  EXPECT_EQ(m.partials_received, received);
+  node.parsigex->inject(Duty{Slot{40 + 32}, DutyType::kRandao}, pk, randao(40 + 32, 2));  // an epoch ahead: kept
+  EXPECT_EQ(m.partials_rejected, rejected + 2);
+  EXPECT_EQ(m.partials_received, received + 1);
 }
 
 }  // namespace

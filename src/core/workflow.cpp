@@ -185,6 +185,14 @@ void Workflow::on_head(const HeadEvent& head) {
   const SlotClock& sc = scheduler_.clock();
   const TimePoint now = ports_.clock.now();
   const Epoch current = sc.epoch_of(sc.slot_at(now));
+  // A head more than a slot ahead of this node's clock (a faulty or lying BN: a node's clock skew stays well
+  // under a slot) would make it resolve duties of epochs that have no chain yet: ignored and counted.
+  if (head.slot.value > sc.slot_at(now).value + 1) {
+    ++metrics_.future_heads;
+    log::debug("workflow: head event for slot {} ignored: the clock is at slot {}", head.slot.value,
+               sc.slot_at(now).value);
+    return;
+  }
   const HeadPlan plan = scheduler_.on_head(head);
   for (const auto& [epoch, root] : plan.resolve) {
     if (resolving_.contains(epoch) || epoch.value + 1 < current.value) continue;

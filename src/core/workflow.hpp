@@ -130,6 +130,7 @@ struct WorkflowMetrics {
   std::uint64_t aggregates = 0;              ///< aggregates stored
   std::uint64_t submissions = 0;             ///< aggregates submitted to the BN
   std::uint64_t head_events = 0;             ///< head events from the BN (on_head)
+  std::uint64_t future_heads = 0;            ///< head events for a slot after the clock's next one (ignored)
   std::uint64_t duty_refreshes = 0;          ///< duty lookups a head event caused (changed dependent root)
   std::uint64_t early_triggers = 0;          ///< attester/sync-message duties started by their slot's head
 };

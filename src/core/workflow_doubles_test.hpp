@@ -496,6 +496,10 @@ class ParSigExchangeDouble final : public ParSigExchange {
     return {};
   }
   void subscribe_received(ReceivedFn fn) override { subs_.push_back(std::move(fn)); }
+  /// Hands a partial to this node's subscribers as if a peer had sent it (crafted input).
+  void inject(const Duty& d, const PubKey& pk, const ParSignedData& p) {
+    for (const auto& fn : subs_) fn(d, pk, p);
+  }
   std::uint64_t sent = 0;
 
  private:

@@ -1,5 +1,5 @@
 // The QBFT driver over an in-memory transport (no p2p): equivocation proofs, many instances, bad senders,
-// round timers from the duty start.
+// round timers from the duty start, and the bounds of the not-yet-started buffer and of values.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -152,6 +152,39 @@ TEST(DvQbftDriver, RoundTimersCountFromTheDutyStartEvenInTheFuture) {
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 700ms);
   EXPECT_EQ((*d)->metrics().timeouts, 1u);
   EXPECT_EQ((*d)->round(str_bytes("future")), 2u);
+}
+
+// Frames for an instance this node has not started are buffered within bounds: at most max_buffered_instances
+// ids (256; the oldest id's messages are dropped first) and buffer_bytes_per_peer bytes (4 MiB) per (instance,
+// peer). A peer over its bound loses its further frames (kBufferFull); the others keep theirs.
+TEST(DvQbftDriver, BufferKeeps256InstanceIdsDroppingTheOldestAndBoundsBytesPerPeer) {
+  asio::io_context ioc;
+  MemoryCluster c(ioc, 4);
+  QbftDriver& d = *c.drivers[0];
+  const auto& m = d.metrics();
+  for (int k = 0; k <= 256; ++k)
+    d.deliver(OperatorIdx{3}, encode_qbft_frame(str_bytes("id-" + std::to_string(k)), Bytes(10, 1)));
+  EXPECT_EQ(m.messages_buffered, 257u);
+  EXPECT_EQ(m.buffered_instances, 256u);
+  EXPECT_EQ(m.buffered_bytes, 2560u);
+  // id-0 was the oldest: starting it replays nothing; id-256 replays its one message.
+  ASSERT_TRUE(d.propose(str_bytes("id-0"), str_bytes("v")));
+  EXPECT_EQ(m.messages_replayed, 0u);
+  ASSERT_TRUE(d.propose(str_bytes("id-256"), str_bytes("v")));
+  EXPECT_EQ(m.messages_replayed, 1u);
+  EXPECT_EQ(m.buffered_instances, 255u);
+  EXPECT_EQ(m.buffered_bytes, 2550u);
+  // 4 MiB per (instance, peer): four 1-MiB messages fit, the fifth does not; another peer has its own bound.
+  const Bytes mib(1u << 20, 7);
+  for (int k = 0; k < 5; ++k) d.deliver(OperatorIdx{2}, encode_qbft_frame(str_bytes("big"), mib));
+  EXPECT_EQ(m.rejected(DvError::kBufferFull), 1u);
+  d.deliver(OperatorIdx{1}, encode_qbft_frame(str_bytes("big"), mib));
+  EXPECT_EQ(m.rejected(DvError::kBufferFull), 1u);
+  EXPECT_EQ(m.buffered_bytes, 2550u + 5u * mib.size());
+  EXPECT_GE(d.memory_bytes(), m.buffered_bytes);
+  // Expiry frees it all.
+  d.expire(str_bytes("big"));
+  EXPECT_EQ(m.buffered_bytes, 2550u);
 }
 
 }  // namespace

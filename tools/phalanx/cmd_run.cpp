@@ -2,6 +2,7 @@
 // app/config (precedence flag > env > file > default); the node itself is app::run_node.
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,14 @@ int run_cmd(const std::vector<std::string>& args) {
   }
   const app::NodeConfig& config = parsed->config;
   log::set_level(config.log_level);
+  std::vector<std::string> env_names;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    env_names.push_back(entry.substr(0, entry.find('=')));
+  }
+  for (const auto& u : app::unknown_env_names(env_names))
+    log::warn("environment variable {} is not a setting of phalanx run and is ignored{}", u.name,
+              u.suggestion.empty() ? std::string(" (`phalanx run --help` lists them)") : " (did you mean " + u.suggestion + "?)");
   if (auto ok = app::validate(config); !ok) {
     std::fprintf(stderr, "error: %s\n", ok.error().c_str());
     return 2;

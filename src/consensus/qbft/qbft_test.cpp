@@ -475,6 +475,21 @@ struct QbftCrafted : ::testing::Test {
   std::optional<Reject> feed(const Message& m) { return node.on_message(encode(m)).rejected; }
 };
 
+// A value above Config::max_value_bytes (1 MiB by default; lowered here) is refused before its hash is checked
+// or anything is stored; one at the limit is taken.
+TEST_F(QbftCrafted, ValueAboveTheConfiguredLimitIsRejected) {
+  Config cfg = make_config(4, 0);
+  cfg.max_value_bytes = 16;
+  Instance small{cfg, *keys.signers[0], *keys.verifier};
+  small.on_start(std::nullopt);
+  const std::uint32_t lead1 = leader(str_bytes("duty-1"), 1, 4).value;
+  if (lead1 == 0) GTEST_SKIP() << "round-1 leader is the node under test";
+  auto big = make(MsgType::kPrePrepare, lead1, 1, std::string(17, 'x'));
+  EXPECT_EQ(small.on_message(encode(signed_(big, lead1))).rejected, Reject::kValueTooLarge);
+  auto fits = make(MsgType::kPrePrepare, lead1, 1, std::string(16, 'x'));
+  EXPECT_NE(small.on_message(encode(signed_(fits, lead1))).rejected, Reject::kValueTooLarge);
+}
+
 TEST_F(QbftCrafted, RejectsWithReasons) {
   node.on_start(std::nullopt);
   const std::uint32_t lead1 = leader(str_bytes("duty-1"), 1, 4).value;
