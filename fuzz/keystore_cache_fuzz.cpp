@@ -10,6 +10,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const phx::ByteSpan in(data, size);
   auto h = parse_cache_header(in);
   (void)decode_cache_entries(in);
-  if (h && h->scrypt_n <= 64) (void)decrypt_cache(in, phx::as_bytes("password"));
+  if (h && h->cost <= 64) (void)decrypt_cache(in, phx::as_bytes("password"));
   return 0;
 }

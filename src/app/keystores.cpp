@@ -74,17 +74,31 @@ SecretBytes cache_password(const std::vector<Keystore>& stores) {
   return out;
 }
 
-/// The cache's scrypt N: as strong as the strongest keystore's KDF (PBKDF2 keystores: EIP-2335's default 2^18).
-std::uint64_t cache_cost(const std::vector<Keystore>& stores) {
-  std::uint64_t n = 2;
+/// The cache's KDF, as strong as the strongest keystore's: PBKDF2 at the largest c when every keystore uses PBKDF2
+/// (Charon's and `create cluster`'s default: no memory, where scrypt N = 2^18 takes 256 MiB at every start);
+/// otherwise scrypt at the largest N (PBKDF2 keystores count as EIP-2335's default N = 2^18).
+struct CacheKdf {
+  ks::Kdf kdf = ks::Kdf::kScrypt;
+  std::uint64_t cost = 2;
+};
+CacheKdf cache_kdf(const std::vector<Keystore>& stores) {
+  std::uint64_t n = 2, c = 1;
+  bool all_pbkdf2 = !stores.empty();
   for (const auto& k : stores) {
     auto info = ks::kdf_info(k.json);
     if (!info) continue;
-    n = std::max<std::uint64_t>(n, info->kdf == ks::Kdf::kScrypt ? info->cost : std::uint64_t{1} << 18);
+    if (info->kdf == ks::Kdf::kPbkdf2) {
+      c = std::max(c, info->cost);
+      n = std::max<std::uint64_t>(n, std::uint64_t{1} << 18);
+    } else {
+      all_pbkdf2 = false;
+      n = std::max(n, info->cost);
+    }
   }
+  if (all_pbkdf2) return {ks::Kdf::kPbkdf2, std::min<std::uint64_t>(c, std::uint64_t{1} << 24)};
   std::uint64_t pow2 = 2;
   while (pow2 < n && pow2 < (std::uint64_t{1} << 20)) pow2 <<= 1;
-  return pow2;
+  return {ks::Kdf::kScrypt, pow2};
 }
 
 /// The public shares of decrypted keys.
@@ -229,7 +243,8 @@ bool write_cache(const fs::path& file, const std::vector<Loaded>& loaded, const 
     entries.push_back(ks::CacheEntry{l.pubshare, std::move(*sk)});
   }
   const SecretBytes password = cache_password(stores);
-  auto sealed = ks::encrypt_cache(entries, password.view(), fingerprint(stores), cache_cost(stores));
+  const CacheKdf kdf = cache_kdf(stores);
+  auto sealed = ks::encrypt_cache(entries, password.view(), fingerprint(stores), kdf.kdf, kdf.cost);
   if (!sealed) {
     log::warn("keystore cache not written: {}", sealed.error().message());
     return false;

@@ -49,10 +49,11 @@ struct Fixture {
   }
   ~Fixture() { fs::remove_all(dir); }
 
-  void write_keystore(std::size_t v, const std::string& pw) {
+  void write_keystore(std::size_t v, const std::string& pw,
+                      crypto::keystore::Kdf kdf = crypto::keystore::Kdf::kScrypt, std::uint64_t cost = 16) {
     crypto::keystore::EncryptOptions opts;
-    opts.kdf = crypto::keystore::Kdf::kScrypt;
-    opts.cost = 16;
+    opts.kdf = kdf;
+    opts.cost = cost;
     auto json = crypto::keystore::encrypt(shares[v].secret, pw, opts);
     ASSERT_TRUE(json.has_value());
     const fs::path base = dir / "keys" / ("keystore-" + std::to_string(v));
@@ -102,6 +103,30 @@ TEST(KeystoreLoading, FirstStartDecryptsAndWritesTheCacheLaterStartsUseIt) {
   f.expect_right(*second);
   EXPECT_TRUE(rep.from_cache);
   EXPECT_FALSE(rep.cache_written);
+}
+
+// The cache's KDF: PBKDF2 at the largest c when every keystore is PBKDF2 (no 256 MiB scrypt at each start), scrypt
+// as soon as one keystore uses scrypt; either way the next start loads from it.
+TEST(KeystoreLoading, ACacheOfPbkdf2KeystoresUsesPbkdf2AndAMixUsesScrypt) {
+  namespace ks = crypto::keystore;
+  Fixture f;
+  for (std::size_t v = 0; v < f.shares.size(); ++v)
+    f.write_keystore(v, "password-" + std::to_string(v), ks::Kdf::kPbkdf2, v == 2 ? 3000 : 2000);
+  KeyLoadReport rep;
+  ASSERT_TRUE(f.load(rep).has_value());
+  ASSERT_TRUE(rep.cache_written);
+  auto header = [&] { return *ks::parse_cache_header(*read_file(f.options().cache_file)); };
+  EXPECT_EQ(header().kdf, ks::Kdf::kPbkdf2);
+  EXPECT_EQ(header().cost, 3000u);
+  auto again = f.load(rep);
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_TRUE(rep.from_cache);
+  f.expect_right(*again);
+  f.write_keystore(1, "password-1", ks::Kdf::kScrypt, 32);
+  ASSERT_TRUE(f.load(rep).has_value());
+  ASSERT_TRUE(rep.cache_written);
+  EXPECT_EQ(header().kdf, ks::Kdf::kScrypt);
+  EXPECT_EQ(header().cost, 1u << 18);  // PBKDF2 keystores count as EIP-2335's default N
 }
 
 TEST(KeystoreLoading, AChangedKeystoreInvalidatesTheCache) {

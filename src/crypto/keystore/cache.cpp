@@ -33,6 +33,7 @@ const char* to_string(CacheError e) {
 namespace {
 
 constexpr std::uint64_t kMaxScryptN = 1u << 20;  // as for keystores: 128·N·r bytes ≤ 1 GiB with r = 8
+constexpr std::uint64_t kMaxPbkdf2C = 1u << 24;  // as for keystores
 constexpr std::uint32_t kScryptR = 8;
 constexpr std::uint32_t kScryptP = 1;
 constexpr std::size_t kMacSize = 32;
@@ -50,9 +51,9 @@ Bytes encode_header(const CacheHeader& h) {
   std::uint8_t* p = out.data();
   std::copy(kCacheMagic.begin(), kCacheMagic.end(), p);
   p += 8;
-  put_le32(p, kCacheVersion);
+  put_le32(p, h.kdf == Kdf::kPbkdf2 ? kCacheVersionPbkdf2 : kCacheVersionScrypt);
   p += 4;
-  put_le64(p, h.scrypt_n);
+  put_le64(p, h.cost);
   p += 8;
   put_le32(p, h.scrypt_r);
   p += 4;
@@ -67,7 +68,7 @@ Bytes encode_header(const CacheHeader& h) {
 
 /// AES key (first 16 bytes) and HMAC key (last 16 bytes) from the password.
 Result<SecretArray<32>> cache_key(const CacheHeader& h, ByteSpan password) {
-  auto dk = detail::derive_key(Kdf::kScrypt, password, h.salt, h.scrypt_n, h.scrypt_r, h.scrypt_p);
+  auto dk = detail::derive_key(h.kdf, password, h.salt, h.cost, h.scrypt_r, h.scrypt_p);
   if (!dk) return fail(CacheError::kCryptoFailure);
   return std::move(*dk);
 }
@@ -79,10 +80,12 @@ Result<CacheHeader> parse_cache_header(ByteSpan file) {
   const std::uint8_t* p = file.data();
   if (!std::equal(kCacheMagic.begin(), kCacheMagic.end(), p)) return fail(CacheError::kMalformed);
   p += 8;
-  if (get_le32(p) != kCacheVersion) return fail(CacheError::kUnsupported);
+  const std::uint32_t version = get_le32(p);
+  if (version != kCacheVersionScrypt && version != kCacheVersionPbkdf2) return fail(CacheError::kUnsupported);
   p += 4;
   CacheHeader h;
-  h.scrypt_n = get_le64(p);
+  h.kdf = version == kCacheVersionPbkdf2 ? Kdf::kPbkdf2 : Kdf::kScrypt;
+  h.cost = get_le64(p);
   p += 8;
   h.scrypt_r = get_le32(p);
   p += 4;
@@ -95,9 +98,12 @@ Result<CacheHeader> parse_cache_header(ByteSpan file) {
   std::copy_n(p, 32, h.fingerprint.begin());
   p += 32;
   h.count = get_le32(p);
-  if (h.scrypt_n < 2 || (h.scrypt_n & (h.scrypt_n - 1)) != 0 || h.scrypt_n > kMaxScryptN || h.scrypt_r != kScryptR ||
-      h.scrypt_p != kScryptP)
-    return fail(CacheError::kBadParams);
+  const bool params_ok =
+      h.kdf == Kdf::kScrypt
+          ? h.cost >= 2 && (h.cost & (h.cost - 1)) == 0 && h.cost <= kMaxScryptN && h.scrypt_r == kScryptR &&
+                h.scrypt_p == kScryptP
+          : h.cost >= 1 && h.cost <= kMaxPbkdf2C && h.scrypt_r == 0 && h.scrypt_p == 0;
+  if (!params_ok) return fail(CacheError::kBadParams);
   if (h.count > kCacheMaxEntries) return fail(CacheError::kMalformed);
   if (file.size() != kCacheHeaderSize + std::size_t{h.count} * kCacheEntrySize + kMacSize)
     return fail(CacheError::kMalformed);
@@ -120,13 +126,17 @@ Result<std::vector<CacheEntry>> decode_cache_entries(ByteSpan plaintext) {
 }
 
 Result<Bytes> encrypt_cache(const std::vector<CacheEntry>& entries, ByteSpan password,
-                            const ByteArray<32>& fingerprint, std::uint64_t scrypt_n) {
+                            const ByteArray<32>& fingerprint, Kdf kdf, std::uint64_t cost) {
   PHX_ASSERT(entries.size() <= kCacheMaxEntries);
-  PHX_ASSERT(scrypt_n >= 2 && (scrypt_n & (scrypt_n - 1)) == 0 && scrypt_n <= kMaxScryptN);
+  if (kdf == Kdf::kScrypt)
+    PHX_ASSERT(cost >= 2 && (cost & (cost - 1)) == 0 && cost <= kMaxScryptN);
+  else
+    PHX_ASSERT(cost >= 1 && cost <= kMaxPbkdf2C);
   CacheHeader h;
-  h.scrypt_n = scrypt_n;
-  h.scrypt_r = kScryptR;
-  h.scrypt_p = kScryptP;
+  h.kdf = kdf;
+  h.cost = cost;
+  h.scrypt_r = kdf == Kdf::kScrypt ? kScryptR : 0;
+  h.scrypt_p = kdf == Kdf::kScrypt ? kScryptP : 0;
   hash::random_bytes(h.salt);
   hash::random_bytes(h.iv);
   h.fingerprint = fingerprint;

@@ -24,14 +24,15 @@ const ByteArray<32> kPrint = [] {
 
 TEST(KeystoreCache, RoundTripsEveryEntry) {
   auto in = entries(5);
-  auto file = encrypt_cache(in, as_bytes("pw-1pw-2pw-3"), kPrint, 16);
+  auto file = encrypt_cache(in, as_bytes("pw-1pw-2pw-3"), kPrint, Kdf::kScrypt, 16);
   ASSERT_TRUE(file.has_value());
   EXPECT_EQ(file->size(), kCacheHeaderSize + 5 * kCacheEntrySize + 32);
   auto h = parse_cache_header(*file);
   ASSERT_TRUE(h.has_value());
   EXPECT_EQ(h->count, 5u);
   EXPECT_EQ(h->fingerprint, kPrint);
-  EXPECT_EQ(h->scrypt_n, 16u);
+  EXPECT_EQ(h->kdf, Kdf::kScrypt);
+  EXPECT_EQ(h->cost, 16u);
   auto out = decrypt_cache(*file, as_bytes("pw-1pw-2pw-3"));
   ASSERT_TRUE(out.has_value()) << out.error().message();
   ASSERT_EQ(out->size(), in.size());
@@ -45,7 +46,7 @@ TEST(KeystoreCache, RoundTripsEveryEntry) {
 }
 
 TEST(KeystoreCache, OtherPasswordsOrAnyChangedByteFailToVerify) {
-  auto file = *encrypt_cache(entries(2), as_bytes("right"), kPrint, 16);
+  auto file = *encrypt_cache(entries(2), as_bytes("right"), kPrint, Kdf::kScrypt, 16);
   auto wrong = decrypt_cache(file, as_bytes("wrong"));
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error(), make_error_code(CacheError::kWrongPassword));
@@ -60,7 +61,7 @@ TEST(KeystoreCache, OtherPasswordsOrAnyChangedByteFailToVerify) {
 }
 
 TEST(KeystoreCache, HostileHeadersAreRefusedBeforeAnyKdf) {
-  auto file = *encrypt_cache(entries(1), as_bytes("pw"), kPrint, 16);
+  auto file = *encrypt_cache(entries(1), as_bytes("pw"), kPrint, Kdf::kScrypt, 16);
   auto expect = [](Bytes f, CacheError e) {
     auto r = parse_cache_header(f);
     ASSERT_FALSE(r.has_value());
@@ -71,8 +72,11 @@ TEST(KeystoreCache, HostileHeadersAreRefusedBeforeAnyKdf) {
   magic[0] = 'X';
   expect(magic, CacheError::kMalformed);
   auto version = file;
-  version[8] = 2;
+  version[8] = 3;
   expect(version, CacheError::kUnsupported);
+  auto pbkdf2_with_scrypt_params = file;  // version 2 (PBKDF2) must carry r = p = 0
+  pbkdf2_with_scrypt_params[8] = 2;
+  expect(pbkdf2_with_scrypt_params, CacheError::kBadParams);
   auto huge_n = file;
   huge_n[12 + 7] = 0x40;  // N = 2^62
   expect(huge_n, CacheError::kBadParams);
@@ -85,6 +89,33 @@ TEST(KeystoreCache, HostileHeadersAreRefusedBeforeAnyKdf) {
   auto longer = file;
   longer.push_back(0);
   expect(longer, CacheError::kMalformed);
+}
+
+// Version 2: PBKDF2 (no memory; the cache of PBKDF2 keystores). The same checks hold.
+TEST(KeystoreCache, Pbkdf2CacheRoundTripsAndItsParametersAreBounded) {
+  auto in = entries(3);
+  auto file = encrypt_cache(in, as_bytes("pw"), kPrint, Kdf::kPbkdf2, 1000);
+  ASSERT_TRUE(file.has_value());
+  auto h = parse_cache_header(*file);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->kdf, Kdf::kPbkdf2);
+  EXPECT_EQ(h->cost, 1000u);
+  EXPECT_EQ(h->scrypt_r, 0u);
+  EXPECT_EQ(h->scrypt_p, 0u);
+  auto out = decrypt_cache(*file, as_bytes("pw"));
+  ASSERT_TRUE(out.has_value()) << out.error().message();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[2].secret.public_key().to_bytes(), in[2].pubshare);
+  EXPECT_EQ(decrypt_cache(*file, as_bytes("other")).error(), make_error_code(CacheError::kWrongPassword));
+  auto huge_c = *file;
+  huge_c[12 + 3] = 0x02;  // c = 2^25 + 1000 > 2^24
+  EXPECT_EQ(parse_cache_header(huge_c).error(), make_error_code(CacheError::kBadParams));
+  auto zero_c = *file;
+  std::fill(zero_c.begin() + 12, zero_c.begin() + 20, std::uint8_t{0});
+  EXPECT_EQ(parse_cache_header(zero_c).error(), make_error_code(CacheError::kBadParams));
+  auto as_scrypt = *file;  // version 1 with c = 1000 (not a power of two) and r = p = 0
+  as_scrypt[8] = 1;
+  EXPECT_EQ(parse_cache_header(as_scrypt).error(), make_error_code(CacheError::kBadParams));
 }
 
 TEST(KeystoreCache, EntriesWithAnInvalidSecretAreRefused) {

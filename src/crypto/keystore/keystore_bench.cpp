@@ -114,7 +114,7 @@ void BM_DecryptKeystoreCache(benchmark::State& state) {
     entries.push_back(CacheEntry{sk.public_key().to_bytes(), std::move(sk)});
   }
   const Bytes password(n * 40, 0x61);  // the length-prefixed passwords of n keystores
-  const auto file = *encrypt_cache(entries, password, ByteArray<32>{}, 1u << 18);
+  const auto file = *encrypt_cache(entries, password, ByteArray<32>{}, Kdf::kScrypt, 1u << 18);
   for (auto _ : state) benchmark::DoNotOptimize(decrypt_cache(file, password));
   state.counters["keys"] = static_cast<double>(n);
 }
