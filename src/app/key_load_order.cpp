@@ -21,12 +21,22 @@ void KeyLoadOrder::on_duty(std::size_t index, KeyNeed need, Slot slot) {
   where_[index] = k;
 }
 
-std::optional<std::size_t> KeyLoadOrder::pop() {
-  if (queue_.empty()) return std::nullopt;
-  const std::size_t index = std::get<3>(*queue_.begin());
-  queue_.erase(queue_.begin());
-  where_[index].reset();
-  return index;
+std::optional<std::size_t> KeyLoadOrder::pop(Slot now) {
+  while (!queue_.empty()) {
+    const Key first = *queue_.begin();
+    const auto [tier, slot, need, index] = first;
+    queue_.erase(queue_.begin());
+    const bool overdue = tier < 2 && need != static_cast<std::uint8_t>(KeyNeed::kSync) && slot < now.value;
+    if (overdue) {
+      const Key back{2, 0, 0, index};
+      queue_.insert(back);
+      where_[index] = back;
+      continue;
+    }
+    where_[index].reset();
+    return index;
+  }
+  return std::nullopt;
 }
 
 }  // namespace phx::app

@@ -2,7 +2,8 @@
 /// The order in which a node decrypts its keystores at start-up (pure, no I/O, not thread-safe): the keys of
 /// this node's upcoming duties first — proposers by slot, then sync-committee members and attesters by the
 /// slot of their duty — and every other key afterwards in file order. Duties arrive while keys are being
-/// decrypted (each resolved epoch); a key whose new duty is earlier than what it had moves up the queue.
+/// decrypted (each resolved epoch); a key whose new duty is earlier than what it had moves up the queue, and a
+/// key whose duty has passed moves back (pop).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -30,7 +31,12 @@ class KeyLoadOrder {
   /// Positions already handed out by pop() and positions out of range are ignored.
   void on_duty(std::size_t index, KeyNeed need, Slot slot);
   /// The next position to decrypt (removed from the queue), or nullopt when every position was handed out.
-  std::optional<std::size_t> pop();
+  /// A position whose proposal or attestation is at a slot before `now` is not urgent any more (the duty is
+  /// over): it goes back among the keys without a known duty, in file order, and a later duty moves it up
+  /// again. So a node that decrypts more slowly than its duties come (many keys, shared cores) works on the
+  /// upcoming slots instead of falling further behind on past ones. Sync-committee members stay (they sign
+  /// every slot).
+  std::optional<std::size_t> pop(Slot now = Slot{0});
   /// Positions not yet handed out.
   std::size_t pending() const { return queue_.size(); }
 

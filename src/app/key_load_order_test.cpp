@@ -53,5 +53,29 @@ TEST(KeyLoadOrder, DutiesOfKeysAlreadyHandedOutOrOutOfRangeAreIgnored) {
   EXPECT_EQ(drain(o), (std::vector<std::size_t>{2, 1}));
 }
 
+// A node that decrypts more slowly than its duties come: keys whose attestation or proposal slot has passed go
+// back behind the upcoming ones (and come up again with a later duty); sync-committee members stay.
+TEST(KeyLoadOrder, KeysWhoseDutyHasPassedGoBackBehindTheUpcomingOnes) {
+  KeyLoadOrder o(7);
+  o.on_duty(0, KeyNeed::kAttester, Slot{10});
+  o.on_duty(1, KeyNeed::kAttester, Slot{11});
+  o.on_duty(2, KeyNeed::kProposer, Slot{10});
+  o.on_duty(3, KeyNeed::kSync, Slot{0});
+  o.on_duty(4, KeyNeed::kAttester, Slot{12});
+  o.on_duty(5, KeyNeed::kAttester, Slot{13});
+  // At slot 12: the proposal at 10 and the attestations at 10 and 11 are over.
+  EXPECT_EQ(o.pop(Slot{12}), std::optional<std::size_t>{3});  // sync member: still signing
+  EXPECT_EQ(o.pop(Slot{12}), std::optional<std::size_t>{4});
+  EXPECT_EQ(o.pending(), 5u);
+  // Key 0 attests again at slot 40 (next epoch's duties): up again, behind key 5.
+  o.on_duty(0, KeyNeed::kAttester, Slot{40});
+  EXPECT_EQ(o.pop(Slot{12}), std::optional<std::size_t>{5});
+  EXPECT_EQ(o.pop(Slot{12}), std::optional<std::size_t>{0});
+  // The rest in file order: 1 and 2 (overdue) among 6 (no duty).
+  std::vector<std::size_t> rest;
+  while (auto i = o.pop(Slot{12})) rest.push_back(*i);
+  EXPECT_EQ(rest, (std::vector<std::size_t>{1, 2, 6}));
+}
+
 }  // namespace
 }  // namespace phx::app

@@ -342,8 +342,9 @@ struct LiveShareKeys::Loader {
   Duration progress_interval{};
   unsigned threads = 1;
   std::chrono::steady_clock::time_point start;
-  std::mutex mutex;  // guards order, handled, last_progress
+  std::mutex mutex;  // guards order, current_slot, handled, last_progress
   KeyLoadOrder order{0};
+  std::function<Slot()> current_slot;  // the node's slot clock (set_current_slot); empty: Slot{0}
   std::size_t handled = 0;
   std::chrono::steady_clock::time_point last_progress;
   std::atomic<bool> all_handled{false};
@@ -391,6 +392,12 @@ void LiveShareKeys::publish(std::size_t slot, crypto::bls::SecretKey key) {
   loaded_.fetch_add(1, std::memory_order_acq_rel);
 }
 
+void LiveShareKeys::set_current_slot(std::function<Slot()> fn) {
+  if (!loader_) return;
+  std::lock_guard lock(loader_->mutex);
+  loader_->current_slot = std::move(fn);
+}
+
 void LiveShareKeys::on_duties(const core::EpochDuties& duties, Slot epoch_start) {
   if (!loader_ || loader_->all_handled.load()) return;
   Loader& l = *loader_;
@@ -414,8 +421,9 @@ void LiveShareKeys::work() {
     std::vector<std::size_t> batch;
     {
       std::lock_guard lock(l.mutex);
+      const Slot now = l.current_slot ? l.current_slot() : Slot{0};
       while (batch.size() < kBatch) {
-        auto i = l.order.pop();
+        auto i = l.order.pop(now);
         if (!i) break;
         batch.push_back(*i);
       }

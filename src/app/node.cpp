@@ -265,11 +265,16 @@ Task<Result<void, std::string>> DvNode::start() {
     report_ = std::make_unique<std::ofstream>(*cfg_.duty_report_file, std::ios::app);
     if (!*report_) co_return std::unexpected("--duty-report-file: cannot open " + cfg_.duty_report_file->string());
   }
-  if (share_keys_ && !share_keys_->done())
+  if (share_keys_ && !share_keys_->done()) {
     workflow_->subscribe_duties([keys = share_keys_, &sc = workflow_->scheduler().clock()](
                                     Epoch epoch, const core::EpochDuties& duties) {
       keys->on_duties(duties, sc.epoch_start(epoch));
     });
+    // Self-contained (the decryption threads may outlive this node's members): keys of passed duties wait.
+    share_keys_->set_current_slot([sc = workflow_->scheduler().clock(), offset = cfg_.test_clock_offset] {
+      return sc.slot_at(std::chrono::system_clock::now() + offset);
+    });
+  }
   workflow_->subscribe_results([this](const core::DutyResult& result) {
     core::DutyResult r = result;  // with the consensus round, for the report file and the explain API
     std::tie(r.report.round, r.report.round_decided) = consensus_->round(r.report.duty);
