@@ -72,8 +72,9 @@ class LiveShareKeys {
   /// The duties of `epoch` (first slot `epoch_start`): the keys they need are decrypted next, proposers first
   /// (key_load_order.hpp). Any thread; nothing to do once every key is handed out.
   void on_duties(const core::EpochDuties& duties, Slot epoch_start);
-  /// The current slot for the decryption order: keys whose duty has passed wait behind upcoming ones
-  /// (KeyLoadOrder::pop). Called from the decryption threads; `fn` must be self-contained (not refer to objects
+  /// The first slot whose duties are still ahead, for the decryption order: keys of earlier duties wait behind
+  /// upcoming ones (KeyLoadOrder::pop). The node gives the first slot whose attestations (at 1/3 of the slot)
+  /// are not made yet. Called from the decryption threads; `fn` must be self-contained (not refer to objects
   /// that may die before this one). Without it every duty counts as upcoming.
   void set_current_slot(std::function<Slot()> fn);
 

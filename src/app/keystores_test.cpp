@@ -4,6 +4,8 @@
 #include "app/keystores.hpp"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -19,19 +21,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A 4-validator cluster, node 0's keystores (scrypt N=16) in a fresh folder, and the key book.
+/// A cluster of `validators` (4 by default), node 0's keystores (scrypt N=16) in a fresh folder, and the key book.
 struct Fixture {
   fs::path dir;
   std::optional<core::KeyBook> book;
   std::vector<crypto::threshold::KeyShare> shares;
 
-  Fixture() {
+  explicit Fixture(std::size_t validators = 4) {
     dir = fs::temp_directory_path() / ("phx-keystores-" + std::to_string(::getpid()) + "-" +
                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir / "keys");
     cluster::CreateParams p;
-    p.num_validators = 4;
+    p.num_validators = static_cast<std::uint32_t>(validators);
     p.withdrawal_addresses = {"0x000000000000000000000000000000000000dEaD"};
     p.fee_recipient_addresses = {"0x1111111111111111111111111111111111111111"};
     auto c = cluster::create_cluster(std::move(p));
@@ -213,6 +215,33 @@ TEST(KeystoreLoading, StartedLoadingMakesEveryKeyUsableThenWritesTheCache) {
   ASSERT_TRUE(again.has_value()) << again.error();
   EXPECT_TRUE((*again)->done());
   EXPECT_EQ((*again)->loaded_count(), f.shares.size());
+}
+
+// The keys of upcoming duties are decrypted first: on one thread, with slow (PBKDF2) keystores, the validators
+// that attest soonest are loaded before the rest, and a duty whose slot has passed no longer counts.
+TEST(KeystoreLoading, KeysOfUpcomingDutiesAreDecryptedFirstAndPassedDutiesWait) {
+  namespace ks = crypto::keystore;
+  Fixture f(18);
+  // ~0.3 s per batch of six: the duties below arrive while the thread is on its first batch.
+  for (std::size_t v = 0; v < f.shares.size(); ++v)
+    f.write_keystore(v, "password-" + std::to_string(v), ks::Kdf::kPbkdf2, 300'000);
+  auto dv = [&](std::size_t v) { return f.book->by_pubshare(f.shares[v].secret.public_key().to_bytes())->pubkey; };
+  KeyLoadOptions o = f.options();
+  o.threads = 1;
+  auto live = start_share_keys(f.dir / "keys", *f.book, ShareIdx{1}, o);
+  ASSERT_TRUE(live.has_value()) << live.error();
+  (*live)->set_current_slot([] { return Slot{10}; });
+  // Files sort by name: keystore-0, -1, -10 … -17, -2 … -9. The first batch (0, 1, 10 … 13) is under way.
+  // Validators 4 … 9 (the last six files) attest at slot 12; 2 and 3 attested at slot 9, which is over.
+  core::EpochDuties duties;
+  for (std::size_t v = 4; v <= 9; ++v) duties.attesters[Slot{12}][dv(v)] = core::DutyDefinition{};
+  for (std::size_t v = 2; v <= 3; ++v) duties.attesters[Slot{9}][dv(v)] = core::DutyDefinition{};
+  (*live)->on_duties(duties, Slot{0});
+  while ((*live)->loaded_count() < 12) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (std::size_t v = 4; v <= 9; ++v) EXPECT_NE((*live)->find(dv(v)), nullptr) << v;  // the second batch
+  for (std::size_t v = 2; v <= 3; ++v) EXPECT_EQ((*live)->find(dv(v)), nullptr) << v;  // behind 14 … 17
+  (*live)->wait();
+  EXPECT_EQ((*live)->loaded_count(), 18u);
 }
 
 TEST(KeystoreLoading, AKeyThatDoesNotDecryptStaysUnloadedTheSignerSaysKeyNotLoaded) {

@@ -270,9 +270,14 @@ Task<Result<void, std::string>> DvNode::start() {
                                     Epoch epoch, const core::EpochDuties& duties) {
       keys->on_duties(duties, sc.epoch_start(epoch));
     });
-    // Self-contained (the decryption threads may outlive this node's members): keys of passed duties wait.
+    // The first slot whose attestations (at 1/3 of the slot) are still ahead: keys of earlier duties wait, so a
+    // node decrypting more slowly than its duties come loads keys that are used before their signing time.
+    // Self-contained (the decryption threads may outlive this node's members).
     share_keys_->set_current_slot([sc = workflow_->scheduler().clock(), offset = cfg_.test_clock_offset] {
-      return sc.slot_at(std::chrono::system_clock::now() + offset);
+      const TimePoint genesis = sc.slot_start(Slot{0});
+      const TimePoint shifted = std::chrono::system_clock::now() + offset -
+                                (sc.tick_time(Slot{0}, core::SlotTick::kOneThird) - genesis);
+      return shifted < genesis ? Slot{0} : Slot{sc.slot_at(shifted).value + 1};
     });
   }
   workflow_->subscribe_results([this](const core::DutyResult& result) {
