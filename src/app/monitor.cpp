@@ -155,6 +155,10 @@ NodeMonitor::NodeMonitor(metrics::Registry& registry, const Clock& clock, Monito
                               {"duty", "round"});
   last_success_ = &r.gauge_family("phalanx_last_success_slot", "Slot of the last successful duty of each type",
                                   {"duty"});
+  late_ = &r.counter_family("phalanx_duties_late_total",
+                            "Successful duties broadcast after the point of their slot where the protocol uses them "
+                            "(block 1/3, attestation and sync message 2/3, aggregate and contribution: slot end)",
+                            {"duty"});
   bn_latency_ = &r.histogram_family("phalanx_bn_request_duration_seconds",
                                     "Beacon node calls by endpoint index and outcome (ok, error)", {"bn", "outcome"},
                                     metrics::exponential_buckets(0.005, 2, 12));
@@ -190,6 +194,22 @@ NodeMonitor::Minute& NodeMonitor::minute_now() {
   return minutes_.back();
 }
 
+std::optional<double> due_fraction(core::DutyType type) {
+  switch (type) {
+    case core::DutyType::kProposer:
+    case core::DutyType::kBuilderProposer:
+      return 1.0 / 3.0;
+    case core::DutyType::kAttester:
+    case core::DutyType::kSyncMessage:
+      return 2.0 / 3.0;
+    case core::DutyType::kAggregator:
+    case core::DutyType::kSyncContribution:
+      return 1.0;
+    default:
+      return std::nullopt;
+  }
+}
+
 void NodeMonitor::on_result(const core::DutyResult& result) {
   const auto& rep = result.report;
   const char* duty = core::to_string(rep.duty.type);
@@ -215,7 +235,14 @@ void NodeMonitor::on_result(const core::DutyResult& result) {
   ++counts.finished;
   if (outcome == 1) ++counts.failed;
   if (options_.vc_mode && result.validators > 0) pending_.vc_duties = true;
-  if (rep.success) last_success_->labels({duty}).set(static_cast<double>(rep.duty.slot.value));
+  if (rep.success) {
+    last_success_->labels({duty}).set(static_cast<double>(rep.duty.slot.value));
+    auto b = std::find_if(rep.timeline.begin(), rep.timeline.end(),
+                          [](const core::TimelineEvent& e) { return e.event == core::Event::kBroadcast; });
+    if (const auto due = due_fraction(rep.duty.type); due && b != rep.timeline.end() &&
+                                                       seconds(b->offset) > *due * seconds(options_.slot_duration))
+      late_->labels({duty}).inc();
+  }
   if (rep.round_decided && rep.round > 0) {
     ++pending_.decided;
     if (rep.round >= 2) ++pending_.decided_late_round;

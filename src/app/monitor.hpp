@@ -52,6 +52,12 @@ struct MonitorOptions {
   health::Thresholds thresholds;
 };
 
+/// The point of its slot (a fraction of the slot) after which a duty's broadcast is late: the protocol's next step
+/// has used what was there by then — attesters vote on the block at 1/3, aggregators and sync-committee
+/// contributors collect at 2/3, the next slot's proposer includes aggregates and contributions. Nullopt for
+/// duties without such a point (selections, RANDAO, registrations, exits).
+std::optional<double> due_fraction(core::DutyType type);
+
 /// One peer as the p2p layer reports it in a slot (the app copies it from p2p::Node).
 struct PeerReading {
   bool connected = false;
@@ -191,6 +197,7 @@ class NodeMonitor {
   metrics::Histogram* head_delay_ = nullptr;
   metrics::HistogramFamily* peer_rtt_ = nullptr;
   metrics::GaugeFamily* last_success_ = nullptr;
+  metrics::CounterFamily* late_ = nullptr;
   metrics::Gauge* rss_ = nullptr;
   metrics::Gauge* slot_ = nullptr;
 };

@@ -118,6 +118,32 @@ TEST(NodeMonitor, CountsEachPeersParticipationAndLatePartials) {
   EXPECT_EQ(m.operator_tallies(std::chrono::minutes(24 * 60))[3].missing, 1u);
 }
 
+// A successful duty broadcast after the point where the protocol uses it counts as late (a 12-s slot: 8 s for an
+// attestation); selections have no such point.
+TEST(NodeMonitor, SuccessfulDutiesBroadcastAfterTheirDuePointAreLate) {
+  metrics::Registry r;
+  ManualClock clock(TimePoint{std::chrono::hours(1000)});
+  NodeMonitor m(r, clock, four_operators());
+  m.on_result(attester_result(10, {1, 2, 3}));  // broadcast at 5.1 s: in time
+  auto late = attester_result(11, {1, 2, 3});
+  late.report.timeline.back().offset = std::chrono::milliseconds(8100);
+  m.on_result(late);
+  auto failed = attester_result(12, {1});  // not successful: not "late"
+  failed.report.success = false;
+  failed.report.timeline.back().offset = std::chrono::milliseconds(9000);
+  m.on_result(failed);
+  auto selection = attester_result(13, {1, 2, 3});
+  selection.report.duty.type = core::DutyType::kPrepareAggregator;
+  selection.report.timeline.back().offset = std::chrono::milliseconds(11000);
+  m.on_result(selection);
+  const auto text = r.render();
+  EXPECT_TRUE(has_line(text, R"(phalanx_duties_late_total{duty="attester"} 1)")) << text;
+  EXPECT_EQ(text.find(R"(phalanx_duties_late_total{duty="prepare_aggregator"})"), std::string::npos);
+  EXPECT_EQ(due_fraction(core::DutyType::kProposer), 1.0 / 3.0);
+  EXPECT_EQ(due_fraction(core::DutyType::kSyncContribution), 1.0);
+  EXPECT_EQ(due_fraction(core::DutyType::kRandao), std::nullopt);
+}
+
 TEST(NodeMonitor, ReadinessAndCheckGaugesFollowTheVerdict) {
   metrics::Registry r;
   ManualClock clock;
