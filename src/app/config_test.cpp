@@ -135,6 +135,18 @@ TEST(RunConfig, ConfigFileFlagBeatsConfigFileEnv) {
   EXPECT_EQ(r->config.data_dir, "/b");
 }
 
+// The config file's cap at its call site: above 1 MiB it is refused naming the file, before any line is parsed.
+TEST(RunConfig, AConfigFileAbove1MiBIsRefused) {
+  std::string text = "data_dir = \"/a\"\n";
+  text.append((1u << 20) + 1 - text.size(), '#');
+  ConfigFile big(text);
+  auto r = parse({"--config-file", big.path()});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find(big.path()), std::string::npos) << r.error();
+  ConfigFile small("data_dir = \"/a\"\n");
+  EXPECT_TRUE(parse({"--config-file", small.path()}));
+}
+
 TEST(RunConfig, HelpShortCircuits) {
   // --help wins over bad values given with it (values are checked after the flags are collected).
   for (auto args : {std::vector<std::string>{"--signer", "bogus", "--help"}, std::vector<std::string>{"-h"}}) {

@@ -184,6 +184,30 @@ TEST(KeystoreLoading, AWrongPasswordFileNamesTheKeystoreAndNeverThePassword) {
   EXPECT_FALSE(rep.cache_written);
 }
 
+// The file caps at the call site: a keystore above 1 MiB or a password file above 4 KiB is refused naming the file,
+// before anything is parsed or derived; the same files within the caps load.
+TEST(KeystoreLoading, OversizedKeystoreOrPasswordFilesAreRefusedNamingTheFile) {
+  Fixture f;
+  const fs::path json = f.dir / "keys" / "keystore-2.json";
+  const fs::path pw = f.dir / "keys" / "keystore-3.txt";
+  const auto good_json = *read_file(json);
+  std::string padded(good_json.begin(), good_json.end());
+  padded.append((1u << 20) + 1 - padded.size(), ' ');  // valid JSON with trailing spaces, one byte over 1 MiB
+  ASSERT_TRUE(write_file_atomic(json, as_bytes(padded), 0600, true).has_value());
+  KeyLoadReport rep;
+  auto keys = f.load(rep);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_NE(keys.error().find("keystore-2.json"), std::string::npos) << keys.error();
+  ASSERT_TRUE(write_file_atomic(json, ByteSpan(good_json.data(), good_json.size()), 0600, true).has_value());
+  ASSERT_TRUE(write_file_atomic(pw, as_bytes(std::string(4097, 'p')), 0600, true).has_value());
+  keys = f.load(rep);
+  ASSERT_FALSE(keys.has_value());
+  EXPECT_NE(keys.error().find("keystore-3.txt"), std::string::npos) << keys.error();
+  f.write_keystore(3, "password-3");
+  keys = f.load(rep);
+  EXPECT_TRUE(keys.has_value()) << keys.error();
+}
+
 TEST(KeystoreLoading, StartedLoadingMakesEveryKeyUsableThenWritesTheCache) {
   Fixture f;
   auto live = start_share_keys(f.dir / "keys", *f.book, ShareIdx{1}, f.options());
