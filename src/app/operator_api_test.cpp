@@ -150,6 +150,30 @@ TEST(OperatorApi, PostRequestsEachValidatorAtTheCurrentEpochAndPersists) {
   EXPECT_EQ(e["status"], "waiting_for_peers");
 }
 
+// The same exit requested twice: asked of the workflow again (which ignores an identical own partial), one record
+// entry and one exits.json entry, not two.
+TEST(OperatorApi, ARepeatedPostRequestsAgainButKeepsOneEntry) {
+  Fixture f;
+  f.at_epoch(5);
+  const std::string body = R"({"pubkeys":[")" + to_hex(f.pk(0)) + R"("]})";
+  f.post(body);
+  auto j = f.post(body);
+  EXPECT_EQ(j["data"][0]["ok"], true);
+  ASSERT_EQ(f.calls.size(), 2u);
+  EXPECT_EQ(f.calls[1], (std::pair{f.pk(0), Epoch{5}}));
+  auto count = [&] {
+    const ssz::Json all = f.api->list();
+    std::size_t n = 0;
+    for (const auto& e : all["data"]) n += e["pubkey"] == to_hex(f.pk(0)) ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(count(), 1u);
+  // A restart reads one stored exit, not two.
+  f.make();
+  ASSERT_TRUE(f.api->load());
+  EXPECT_EQ(count(), 1u);
+}
+
 TEST(OperatorApi, PostAllAndTheWorkflowsRefusalsAreReportedPerValidator) {
   Fixture f;
   f.at_epoch(3);
