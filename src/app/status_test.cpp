@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "app/bn_adapter.hpp"
 
 namespace phx::app {
@@ -138,6 +140,30 @@ TEST(Status, EpochStripsAndTimingHistograms) {
   EXPECT_EQ(timing[1]["p90_le_s"], 6.0);
   EXPECT_EQ(timing[2]["duty"], "head event");
   EXPECT_TRUE(timing[2]["p50_le_s"].is_null());
+}
+
+// The status page's validator list query: page from 0, per_page 1 … 500 (default 100); anything else is a 400 line
+// naming the parameter.
+TEST(Status, ValidatorPageQueryIsCheckedNamingTheParameter) {
+  using Q = std::multimap<std::string, std::string>;
+  auto ok = parse_validator_page(Q{{"page", "3"}, {"per_page", "500"}});
+  ASSERT_TRUE(ok.has_value()) << ok.error();
+  EXPECT_EQ(ok->page, 3u);
+  EXPECT_EQ(ok->per_page, 500u);
+  EXPECT_EQ(parse_validator_page(Q{})->per_page, 100u);
+  for (const Q& bad : {Q{{"page", "-1"}}, Q{{"page", ""}}, Q{{"page", "2x"}}, Q{{"page", "1000001"}}}) {
+    auto r = parse_validator_page(bad);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().rfind("page:", 0), 0u) << r.error();
+  }
+  for (const Q& bad : {Q{{"per_page", "0"}}, Q{{"per_page", "501"}}, Q{{"per_page", "ten"}}}) {
+    auto r = parse_validator_page(bad);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().rfind("per_page:", 0), 0u) << r.error();
+  }
+  auto unknown = parse_validator_page(Q{{"pages", "1"}});
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().find("\"pages\""), std::string::npos);
 }
 
 TEST(BnPeerCount, ParsesGetPeerCountAndGetPeers) {
