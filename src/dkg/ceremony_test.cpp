@@ -167,3 +167,49 @@ TEST(DkgCeremonyInput, OversizedAndEarlyRelayedMessagesAreNotBuffered) {
   o = b.c->on_message(1, encode_envelope(e), 1);  // from its signer: buffered until the session is known
   EXPECT_FALSE(o.rejected.has_value());
 }
+
+// A chunk index beyond the ceremony's chunks is refused before anything is buffered or checked.
+TEST(DkgCeremonyInput, AChunkIndexOutOfRangeIsRejected) {
+  Bench b;
+  for (const std::uint32_t chunk : {b.p.chunks(), b.p.chunks() + 1000, 0xffffffffu}) {
+    DealChunk c;
+    c.chunk = chunk;
+    SignChunk sc;
+    sc.chunk = chunk;
+    for (auto [kind, payload] : {std::pair{Kind::kDealChunk, ssz::serialize(c)}, std::pair{Kind::kSign, ssz::serialize(sc)}}) {
+      Envelope e;
+      e.kind = static_cast<std::uint8_t>(kind);
+      e.sender = 1;
+      e.session = b.p.definition_hash;
+      e.payload = ssz::ByteList<kMaxPayloadBytes>(payload);
+      Outbox o = b.c->on_message(1, encode_envelope(e), 1);
+      ASSERT_TRUE(o.rejected.has_value()) << chunk;
+      EXPECT_EQ(*o.rejected, Reject::kBadPart) << chunk;
+      EXPECT_FALSE(o.failure.has_value());
+    }
+  }
+  EXPECT_FALSE(b.c->failed());
+}
+
+// Before start() and after the ceremony has ended (here: failed), messages are refused as kStopped and change
+// nothing; only requests for earlier messages would still be answered.
+TEST(DkgCeremonyInput, MessagesBeforeStartOrAfterTheEndAreStopped) {
+  Bench b;
+  LocalConfig l;
+  l.self = 2;
+  K1NodeSigner s2(identity_key(2));
+  Ceremony idle(b.p, l, s2, *b.verifier, b.plan);
+  Outbox o = idle.on_message(1, b.peer_hello, 1);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kStopped);
+  EXPECT_TRUE(o.journal.empty());
+  Bytes v2 = b.peer_hello;
+  v2[0] = 2;
+  ASSERT_TRUE(b.c->on_message(1, v2, 1).failure.has_value());  // another protocol version: the ceremony fails
+  ASSERT_TRUE(b.c->failed());
+  o = b.c->on_message(1, b.peer_hello, 2);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kStopped);
+  EXPECT_TRUE(o.journal.empty());
+  EXPECT_TRUE(o.messages.empty());
+}

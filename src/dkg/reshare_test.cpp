@@ -231,3 +231,39 @@ TEST_P(DkgReshareCrash, ResumesFromTheJournalAndKeepsTheKeys) {
 INSTANTIATE_TEST_SUITE_P(Rounds, DkgReshareCrash,
                          ::testing::Combine(::testing::Values(0, 1, 2, 4, 5), ::testing::Bool(),
                                             ::testing::Values(1u, 4u)));
+
+// A kind the sender's role does not send is refused: a removed operator (deals only) sends no signature chunk, an
+// added one (receives only) sends no deal.
+TEST(DkgReshare, AKindTheSendersRoleDoesNotSendIsRejected) {
+  std::vector<SecretScalars> olds;
+  // Old 0 … 3 → new 1 … 4: person 0 leaves (deals only), person 4 joins (receives only).
+  Params p = reshare_params(old_lock(), {1, 2, 3, 4}, {0, 1, 2}, 3, olds);
+  Sim sim(p, 0, NetConfig{}, olds.data());
+  std::optional<std::uint32_t> leaving, joining, both;
+  for (std::uint32_t i = 0; i < p.n(); ++i) {
+    const auto& q = p.participants[i];
+    if (q.dealer && !q.receiver) leaving = i;
+    if (!q.dealer && q.receiver) joining = i;
+    if (q.dealer && q.receiver) both = i;
+  }
+  ASSERT_TRUE(leaving && joining && both);
+  sim.start(*both);
+  Ceremony& c = *sim.node(*both).ceremony;
+  auto envelope = [&](Kind kind, std::uint32_t sender, Bytes payload) {
+    Envelope e;
+    e.kind = static_cast<std::uint8_t>(kind);
+    e.sender = sender;
+    e.session = p.definition_hash;
+    e.payload = ssz::ByteList<kMaxPayloadBytes>(payload);
+    return encode_envelope(e);
+  };
+  DealManifest m;
+  m.chunk_roots.push_back(Root{});
+  Outbox o = c.on_message(*joining, envelope(Kind::kDealManifest, *joining, ssz::serialize(m)), 1);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kRole);
+  o = c.on_message(*leaving, envelope(Kind::kSign, *leaving, ssz::serialize(SignChunk{})), 1);
+  ASSERT_TRUE(o.rejected.has_value());
+  EXPECT_EQ(*o.rejected, Reject::kRole);
+  EXPECT_FALSE(c.failed());
+}
