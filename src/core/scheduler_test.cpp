@@ -234,5 +234,24 @@ TEST(WorkflowInput, PeersPartialsForOurOwnShareOrOverAnEpochAheadAreRefused) {
   EXPECT_EQ(m.partials_received, received + 1);
 }
 
+// A BN answering attestation data for another slot than asked: the fetch fails (nothing of another slot is ever
+// agreed on or signed), the duty reports it, and no attestation reaches the BN.
+TEST(WorkflowInput, AttestationDataOfAnotherSlotFailsTheFetch) {
+  Harness h(config_with(eth::Fork::kDeneb), keys4(), {1, 2, 3, 4});
+  h.bn().attestation_slot_shift = 1;
+  h.start();
+  h.run_until(h.slot_start(Slot{8}));
+  std::size_t attester_results = 0;
+  for (const auto& r : h.nodes()[0]->results) {
+    if (r.report.duty.type != DutyType::kAttester) continue;
+    ++attester_results;
+    EXPECT_FALSE(r.report.success);
+    EXPECT_EQ(r.report.failed_step, std::optional<Step>(Step::kFetched));
+  }
+  EXPECT_GT(attester_results, 0u);
+  EXPECT_EQ(h.bn().stats.accepted[DutyType::kAttester], 0u);
+  for (auto& n : h.nodes()) EXPECT_GT(n->workflow->metrics().beacon_errors, 0u);
+}
+
 }  // namespace
 }  // namespace phx::core

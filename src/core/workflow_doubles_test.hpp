@@ -127,6 +127,7 @@ class BeaconNodeDouble final : public BeaconNode {
   bool attest_every_slot = false;      ///< every validator attests at every slot (benchmarks)
   bool verify = true;                  ///< verify submitted aggregates with the DV key
   bool fail_attestation_data = false;  ///< attestation_data answers with an error (BN outage)
+  std::uint64_t attestation_slot_shift = 0;  ///< attestation_data answers for slot + this (a faulty BN)
   int fail_attestation_data_calls = 0; ///< the next this-many attestation_data calls fail (a BN hiccup)
   int fail_duty_calls = 0;             ///< the next this-many attester_duties calls fail
   /// Chain view for dependent roots: the root the BN reports for the block at the last slot of `epoch`
@@ -289,7 +290,7 @@ class BeaconNodeDouble final : public BeaconNode {
       --fail_attestation_data_calls;
       co_return phx::fail(RuntimeError::kTimeout);
     }
-    co_return make_attestation_data(slot, ci);
+    co_return make_attestation_data(Slot{slot.value + attestation_slot_shift}, ci);
   }
 
   Task<Result<UnsignedData>> produce_block(Slot slot, eth::BLSSignature randao_reveal, Root graffiti,
