@@ -2,11 +2,14 @@
 #include <stdexcept>
 #include <gtest/gtest.h>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <map>
+#include <optional>
+#include <algorithm>
 
 #include "base/assert.hpp"
 #include "p2p/node.hpp"
@@ -25,6 +28,8 @@ constexpr std::uint32_t kTestMax = 64 * 1024;
 
 /// A request body of this single byte makes the echo handler throw (a buggy handler).
 constexpr std::uint8_t kThrowByte = 0xEE;
+/// A request body of this single byte makes the echo handler answer after 1.5 s (a slow handler).
+constexpr std::uint8_t kSlowByte = 0xDD;
 
 NodeOptions fast_options() {
   NodeOptions o;
@@ -85,6 +90,7 @@ struct Cluster {
                                                if (b.empty()) co_return fail(P2PError::kRemoteError);
                                                if (b.size() == 1 && b[0] == kThrowByte)
                                                  throw std::runtime_error("handler bug (test)");
+                                               if (b.size() == 1 && b[0] == kSlowByte) co_await sleep_for(1500ms);
                                                b.push_back(static_cast<std::uint8_t>(from.value));
                                                co_return b;
                                              }})
@@ -312,6 +318,62 @@ TEST(P2PNode, ThrowingHandlerAnswersWithAnErrorAndFreesItsSlot) {
     Bytes fine(1, 7);
     auto ok = co_await c.nodes[1]->request(OperatorIdx{0}, kEchoProto, fine, 2s);
     EXPECT_TRUE(ok.has_value());
+    co_await c.stop_all();
+  });
+}
+
+// A peer with more requests in flight than max_inflight_requests gets the extra ones refused at once (an error
+// answer, not a wait); the admitted ones complete, and the slots come back.
+TEST(P2PNode, RequestsBeyondTheInFlightCapAreRefusedAtOnce) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 2);
+    auto o = fast_options();
+    o.max_inflight_requests = 2;
+    c.make(0, o);
+    c.make(1);
+    c.wire();
+    {
+      bool awaited_ = co_await c.all_connected(5s);
+      EXPECT_TRUE(awaited_);
+    }
+    struct Outcome {
+      bool ok = false;
+      std::error_code error;
+      Duration took{};
+    };
+    std::vector<std::optional<Outcome>> out(5);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      asio::co_spawn(
+          ioc,
+          [&c, &out, i]() -> runtime::Task<void> {
+            const auto start = std::chrono::steady_clock::now();
+            Bytes slow(1, kSlowByte);
+            auto r = co_await c.nodes[1]->request(OperatorIdx{0}, kEchoProto, slow, 5s);
+            Outcome got;
+            got.ok = r.has_value();
+            if (!r) got.error = r.error();
+            got.took = std::chrono::steady_clock::now() - start;
+            out[i] = got;
+          },
+          asio::detached);
+    bool all = co_await eventually([&] { return std::all_of(out.begin(), out.end(), [](auto& x) { return x.has_value(); }); }, 5s);
+    EXPECT_TRUE(all);
+    std::size_t ok = 0, refused = 0;
+    for (const auto& x : out) {
+      if (!x) continue;
+      if (x->ok) {
+        ++ok;
+      } else {
+        ++refused;
+        EXPECT_EQ(x->error, make_error_code(P2PError::kRemoteError));
+        EXPECT_LT(x->took, 1200ms);  // at once, not after the slow handler (1.5 s)
+      }
+    }
+    EXPECT_EQ(ok, 2u);
+    EXPECT_EQ(refused, 3u);
+    Bytes fine(1, 7);
+    auto again = co_await c.nodes[1]->request(OperatorIdx{0}, kEchoProto, fine, 2s);
+    EXPECT_TRUE(again.has_value());
     co_await c.stop_all();
   });
 }
