@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "app/cluster_setup.hpp"
 #include "app/fs.hpp"
 #include "app/lock_cache.hpp"
 
@@ -88,6 +89,26 @@ TEST(LockCache, SkipsOnlyTheSameBytesAndWritesAPrivateMarker) {
   EXPECT_TRUE(lock_verified_before(dir, as_bytes(lock + " ")));
   EXPECT_FALSE(lock_verified_before(dir, as_bytes(lock)));
   std::filesystem::remove_all(temp_dir());
+}
+
+// The lock file's cap at its call site (`phalanx run`): above 64 MiB it is refused naming the flag and the file,
+// before anything is read into memory (a sparse file here); under it, a file that is no lock names the file too.
+TEST(LockFile, AboveTheCapIsRefusedNamingTheFile) {
+  auto dir = temp_dir();
+  std::filesystem::create_directories(dir);
+  NodeConfig cfg;
+  cfg.lock_file = dir / "cluster-lock.json";
+  cfg.data_dir = dir / "data";
+  ASSERT_TRUE(write_file_atomic(cfg.lock_file, as_bytes(std::string("{}")), 0644, true));
+  std::filesystem::resize_file(cfg.lock_file, kMaxLockFileSize + 1);
+  auto big = load_lock(cfg);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_NE(big.error().find("--lock-file: cannot read " + cfg.lock_file.string()), std::string::npos) << big.error();
+  std::filesystem::resize_file(cfg.lock_file, 2);
+  auto not_a_lock = load_lock(cfg);
+  ASSERT_FALSE(not_a_lock.has_value());
+  EXPECT_NE(not_a_lock.error().find(cfg.lock_file.string()), std::string::npos) << not_a_lock.error();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
