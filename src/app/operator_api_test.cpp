@@ -294,6 +294,12 @@ TEST(OperatorApi, RestartDropsExpiredExitsAndRefusesABadFile) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("exits.json"), std::string::npos);
   EXPECT_NE(bad.error().find("exits[0]"), std::string::npos);
+  // Above its 16-MiB cap the file is refused before it is read (a sparse file), naming it.
+  std::filesystem::resize_file(f.options.exits_file, (16u << 20) + 1);
+  f.make();
+  auto big = f.api->load();
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().find("exits.json"), std::string::npos) << big.error();
 }
 
 TEST(OperatorApi, RoutesAnswer403UnlessLoopbackAnd415WithoutJson) {
