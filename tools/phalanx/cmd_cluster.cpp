@@ -83,7 +83,7 @@ std::expected<void, std::string> write_keystores(std::span<const KeystoreToWrite
   for (std::size_t i = 0; i < keys.size(); ++i) passwords.push_back(random_password());
   for (std::size_t i = 0; i < keys.size(); ++i) jobs.push_back(ks::EncryptJob{keys[i].sk, passwords[i]});
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  auto progress = stderr_progress(what + " (" + std::to_string(threads) + " threads)", keys.size());
+  auto progress = stderr_progress(what, keys.size());
   auto jsons = ks::encrypt_all(jobs, o, threads, [&](std::size_t done) { progress.set(done); });
   progress.finish();
   std::expected<void, std::string> out;
@@ -144,7 +144,7 @@ std::expected<std::vector<bls::SecretKey>, std::string> load_keystores(std::span
   std::vector<ks::DecryptJob> jobs;
   for (std::size_t i = 0; i < files.size(); ++i) jobs.push_back(ks::DecryptJob{jsons[i], passwords[i]});
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  auto progress = stderr_progress(what + " (" + std::to_string(threads) + " threads)", files.size());
+  auto progress = stderr_progress(what, files.size());
   auto keys = ks::decrypt_all(jobs, threads, [&](std::size_t done) { progress.set(done); });
   progress.finish();
   for (auto& p : passwords) secure_zero(p.data(), p.size());
