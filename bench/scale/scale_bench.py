@@ -155,6 +155,7 @@ set yrange [0:*]
 plot {cpu}
 set ylabel 'peak RSS (MB)'
 set yrange [0:300]
+set key bottom right
 set arrow from graph 0, first 268.4 to graph 1, first 268.4 nohead dt 2
 set label 'target 256 MiB' at graph 0.02, first 275
 plot {rss}
