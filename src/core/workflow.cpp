@@ -184,13 +184,13 @@ void Workflow::on_head(const HeadEvent& head) {
   ++metrics_.head_events;
   const SlotClock& sc = scheduler_.clock();
   const TimePoint now = ports_.clock.now();
-  const Epoch current = sc.epoch_of(sc.slot_at(now));
+  const Slot slot = sc.slot_at(now);
+  const Epoch current = sc.epoch_of(slot);
   // A head more than a slot ahead of this node's clock (a faulty or lying BN: a node's clock skew stays well
   // under a slot) would make it resolve duties of epochs that have no chain yet: ignored and counted.
-  if (head.slot.value > sc.slot_at(now).value + 1) {
+  if (head.slot.value > slot.value + 1) {
     ++metrics_.future_heads;
-    log::debug("workflow: head event for slot {} ignored: the clock is at slot {}", head.slot.value,
-               sc.slot_at(now).value);
+    log::debug("workflow: head event for slot {} ignored: the clock is at slot {}", head.slot.value, slot.value);
     return;
   }
   const HeadPlan plan = scheduler_.on_head(head);
@@ -207,7 +207,6 @@ void Workflow::on_head(const HeadEvent& head) {
     tasks_.spawn(refresh_proposers_task(epoch, root));
   }
   // Early fetch on head: the block of the current slot is here, so attesting need not wait for 1/3 of it.
-  const Slot slot = sc.slot_at(now);
   if (head.slot == slot && now >= sc.slot_start(slot) && now < sc.tick_time(slot, SlotTick::kOneThird)) {
     for (const Duty& d : scheduler_.duties_at(slot, SlotTick::kOneThird)) {
       if (options_.skip_duties.contains(d.type)) continue;

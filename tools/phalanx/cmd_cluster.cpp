@@ -8,7 +8,6 @@
 #include <regex>
 #include <span>
 #include <string>
-#include <thread>
 
 #include "app/fs.hpp"
 #include "base/progress.hpp"
@@ -82,9 +81,8 @@ std::expected<void, std::string> write_keystores(std::span<const KeystoreToWrite
   passwords.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) passwords.push_back(random_password());
   for (std::size_t i = 0; i < keys.size(); ++i) jobs.push_back(ks::EncryptJob{keys[i].sk, passwords[i]});
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   auto progress = stderr_progress(what, keys.size());
-  auto jsons = ks::encrypt_all(jobs, o, threads, [&](std::size_t done) { progress.set(done); });
+  auto jsons = ks::encrypt_all(jobs, o, 0, [&](std::size_t done) { progress.set(done); });
   progress.finish();
   std::expected<void, std::string> out;
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -143,9 +141,8 @@ std::expected<std::vector<bls::SecretKey>, std::string> load_keystores(std::span
   }
   std::vector<ks::DecryptJob> jobs;
   for (std::size_t i = 0; i < files.size(); ++i) jobs.push_back(ks::DecryptJob{jsons[i], passwords[i]});
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   auto progress = stderr_progress(what, files.size());
-  auto keys = ks::decrypt_all(jobs, threads, [&](std::size_t done) { progress.set(done); });
+  auto keys = ks::decrypt_all(jobs, 0, [&](std::size_t done) { progress.set(done); });
   progress.finish();
   for (auto& p : passwords) secure_zero(p.data(), p.size());
   std::vector<bls::SecretKey> out;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <type_traits>
 
 #include "crypto/hash/pbkdf2.hpp"
 #include "crypto/hash/random.hpp"
@@ -402,22 +403,29 @@ std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> job
 
 namespace {
 
-/// Runs `batch(first, end)` over [0, n) in batches of hash::kPbkdf2Lanes on `threads` threads, calling
-/// `on_progress(done)` on this thread about every 50 ms and once at the end.
-template <class Batch>
-void run_batches(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& on_progress, Batch&& batch) {
+/// The results of `batch(jobs.subspan(first, end − first))` over every job, in order: batches of
+/// hash::kPbkdf2Lanes on `threads` threads (0: every core), `on_progress(done)` called on this thread about every
+/// 50 ms and once at the end.
+template <class Job, class Batch>
+auto run_batches(std::span<const Job> jobs, unsigned threads, const std::function<void(std::size_t)>& on_progress,
+                 Batch&& batch) {
+  using Out = typename std::invoke_result_t<Batch&, std::span<const Job>>::value_type;
+  const std::size_t n = jobs.size();
+  std::vector<std::optional<Out>> slots(n);
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   constexpr std::size_t kBatch = hash::kPbkdf2Lanes;
   auto work = [&] {
     for (std::size_t first = next.fetch_add(kBatch); first < n; first = next.fetch_add(kBatch)) {
       const std::size_t end = std::min(n, first + kBatch);
-      batch(first, end);
+      auto made = batch(jobs.subspan(first, end - first));
+      for (std::size_t i = first; i < end; ++i) slots[i].emplace(std::move(made[i - first]));
       done.fetch_add(end - first);
     }
   };
-  const auto workers = static_cast<unsigned>(
-      std::max<std::size_t>(1, std::min<std::size_t>(std::max(threads, 1u), (n + kBatch - 1) / kBatch)));
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const auto workers =
+      static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, (n + kBatch - 1) / kBatch)));
   {
     std::vector<std::jthread> pool;
     for (unsigned t = 0; t < workers; ++t) pool.emplace_back(work);
@@ -427,34 +435,22 @@ void run_batches(std::size_t n, unsigned threads, const std::function<void(std::
     }
   }  // joins
   if (on_progress) on_progress(n);
+  std::vector<Out> out;
+  out.reserve(n);
+  for (auto& s : slots) out.push_back(std::move(*s));
+  return out;
 }
 
 }  // namespace
 
 std::vector<Result<std::string>> encrypt_all(std::span<const EncryptJob> jobs, const EncryptOptions& o,
                                              unsigned threads, const std::function<void(std::size_t)>& on_progress) {
-  std::vector<std::optional<Result<std::string>>> slots(jobs.size());
-  run_batches(jobs.size(), threads, on_progress, [&](std::size_t first, std::size_t end) {
-    auto made = encrypt_many(jobs.subspan(first, end - first), o);
-    for (std::size_t i = first; i < end; ++i) slots[i].emplace(std::move(made[i - first]));
-  });
-  std::vector<Result<std::string>> out;
-  out.reserve(jobs.size());
-  for (auto& s : slots) out.push_back(std::move(*s));
-  return out;
+  return run_batches(jobs, threads, on_progress, [&](std::span<const EncryptJob> b) { return encrypt_many(b, o); });
 }
 
 std::vector<Result<bls::SecretKey>> decrypt_all(std::span<const DecryptJob> jobs, unsigned threads,
                                                 const std::function<void(std::size_t)>& on_progress) {
-  std::vector<std::optional<Result<bls::SecretKey>>> slots(jobs.size());
-  run_batches(jobs.size(), threads, on_progress, [&](std::size_t first, std::size_t end) {
-    auto keys = decrypt_many(jobs.subspan(first, end - first));
-    for (std::size_t i = first; i < end; ++i) slots[i].emplace(std::move(keys[i - first]));
-  });
-  std::vector<Result<bls::SecretKey>> out;
-  out.reserve(jobs.size());
-  for (auto& s : slots) out.push_back(std::move(*s));
-  return out;
+  return run_batches(jobs, threads, on_progress, [](std::span<const DecryptJob> b) { return decrypt_many(b); });
 }
 
 }  // namespace phx::crypto::keystore

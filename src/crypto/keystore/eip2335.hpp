@@ -67,7 +67,8 @@ struct EncryptJob {
 /// encrypt() gives. PBKDF2 derivations run interleaved (hash::kPbkdf2Lanes at a time), as in decrypt_many.
 std::vector<Result<std::string>> encrypt_many(std::span<const EncryptJob> jobs, const EncryptOptions& opts = {});
 
-/// encrypt_many on `threads` threads (batches of hash::kPbkdf2Lanes keys each); results in the order of `jobs`.
+/// encrypt_many on `threads` threads (0: every core; batches of hash::kPbkdf2Lanes keys each); results in the order
+/// of `jobs`.
 /// `on_progress(done)` is called on the calling thread about every 50 ms and once at the end.
 std::vector<Result<std::string>> encrypt_all(std::span<const EncryptJob> jobs, const EncryptOptions& opts,
                                              unsigned threads,
@@ -88,7 +89,8 @@ struct DecryptJob {
 /// ones one by one.
 std::vector<Result<bls::SecretKey>> decrypt_many(std::span<const DecryptJob> jobs);
 
-/// decrypt_many on `threads` threads (batches of hash::kPbkdf2Lanes keystores each); results in the order of `jobs`.
+/// decrypt_many on `threads` threads (0: every core; batches of hash::kPbkdf2Lanes keystores each); results in the
+/// order of `jobs`.
 /// `on_progress(done)` is called on the calling thread about every 50 ms and once at the end.
 std::vector<Result<bls::SecretKey>> decrypt_all(std::span<const DecryptJob> jobs, unsigned threads,
                                                 const std::function<void(std::size_t)>& on_progress = {});

@@ -1,7 +1,6 @@
 // Data-directory preflight, synced atomic writes, keystores and publication of the staged artifacts.
 #include "dkg/runner/files.hpp"
 
-#include <thread>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -9,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "crypto/hash/random.hpp"
 #include "crypto/keystore/eip2335.hpp"
@@ -125,7 +123,7 @@ Result<void, std::string> write_keystores(const fs::path& dir, std::span<const c
     secure_zero(raw.data(), raw.size());
   }
   for (std::size_t i = 0; i < keys.size(); ++i) jobs.push_back(crypto::keystore::EncryptJob{&keys[i], passwords[i]});
-  auto jsons = crypto::keystore::encrypt_all(jobs, o, std::max(1u, std::thread::hardware_concurrency()));
+  auto jsons = crypto::keystore::encrypt_all(jobs, o, 0);
   Result<void, std::string> out;
   for (std::size_t n = 0; n < keys.size(); ++n) {
     const fs::path base = dir / ("keystore-" + std::to_string(n));
