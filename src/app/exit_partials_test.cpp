@@ -3,6 +3,8 @@
 #include "app/exit_partials.hpp"
 
 #include <gtest/gtest.h>
+
+#include <set>
 #include <sys/stat.h>
 
 #include "app/fs.hpp"
@@ -247,6 +249,73 @@ TEST(OperatorApiPartials, KeepsOwnAndPeersPartialsAcrossARestart) {
   auto bad = api->load();
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("exit-partials.json"), std::string::npos);
+}
+
+// What peers can make a node remember about exits is bounded in time: the exit record (what GET /phalanx/v1/exits
+// lists) keeps epochs from the current one - 2 to + 1 only; a partial for an exit epoch beyond the next one is not
+// kept at all (an exit is valid only from its epoch, so a past epoch's partial still is).
+TEST(OperatorApiPartials, TheExitRecordKeepsOnlyEpochsNearTheCurrentOne) {
+  Keys k;
+  testing::TempDir dir("phx-exitwindow");
+  const std::uint64_t now = 10;
+  ManualClock clock{TimePoint(std::chrono::seconds(kGenesis + now * 32 * k.chain.seconds_per_slot + 1))};
+  OperatorApiOptions o;
+  o.exits_file = dir.path / "exits.json";
+  o.partials_file = dir.path / "exit-partials.json";
+  o.share_idx = ShareIdx{2};
+  OperatorApi api(k.chain, k.keys.book, clock, [](const PubKey&, Epoch) { return Result<void>{}; }, o);
+  ASSERT_TRUE(api.load());
+  auto listed = [&](std::uint64_t epoch) {
+    for (const auto& x : api.list()["data"])
+      if (x["pubkey"] == to_hex(k.pk(0)) && x["epoch"] == std::to_string(epoch)) return true;
+    return false;
+  };
+  for (std::uint64_t epoch : {now - 3, now - 2, now, now + 1, now + 2}) {
+    const VoluntaryExit exit{Epoch{epoch}, ValidatorIndex{4}};
+    const core::Duty duty{Slot{epoch * k.chain.slots_per_epoch}, core::DutyType::kExit};
+    api.on_partial(duty, k.pk(0), as_parsig(k.partial(0, 1, exit)));
+  }
+  EXPECT_FALSE(listed(now - 3));
+  EXPECT_TRUE(listed(now - 2));
+  EXPECT_TRUE(listed(now));
+  EXPECT_TRUE(listed(now + 1));
+  EXPECT_FALSE(listed(now + 2));
+  std::set<std::uint64_t> kept;
+  for (const auto& p : api.exit_book().partials()) kept.insert(p.exit.epoch.value);
+  EXPECT_EQ(kept, (std::set<std::uint64_t>{now - 3, now - 2, now, now + 1}));
+}
+
+// exit-partials.json is refused at start above 64 MiB (before it is read: a sparse file) and above 65,536 entries,
+// naming the file; nothing of it is loaded.
+TEST(OperatorApiPartials, AFileAboveItsSizeOrEntryCapIsRefusedNamingIt) {
+  Keys k;
+  testing::TempDir dir("phx-exitcaps");
+  ManualClock clock{TimePoint(std::chrono::seconds(kGenesis + 3 * 32 * k.chain.seconds_per_slot + 1))};
+  OperatorApiOptions o;
+  o.exits_file = dir.path / "exits.json";
+  o.partials_file = dir.path / "exit-partials.json";
+  o.share_idx = ShareIdx{2};
+  auto make = [&] {
+    return std::make_unique<OperatorApi>(k.chain, k.keys.book, clock,
+                                         [](const PubKey&, Epoch) { return Result<void>{}; }, o);
+  };
+  EXPECT_EQ(kMaxPartialExitsInFile, 65'536u);
+  std::string many = R"({"version":1,"partials":[{})";
+  for (std::size_t i = 0; i < kMaxPartialExitsInFile; ++i) many += ",{}";
+  many += "]}";
+  ASSERT_TRUE(write_file_atomic(o.partials_file, as_bytes(many), 0600, true));
+  auto api = make();
+  auto r = api->load();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("exit-partials.json"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("too many entries"), std::string::npos) << r.error();
+  EXPECT_TRUE(api->exit_book().partials().empty());
+  std::filesystem::resize_file(o.partials_file, (std::uintmax_t{64} << 20) + 1);
+  api = make();
+  r = api->load();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("exit-partials.json"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("larger than allowed"), std::string::npos) << r.error();
 }
 
 }  // namespace

@@ -410,8 +410,12 @@ TEST(OperatorApiDuties, OlderDutiesComeFromTheReportFile) {
   f.make();
   {
     std::ofstream out(*f.options.duty_report_file);
-    for (std::uint64_t s = 1; s <= 5; ++s) out << core::to_json_line(duty_result(s, core::DutyType::kAttester, s != 2)) << "\n";
-    out << "garbage line\n";
+    // Lines that do not parse (cut JSON, JSON of another shape, garbage, a torn last line) are skipped.
+    for (std::uint64_t s = 1; s <= 5; ++s) {
+      out << core::to_json_line(duty_result(s, core::DutyType::kAttester, s != 2)) << "\n";
+      if (s == 2) out << "{\"slot\": 3, \"duty\":\n" << "[1,2,3]\n" << "{\"slot\":\"x\",\"duty\":\"attester\"}\n";
+    }
+    out << "garbage line\n" << "{\"slot\":9";
   }
   for (std::uint64_t s = 4; s <= 5; ++s) f.api->on_result(duty_result(s, core::DutyType::kAttester, true));
   auto list = f.api->list_duties({});

@@ -55,8 +55,11 @@ class WorkflowBackend final : public vapi::Backend {
   const Clock& clock_;
 };
 
-/// Maps a core error to the validator API's error (status + message).
+/// Maps a core error to the validator API's error (status + message): a passed deadline 503 (the produce and
+/// selection routes document it), a conflict or slashing refusal 400, slashing protection unavailable 500.
 vapi::ApiError api_error(const std::error_code& ec);
+/// The same for a POST pool submission, whose documented statuses are 200/400/500: a passed deadline is a 400.
+vapi::ApiError submission_error(const std::error_code& ec);
 /// core::SignedMessage of the same alternative as `m` (the two variants list the same types in one order).
 core::SignedMessage to_core(const vapi::PartialMessage& m);
 

@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +14,7 @@
 
 #include "base/assert.hpp"
 #include "p2p/node.hpp"
+#include "p2p/wire.hpp"
 
 namespace phx::p2p {
 namespace {
@@ -618,6 +620,101 @@ TEST(P2PNode, SilentConnectionHitsHandshakeTimeout) {
           co_await eventually([&] { return a.metrics().handshake_failure(P2PError::kTimeout) == 1; }, 3s);
       EXPECT_TRUE(awaited_);
     }
+    co_await c.stop_all();
+  });
+}
+
+// At most max_pending_handshakes connections may be in their handshake at once: a further connection is closed on
+// accept (counted with the handshake failures) instead of holding a TLS session open; once the pending ones end,
+// peers connect again.
+TEST(P2PNode, ConnectionsBeyondThePendingHandshakeCapAreClosedOnAccept) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 2);
+    auto o = fast_options();
+    o.max_pending_handshakes = 4;
+    o.handshake_timeout = 30s;  // a connection closed within the test's bounds was closed by the cap
+    auto& a = c.make(0, o);
+    const auto ep = a.local_endpoint();
+    const asio::ip::tcp::endpoint target{asio::ip::make_address(ep.host), ep.port};
+    std::vector<asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 4; ++i) {
+      silent.emplace_back(ioc);
+      co_await silent.back().async_connect(target, asio::use_awaitable);
+    }
+    co_await sleep_for(300ms);  // the node's one thread accepts the four before the fifth
+    EXPECT_EQ(a.metrics().handshake_failure(P2PError::kTimeout), 0u);
+    asio::ip::tcp::socket fifth(ioc);
+    co_await fifth.async_connect(target, asio::use_awaitable);
+    std::array<char, 16> buf{};
+    auto read = [&]() -> runtime::Task<boost::system::error_code> {
+      auto [ec, n] = co_await fifth.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      co_return ec;
+    };
+    auto closed = co_await runtime::with_timeout(read(), 10s);
+    EXPECT_TRUE(closed.has_value());  // closed by the node long before its 30-s handshake timeout
+    if (closed) {
+      EXPECT_TRUE(*closed == asio::error::eof || *closed == asio::error::connection_reset) << closed->message();
+    }
+    EXPECT_EQ(a.metrics().handshake_failure(P2PError::kTimeout), 1u);
+    EXPECT_EQ(a.metrics().handshakes_ok, 0u);
+    // The four end (their clients go away); a real peer then connects.
+    for (auto& s : silent) s.close();
+    c.make(1);
+    c.wire();
+    {
+      bool awaited_ = co_await c.all_connected(10s);
+      EXPECT_TRUE(awaited_);
+    }
+    co_await c.stop_all();
+  });
+}
+
+// Answers are matched to the request they answer: frames claiming to answer node 0's requests from another operator
+// than the one asked, or answering requests never made, are dropped without closing the connection, and the real
+// answer arrives unchanged.
+TEST(P2PNode, ForgedAndUnsolicitedAnswersAreDroppedAndTheRealAnswerWins) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 3);
+    auto o = fast_options();
+    o.idle_timeout = 10s;  // the raw session answers no pings
+    auto& a = c.make(0, o);
+    c.make(1);
+    c.wire();
+    {
+      bool awaited_ = co_await a.wait_connected(OperatorIdx{1}, 5s);
+      EXPECT_TRUE(awaited_);
+    }
+    // Operator 2 is a raw session with its real key: authenticated, but it was asked nothing.
+    auto raw = co_await RawSession::connect(a.local_endpoint(), c.keys[2], c.lh, OperatorIdx{2});
+    EXPECT_TRUE(raw.has_value());
+    if (!raw) co_return;
+    std::optional<Result<Bytes>> answer;
+    asio::co_spawn(
+        ioc,
+        [&]() -> runtime::Task<void> {
+          Bytes slow(1, kSlowByte);  // operator 1 answers after 1.5 s
+          answer = co_await a.request(OperatorIdx{1}, kEchoProto, slow, 5s);
+        },
+        asio::detached);
+    co_await sleep_for(100ms);
+    Bytes forged;
+    const Bytes fake{0x66, 0x6f, 0x72, 0x67, 0x65, 0x64};
+    for (std::uint64_t id = 1; id <= 2000; ++id) encode_frame(forged, kEchoProto, FrameKind::kResponse, id, fake);
+    for (std::uint64_t id : {std::uint64_t{1} << 40, std::uint64_t{1} << 50})
+      encode_frame(forged, kEchoProto, FrameKind::kErrorResponse, id, fake);
+    auto wrote = co_await (*raw)->write(forged);
+    EXPECT_TRUE(wrote.has_value());
+    bool got = co_await eventually([&] { return answer.has_value(); }, 6s);
+    EXPECT_TRUE(got);
+    if (got) {
+      EXPECT_TRUE(answer->has_value());
+      if (answer->has_value()) {
+        EXPECT_EQ(**answer, (Bytes{kSlowByte, 0}));  // operator 1's echo, not the forgery
+      }
+    }
+    EXPECT_FALSE(co_await (*raw)->wait_closed(200ms));  // dropped, not a protocol error
+    for (auto n : a.metrics().frame_errors) EXPECT_EQ(n, 0u);
     co_await c.stop_all();
   });
 }

@@ -117,6 +117,10 @@ check "truncated JSON refused" '[ "$(rc "$bin" slashing import --data-dir "$dir/
 doc "$zero" '[{"slot":"01"}]' '[]' > "$dir/leading-zero.json"
 check "strict parser names the field" '[ "$(rc "$bin" slashing import --data-dir "$dir/c" --input "$dir/leading-zero.json" --genesis-validators-root "$zero")" = 1 ] && grep -q "signed_blocks\[0\].slot" "$dir/err"'
 check "bad root flag exits 2" '[ "$(rc "$bin" slashing import --data-dir "$dir/c" --input "$dir/new.json" --genesis-validators-root 0x12)" = 2 ]'
+# The 256-MiB cap: a file above it is refused before it is read (a sparse file), standard input as soon as it passes.
+truncate -s $(( (256 << 20) + 1 )) "$dir/huge.json"
+check "an interchange file above 256 MiB refused naming the cap" '[ "$(rc "$bin" slashing import --data-dir "$dir/c" --input "$dir/huge.json" --genesis-validators-root "$zero")" = 1 ] && grep -q "huge.json: above the 256-MiB cap" "$dir/err" && [ ! -e "$dir/c/slashing.sqlite" ]'
+check "standard input above 256 MiB refused" '[ "$(head -c $(( (256 << 20) + 65536 )) /dev/zero | rc "$bin" slashing import --data-dir "$dir/c" --input - --genesis-validators-root "$zero")" = 1 ] && grep -q "above the 256-MiB cap" "$dir/err" && [ ! -e "$dir/c/slashing.sqlite" ]'
 mkdir -p "$dir/corrupt"; head -c 8192 /dev/urandom > "$dir/corrupt/slashing.sqlite"
 check "corrupt database refused on export" '[ "$(rc "$bin" slashing export --data-dir "$dir/corrupt")" = 1 ] && grep -q "not a readable slashing database" "$dir/err"'
 check "corrupt database refused on import" '[ "$(rc "$bin" slashing import --data-dir "$dir/corrupt" --input "$dir/new.json" --genesis-validators-root "$zero")" = 1 ]'

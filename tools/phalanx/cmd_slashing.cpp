@@ -1,5 +1,6 @@
 // `phalanx slashing export|import`: the node's slashing-protection database (DIR/slashing.sqlite) to and from
 // EIP-3076 interchange v5 JSON, for moving validators between nodes or clients. Refuses to run beside a node.
+#include <array>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -131,14 +132,28 @@ std::expected<std::pair<Root, std::string>, int> import_root(const SlashingOptio
   return std::pair{*l, "the lock " + o.lock_file};
 }
 
-std::optional<std::string> read_input(const std::string& input) {
+/// The interchange document at `input` ("-": standard input), or why not (missing, unreadable, above the cap:
+/// standard input is read in chunks and refused as soon as it passes the cap).
+Result<std::string, std::string> read_input(const std::string& input) {
+  const std::string too_large = "above the 256-MiB cap of an interchange file";
   if (input == "-") {
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (text.size() > kMaxInterchangeBytes) return std::nullopt;
+    std::string text;
+    std::array<char, 64 * 1024> buf{};
+    for (;;) {
+      std::cin.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      const auto n = static_cast<std::size_t>(std::cin.gcount());
+      if (n == 0) break;
+      text.append(buf.data(), n);
+      if (text.size() > kMaxInterchangeBytes) return std::unexpected(too_large);
+    }
+    if (std::cin.bad()) return std::unexpected(std::string("cannot read standard input"));
     return text;
   }
   auto raw = app::read_file(input, kMaxInterchangeBytes);
-  if (!raw) return std::nullopt;
+  if (!raw) {
+    if (raw.error() == app::FsError::kTooLarge) return std::unexpected(too_large);
+    return std::unexpected("cannot read it: " + raw.error().message());
+  }
   return std::string(reinterpret_cast<const char*>(raw->data()), raw->size());
 }
 
@@ -167,9 +182,7 @@ int export_cmd(const SlashingOptions& o) {
 int import_cmd(const SlashingOptions& o) {
   if (o.input.empty()) return error(kBadFlag, "--input is required (a file, or - for standard input)");
   auto text = read_input(o.input);
-  if (!text)
-    return error(kFailed, "--input {}: cannot read it (missing, unreadable or over 256 MiB)",
-                 o.input.c_str());
+  if (!text) return error(kFailed, "--input {}: {}", o.input.c_str(), text.error().c_str());
   auto doc = slashing::parse_interchange(*text);
   if (!doc) return error(kFailed, "--input {}: {}", o.input.c_str(), doc.error().detail.c_str());
   auto db_root = database_root(o);

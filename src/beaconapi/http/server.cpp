@@ -66,6 +66,17 @@ runtime::Task<void> watch_close(tcp::socket& socket) {
   (void)co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
 }
 
+/// Reads and drops up to `max_bytes` until the client closes or an operation fails (or is cancelled).
+runtime::Task<void> drain(tcp::socket& socket, std::size_t max_bytes) {
+  std::array<char, 64 * 1024> buf{};
+  std::size_t total = 0;
+  while (total < max_bytes) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    total += n;
+  }
+}
+
 /// Runs a response's stream, turning an escaping exception (other than cancellation) into a log line.
 runtime::Task<void> run_stream(const Response& resp, StreamSink& sink) {
   try {
@@ -167,6 +178,7 @@ runtime::Task<void> Server::session(tcp::socket socket, std::uint64_t id) {
     ~Erase() { m->erase(id); }
   } erase{sessions, id};
 
+  bool refused_unread = false;  // a refusal sent before the request was read to its end
   for (;;) {
     if (stopping_) break;
     bhttp::request_parser<bhttp::string_body> parser;
@@ -182,12 +194,14 @@ runtime::Task<void> Server::session(tcp::socket socket, std::uint64_t id) {
     if (rec == bhttp::error::header_limit || rec == bhttp::error::body_limit ||
         rec == bhttp::error::buffer_overflow) {
       resp = Response::error(413, "request above the size limit");
+      refused_unread = true;
     } else if (rec == bhttp::error::end_of_stream || rec == asio::error::operation_aborted ||
                rec == beast::error::timeout || rec == asio::error::connection_reset ||
                rec == asio::error::eof) {
       break;
     } else if (rec) {
       resp = Response::error(400, "malformed HTTP request: " + rec.message());
+      refused_unread = true;
     } else {
       state.busy = true;
       auto req = detail::request_from_message(parser.release());
@@ -213,9 +227,22 @@ runtime::Task<void> Server::session(tcp::socket socket, std::uint64_t id) {
     state.busy = false;
     if (wec || !msg.keep_alive()) break;
   }
+  if (refused_unread) {
+    stream.expires_never();
+    co_await close_lingering(stream.socket());
+    co_return;
+  }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.socket().close(ignored);
+}
+
+runtime::Task<void> close_lingering(tcp::socket& socket, Duration max_time, std::size_t max_bytes) {
+  using namespace asio::experimental::awaitable_operators;
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  co_await (drain(socket, max_bytes) || runtime::sleep_for(max_time));
+  socket.close(ignored);
 }
 
 runtime::Task<void> Server::stop() {

@@ -24,6 +24,14 @@ struct ServerOptions {
   Duration stop_grace = std::chrono::seconds(2);  ///< in-flight requests get this long on stop()
 };
 
+/// Closes a connection whose request was refused before it was read to the end (413, 400): stops sending, then
+/// reads and drops what the client still sends, for at most `max_time` and `max_bytes`, and closes. A client still
+/// writing a body above the limit then reads the refusal instead of a connection reset (a "lingering close").
+/// Cancelling the socket's operations (server stop) ends the wait at once.
+runtime::Task<void> close_lingering(boost::asio::ip::tcp::socket& socket,
+                                    Duration max_time = std::chrono::seconds(2),
+                                    std::size_t max_bytes = std::size_t{64} << 20);
+
 /// An HTTP server. Threading: all members must be called from the executor's thread; the Router must outlive
 /// the server. Lifetime: after start(), co_await stop() before destroying the server (connection coroutines
 /// refer to it until stop() returns).

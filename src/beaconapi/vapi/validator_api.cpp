@@ -303,6 +303,7 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
   } erase{sessions, id};
 
   const auto& lim = options_.server.limits;
+  bool refused_unread = false;  // a refusal sent before the request was read to its end
   for (;;) {
     if (stopping_) break;
     bhttp::request_parser<bhttp::string_body> parser;
@@ -317,11 +318,13 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
     if (rec == bhttp::error::header_limit || rec == bhttp::error::body_limit ||
         rec == bhttp::error::buffer_overflow) {
       res = error_response(413, "request above the size limit");
+      refused_unread = true;
     } else if (rec == bhttp::error::end_of_stream || rec == asio::error::operation_aborted ||
                rec == beast::error::timeout || rec == asio::error::connection_reset || rec == asio::error::eof) {
       break;
     } else if (rec) {
       res = error_response(400, "malformed HTTP request: " + rec.message());
+      refused_unread = true;
     } else {
       state.busy = true;
       BeastRequest msg = parser.release();
@@ -378,6 +381,11 @@ Task<void> ValidatorApi::Impl::session(tcp::socket socket, std::uint64_t id) {
     auto wres = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     state.busy = false;
     if (std::get<0>(wres) || !res.keep_alive()) break;
+  }
+  if (refused_unread) {
+    stream.expires_never();
+    co_await http::close_lingering(stream.socket());
+    co_return;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -128,6 +128,7 @@ class BackendDouble final : public Backend {
     co_return out;
   }
   Task<ApiResult<void>> submit_partials(PartialKind kind, std::vector<PartialSignature> partials) override {
+    if (submit_error_) co_return std::unexpected(*submit_error_);
     for (auto& p : partials) submitted_.emplace_back(kind, std::move(p));
     co_return ApiResult<void>{};
   }
@@ -146,6 +147,7 @@ class BackendDouble final : public Backend {
   eth::BLSPubkey dv_, own_, other_;
   bool hang_ = false;
   unsigned fail_status_ = 0;
+  std::optional<ApiError> submit_error_;  ///< set: submit_partials answers it (the workflow refused the batch)
   std::vector<eth::BLSSignature> randao_;
   Root graffiti_{};
   BlockPreference preference_ = BlockPreference::kAny;

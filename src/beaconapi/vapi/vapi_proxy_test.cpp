@@ -143,6 +143,79 @@ TEST(ValidatorApi, ProxyFailsOverAndAnswers502WithoutABeaconNode) {
   });
 }
 
+/// Sends `bytes` on a fresh connection to 127.0.0.1:`port` and returns what comes back until the server closes.
+Task<std::string> raw_exchange(std::uint16_t port, std::string bytes) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::socket sock(ex);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
+  co_await sock.async_connect(ep, asio::use_awaitable);
+  co_await asio::async_write(sock, asio::buffer(bytes), asio::use_awaitable);
+  std::string out;
+  auto r = co_await asio::async_read(sock, asio::dynamic_buffer(out), asio::as_tuple(asio::use_awaitable));
+  (void)r;
+  co_return out;
+}
+
+// The validator API reads requests itself (not through http::Server): a header above 16 KiB and a body above 8 MiB
+// are answered 413, bytes that are not HTTP 400, and a VC still sending its oversized body reads the 413 (the
+// connection lingers while the rest arrives) instead of a reset. The node serves the next request as before.
+TEST(ValidatorApi, ItsOwnReadLoopAnswers413And400AndAVcStillSendingReadsThem) {
+  run([]() -> Task<void> {
+    Env env(co_await asio::this_coro::executor, eth::Fork::kAltair);
+    const http::Limits lim{};
+    EXPECT_EQ(lim.header_limit, 16u * 1024);
+    EXPECT_EQ(lim.body_limit, 8u * 1024 * 1024);
+    // Above 8 MiB, sent whole by the client before it reads the answer.
+    auto big = co_await env.call(http::Method::kPost, "/eth/v1/beacon/pool/attestations",
+                                 std::string(lim.body_limit + 1024 * 1024, ' '));
+    EXPECT_EQ(big.status, 413u);
+    EXPECT_NE(big.body.find("size limit"), std::string::npos) << big.body;
+    auto long_target = co_await env.call(http::Method::kGet,
+                                         "/eth/v1/node/version?x=" + std::string(lim.header_limit, 'a'));
+    EXPECT_EQ(long_target.status, 413u);
+    auto garbage = co_await raw_exchange(env.vapi->port(), "NOT HTTP AT ALL\r\n\r\n");
+    EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
+    EXPECT_NE(garbage.find("malformed HTTP request"), std::string::npos) << garbage;
+    EXPECT_TRUE(env.backend.submitted_.empty());
+    auto ok = co_await env.call(http::Method::kGet, "/eth/v1/node/version");
+    EXPECT_EQ(ok.status, 200u);
+    co_await env.stop();
+  });
+}
+
+// A proxied answer above Options::proxy_body_limit (64 MiB by default) counts as that beacon node failing: with
+// no other beacon node the VC gets a 502; an answer within the cap passes.
+TEST(ValidatorApi, AProxiedAnswerAboveTheCapCountsAsThatBeaconNodeFailing) {
+  EXPECT_EQ(Options{}.proxy_body_limit, std::size_t{64} << 20);
+  run([]() -> Task<void> {
+    auto ex = co_await asio::this_coro::executor;
+    BackendDouble backend(eth::Fork::kAltair);
+    BnLog log;
+    http::Router router = bn_router(log, backend.dv_);
+    http::Server bn(ex, router, http::ServerOptions{});
+    EXPECT_TRUE(bn.start().has_value());
+    ManualClock clock;
+    Options o;
+    o.beacon_nodes.push_back(http::Endpoint{"127.0.0.1", bn.port()});
+    o.proxy_body_limit = 1024;
+    ValidatorApi vapi(ex, backend, o, clock);
+    EXPECT_TRUE(vapi.start().has_value());
+    http::Endpoint ep{"127.0.0.1", vapi.port()};
+    http::ClientRequest req;
+    req.method = http::Method::kPost;
+    req.target = "/eth/v1/test/echo";  // the double answers "echo:" + the body
+    req.body = std::string(1000, 'x');
+    auto within = co_await http::send_request(ep, req, 5s);
+    EXPECT_TRUE(within && within->status == 202);
+    req.body = std::string(1100, 'x');
+    auto above = co_await http::send_request(ep, req, 5s);
+    EXPECT_TRUE(above && above->status == 502);
+    EXPECT_EQ(vapi.stats().proxy_failures, 1u);
+    co_await vapi.stop();
+    co_await bn.stop();
+  });
+}
+
 /// A raw event-stream server: answers one request with headers, then `events` one by one, then closes.
 Task<void> sse_server(asio::ip::tcp::acceptor& acc, std::vector<std::string> events, std::string* request_seen,
                       Duration hold_open = 0s) {

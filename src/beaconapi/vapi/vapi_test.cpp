@@ -150,6 +150,36 @@ TEST(ValidatorApi, BodiesAbove16384ItemsAre400AndAResubmissionIsAccepted) {
   });
 }
 
+// When the workflow refuses a verified batch (its duty's deadline passed, a conflicting or slashable partial), the
+// VC gets that status: a 400 names every item passed on with the reason (the spec's pool-submission body), a 5xx
+// (slashing protection unavailable) is answered as is; nothing counts as submitted.
+TEST(ValidatorApi, AWorkflowRefusalOfTheBatchReachesTheVcWithItsStatusPerItem) {
+  run([]() -> Task<void> {
+    Env env(co_await asio::this_coro::executor, eth::Fork::kAltair);
+    auto& b = env.backend;
+    (void)co_await env.call(http::Method::kPost, "/eth/v1/validator/duties/attester/1", R"(["7"])");
+    const std::string body = attestation_body(b, b.own_sk_, 5);
+    for (const char* reason : {"duty deadline passed: expired", "refused by slashing protection: double vote",
+                               "conflicting partial signature"}) {
+      b.submit_error_ = ApiError{400, reason};
+      auto r = co_await env.call(http::Method::kPost, "/eth/v1/beacon/pool/attestations", body);
+      EXPECT_EQ(r.status, 400u) << reason;
+      EXPECT_EQ(first_failure(r), reason);
+      EXPECT_EQ(body_json(r)["failures"][0]["index"], 0);
+    }
+    b.submit_error_ = ApiError{500, "slashing protection unavailable: disk I/O error"};
+    auto r = co_await env.call(http::Method::kPost, "/eth/v1/beacon/pool/attestations", body);
+    EXPECT_EQ(r.status, 500u);
+    EXPECT_NE(r.body.find("slashing protection unavailable"), std::string::npos) << r.body;
+    EXPECT_TRUE(b.submitted_.empty());
+    b.submit_error_.reset();
+    r = co_await env.call(http::Method::kPost, "/eth/v1/beacon/pool/attestations", body);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(b.submitted_.size(), 1u);
+    co_await env.stop();
+  });
+}
+
 TEST(ValidatorApi, ElectraSingleAttestationUsesAttesterIndex) {
   run([]() -> Task<void> {
     Env env(co_await asio::this_coro::executor, eth::Fork::kElectra);
