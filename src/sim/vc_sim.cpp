@@ -659,14 +659,17 @@ struct VcSim::Impl {
         if (d.slot == s) group.spawn(propose(s, d));
     }
     group.spawn(select(s));
+    // A validator client's attestation and sync committee services run independently: a slow attestation-data
+    // answer (the cluster's QBFT in a round change) must not hold the sync messages past the slot, where the head
+    // they sign would be the next slot's block.
     if (co_await sleep_until(slot_time(s, 1))) {
+      group.spawn(sync_messages(s));
       co_await attest(s);
-      co_await sync_messages(s);
     }
     if (co_await sleep_until(slot_time(s, 2))) {
       co_await wait_selections(s);
+      group.spawn(contribute(s));
       co_await aggregate(s);
-      co_await contribute(s);
     }
     co_await group.join();
     slots.erase(s.value);
