@@ -5,12 +5,12 @@
 /// Constant time: no branches, the final conditional subtraction uses cmov.
 #include <cstdint>
 
-// AddressSanitizer reserves registers the kernel's operand constraints need: sanitizer builds use the portable
-// kernel (same results; the tests compare both kernels anyway).
-#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer and ThreadSanitizer reserve registers the kernel's operand constraints need: sanitizer builds use
+// the portable kernel (same results; the tests compare both kernels anyway).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PHX_BLS_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define PHX_BLS_SANITIZED 1
 #endif
 #endif
