@@ -251,10 +251,10 @@ TEST(OperatorApiPartials, KeepsOwnAndPeersPartialsAcrossARestart) {
   EXPECT_NE(bad.error().find("exit-partials.json"), std::string::npos);
 }
 
-// What peers can make a node remember about exits is bounded in time: the exit record (what GET /phalanx/v1/exits
-// lists) keeps epochs from the current one - 2 to + 1 only; a partial for an exit epoch beyond the next one is not
-// kept at all (an exit is valid only from its epoch, so a past epoch's partial still is).
-TEST(OperatorApiPartials, TheExitRecordKeepsOnlyEpochsNearTheCurrentOne) {
+// What peers can make a node remember about exits is bounded: a partial for an exit epoch beyond the next one is
+// neither kept nor listed; a past epoch's partial is kept and listed (an exit stays valid after its epoch); and the
+// exit record (what GET /phalanx/v1/exits lists) holds at most max_records entries, dropping the lowest epoch first.
+TEST(OperatorApiPartials, TheExitRecordIsBoundedInEpochAndSize) {
   Keys k;
   testing::TempDir dir("phx-exitwindow");
   const std::uint64_t now = 10;
@@ -263,26 +263,31 @@ TEST(OperatorApiPartials, TheExitRecordKeepsOnlyEpochsNearTheCurrentOne) {
   o.exits_file = dir.path / "exits.json";
   o.partials_file = dir.path / "exit-partials.json";
   o.share_idx = ShareIdx{2};
+  o.max_records = 3;
   OperatorApi api(k.chain, k.keys.book, clock, [](const PubKey&, Epoch) { return Result<void>{}; }, o);
   ASSERT_TRUE(api.load());
-  auto listed = [&](std::uint64_t epoch) {
-    for (const auto& x : api.list()["data"])
-      if (x["pubkey"] == to_hex(k.pk(0)) && x["epoch"] == std::to_string(epoch)) return true;
-    return false;
+  auto listed = [&]() {
+    std::set<std::uint64_t> out;
+    const ssz::Json all = api.list();  // a named value: a range-for over a temporary's member dangles
+    for (const auto& x : all["data"])
+      if (x["pubkey"] == to_hex(k.pk(0))) out.insert(std::stoull(x["epoch"].get<std::string>()));
+    return out;
   };
-  for (std::uint64_t epoch : {now - 3, now - 2, now, now + 1, now + 2}) {
+  auto partial = [&](std::uint64_t epoch) {
     const VoluntaryExit exit{Epoch{epoch}, ValidatorIndex{4}};
     const core::Duty duty{Slot{epoch * k.chain.slots_per_epoch}, core::DutyType::kExit};
     api.on_partial(duty, k.pk(0), as_parsig(k.partial(0, 1, exit)));
-  }
-  EXPECT_FALSE(listed(now - 3));
-  EXPECT_TRUE(listed(now - 2));
-  EXPECT_TRUE(listed(now));
-  EXPECT_TRUE(listed(now + 1));
-  EXPECT_FALSE(listed(now + 2));
+  };
+  for (std::uint64_t epoch : {now - 3, now, now + 2}) partial(epoch);
+  EXPECT_EQ(listed(), (std::set<std::uint64_t>{now - 3, now}));
+  partial(now + 1);
+  EXPECT_EQ(listed(), (std::set<std::uint64_t>{now - 3, now, now + 1}));
+  partial(now - 1);  // a fourth record: the lowest epoch other than the new one goes
+  EXPECT_EQ(listed(), (std::set<std::uint64_t>{now - 1, now, now + 1}));
   std::set<std::uint64_t> kept;
   for (const auto& p : api.exit_book().partials()) kept.insert(p.exit.epoch.value);
-  EXPECT_EQ(kept, (std::set<std::uint64_t>{now - 3, now - 2, now, now + 1}));
+  EXPECT_EQ(kept.count(now + 2), 0u);
+  EXPECT_EQ(kept.count(now + 1), 1u);
 }
 
 // exit-partials.json is refused at start above 64 MiB (before it is read: a sparse file) and above 65,536 entries,
