@@ -176,18 +176,33 @@ core::ParSignedData as_parsig(const PartialExit& p) {
       p.share_idx};
 }
 
+/// An operator API holding share 2, its files in a fresh temporary folder, its clock 1 s into `epoch`.
+struct OperatorApiAt {
+  OperatorApiAt(const Keys& k, const char* dir_name, std::uint64_t epoch)
+      : keys(k),
+        dir(dir_name),
+        clock{TimePoint(std::chrono::seconds(kGenesis + epoch * 32 * k.chain.seconds_per_slot + 1))} {
+    o.exits_file = dir.path / "exits.json";
+    o.partials_file = dir.path / "exit-partials.json";
+    o.share_idx = ShareIdx{2};
+  }
+  /// A new API over the same files and options (a restart).
+  std::unique_ptr<OperatorApi> make() {
+    return std::make_unique<OperatorApi>(keys.chain, keys.keys.book, clock,
+                                         [](const PubKey&, Epoch) { return Result<void>{}; }, o);
+  }
+
+  const Keys& keys;
+  testing::TempDir dir;
+  ManualClock clock;
+  OperatorApiOptions o;
+};
+
 TEST(OperatorApiPartials, KeepsOwnAndPeersPartialsAcrossARestart) {
   Keys k;
-  testing::TempDir dir("phx-exitparts");
-  ManualClock clock{TimePoint(std::chrono::seconds(kGenesis + 3 * 32 * k.chain.seconds_per_slot + 1))};
-  OperatorApiOptions o;
-  o.exits_file = dir.path / "exits.json";
-  o.partials_file = dir.path / "exit-partials.json";
-  o.share_idx = ShareIdx{2};
-  auto make = [&] {
-    return std::make_unique<OperatorApi>(
-        k.chain, k.keys.book, clock, [](const PubKey&, Epoch) { return Result<void>{}; }, o);
-  };
+  OperatorApiAt at(k, "phx-exitparts", 3);
+  const OperatorApiOptions& o = at.o;
+  auto make = [&] { return at.make(); };
   auto api = make();
   const VoluntaryExit exit{Epoch{3}, ValidatorIndex{4}};
   const core::Duty duty{Slot{3 * k.chain.slots_per_epoch}, core::DutyType::kExit};
@@ -256,15 +271,11 @@ TEST(OperatorApiPartials, KeepsOwnAndPeersPartialsAcrossARestart) {
 // exit record (what GET /phalanx/v1/exits lists) holds at most max_records entries, dropping the lowest epoch first.
 TEST(OperatorApiPartials, TheExitRecordIsBoundedInEpochAndSize) {
   Keys k;
-  testing::TempDir dir("phx-exitwindow");
   const std::uint64_t now = 10;
-  ManualClock clock{TimePoint(std::chrono::seconds(kGenesis + now * 32 * k.chain.seconds_per_slot + 1))};
-  OperatorApiOptions o;
-  o.exits_file = dir.path / "exits.json";
-  o.partials_file = dir.path / "exit-partials.json";
-  o.share_idx = ShareIdx{2};
-  o.max_records = 3;
-  OperatorApi api(k.chain, k.keys.book, clock, [](const PubKey&, Epoch) { return Result<void>{}; }, o);
+  OperatorApiAt at(k, "phx-exitwindow", now);
+  at.o.max_records = 3;
+  auto owned = at.make();
+  OperatorApi& api = *owned;
   ASSERT_TRUE(api.load());
   auto listed = [&]() {
     std::set<std::uint64_t> out;
@@ -294,16 +305,9 @@ TEST(OperatorApiPartials, TheExitRecordIsBoundedInEpochAndSize) {
 // naming the file; nothing of it is loaded.
 TEST(OperatorApiPartials, AFileAboveItsSizeOrEntryCapIsRefusedNamingIt) {
   Keys k;
-  testing::TempDir dir("phx-exitcaps");
-  ManualClock clock{TimePoint(std::chrono::seconds(kGenesis + 3 * 32 * k.chain.seconds_per_slot + 1))};
-  OperatorApiOptions o;
-  o.exits_file = dir.path / "exits.json";
-  o.partials_file = dir.path / "exit-partials.json";
-  o.share_idx = ShareIdx{2};
-  auto make = [&] {
-    return std::make_unique<OperatorApi>(k.chain, k.keys.book, clock,
-                                         [](const PubKey&, Epoch) { return Result<void>{}; }, o);
-  };
+  OperatorApiAt at(k, "phx-exitcaps", 3);
+  const OperatorApiOptions& o = at.o;
+  auto make = [&] { return at.make(); };
   EXPECT_EQ(kMaxPartialExitsInFile, 65'536u);
   std::string many = R"({"version":1,"partials":[{})";
   for (std::size_t i = 0; i < kMaxPartialExitsInFile; ++i) many += ",{}";

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include "beaconapi/http/client.hpp"
+#include "beaconapi/http/http_testing_test.hpp"
 #include "beaconapi/http/server.hpp"
 
 namespace phx::beaconapi::http {
@@ -56,18 +57,6 @@ Router test_router() {
     co_return Response::json(ssz::Json::object());
   });
   return r;
-}
-
-/// Sends raw bytes on one connection and reads until the server closes it.
-Task<std::string> raw_exchange(std::uint16_t port, std::string bytes) {
-  asio::ip::tcp::socket s(co_await asio::this_coro::executor);
-  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-  co_await s.async_connect(ep, asio::use_awaitable);
-  co_await asio::async_write(s, asio::buffer(bytes), asio::use_awaitable);
-  std::string out;
-  auto rres = co_await asio::async_read(s, asio::dynamic_buffer(out), asio::as_tuple(asio::use_awaitable));
-  (void)rres;
-  co_return out;
 }
 
 std::size_t count_of(const std::string& s, std::string_view needle) {

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "beaconapi/http/client.hpp"
+#include "beaconapi/http/http_testing_test.hpp"
 #include "beaconapi/http/monitoring.hpp"
 #include "beaconapi/http/server.hpp"
 
@@ -32,18 +33,6 @@ Task<Result<ClientResponse>> get(Endpoint ep, std::string target) {
   req.target = std::move(target);
   req.accept = "*/*";
   co_return co_await send_request(ep, req, 2s);
-}
-
-/// Sends raw request bytes and reads until the server closes (to see the exact header lines).
-Task<std::string> raw_exchange(std::uint16_t port, std::string bytes) {
-  asio::ip::tcp::socket s(co_await asio::this_coro::executor);
-  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-  co_await s.async_connect(ep, asio::use_awaitable);
-  co_await asio::async_write(s, asio::buffer(bytes), asio::use_awaitable);
-  std::string out;
-  auto rres = co_await asio::async_read(s, asio::dynamic_buffer(out), asio::as_tuple(asio::use_awaitable));
-  (void)rres;
-  co_return out;
 }
 
 TEST(Monitoring, ServesMetricsLivenessAndReadiness) {

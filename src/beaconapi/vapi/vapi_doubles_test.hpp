@@ -7,6 +7,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
+#include <functional>
 
 #include "beaconapi/http/client.hpp"
 #include "beaconapi/http/server.hpp"
@@ -278,7 +279,9 @@ inline http::Router bn_router(BnLog& log, const eth::BLSPubkey& dv) {
 
 /// One test environment: backend double, BN double, VAPI.
 struct Env {
-  Env(runtime::Executor ex, eth::Fork fork, Duration backend_timeout = 5s)
+  /// `adjust` changes the VAPI's options before it starts (e.g. a smaller proxy cap).
+  Env(runtime::Executor ex, eth::Fork fork, Duration backend_timeout = 5s,
+      const std::function<void(Options&)>& adjust = {})
       : backend(fork), router(bn_router(log, backend.dv_)), bn(ex, router, http::ServerOptions{}) {
     EXPECT_TRUE(bn.start().has_value());
     clock.set(TimePoint{} + std::chrono::seconds(kGenesis + 100 * 12));
@@ -286,6 +289,7 @@ struct Env {
     o.beacon_nodes.push_back(http::Endpoint{"127.0.0.1", bn.port()});
     o.backend_timeout = backend_timeout;
     o.proxy_timeout = 2s;
+    if (adjust) adjust(o);
     vapi = std::make_unique<ValidatorApi>(ex, backend, o, clock);
     EXPECT_TRUE(vapi->start().has_value());
   }

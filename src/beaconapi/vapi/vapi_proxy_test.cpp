@@ -1,6 +1,7 @@
 // Validator API tests of what goes to the BN: key-rewriting lookups, proxy and failover, events, codec.
 #include <gtest/gtest.h>
 
+#include "beaconapi/http/http_testing_test.hpp"
 #include "beaconapi/vapi/vapi_doubles_test.hpp"
 
 namespace phx::beaconapi::vapi {
@@ -143,19 +144,6 @@ TEST(ValidatorApi, ProxyFailsOverAndAnswers502WithoutABeaconNode) {
   });
 }
 
-/// Sends `bytes` on a fresh connection to 127.0.0.1:`port` and returns what comes back until the server closes.
-Task<std::string> raw_exchange(std::uint16_t port, std::string bytes) {
-  auto ex = co_await asio::this_coro::executor;
-  asio::ip::tcp::socket sock(ex);
-  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-  co_await sock.async_connect(ep, asio::use_awaitable);
-  co_await asio::async_write(sock, asio::buffer(bytes), asio::use_awaitable);
-  std::string out;
-  auto r = co_await asio::async_read(sock, asio::dynamic_buffer(out), asio::as_tuple(asio::use_awaitable));
-  (void)r;
-  co_return out;
-}
-
 // The validator API reads requests itself (not through http::Server): a header above 16 KiB and a body above 8 MiB
 // are answered 413, bytes that are not HTTP 400, and a VC still sending its oversized body reads the 413 (the
 // connection lingers while the rest arrives) instead of a reset. The node serves the next request as before.
@@ -173,7 +161,7 @@ TEST(ValidatorApi, ItsOwnReadLoopAnswers413And400AndAVcStillSendingReadsThem) {
     auto long_target = co_await env.call(http::Method::kGet,
                                          "/eth/v1/node/version?x=" + std::string(lim.header_limit, 'a'));
     EXPECT_EQ(long_target.status, 413u);
-    auto garbage = co_await raw_exchange(env.vapi->port(), "NOT HTTP AT ALL\r\n\r\n");
+    auto garbage = co_await http::raw_exchange(env.vapi->port(), "NOT HTTP AT ALL\r\n\r\n");
     EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
     EXPECT_NE(garbage.find("malformed HTTP request"), std::string::npos) << garbage;
     EXPECT_TRUE(env.backend.submitted_.empty());
@@ -188,31 +176,14 @@ TEST(ValidatorApi, ItsOwnReadLoopAnswers413And400AndAVcStillSendingReadsThem) {
 TEST(ValidatorApi, AProxiedAnswerAboveTheCapCountsAsThatBeaconNodeFailing) {
   EXPECT_EQ(Options{}.proxy_body_limit, std::size_t{64} << 20);
   run([]() -> Task<void> {
-    auto ex = co_await asio::this_coro::executor;
-    BackendDouble backend(eth::Fork::kAltair);
-    BnLog log;
-    http::Router router = bn_router(log, backend.dv_);
-    http::Server bn(ex, router, http::ServerOptions{});
-    EXPECT_TRUE(bn.start().has_value());
-    ManualClock clock;
-    Options o;
-    o.beacon_nodes.push_back(http::Endpoint{"127.0.0.1", bn.port()});
-    o.proxy_body_limit = 1024;
-    ValidatorApi vapi(ex, backend, o, clock);
-    EXPECT_TRUE(vapi.start().has_value());
-    http::Endpoint ep{"127.0.0.1", vapi.port()};
-    http::ClientRequest req;
-    req.method = http::Method::kPost;
-    req.target = "/eth/v1/test/echo";  // the double answers "echo:" + the body
-    req.body = std::string(1000, 'x');
-    auto within = co_await http::send_request(ep, req, 5s);
-    EXPECT_TRUE(within && within->status == 202);
-    req.body = std::string(1100, 'x');
-    auto above = co_await http::send_request(ep, req, 5s);
-    EXPECT_TRUE(above && above->status == 502);
-    EXPECT_EQ(vapi.stats().proxy_failures, 1u);
-    co_await vapi.stop();
-    co_await bn.stop();
+    Env env(co_await asio::this_coro::executor, eth::Fork::kAltair, 5s, [](Options& o) { o.proxy_body_limit = 1024; });
+    // The double's echo route answers "echo:" + the body.
+    auto within = co_await env.call(http::Method::kPost, "/eth/v1/test/echo", std::string(1000, 'x'));
+    EXPECT_EQ(within.status, 202u);
+    auto above = co_await env.call(http::Method::kPost, "/eth/v1/test/echo", std::string(1100, 'x'));
+    EXPECT_EQ(above.status, 502u);
+    EXPECT_EQ(env.vapi->stats().proxy_failures, 1u);
+    co_await env.stop();
   });
 }
 
