@@ -103,6 +103,10 @@ NodeMonitor::NodeMonitor(metrics::Registry& registry, const Clock& clock, Monito
             {"peer"}, per_peer([](const PeerReading& p) -> std::optional<double> { return double(p.drops); }));
   r.collect("phalanx_peer_dial_failures_total", "Failed TCP dials of the operator", MetricType::kCounter, {"peer"},
             per_peer([](const PeerReading& p) -> std::optional<double> { return double(p.dial_failures); }));
+  r.collect("phalanx_peer_stalls_total",
+            "Times the connection to the operator went silent for 3 s (a new connection is then dialled beside it)",
+            MetricType::kCounter, {"peer"},
+            per_peer([](const PeerReading& p) -> std::optional<double> { return double(p.stalls); }));
   r.collect("phalanx_peer_disconnects_total", "Connections to the operator that closed", MetricType::kCounter,
             {"peer"}, per_peer([](const PeerReading& p) -> std::optional<double> { return double(p.disconnects); }));
   r.collect("phalanx_peer_readiness", "The operator's own readiness state (from its peer-info message)",

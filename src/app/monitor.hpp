@@ -63,7 +63,7 @@ struct PeerReading {
   bool connected = false;
   std::optional<double> rtt_ms;
   std::optional<double> clock_offset_ms;
-  std::uint64_t bytes_in = 0, bytes_out = 0, drops = 0, dial_failures = 0, disconnects = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0, drops = 0, dial_failures = 0, disconnects = 0, stalls = 0;
   std::optional<std::string> version;     ///< from its peer-info message
   std::optional<bool> lock_match;
   std::optional<std::uint64_t> start_time;  ///< unix seconds

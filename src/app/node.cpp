@@ -484,6 +484,7 @@ void DvNode::close_slot() {
     p.bytes_out = pm[i].bytes_out;
     p.drops = pm[i].drops;
     p.dial_failures = pm[i].dial_failures;
+    p.stalls = pm[i].stalls;
     p.disconnects = pm[i].disconnects;
     if (const auto& info = pm[i].info) {
       p.lock_match = info->lock_hash == setup_.lock.lock_hash;

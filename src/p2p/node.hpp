@@ -60,14 +60,22 @@ struct PeerSetConfig {
 struct NodeOptions {
   /// Listen address; port 0 picks a free port (see Node::local_endpoint()).
   Endpoint listen{"127.0.0.1", 0};
-  Duration connect_timeout = std::chrono::seconds(3);
+  /// A dial gives up after this long (one SYN retransmission fits: the first comes after 1 s) and is retried
+  /// after the backoff, so that a peer whose path comes back is reached within about a second or two.
+  Duration connect_timeout = std::chrono::seconds(2);
   Duration handshake_timeout = std::chrono::seconds(5);
-  /// Reconnect delay: min·2^attempt capped at max, each multiplied by a uniform jitter in [0.5, 1].
+  /// Reconnect delay: min·2^attempt capped at max, each multiplied by a uniform jitter in [0.5, 1]. A dial is a
+  /// SYN to a handful of peers, so the cap is low: an operator back after an outage is redialled within ~1 s.
   Duration backoff_min = std::chrono::milliseconds(100);
-  Duration backoff_max = std::chrono::seconds(5);
+  Duration backoff_max = std::chrono::seconds(1);
   Duration ping_interval = std::chrono::seconds(1);
   /// Each connected peer is asked for its peer info (version, clock offset, readiness) this often.
   Duration peer_info_interval = std::chrono::seconds(10);
+  /// A connection that has received nothing for this long (pings are answered every ping_interval) is
+  /// presumed stalled: after a cut path TCP's retransmission backoff can keep it silent for many seconds after
+  /// the path is back. A new connection is then dialled beside it and replaces it once its handshake completes
+  /// (counted in PeerMetrics::stalls); the stalled one is closed only by idle_timeout. Not below ping_interval.
+  Duration stall_after = std::chrono::seconds(3);
   /// A connection that receives nothing for this long is closed (pings keep healthy ones busy).
   Duration idle_timeout = std::chrono::seconds(5);
   /// A write that makes no progress for this long closes the connection (a peer that stopped reading).
@@ -126,6 +134,7 @@ struct PeerMetrics {
   std::uint64_t drops = 0;  ///< frames evicted from the send queue
   std::uint64_t connects = 0, disconnects = 0;
   std::uint64_t dial_failures = 0;  ///< TCP connect failures/timeouts
+  std::uint64_t stalls = 0;         ///< times the connection went silent for NodeOptions::stall_after
   std::uint64_t frame_errors = 0;   ///< connections closed for a malformed/oversized frame
   std::optional<PeerInfo> info;     ///< the last peer-info answer (NodeOptions::peer_info_interval)
 };

@@ -1,4 +1,5 @@
-// p2p node, connection lifecycle: TLS, dialing and reconnects, accepting, handshake, closing, the pinger.
+// p2p node, connection lifecycle: TLS, dialing and reconnects, accepting, handshake, closing, the pinger and
+// the watchdog (idle and stalled connections).
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -54,13 +55,19 @@ void Node::Impl::close_connection(ConnPtr c, std::string_view why) {
 void Node::Impl::register_connection(const ConnPtr& c) {
   auto& ps = *peers[c->peer.value];
   if (ps.conn && !ps.conn->closed) {
-    // Tie-break when both dialed: both sides keep the connection dialed by the lower operator index.
-    auto pref = preferred_dialer(c->peer);
-    if (ps.conn->dialer == pref && c->dialer != pref) {
-      close_connection(c, "duplicate connection");
-      return;
+    if (stalled(*ps.conn)) {
+      // A working connection beats one that has been silent (a path cut and restored: the old one may wait
+      // many seconds more on TCP's retransmission backoff).
+      close_connection(ps.conn, "replaced: the old connection was stalled");
+    } else {
+      // Tie-break when both dialed: both sides keep the connection dialed by the lower operator index.
+      auto pref = preferred_dialer(c->peer);
+      if (ps.conn->dialer == pref && c->dialer != pref) {
+        close_connection(c, "duplicate connection");
+        return;
+      }
+      close_connection(ps.conn, "replaced by a newer connection");
     }
-    close_connection(ps.conn, "replaced by a newer connection");
   }
   ps.conn = c;
   auto& m = pm(c->peer);
@@ -71,6 +78,7 @@ void Node::Impl::register_connection(const ConnPtr& c) {
   tasks.spawn(reader(c));
   tasks.spawn(writer(c));
   tasks.spawn(pinger(c));
+  tasks.spawn(watchdog(c));
 }
 
 Task<Result<OperatorIdx>> Node::Impl::handshake(ConnPtr c, bool dialed, OperatorIdx expected) {
@@ -195,14 +203,16 @@ Task<void> Node::Impl::dial_loop(OperatorIdx p) {
   unsigned attempt = 0;
   for (;;) {
     if (stopping) co_return;
-    if (ps.conn || !ps.address) {
+    // Dial when there is no connection, or when the one there has stalled (watchdog wakes us then).
+    const auto usable = [&] { return ps.conn && !stalled(*ps.conn); };
+    if (usable() || !ps.address) {
       co_await ps.state_ev.wait();
       continue;
     }
     // The higher index defers a little so that, when both sides dial at once, the preferred (lower-index)
     // connection usually wins without a duplicate being built.
     if (self() > p) co_await sleep_for(jittered(opts.backoff_min * 2));
-    if (ps.conn || stopping) continue;
+    if (usable() || stopping) continue;
     auto r = co_await dial(p, *ps.address);
     if (r) {
       attempt = 0;
@@ -217,16 +227,36 @@ Task<void> Node::Impl::dial_loop(OperatorIdx p) {
   }
 }
 
+Task<void> Node::Impl::watchdog(ConnPtr c) {
+  // Checked four times per stall_after (at most every ping_interval), apart from the pings: an outstanding
+  // ping may wait idle_timeout for its answer.
+  const auto tick = std::min(opts.ping_interval, std::max<Duration>(opts.stall_after / 4, std::chrono::milliseconds(10)));
+  bool was_stalled = false;
+  while (!c->closed) {
+    co_await sleep_for(tick);
+    if (c->closed) co_return;
+    const auto silent = SteadyClock::now() - c->last_rx;
+    if (silent > opts.idle_timeout) {
+      close_connection(c, "idle timeout");
+      co_return;
+    }
+    const bool now_stalled = stalled(*c);
+    if (now_stalled && !was_stalled) {
+      ++pm(c->peer).stalls;
+      log::info("p2p: operator {} silent for {} ms, dialing a new connection beside the old one", c->peer.value,
+                static_cast<long long>(to_ms(std::chrono::duration_cast<Duration>(silent))));
+      peers[c->peer.value]->state_ev.notify_all();
+    }
+    was_stalled = now_stalled;
+  }
+}
+
 Task<void> Node::Impl::pinger(ConnPtr c) {
   // The first peer-info exchange right after the first ping, then every peer_info_interval.
   auto next_info = SteadyClock::now();
   while (!c->closed) {
     co_await sleep_for(opts.ping_interval);
     if (c->closed) co_return;
-    if (SteadyClock::now() - c->last_rx > opts.idle_timeout) {
-      close_connection(c, "idle timeout");
-      co_return;
-    }
     auto rtt = co_await ping(c->peer, opts.idle_timeout);
     if (rtt) pm(c->peer).rtt_ms = to_ms(*rtt);
     if (c->closed) co_return;

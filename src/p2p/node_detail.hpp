@@ -159,6 +159,10 @@ struct Node::Impl {
   void dispatch(const ConnPtr& c, const FrameHeader& h, Bytes body);
   Task<void> writer(ConnPtr c);
   Task<void> pinger(ConnPtr c);
+  /// Closes the connection at idle_timeout and, once it is silent for stall_after, wakes dial_loop to dial a
+  /// replacement beside it.
+  Task<void> watchdog(ConnPtr c);
+  bool stalled(const Connection& c) const { return SteadyClock::now() - c.last_rx > opts.stall_after; }
 
   // ---- request / built-ins -------------------------------------------------------------------------------
   Result<void> check_send(OperatorIdx p, ProtocolId proto, std::size_t size) const;

@@ -232,7 +232,6 @@ TEST(P2PNode, RequestsBeyondTheInFlightCapAreRefusedAtOnce) {
   });
 }
 
-
 TEST(P2PNode, ReconnectsAfterPeerIsKilledAndRestarted) {
   run_test([](asio::io_context& ioc) -> runtime::Task<void> {
     Cluster c(ioc, 2);
@@ -269,6 +268,51 @@ TEST(P2PNode, ReconnectsAfterPeerIsKilledAndRestarted) {
     EXPECT_GE(c.nodes[0]->metrics().peers[1].connects, 2u);
     EXPECT_GE(c.nodes[0]->metrics().peers[1].disconnects, 1u);
     EXPECT_GT(c.nodes[0]->metrics().peers[1].dial_failures, 0u);
+    co_await c.stop_all();
+  });
+}
+
+// A path cut and restored leaves the old connection silent (TCP's retransmission backoff can keep it so for many
+// seconds): once it has received nothing for stall_after, the node dials a new connection beside it, and the
+// new one replaces it even where the tie-break would keep the old (here the old one was dialled by the preferred,
+// lower-index side, the new one by this node). Operator 0's old connection is a session that never reads or
+// answers; the real operator 0 only accepts, so nothing but the stall makes operator 1 dial it before the 30-s
+// idle timeout.
+TEST(P2PNode, AStalledConnectionIsReplacedByANewDialBesideIt) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 2);
+    auto o = fast_options();
+    o.stall_after = 300ms;
+    o.idle_timeout = 30s;
+    auto& a = c.make(1, o);
+    auto old = co_await RawSession::connect(a.local_endpoint(), c.keys[0], c.lh, OperatorIdx{0});
+    EXPECT_TRUE(old.has_value());
+    {
+      bool awaited_ = co_await eventually([&] { return a.connected(OperatorIdx{0}); }, 5s);
+      EXPECT_TRUE(awaited_);
+    }
+    auto b_opts = fast_options();
+    b_opts.idle_timeout = 30s;
+    auto& b = c.make(0, b_opts);  // knows no address: only accepts
+    a.set_peer_address(OperatorIdx{0}, b.local_endpoint());
+    {
+      bool awaited_ = co_await eventually([&] { return a.metrics().peers[0].stalls >= 1; }, 10s);
+      EXPECT_TRUE(awaited_);
+    }
+    // Frames queued just before the switch may go into the old connection: keep sending until one arrives.
+    {
+      bool awaited_ = co_await eventually(
+          [&] {
+            (void)a.send(OperatorIdx{0}, kTestProto, Bytes{0x5a});
+            return !c.received[0][1].empty();
+          },
+          10s);
+      EXPECT_TRUE(awaited_);
+    }
+    EXPECT_TRUE(a.connected(OperatorIdx{0}));
+    EXPECT_TRUE(b.connected(OperatorIdx{1}));
+    EXPECT_EQ(a.metrics().peers[0].connects, 2u);  // the old session, then the replacement
+    EXPECT_EQ(a.metrics().peers[0].disconnects, 1u);
     co_await c.stop_all();
   });
 }
