@@ -337,7 +337,10 @@ TEST(P2PNode, SlowPeerDoesNotBlockOthers) {
     EXPECT_TRUE(a.connected(OperatorIdx{1}));
     EXPECT_GT(a.metrics().peers[1].drops, 0u);
     EXPECT_EQ(a.metrics().peers[2].drops, 0u);
-    // The stalled connection is eventually closed by the write timeout; operator 2 stays up.
+    // The stalled connection is eventually closed: by the write timeout when a write is still pending (the
+    // normal build: the writer keeps pace with the sends, more than the socket buffers hold), else by the idle
+    // timeout (under ThreadSanitizer most frames are dropped from the queue and the rest fit the socket
+    // buffers, so no write waits). Operator 2 stays up.
     {
       bool awaited_ = co_await eventually([&] { return !a.connected(OperatorIdx{1}); }, 25s);
       EXPECT_TRUE(awaited_);
