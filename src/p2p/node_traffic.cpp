@@ -41,10 +41,17 @@ Task<void> Node::Impl::reader(ConnPtr c) {
       frame_error(c, as_p2p(h.error()));
       co_return;
     }
-    Bytes body(h->length);
-    co_await asio::async_read(c->stream, asio::buffer(body), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
     c->last_rx = SteadyClock::now();
+    // The body in pieces, each one refreshing last_rx: a large frame on a thin link takes seconds, and the
+    // connection is not silent meanwhile (the watchdog would take it for stalled).
+    Bytes body(h->length);
+    std::size_t got = 0;
+    while (!ec && got < body.size()) {
+      got += co_await c->stream.async_read_some(asio::buffer(body.data() + got, body.size() - got),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+      c->last_rx = SteadyClock::now();
+    }
+    if (ec) break;
     auto& m = pm(c->peer);
     m.bytes_in += kFrameHeaderSize + body.size();
     ++m.messages_in;

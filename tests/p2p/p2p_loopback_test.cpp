@@ -317,6 +317,36 @@ TEST(P2PNode, AStalledConnectionIsReplacedByANewDialBesideIt) {
   });
 }
 
+// A frame that arrives slowly is traffic, not silence: every piece of its body counts, so a large frame on a thin
+// link does not make the connection look stalled (and get replaced mid-frame).
+TEST(P2PNode, AFrameArrivingSlowerThanStallAfterIsNotAStall) {
+  run_test([](asio::io_context& ioc) -> runtime::Task<void> {
+    Cluster c(ioc, 2);
+    auto o = fast_options();
+    o.stall_after = 2s;
+    o.idle_timeout = 30s;
+    auto& a = c.make(1, o);
+    auto s = co_await RawSession::connect(a.local_endpoint(), c.keys[0], c.lh, OperatorIdx{0});
+    EXPECT_TRUE(s.has_value());
+    if (!s) co_return;
+    Bytes frame;
+    encode_frame(frame, kTestProto, FrameKind::kMessage, 0, Bytes(150, 0x42));
+    // The header, then the body a byte every 20 ms: 3 s for the whole frame, each gap far below stall_after.
+    EXPECT_TRUE((co_await (*s)->write(ByteSpan(frame.data(), kFrameHeaderSize))).has_value());
+    for (std::size_t i = kFrameHeaderSize; i < frame.size(); ++i) {
+      co_await sleep_for(20ms);
+      EXPECT_TRUE((co_await (*s)->write(ByteSpan(frame.data() + i, 1))).has_value());
+    }
+    {
+      bool awaited_ = co_await eventually([&] { return c.received[1][0].size() == 1; }, 5s);
+      EXPECT_TRUE(awaited_);
+    }
+    EXPECT_EQ(a.metrics().peers[0].stalls, 0u);
+    EXPECT_TRUE(a.connected(OperatorIdx{0}));
+    co_await c.stop_all();
+  });
+}
+
 TEST(P2PNode, FullQueueDropsOldestLowPriorityFirst) {
   run_test([](asio::io_context& ioc) -> runtime::Task<void> {
     Cluster c(ioc, 2);

@@ -442,6 +442,8 @@ RunReport run_dkg(RunnerConfig cfg) {
   opts.write_timeout = std::chrono::seconds(30);
   opts.queue_max_bytes = 512u << 20;
   opts.backoff_max = std::chrono::seconds(2);
+  // No early replacement of a silent connection during a ceremony: only the idle timeout, as before.
+  opts.stall_after = opts.idle_timeout;
   auto id = crypto::k1::SecretKey::from_bytes(cfg.enr_key.bytes());
   auto node = p2p::Node::create(io.get_executor(), std::move(peers), std::move(*id), opts);
   if (!node) {
