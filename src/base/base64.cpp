@@ -45,6 +45,7 @@ std::string encode(ByteSpan data, const char* alpha, bool pad) {
 }
 
 Result<Bytes> decode(std::string_view text, const char* alpha, bool pad_required) {
+  if (!pad_required && text.find('=') != std::string_view::npos) return fail(Base64Error::kBadPadding);
   std::size_t pad = 0;
   while (!text.empty() && text.back() == '=' && pad < 2) {
     text.remove_suffix(1);

@@ -17,7 +17,8 @@ std::string base64_encode(ByteSpan data);
 std::string base64url_encode(ByteSpan data);
 /// Decodes the standard alphabet; padding required when the length is not a multiple of 4.
 Result<Bytes> base64_decode(std::string_view text);
-/// Decodes the URL-safe alphabet; padding optional. Non-zero trailing bits are rejected.
+/// Decodes the URL-safe alphabet without padding ('=' is refused, as by Go's RawURLEncoding that Charon uses for
+/// ENRs), so that every accepted text is the one base64url_encode gives. Non-zero trailing bits are rejected.
 Result<Bytes> base64url_decode(std::string_view text);
 
 }  // namespace phx

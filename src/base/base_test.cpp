@@ -87,6 +87,11 @@ TEST(Base64, RejectsMalformedText) {
   EXPECT_EQ(base64url_decode("Z").error(), make_error_code(Base64Error::kBadLength));
   EXPECT_EQ(base64url_decode("Zm!").error(), make_error_code(Base64Error::kBadCharacter));
   EXPECT_EQ(base64url_decode("Zh").error(), make_error_code(Base64Error::kBadPadding));  // trailing bits set
+  // Unpadded only: a padded text would decode to bytes whose text form differs (found by cluster_enr_fuzz).
+  EXPECT_EQ(base64url_decode("Zm8=").error(), make_error_code(Base64Error::kBadPadding));
+  EXPECT_EQ(base64url_decode("Zg==").error(), make_error_code(Base64Error::kBadPadding));
+  EXPECT_EQ(base64url_decode("Zm9v=").error(), make_error_code(Base64Error::kBadPadding));
+  EXPECT_EQ(*base64url_decode("Zm8"), Bytes({'f', 'o'}));
 }
 
 }  // namespace

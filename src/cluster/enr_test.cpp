@@ -73,6 +73,15 @@ TEST(Enr, RejectsTamperedAndMalformedRecords) {
   EXPECT_EQ(Enr::decode(sig_flip).error(), make_error_code(EnrError::kBadSignature));
   EXPECT_EQ(Enr::parse("enx:abc").error(), make_error_code(EnrError::kMissingPrefix));
   EXPECT_EQ(Enr::parse("enr:!!!").error(), make_error_code(EnrError::kBadBase64));
+  // The text form is unpadded base64url (EIP-778; Charon decodes with Go's RawURLEncoding): a valid record with
+  // '=' padding appended is refused, so every accepted text is the record's one text form (found by
+  // cluster_enr_fuzz: the padded text parsed and re-encoded to another string).
+  const std::string text = e.to_text();
+  ASSERT_TRUE(Enr::parse(text));
+  if ((text.size() - 4) % 4 != 0) {
+    EXPECT_EQ(Enr::parse(text + "=").error(), make_error_code(EnrError::kBadBase64));
+  }
+  EXPECT_EQ(Enr::parse(text + "==").error(), make_error_code(EnrError::kBadBase64));
   EXPECT_EQ(Enr::decode(Bytes{0xc0}).error(), make_error_code(EnrError::kBadRlp));
   EXPECT_EQ(Enr::decode(Bytes(301, 0)).error(), make_error_code(EnrError::kTooLong));
 }
