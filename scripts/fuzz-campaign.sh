@@ -55,6 +55,7 @@ one() {
   mkdir -p "$seed" "$art"; rm -rf "$work"; mkdir -p "$work"
   cp -r "$seed/." "$work/" 2>/dev/null || true
   local before; before=$(find "$seed" -type f | wc -l)
+  touch "$work.start"
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a decoder must not need more than 2 GiB.
   set +e
   "$bin" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
@@ -65,7 +66,8 @@ one() {
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last"); ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-  crashes=$(find "$art" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  # Only this run's findings: the directory keeps earlier runs' inputs (each to become a seed once fixed).
+  crashes=$(find "$art" -type f -newer "$work.start" \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   if [ "$merge" = 1 ] && [ "$crashes" = 0 ]; then
     # The smallest set of the new inputs that reaches every edge they reach (hit counts aside): a few hundred
     # files at most, so that the repository and CI's replays stay small; the full corpus stays in $work.
