@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <map>
 #include <set>
 #include <string>
@@ -18,6 +17,7 @@
 #include "dv/dv_testing_test.hpp"
 #include "dv/qbft_driver.hpp"
 #include "metrics/registry.hpp"
+#include "runtime/runtime_testing_test.hpp"
 
 namespace phx::dv {
 namespace {
@@ -228,23 +228,8 @@ struct Cluster {
   std::vector<std::vector<Rx>> received;
 };
 
-template <class F>
-void run_test(F body) {
-  asio::io_context ioc;
-  auto fut = asio::co_spawn(ioc, body(ioc), asio::use_future);
-  ioc.run();
-  fut.get();
-}
-
-template <class C>
-runtime::Task<bool> eventually(C cond, Duration timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > end) co_return false;
-    co_await runtime::sleep_for(5ms);
-  }
-  co_return true;
-}
+using runtime::eventually;
+using runtime::run_test;
 
 /// An instance id whose round-1 leader among n is `leader`.
 std::string id_led_by(std::uint32_t leader, std::uint32_t n, std::string_view prefix = "duty") {

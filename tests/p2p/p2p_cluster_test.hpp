@@ -4,15 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <map>
 #include <stdexcept>
 #include <vector>
 
 #include "base/assert.hpp"
 #include "p2p/node.hpp"
+#include "runtime/runtime_testing_test.hpp"
 
 namespace phx::p2p::testing {
 
@@ -144,23 +143,7 @@ struct Cluster {
   std::vector<std::map<std::uint32_t, std::vector<Bytes>>> received_high;
 };
 
-template <class F>
-void run_test(F body) {
-  asio::io_context ioc;
-  auto fut = asio::co_spawn(ioc, body(ioc), asio::use_future);
-  ioc.run();
-  fut.get();
-}
-
-/// Polls `cond` every 5 ms until true or `timeout`.
-template <class C>
-runtime::Task<bool> eventually(C cond, Duration timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > end) co_return false;
-    co_await sleep_for(5ms);
-  }
-  co_return true;
-}
+using runtime::eventually;
+using runtime::run_test;
 
 }  // namespace phx::p2p::testing
